@@ -1,0 +1,96 @@
+// swift-tools-version:6.0
+// The pipeline reads from the folder names:
+// Frontend -> Sema -> RuleModel -> Codegen -> ClangBridge -> BPF -> (Metrics -> Outputs).
+import PackageDescription
+
+let llvmInclude = "/usr/lib/llvm-14/include"
+
+let package = Package(
+    name: "vtap",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vtapc", targets: ["vtapc"]),
+        .executable(name: "vtap", targets: ["vtap"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // Source positions, diagnostics and their rendering.
+        .target(name: "VtapDiagnostics", path: "Sources/Diagnostics"),
+        // Rules text -> syntax tree with source ranges.
+        .target(name: "VtapFrontend", dependencies: ["VtapDiagnostics"], path: "Sources/Frontend"),
+        // The checked, typed rule model that codegen and the runtime share.
+        .target(name: "VtapRuleModel", dependencies: ["VtapDiagnostics"], path: "Sources/RuleModel"),
+        // Syntax tree -> checked rule model, one check per file.
+        .target(
+            name: "VtapSema", dependencies: ["VtapFrontend", "VtapRuleModel", "VtapDiagnostics"],
+            path: "Sources/Sema"),
+        // Rule model -> decision plan -> specialized BPF C (from templates/) + manifest.
+        .target(
+            name: "VtapCodegen", dependencies: ["VtapRuleModel"], path: "Sources/Codegen",
+            plugins: ["EmbedTemplates"]),
+        // In-process clang (C++ with a plain C header).
+        .target(
+            name: "CClangBridge", path: "Sources/ClangBridge",
+            cxxSettings: [.unsafeFlags(["-I\(llvmInclude)", "-std=c++17", "-fno-rtti"])],
+            linkerSettings: [.linkedLibrary("clang-cpp14"), .linkedLibrary("LLVM-14")]),
+        // libbpf from Debian; only VtapBPF imports it.
+        .systemLibrary(name: "CLibbpf", path: "Sources/CLibbpf"),
+        .target(name: "VtapBPF", dependencies: ["CLibbpf"], path: "Sources/BPF"),
+        // libpcap from Debian for reading pcap/pcapng captures.
+        .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
+        .target(name: "VtapCapture", dependencies: ["CPcap"], path: "Sources/Capture"),
+        // The compile pipeline shared by vtapc and vtap.
+        .target(
+            name: "VtapCompiler",
+            dependencies: [
+                "VtapDiagnostics", "VtapFrontend", "VtapSema", "VtapRuleModel", "VtapCodegen",
+                "CClangBridge", "VtapBPF",
+            ],
+            path: "Sources/Compiler"),
+        .executableTarget(
+            name: "vtapc",
+            dependencies: [
+                "VtapCompiler", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/vtapc"),
+        .executableTarget(
+            name: "vtap",
+            dependencies: [
+                "VtapCompiler", "VtapBPF", "VtapCapture",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/vtap"),
+
+        // Build-time embedding of templates/ into VtapCodegen.
+        .executableTarget(name: "vtap-embed-templates", path: "Sources/TemplateEmbedder"),
+        .plugin(
+            name: "EmbedTemplates", capability: .buildTool(),
+            dependencies: ["vtap-embed-templates"], path: "Plugins/EmbedTemplates"),
+
+        // Tests mirror the modules; kernel and end-to-end tests live apart.
+        .target(
+            name: "VtapTestSupport",
+            dependencies: ["VtapDiagnostics", "VtapRuleModel"],
+            path: "Tests/Support"),
+        .testTarget(
+            name: "FrontendTests", dependencies: ["VtapFrontend", "VtapTestSupport"],
+            path: "Tests/FrontendTests"),
+        .testTarget(
+            name: "SemaTests", dependencies: ["VtapSema", "VtapFrontend", "VtapTestSupport"],
+            path: "Tests/SemaTests"),
+        .testTarget(
+            name: "CodegenTests",
+            dependencies: ["VtapCodegen", "VtapSema", "VtapFrontend", "VtapTestSupport"],
+            path: "Tests/CodegenTests"),
+        .testTarget(
+            name: "CompilerTests", dependencies: ["VtapCompiler", "VtapTestSupport"],
+            path: "Tests/CompilerTests"),
+        .testTarget(
+            name: "KernelTests",
+            dependencies: ["VtapCompiler", "VtapBPF", "VtapCapture", "VtapTestSupport"],
+            path: "Tests/KernelTests"),
+    ],
+    cxxLanguageStandard: .cxx17
+)

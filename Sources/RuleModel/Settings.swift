@@ -1,0 +1,113 @@
+/// Everything in a rules file besides RULES, checked and with defaults.
+public struct Settings: Sendable, Hashable, Codable {
+    /// Which measurements the console shows (the seed's DISPLAY).
+    public struct Display: Sendable, Hashable, Codable {
+        public var throughput: Bool
+        public var goodput: Bool
+        public var jitter: Bool
+        public var sequenceErrors: Bool
+
+        public init(throughput: Bool = true, goodput: Bool = true, jitter: Bool = true, sequenceErrors: Bool = true) {
+            self.throughput = throughput
+            self.goodput = goodput
+            self.jitter = jitter
+            self.sequenceErrors = sequenceErrors
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case throughput, goodput, jitter
+            case sequenceErrors = "sequence_errors"
+        }
+    }
+
+    /// Where UDP and ICMP packets carry their sequence number. TCP always
+    /// uses the sequence number of its header.
+    public enum SequenceSource: Sendable, Hashable {
+        /// PATTERN 0xFFFFFFFF with OFFSET -1, or no PATTERN: no tracking.
+        case none
+        /// PATTERN 0xFFFFFFFF with OFFSET n: 32-bit big-endian at payload offset n.
+        case fixedOffset(Int)
+        /// Any other PATTERN: search it in the first `Limits.patternSearchBytes`
+        /// payload bytes; the number is at the pattern's start + offset.
+        case pattern(UInt32, offset: Int)
+    }
+
+    /// Which packets an interface attachment counts.
+    public enum Direction: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Received packets only (the seed excluded outgoing traffic).
+        case ingress = "in"
+        case egress = "out"
+        case both
+    }
+
+    public var display: Display
+    public var sequence: SequenceSource
+    /// Largest forward gap still counted as a small sequence error.
+    public var sequenceThreshold: UInt32
+    public var monitorServer: Bool
+    public var logData: Bool
+    public var direction: Direction
+    /// Entries of the per-flow sequence state (an LRU hash).
+    public var flowTableSize: Int
+
+    public init(
+        display: Display = Display(), sequence: SequenceSource = .none, sequenceThreshold: UInt32 = 2,
+        monitorServer: Bool = false, logData: Bool = false, direction: Direction = .ingress,
+        flowTableSize: Int = Limits.defaultFlowTableSize
+    ) {
+        self.display = display
+        self.sequence = sequence
+        self.sequenceThreshold = sequenceThreshold
+        self.monitorServer = monitorServer
+        self.logData = logData
+        self.direction = direction
+        self.flowTableSize = flowTableSize
+    }
+}
+
+extension Settings.SequenceSource: Codable {
+    enum CodingKeys: String, CodingKey { case mode, pattern, offset }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch try c.decode(String.self, forKey: .mode) {
+        case "none": self = .none
+        case "fixed_offset": self = .fixedOffset(try c.decode(Int.self, forKey: .offset))
+        case "pattern":
+            self = .pattern(try c.decode(UInt32.self, forKey: .pattern), offset: try c.decode(Int.self, forKey: .offset))
+        case let other:
+            throw DecodingError.dataCorruptedError(forKey: .mode, in: c, debugDescription: "unknown mode \(other)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .none:
+            try c.encode("none", forKey: .mode)
+        case .fixedOffset(let offset):
+            try c.encode("fixed_offset", forKey: .mode)
+            try c.encode(offset, forKey: .offset)
+        case .pattern(let pattern, let offset):
+            try c.encode("pattern", forKey: .mode)
+            try c.encode(pattern, forKey: .pattern)
+            try c.encode(offset, forKey: .offset)
+        }
+    }
+}
+
+/// Bounds the BPF program is built around; sema checks rules against them.
+public enum Limits {
+    /// PATTERN is searched in this many leading payload bytes.
+    public static let patternSearchBytes = 5000
+    /// Largest L4 payload of an IPv4 packet (65535 - 20 - 8).
+    public static let maxPayloadBytes = 65507
+    /// Highest OFFSET at which a 4-byte sequence number still fits a payload.
+    public static let maxSequenceOffset = maxPayloadBytes - 4
+    /// Lowest OFFSET relative to a pattern found at the end of the search window.
+    public static let minPatternRelativeOffset = -(patternSearchBytes - 4)
+    public static let defaultFlowTableSize = 65536
+    public static let maxFlowTableSize = 1 << 24
+    /// Inter-arrival gaps above this restart the jitter series (seed rule).
+    public static let jitterRestartGapNanoseconds: UInt64 = 2_000_000_000
+}
