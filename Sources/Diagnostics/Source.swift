@@ -8,9 +8,20 @@ public struct SourceFile: Sendable {
     private let lineStarts: [Int]
 
     public init(path: String, text: String) {
+        self.init(path: path, text: text, bytes: Array(text.utf8))
+    }
+
+    /// For input read from disk: keeps the bytes exactly as given, even when
+    /// they are not valid UTF-8, so the frontend can point at the bad bytes.
+    /// `text` then holds a lossy decoding.
+    public init(path: String, bytes: [UInt8]) {
+        self.init(path: path, text: String(decoding: bytes, as: UTF8.self), bytes: bytes)
+    }
+
+    private init(path: String, text: String, bytes: [UInt8]) {
         self.path = path
         self.text = text
-        self.bytes = Array(text.utf8)
+        self.bytes = bytes
         var starts = [0]
         for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") {
             starts.append(i + 1)
