@@ -1,1 +1,62 @@
-/* placeholder */
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
+/*
+ * The few BPF declarations vtap's program needs, written for vtap so that
+ * compiling needs neither kernel headers nor libbpf headers on the host.
+ * Values are the kernel's stable UAPI numbers.
+ */
+#ifndef VTAP_BPF_H
+#define VTAP_BPF_H
+
+typedef unsigned char __u8;
+typedef unsigned short __u16;
+typedef unsigned int __u32;
+typedef unsigned long long __u64;
+typedef signed char __s8;
+typedef short __s16;
+typedef int __s32;
+typedef long long __s64;
+
+#define SEC(name) __attribute__((section(name), used))
+#define __always_inline inline __attribute__((always_inline))
+#define __noinline __attribute__((noinline))
+
+/* BTF-defined map attributes, read by libbpf from the map's type. */
+#define __uint(name, val) int (*name)[val]
+#define __type(name, val) __typeof__(val) *name
+
+enum vtap_bpf_map_type {
+	VTAP_MAP_HASH = 1,
+	VTAP_MAP_ARRAY = 2,
+	VTAP_MAP_PERCPU_ARRAY = 6,
+	VTAP_MAP_LRU_HASH = 9,
+};
+
+enum { VTAP_BPF_ANY = 0 };
+enum { VTAP_HDR_START_MAC = 0 };
+enum { VTAP_PACKET_OUTGOING = 4 };
+
+/* The prefix of the socket-filter context that vtap reads. */
+struct __sk_buff {
+	__u32 len;
+	__u32 pkt_type;
+	__u32 mark;
+	__u32 queue_mapping;
+	__u32 protocol;
+	__u32 vlan_present;
+	__u32 vlan_tci;
+	__u32 vlan_proto;
+};
+
+/* Helpers by their stable ids. */
+static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
+static long (*bpf_map_update_elem)(void *map, const void *key, const void *value, __u64 flags) = (void *)2;
+static __u64 (*bpf_ktime_get_ns)(void) = (void *)5;
+static long (*bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to, __u32 len) = (void *)26;
+static long (*bpf_skb_load_bytes_relative)(const void *skb, __u32 offset, void *to, __u32 len,
+					    __u32 start_header) = (void *)68;
+
+/* Network order to host order; the program is built for little-endian BPF. */
+#define vtap_ntohs(x) __builtin_bswap16(x)
+#define vtap_ntohl(x) __builtin_bswap32(x)
+
+#endif

@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR MIT)
+/*
+ * vtap's measuring socket filter. Parses each frame, finds the first rule it
+ * matches (decision functions generated into vtap_rules.h, every rule
+ * constant inlined), and counts it per rule and per protocol class: bytes,
+ * payload, inter-arrival sums for jitter, sequence errors per flow.
+ * Returns 0 always: nothing is copied to the socket.
+ */
+#include "vtap_bpf.h"
+#include "vtap_maps.h"
+
+#define VTAP_ETH_HLEN 14
+#define VTAP_MAX_VLAN_TAGS 2
+#define VTAP_MAX_IPV6_EXT 6
+/* Port value of packets that carry none: outside every port range. */
+#define VTAP_NO_PORT 0x10000u
+
+enum { VTAP_LINK_ETHERNET = 0, VTAP_LINK_RAW_IP = 1 };
+enum { VTAP_DIRECTION_IN = 0, VTAP_DIRECTION_OUT = 1, VTAP_DIRECTION_BOTH = 2 };
+enum { VTAP_SEQUENCE_NONE = 0, VTAP_SEQUENCE_FIXED = 1, VTAP_SEQUENCE_PATTERN = 2 };
+
+/* What the decision functions look at. IPv4 addresses sit in *_lo. */
+struct vtap_match_key {
+	__u64 src_hi;
+	__u64 src_lo;
+	__u64 dst_hi;
+	__u64 dst_lo;
+	__u32 sport; /* host order, or VTAP_NO_PORT */
+	__u32 dport;
+	__u32 proto;
+	__u32 _pad;
+};
+
+#include "vtap_rules.h"
+
+/* Set by a loader before load; the verifier prunes what they switch off. */
+const volatile __u32 vtap_cfg_replay = 0;  /* 1: BPF_PROG_TEST_RUN replay */
+const volatile __u32 vtap_cfg_link = VTAP_LINK_ETHERNET;
+const volatile __u32 vtap_cfg_direction = VTAP_DEFAULT_DIRECTION;
+
+/* Timestamp and wire length of the packet being replayed. */
+struct vtap_replay_packet vtap_replay;
+
+struct {
+	__uint(type, VTAP_MAP_PERCPU_ARRAY);
+	__uint(max_entries, VTAP_RULE_COUNT);
+	__type(key, __u32);
+	__type(value, struct vtap_counters);
+} vtap_rule_stats SEC(".maps");
+
+struct {
+	__uint(type, VTAP_MAP_PERCPU_ARRAY);
+	__uint(max_entries, VTAP_CLASS_COUNT);
+	__type(key, __u32);
+	__type(value, struct vtap_counters);
+} vtap_protocol_stats SEC(".maps");
+
+struct {
+	__uint(type, VTAP_MAP_PERCPU_ARRAY);
+	__uint(max_entries, VTAP_TOTAL_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vtap_tally);
+} vtap_totals SEC(".maps");
+
+/* Last arrival per rule (slots 0..N-1) and per class (N..N+3); shared by
+ * all CPUs, since an inter-arrival gap spans consecutive packets. */
+struct {
+	__uint(type, VTAP_MAP_ARRAY);
+	__uint(max_entries, VTAP_RULE_COUNT + VTAP_CLASS_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} vtap_arrivals SEC(".maps");
+
+struct {
+	__uint(type, VTAP_MAP_LRU_HASH);
+	__uint(max_entries, VTAP_FLOW_TABLE_SIZE);
+	__type(key, struct vtap_flow_key);
+	__type(value, struct vtap_flow_state);
+} vtap_flows SEC(".maps");
+
+/* Room for one search window of the PATTERN scan. */
+#define VTAP_SCAN_STEP 256
+#define VTAP_SCAN_WINDOW (VTAP_SCAN_STEP + 8)
+struct vtap_scan_window {
+	__u64 words[VTAP_SCAN_WINDOW / 8];
+};
+
+struct {
+	__uint(type, VTAP_MAP_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vtap_scan_window);
+} vtap_scratch SEC(".maps");
+
+/* Everything the accounting needs from one parsed frame. */
+struct vtap_packet {
+	__u64 now;
+	__u32 wire_len;	   /* bytes on the wire, counted as throughput */
+	__u32 data_len;	   /* frame bytes the offsets below refer to */
+	__u32 payload_off; /* from the frame start */
+	__u32 payload_len;
+	__u32 tcp_seq;
+	__u16 icmp_id;
+	__u8 family;
+	__u8 tcp_flags;
+	__u8 icmp_echo;
+	__u8 has_l4; /* 0 for IP fragments other than the first */
+};
+
+enum { VTAP_PARSED = -1, VTAP_NOT_IP = -2 };
+
+/*
+ * Reads frame bytes by offset from the frame start. Live, an AF_PACKET
+ * socket hands the filter the frame from its MAC header; under test_run the
+ * data starts after the Ethernet header, which stays reachable relative to
+ * the MAC header.
+ */
+static __always_inline long vtap_load(const struct __sk_buff *skb, __u32 off, void *to, __u32 len)
+{
+	if (vtap_cfg_replay) {
+		if (off < VTAP_ETH_HLEN)
+			return bpf_skb_load_bytes_relative(skb, off, to, len, VTAP_HDR_START_MAC);
+		return bpf_skb_load_bytes(skb, off - VTAP_ETH_HLEN, to, len);
+	}
+	return bpf_skb_load_bytes(skb, off, to, len);
+}
+
+static __always_inline void vtap_tally_add(__u32 slot, __u32 bytes)
+{
+	struct vtap_tally *t = bpf_map_lookup_elem(&vtap_totals, &slot);
+	if (t) {
+		t->packets++;
+		t->bytes += bytes;
+	}
+}
+
+static __always_inline int vtap_parse_ipv4(const struct __sk_buff *skb, __u32 off, struct vtap_packet *pkt,
+					   struct vtap_match_key *key, __u32 *l4_off, __u32 *ip_payload)
+{
+	struct {
+		__u8 ver_ihl;
+		__u8 tos;
+		__u16 tot_len;
+		__u16 id;
+		__u16 frag;
+		__u8 ttl;
+		__u8 protocol;
+		__u16 check;
+		__u32 saddr;
+		__u32 daddr;
+	} ip;
+
+	if (vtap_load(skb, off, &ip, sizeof(ip)))
+		return VTAP_MALFORMED_IP_HEADER;
+	if ((ip.ver_ihl >> 4) != 4)
+		return VTAP_MALFORMED_IP_HEADER;
+	__u32 ihl = (ip.ver_ihl & 0x0f) * 4;
+	__u32 total = vtap_ntohs(ip.tot_len);
+	if (ihl < 20 || total < ihl || off + total > pkt->data_len)
+		return VTAP_MALFORMED_IP_LENGTH;
+
+	pkt->family = 4;
+	pkt->has_l4 = (vtap_ntohs(ip.frag) & 0x1fff) == 0;
+	key->proto = ip.protocol;
+	key->src_lo = vtap_ntohl(ip.saddr);
+	key->dst_lo = vtap_ntohl(ip.daddr);
+	*l4_off = off + ihl;
+	*ip_payload = total - ihl;
+	return VTAP_PARSED;
+}
+
+static __always_inline int vtap_parse_ipv6(const struct __sk_buff *skb, __u32 off, struct vtap_packet *pkt,
+					   struct vtap_match_key *key, __u32 *l4_off, __u32 *ip_payload)
+{
+	struct {
+		__u32 ver_class_flow;
+		__u16 payload_len;
+		__u8 next;
+		__u8 hop_limit;
+		__u32 saddr[4];
+		__u32 daddr[4];
+	} ip;
+
+	if (vtap_load(skb, off, &ip, sizeof(ip)))
+		return VTAP_MALFORMED_IP_HEADER;
+	if ((vtap_ntohl(ip.ver_class_flow) >> 28) != 6)
+		return VTAP_MALFORMED_IP_HEADER;
+	__u32 remaining = vtap_ntohs(ip.payload_len);
+	if (off + 40 + remaining > pkt->data_len)
+		return VTAP_MALFORMED_IP_LENGTH;
+
+	pkt->family = 6;
+	pkt->has_l4 = 1;
+	key->src_hi = ((__u64)vtap_ntohl(ip.saddr[0]) << 32) | vtap_ntohl(ip.saddr[1]);
+	key->src_lo = ((__u64)vtap_ntohl(ip.saddr[2]) << 32) | vtap_ntohl(ip.saddr[3]);
+	key->dst_hi = ((__u64)vtap_ntohl(ip.daddr[0]) << 32) | vtap_ntohl(ip.daddr[1]);
+	key->dst_lo = ((__u64)vtap_ntohl(ip.daddr[2]) << 32) | vtap_ntohl(ip.daddr[3]);
+
+	__u32 next = ip.next;
+	__u32 cursor = off + 40;
+#pragma unroll
+	for (int i = 0; i <= VTAP_MAX_IPV6_EXT; i++) {
+		__u8 ext[4];
+		__u32 len;
+		if (next != 0 && next != 43 && next != 44 && next != 51 && next != 60)
+			break;
+		if (i == VTAP_MAX_IPV6_EXT)
+			return VTAP_MALFORMED_IPV6_EXT;
+		if (remaining < 8 || vtap_load(skb, cursor, ext, sizeof(ext)))
+			return VTAP_MALFORMED_IPV6_EXT;
+		if (next == 44) {
+			/* Fragment header: a non-first fragment carries no L4 header. */
+			if (((ext[2] << 8) | ext[3]) & 0xfff8)
+				pkt->has_l4 = 0;
+			len = 8;
+		} else if (next == 51) {
+			len = (ext[1] + 2) * 4;
+		} else {
+			len = (ext[1] + 1) * 8;
+		}
+		if (len > remaining)
+			return VTAP_MALFORMED_IPV6_EXT;
+		remaining -= len;
+		cursor += len;
+		next = ext[0];
+	}
+	key->proto = next;
+	*l4_off = cursor;
+	*ip_payload = remaining;
+	return VTAP_PARSED;
+}
+
+static __always_inline int vtap_parse_l4(const struct __sk_buff *skb, __u32 l4_off, __u32 ip_payload,
+					 struct vtap_packet *pkt, struct vtap_match_key *key)
+{
+	__u32 header = 0;
+
+	key->sport = VTAP_NO_PORT;
+	key->dport = VTAP_NO_PORT;
+	if (!pkt->has_l4) {
+		pkt->payload_off = l4_off;
+		pkt->payload_len = ip_payload;
+		return VTAP_PARSED;
+	}
+
+	switch (key->proto) {
+	case 6: { /* TCP */
+		__u8 tcp[16];
+		if (ip_payload < 20 || vtap_load(skb, l4_off, tcp, sizeof(tcp)))
+			return VTAP_MALFORMED_L4;
+		header = (tcp[12] >> 4) * 4;
+		if (header < 20 || header > ip_payload)
+			return VTAP_MALFORMED_L4;
+		key->sport = (tcp[0] << 8) | tcp[1];
+		key->dport = (tcp[2] << 8) | tcp[3];
+		pkt->tcp_seq = ((__u32)tcp[4] << 24) | ((__u32)tcp[5] << 16) | ((__u32)tcp[6] << 8) | tcp[7];
+		pkt->tcp_flags = tcp[13];
+		break;
+	}
+	case 17:  /* UDP */
+	case 136: /* UDP-Lite */
+	case 132: { /* SCTP */
+		__u8 ports[4];
+		header = key->proto == 132 ? 12 : 8;
+		if (ip_payload < header || vtap_load(skb, l4_off, ports, sizeof(ports)))
+			return VTAP_MALFORMED_L4;
+		key->sport = (ports[0] << 8) | ports[1];
+		key->dport = (ports[2] << 8) | ports[3];
+		break;
+	}
+	case 1:	   /* ICMP */
+	case 58: { /* ICMPv6 */
+		__u8 icmp[8];
+		header = 8;
+		if (ip_payload < header || vtap_load(skb, l4_off, icmp, sizeof(icmp)))
+			return VTAP_MALFORMED_L4;
+		if (key->proto == 1)
+			pkt->icmp_echo = icmp[0] == 8 || icmp[0] == 0;
+		else
+			pkt->icmp_echo = icmp[0] == 128 || icmp[0] == 129;
+		pkt->icmp_id = (icmp[4] << 8) | icmp[5];
+		break;
+	}
+	default:
+		break;
+	}
+	pkt->payload_off = l4_off + header;
+	pkt->payload_len = ip_payload - header;
+	return VTAP_PARSED;
+}
+
+/* Returns VTAP_PARSED, VTAP_NOT_IP, or a VTAP_MALFORMED_* slot. */
+static __always_inline int vtap_parse(const struct __sk_buff *skb, struct vtap_packet *pkt, struct vtap_match_key *key)
+{
+	__u32 off = 0;
+	__u32 ethertype;
+	__u32 l4_off = 0;
+	__u32 ip_payload = 0;
+	int ret;
+
+	if (vtap_cfg_link == VTAP_LINK_ETHERNET) {
+		__u8 eth[VTAP_ETH_HLEN];
+		if (pkt->data_len < VTAP_ETH_HLEN || vtap_load(skb, 0, eth, sizeof(eth)))
+			return VTAP_MALFORMED_L2;
+		ethertype = (eth[12] << 8) | eth[13];
+		off = VTAP_ETH_HLEN;
+		/* A tag the NIC or stack already removed still counts toward depth. */
+		__u32 depth = vtap_cfg_replay ? 0 : (skb->vlan_present ? 1 : 0);
+#pragma unroll
+		for (int i = 0; i <= VTAP_MAX_VLAN_TAGS; i++) {
+			__u8 tag[4];
+			if (ethertype != 0x8100 && ethertype != 0x88a8)
+				break;
+			if (depth >= VTAP_MAX_VLAN_TAGS)
+				return VTAP_MALFORMED_VLAN_DEPTH;
+			if (vtap_load(skb, off, tag, sizeof(tag)))
+				return VTAP_MALFORMED_L2;
+			ethertype = (tag[2] << 8) | tag[3];
+			off += 4;
+			depth++;
+		}
+	} else {
+		__u8 version;
+		if (vtap_load(skb, 0, &version, 1))
+			return VTAP_MALFORMED_IP_HEADER;
+		ethertype = (version >> 4) == 6 ? 0x86dd : 0x0800;
+	}
+
+	if (ethertype == 0x0800)
+		ret = vtap_parse_ipv4(skb, off, pkt, key, &l4_off, &ip_payload);
+	else if (ethertype == 0x86dd)
+		ret = vtap_parse_ipv6(skb, off, pkt, key, &l4_off, &ip_payload);
+	else
+		return VTAP_NOT_IP;
+	if (ret != VTAP_PARSED)
+		return ret;
+	return vtap_parse_l4(skb, l4_off, ip_payload, pkt, key);
+}
+
+static __always_inline __u32 vtap_class_of(__u32 proto)
+{
+	switch (proto) {
+	case 6:
+		return VTAP_CLASS_TCP;
+	case 17:
+		return VTAP_CLASS_UDP;
+	case 1:
+	case 58:
+		return VTAP_CLASS_ICMP;
+	default:
+		return VTAP_CLASS_OTHER;
+	}
+}
+
+/* 0x80 in every byte of x that is zero, exactly (no false positives). */
+static __always_inline __u64 vtap_zero_bytes(__u64 x)
+{
+	const __u64 low7 = 0x7f7f7f7f7f7f7f7fULL;
+	return ~(((x & low7) + low7) | x | low7);
+}
+
+/* Index of the lowest byte flagged by vtap_zero_bytes. */
+static __always_inline __u32 vtap_first_flagged_byte(__u64 m)
+{
+	__u32 index = 0;
+	if (!(m & 0xffffffffULL)) {
+		index += 4;
+		m >>= 32;
+	}
+	if (!(m & 0xffff)) {
+		index += 2;
+		m >>= 16;
+	}
+	if (!(m & 0xff))
+		index += 1;
+	return index;
+}
+
+/*
+ * Finds PATTERN (big-endian) at any byte alignment in the first `limit`
+ * payload bytes, eight candidate positions per step: a window of payload is
+ * copied once, then each 64-bit word is tested against all four pattern
+ * bytes at once. Returns the position, or -1.
+ */
+static __always_inline int vtap_find_pattern(const struct __sk_buff *skb, __u32 payload_off, __u32 limit)
+{
+#if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_PATTERN
+	const __u64 ones = 0x0101010101010101ULL;
+	const __u64 p0 = ones * ((VTAP_SEQUENCE_PATTERN >> 24) & 0xff);
+	const __u64 p1 = ones * ((VTAP_SEQUENCE_PATTERN >> 16) & 0xff);
+	const __u64 p2 = ones * ((VTAP_SEQUENCE_PATTERN >> 8) & 0xff);
+	const __u64 p3 = ones * (VTAP_SEQUENCE_PATTERN & 0xff);
+	__u32 zero = 0;
+	struct vtap_scan_window *window = bpf_map_lookup_elem(&vtap_scratch, &zero);
+	if (!window)
+		return -1;
+
+	for (__u32 start = 0; start < 5000; start += VTAP_SCAN_STEP) {
+		if (start + 4 > limit)
+			return -1;
+		__u32 n = limit - start;
+		if (n > VTAP_SCAN_WINDOW)
+			n = VTAP_SCAN_WINDOW;
+		if (vtap_load(skb, payload_off + start, window->words, n))
+			return -1;
+		/* Bytes of the window past n are stale; a match reaching into them
+		 * ends past `limit` and is rejected below. */
+#pragma unroll
+		for (__u32 w = 0; w < VTAP_SCAN_STEP / 8; w++) {
+			if (w * 8 + 4 > n)
+				return -1;
+			__u64 cur = window->words[w];
+			__u64 next = window->words[w + 1];
+			__u64 hits = vtap_zero_bytes(cur ^ p0) & vtap_zero_bytes(((cur >> 8) | (next << 56)) ^ p1) &
+				     vtap_zero_bytes(((cur >> 16) | (next << 48)) ^ p2) &
+				     vtap_zero_bytes(((cur >> 24) | (next << 40)) ^ p3);
+			if (hits) {
+				__u32 pos = start + w * 8 + vtap_first_flagged_byte(hits);
+				return pos + 4 <= limit ? (int)pos : -1;
+			}
+		}
+	}
+#endif
+	return -1;
+}
+
+enum { VTAP_SEQ_UNTRACKED = 0, VTAP_SEQ_FOUND = 1, VTAP_SEQ_MISSING = 2 };
+
+/* Finds this packet's sequence number and how far it moves the flow on. */
+static __always_inline int vtap_sequence_of(const struct __sk_buff *skb, const struct vtap_packet *pkt,
+					    const struct vtap_match_key *key, __u32 *seq, __u32 *advance)
+{
+	if (key->proto == 6) {
+		if (!pkt->has_l4)
+			return VTAP_SEQ_UNTRACKED;
+		__u32 syn = (pkt->tcp_flags & 0x02) ? 1 : 0;
+		__u32 fin = (pkt->tcp_flags & 0x01) ? 1 : 0;
+		/* Pure ACKs and keepalives neither advance nor get checked. */
+		if (pkt->payload_len == 0 && !syn && !fin)
+			return VTAP_SEQ_UNTRACKED;
+		*seq = pkt->tcp_seq;
+		*advance = pkt->payload_len + syn + fin;
+		return VTAP_SEQ_FOUND;
+	}
+#if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_NONE
+	return VTAP_SEQ_UNTRACKED;
+#else
+	if (!pkt->has_l4 || !(key->proto == 17 || ((key->proto == 1 || key->proto == 58) && pkt->icmp_echo)))
+		return VTAP_SEQ_UNTRACKED;
+	__u32 available = pkt->data_len > pkt->payload_off ? pkt->data_len - pkt->payload_off : 0;
+	__u32 limit = pkt->payload_len < available ? pkt->payload_len : available;
+	__s64 at;
+#if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_FIXED
+	at = VTAP_SEQUENCE_OFFSET;
+#else
+	int found = vtap_find_pattern(skb, pkt->payload_off, limit < 5000 ? limit : 5000);
+	if (found < 0)
+		return VTAP_SEQ_MISSING;
+	at = (__s64)found + VTAP_SEQUENCE_OFFSET;
+#endif
+	__u32 raw;
+	if (at < 0 || at + 4 > limit || vtap_load(skb, pkt->payload_off + (__u32)at, &raw, 4))
+		return VTAP_SEQ_MISSING;
+	*seq = vtap_ntohl(raw);
+	*advance = 1;
+	return VTAP_SEQ_FOUND;
+#endif
+}
+
+struct vtap_seq_result {
+	int kind;
+	__u32 seq;
+	__s32 gap; /* d = seq - expected, serial arithmetic; 0 for a new flow */
+};
+
+static __always_inline void vtap_track_sequence(const struct __sk_buff *skb, const struct vtap_packet *pkt,
+						const struct vtap_match_key *key, struct vtap_seq_result *out)
+{
+	__u32 seq = 0, advance = 0;
+
+	out->kind = vtap_sequence_of(skb, pkt, key, &seq, &advance);
+	out->gap = 0;
+	if (out->kind != VTAP_SEQ_FOUND)
+		return;
+	out->seq = seq;
+
+	struct vtap_flow_key fk = {};
+	fk.family = pkt->family;
+	fk.proto = key->proto;
+	if (pkt->family == 4) {
+		fk.src[0] = (__u32)key->src_lo;
+		fk.dst[0] = (__u32)key->dst_lo;
+	} else {
+		fk.src[0] = key->src_hi >> 32;
+		fk.src[1] = (__u32)key->src_hi;
+		fk.src[2] = key->src_lo >> 32;
+		fk.src[3] = (__u32)key->src_lo;
+		fk.dst[0] = key->dst_hi >> 32;
+		fk.dst[1] = (__u32)key->dst_hi;
+		fk.dst[2] = key->dst_lo >> 32;
+		fk.dst[3] = (__u32)key->dst_lo;
+	}
+	if (key->proto == 1 || key->proto == 58) {
+		fk.sport = pkt->icmp_id;
+	} else {
+		fk.sport = key->sport;
+		fk.dport = key->dport;
+	}
+
+	struct vtap_flow_state *state = bpf_map_lookup_elem(&vtap_flows, &fk);
+	if (!state) {
+		struct vtap_flow_state fresh = { .expected = seq + advance, .last = seq };
+		bpf_map_update_elem(&vtap_flows, &fk, &fresh, VTAP_BPF_ANY);
+		return;
+	}
+	out->gap = (__s32)(seq - state->expected);
+	state->expected = seq + advance;
+	state->last = seq;
+}
+
+static __always_inline void vtap_count(struct vtap_counters *c, __u32 arrival_slot, const struct vtap_packet *pkt,
+				       const struct vtap_match_key *key, const struct vtap_seq_result *seq)
+{
+	c->packets++;
+	c->bytes += pkt->wire_len;
+	c->payload_bytes += pkt->payload_len;
+
+	__u64 *last = bpf_map_lookup_elem(&vtap_arrivals, &arrival_slot);
+	if (last) {
+		__u64 prev = __sync_lock_test_and_set(last, pkt->now);
+		__s64 gap = (__s64)(pkt->now - prev);
+		/* prev == 0: first packet. A negative gap means another CPU
+		 * stored a later arrival first: no sample for this pair. */
+		if (prev != 0 && gap >= 0) {
+			if ((__u64)gap > 2000000000ULL) {
+				c->jitter_restarts++;
+			} else {
+				c->jitter_samples++;
+				c->jitter_sum_ns += gap;
+				c->jitter_sum_sq_ns2 += (__u64)gap * (__u64)gap;
+			}
+		}
+	}
+
+	if (seq->kind == VTAP_SEQ_MISSING) {
+		c->seq_missing++;
+	} else if (seq->kind == VTAP_SEQ_FOUND) {
+		c->seq_count++;
+		c->seq_last = seq->seq;
+		c->seq_last_ns = pkt->now;
+		if (seq->gap < 0) {
+			c->seq_reverse++;
+		} else if (seq->gap > 0) {
+			if ((__u32)seq->gap <= VTAP_SEQUENCE_THRESHOLD)
+				c->seq_small++;
+			else
+				c->seq_big++;
+			if (key->proto != 6)
+				c->seq_lost += (__u32)seq->gap;
+		}
+	}
+}
+
+SEC("socket")
+int vtap_measure(struct __sk_buff *skb)
+{
+	struct vtap_packet pkt = {};
+	struct vtap_match_key key = {};
+
+	if (vtap_cfg_replay) {
+		pkt.now = vtap_replay.tstamp_ns;
+		pkt.wire_len = vtap_replay.frame_len;
+		pkt.data_len = vtap_replay.frame_len;
+	} else {
+		pkt.now = bpf_ktime_get_ns();
+		pkt.data_len = skb->len;
+		/* A VLAN tag taken off by the stack was still on the wire. */
+		pkt.wire_len = skb->len + (skb->vlan_present ? 4 : 0);
+	}
+
+	if (vtap_cfg_direction != VTAP_DIRECTION_BOTH) {
+		int outgoing = skb->pkt_type == VTAP_PACKET_OUTGOING;
+		if (outgoing != (vtap_cfg_direction == VTAP_DIRECTION_OUT)) {
+			vtap_tally_add(VTAP_TOTAL_OTHER_DIRECTION, pkt.wire_len);
+			return 0;
+		}
+	}
+
+	int parsed = vtap_parse(skb, &pkt, &key);
+	if (parsed == VTAP_NOT_IP) {
+		vtap_tally_add(VTAP_TOTAL_NON_IP, pkt.wire_len);
+		vtap_tally_add(VTAP_TOTAL_UNMATCHED, pkt.wire_len);
+		return 0;
+	}
+	if (parsed != VTAP_PARSED) {
+		vtap_tally_add(VTAP_TOTAL_MALFORMED, pkt.wire_len);
+		vtap_tally_add((__u32)parsed, pkt.wire_len);
+		return 0;
+	}
+
+	int rule = pkt.family == 4 ? vtap_match_v4(&key) : vtap_match_v6(&key);
+	if (rule < 0 || rule >= VTAP_RULE_COUNT) {
+		vtap_tally_add(VTAP_TOTAL_UNMATCHED, pkt.wire_len);
+		return 0;
+	}
+
+	struct vtap_seq_result seq = {};
+	vtap_track_sequence(skb, &pkt, &key, &seq);
+
+	__u32 slot = (__u32)rule;
+	struct vtap_counters *c = bpf_map_lookup_elem(&vtap_rule_stats, &slot);
+	if (c)
+		vtap_count(c, slot, &pkt, &key, &seq);
+
+	__u32 class = vtap_class_of(key.proto);
+	c = bpf_map_lookup_elem(&vtap_protocol_stats, &class);
+	if (c)
+		vtap_count(c, VTAP_RULE_COUNT + class, &pkt, &key, &seq);
+	return 0;
+}
+
+char _license[] SEC("license") = "GPL";
