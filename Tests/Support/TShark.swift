@@ -1,0 +1,25 @@
+import Foundation
+
+/// tshark as an independent reader of captures: one row per frame, one
+/// column per requested field (empty when the frame lacks it).
+public enum TShark {
+    /// Checksum checks are off by default in Wireshark; tests want them on,
+    /// and fragments left alone so each frame is judged by itself.
+    public static let validatingPreferences = [
+        "ip.check_checksum:TRUE", "tcp.check_checksum:TRUE", "udp.check_checksum:TRUE",
+        "sctp.checksum:CRC-32C", "ip.defragment:FALSE", "ipv6.defragment:FALSE",
+    ]
+
+    public static func fields(
+        of file: URL, _ fields: [String], preferences: [String] = validatingPreferences,
+        timeout: Duration = .seconds(60)
+    ) throws -> [[String]] {
+        var arguments = ["tshark", "-n", "-r", file.path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"]
+        for preference in preferences { arguments += ["-o", preference] }
+        for field in fields { arguments += ["-e", field] }
+        let result = try CommandRunner.check(arguments, timeout: timeout)
+        return result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false)
+            .dropLast(result.standardOutput.hasSuffix("\n") ? 1 : 0)
+            .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+    }
+}
