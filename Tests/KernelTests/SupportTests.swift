@@ -144,3 +144,142 @@ extension SupportTests {
         }
     }
 }
+
+// MARK: - Random packets
+
+extension SupportTests {
+    @Suite struct RandomPackets {
+        static let interesting = InterestingValues(
+            v4: [IPAddressText.v4("10.1.0.0"), IPAddressText.v4("10.1.0.255"), 0, UInt32.max],
+            v6: [IPAddressText.v6("2001:db8::"), IPAddressText.v6("2001:db8::ffff")],
+            ports: [0, 80, 1023, 1024, 65535], protocols: [IPProtocol.tcp, IPProtocol.esp, 0, 44, 200])
+
+        @Test func sameSeedSamePackets() {
+            var first = RandomPacketGenerator(seed: 42, interesting: Self.interesting)
+            var second = RandomPacketGenerator(seed: 42, interesting: Self.interesting)
+            var other = RandomPacketGenerator(seed: 43, interesting: Self.interesting)
+            let packets = first.next(200)
+            #expect(packets == second.next(200))
+            #expect(packets.map(\.frame) != other.next(200).map(\.frame))
+        }
+
+        @Test(arguments: [1, 2, 3] as [UInt64]) func referenceParserAgreesWithTheGenerator(seed: UInt64) {
+            var generator = RandomPacketGenerator(seed: seed, interesting: Self.interesting)
+            for (index, generated) in generator.next(3000).enumerated() {
+                let parsed = ReferenceParser.parse(generated.frame)
+                let context = Comment(rawValue: "seed \(seed), packet \(index): \(generated.packet)")
+                #expect(parsed.expectation == .fields(generated.fields), context)
+                #expect(parsed.l4PayloadLength == generated.l4PayloadLength, context)
+                #expect(parsed.ipTotalLength == generated.packet.ipTotalLength, context)
+            }
+        }
+
+        @Test func coversEveryShapeAndFavoursInterestingValues() {
+            var generator = RandomPacketGenerator(seed: 7, interesting: Self.interesting)
+            let packets = generator.next(3000)
+            let fields = packets.map(\.fields)
+            let protocols = Set(fields.map(\.protocolNumber))
+            for number in [IPProtocol.tcp, IPProtocol.udp, IPProtocol.icmp, IPProtocol.icmpv6, IPProtocol.sctp,
+                IPProtocol.gre, IPProtocol.udplite, IPProtocol.esp, 200]
+            {
+                #expect(protocols.contains(number), "protocol \(number)")
+            }
+            let v6Protocols = Set(fields.filter(\.source.isV6).map(\.protocolNumber))
+            #expect(v6Protocols.isDisjoint(with: [0, 43, 44, 51]), "an extension header is never a v6 packet's protocol")
+            #expect(packets.contains { $0.packet.vlanTags.count == 2 })
+            #expect(packets.contains { $0.packet.isNonFirstFragment && !$0.packet.isIPv6 })
+            #expect(packets.contains { $0.packet.isNonFirstFragment && $0.packet.isIPv6 })
+            #expect(packets.contains { $0.frame.count == 60 && $0.packet.padsToMinimumLength })
+            let nearV4 = Set(Self.interesting.v4.flatMap { [$0 &- 1, $0, $0 &+ 1] })
+            let nearPorts = Set(Self.interesting.ports.flatMap { [$0 &- 1, $0, $0 &+ 1] })
+            let v4Hits = fields.filter { if case .v4(let a) = $0.source { nearV4.contains(a) } else { false } }.count
+            let v4Total = fields.filter { if case .v4 = $0.source { true } else { false } }.count
+            let portHits = fields.compactMap(\.ports).filter { nearPorts.contains($0.destination) }.count
+            let portTotal = fields.compactMap(\.ports).count
+            // About 70% are picked near an interesting value; chance alone gives ~0%.
+            #expect(Double(v4Hits) > 0.5 * Double(v4Total))
+            #expect(Double(portHits) > 0.5 * Double(portTotal))
+            // Exactly on, one below and one above all occur.
+            #expect(fields.contains { $0.ports?.destination == 1023 })
+            #expect(fields.contains { $0.ports?.destination == 1022 })
+            #expect(fields.contains { $0.ports?.destination == 1025 })
+        }
+
+        /// Where each protocol's ports and checksum status are in the rows below.
+        static let tsharkColumns: [UInt8: (ports: Int?, checksumStatus: Int)] = [
+            IPProtocol.tcp: (5, 12), IPProtocol.udp: (7, 13), IPProtocol.udplite: (7, 13),
+            IPProtocol.sctp: (9, 16), IPProtocol.icmp: (nil, 14), IPProtocol.icmpv6: (nil, 15),
+        ]
+
+        @Test func tsharkDecodesTheSameFieldsWithValidChecksums() throws {
+            var generator = RandomPacketGenerator(seed: 2024, interesting: Self.interesting)
+            let packets = generator.next(400)
+            var writer = PcapWriter()
+            for (index, generated) in packets.enumerated() {
+                writer.append(generated.frame, timestampNanoseconds: UInt64(index) * 1000)
+            }
+            let directory = try TemporaryDirectory()
+            let file = directory.file("random.pcap")
+            try writer.write(to: file)
+            let rows = try TShark.fields(of: file, [
+                "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "ip.proto", "tcp.srcport", "tcp.dstport",
+                "udp.srcport", "udp.dstport", "sctp.srcport", "sctp.dstport", "ip.checksum.status",
+                "tcp.checksum.status", "udp.checksum.status", "icmp.checksum.status", "icmpv6.checksum.status",
+                "sctp.checksum.status",
+            ])
+            try #require(rows.count == packets.count)
+            for (generated, row) in zip(packets, rows) {
+                let fields = generated.fields
+                let context = Comment(rawValue: "seed 2024: \(generated.packet)")
+                let (source, destination, proto) = fields.source.isV6 ? (row[2], row[3], "") : (row[0], row[1], row[4])
+                #expect(IPAddressText.parse(source) == fields.source, context)
+                #expect(IPAddressText.parse(destination) == fields.destination, context)
+                if !fields.source.isV6 { #expect(proto == String(fields.protocolNumber), context) }
+                if !fields.source.isV6 { #expect(row[11] == "1", "IPv4 header checksum: \(context)") }
+                // Only the packet's own protocol's columns: random payloads may
+                // look like tunnels to tshark and add inner headers.
+                guard let columns = Self.tsharkColumns[fields.protocolNumber] else { continue }
+                if let ports = columns.ports, fields.ports != nil {
+                    let expected = fields.ports.map { [String($0.source), String($0.destination)] }
+                    #expect([row[ports], row[ports + 1]] == expected, context)
+                }
+                // Checksums can only be verified over whole packets.
+                if !generated.packet.isFragment {
+                    #expect(row[columns.checksumStatus] == "1", "checksum status: \(context)")
+                }
+            }
+        }
+    }
+}
+
+// MARK: - Pcap writer
+
+extension SupportTests {
+    @Suite struct PcapWriting {
+        @Test func tsharkReadsTimestampsAndLengthsBack() throws {
+            let frame = PacketBuilder().ipv4(from: "10.0.0.1", to: "10.0.0.2").udp(from: 1, to: 2)
+                .payload(Array(repeating: 0xAB, count: 100)).bytes
+            var writer = PcapWriter(snapLength: 96)
+            writer.append(frame, timestampNanoseconds: 1_700_000_000_123_456_789)
+            writer.append(Array(frame.prefix(60)), timestampNanoseconds: 1_700_000_001_000_000_001, originalLength: 1514)
+            writer.append(Array(frame.prefix(42)), timestampNanoseconds: 5)
+            #expect(Array(writer.data.prefix(4)) == [0x4D, 0x3C, 0xB2, 0xA1])
+            let directory = try TemporaryDirectory()
+            let file = directory.file("times.pcap")
+            try writer.write(to: file)
+            let rows = try TShark.fields(of: file, ["frame.time_epoch", "frame.len", "frame.cap_len"])
+            #expect(rows == [
+                ["1700000000.123456789", "142", "96"],
+                ["1700000001.000000001", "1514", "60"],
+                ["0.000000005", "42", "42"],
+            ])
+        }
+    }
+}
+
+extension PacketFields.Address {
+    fileprivate var isV6: Bool {
+        if case .v6 = self { return true }
+        return false
+    }
+}

@@ -33,7 +33,7 @@ extension PacketBuilder {
         transport?.protocolNumber(overIPv6: isIPv6) ?? Self.noNextHeader
     }
 
-    var isIPv6: Bool {
+    public var isIPv6: Bool {
         if case .ipv6 = network { return true }
         return false
     }

@@ -12,7 +12,7 @@ extension PacketBuilder {
         case .ipv4(let ip):
             return Int(ip.totalLength(payloadLength: transportSegmentLength))
         case .ipv6(let ip):
-            let extensions = ipv6ExtensionBytes(ip)
+            let extensions = ip.extensionHeaders.reduce(0) { $0 + $1.encode(nextHeader: 0).count }
             return 40 + Int(ip.payloadLengthOverride ?? UInt16(truncatingIfNeeded: extensions + transportSegmentLength))
         case nil:
             return nil
@@ -28,12 +28,33 @@ extension PacketBuilder {
         }
     }
 
+    /// IPv6 headers end at a non-first fragment's fragment header: what
+    /// follows it is that fragment's data, whatever it looks like.
+    private func ipv6ExtensionBytes(_ ip: IPv6Header) -> Int {
+        let end = ip.extensionHeaders.firstIndex(where: \.isNonFirstFragment).map { $0 + 1 } ?? ip.extensionHeaders.count
+        return ip.extensionHeaders.prefix(end).reduce(0) { $0 + $1.encode(nextHeader: 0).count }
+    }
+
     /// A fragment other than the first: its data carries no L4 header.
     public var isNonFirstFragment: Bool {
         switch network {
         case .ipv4(let ip): ip.fragmentOffset & 0x1FFF != 0
         case .ipv6(let ip): ip.extensionHeaders.contains { $0.isNonFirstFragment }
         case nil: false
+        }
+    }
+
+    /// Any fragment, first or not: its L4 checksum covers bytes it lacks.
+    public var isFragment: Bool {
+        switch network {
+        case .ipv4(let ip):
+            return ip.moreFragments || ip.fragmentOffset & 0x1FFF != 0
+        case .ipv6(let ip):
+            return ip.extensionHeaders.contains {
+                if case .fragment(let offset, let more, _) = $0 { offset != 0 || more } else { false }
+            }
+        case nil:
+            return false
         }
     }
 
@@ -109,7 +130,4 @@ extension PacketBuilder {
         }
     }
 
-    private func ipv6ExtensionBytes(_ ip: IPv6Header) -> Int {
-        ip.extensionHeaders.reduce(0) { $0 + $1.encode(nextHeader: 0).count }
-    }
 }

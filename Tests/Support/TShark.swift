@@ -7,14 +7,17 @@ public enum TShark {
     /// and fragments left alone so each frame is judged by itself.
     public static let validatingPreferences = [
         "ip.check_checksum:TRUE", "tcp.check_checksum:TRUE", "udp.check_checksum:TRUE",
-        "sctp.checksum:CRC-32C", "ip.defragment:FALSE", "ipv6.defragment:FALSE",
+        "udplite.check_checksum:TRUE", "sctp.checksum:CRC-32C", "ip.defragment:FALSE", "ipv6.defragment:FALSE",
     ]
 
+    /// `firstOnly` keeps the outermost occurrence of a field (tunnelled
+    /// payloads repeat fields); otherwise all occurrences, comma-separated.
     public static func fields(
-        of file: URL, _ fields: [String], preferences: [String] = validatingPreferences,
+        of file: URL, _ fields: [String], firstOnly: Bool = true, preferences: [String] = validatingPreferences,
         timeout: Duration = .seconds(60)
     ) throws -> [[String]] {
-        var arguments = ["tshark", "-n", "-r", file.path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"]
+        var arguments = ["tshark", "-n", "-r", file.path, "-T", "fields", "-E", "separator=\t"]
+        arguments += ["-E", firstOnly ? "occurrence=f" : "occurrence=a", "-E", "aggregator=,"]
         for preference in preferences { arguments += ["-o", preference] }
         for field in fields { arguments += ["-e", field] }
         let result = try CommandRunner.check(arguments, timeout: timeout)
