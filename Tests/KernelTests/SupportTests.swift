@@ -283,3 +283,139 @@ extension PacketFields.Address {
         return false
     }
 }
+
+// MARK: - Commands, network lab, trafgen
+
+extension SupportTests {
+    @Suite struct Commands {
+        @Test func capturesOutputAndStatus() throws {
+            let result = try CommandRunner.run(["sh", "-c", "echo out; echo err >&2; exit 3"])
+            #expect(result.standardOutput == "out\n")
+            #expect(result.standardError == "err\n")
+            #expect(result.status == 3)
+            #expect(!result.succeeded && !result.timedOut)
+        }
+
+        @Test func killsACommandThatOutlivesItsTimeout() throws {
+            let start = ContinuousClock.now
+            let result = try CommandRunner.run(["sleep", "20"], timeout: .milliseconds(300))
+            #expect(result.timedOut)
+            #expect(ContinuousClock.now - start < .seconds(5))
+        }
+
+        @Test func backgroundCommandIsWatchedWhileItRuns() throws {
+            let command = try RunningCommand(["sh", "-c", "echo ready >&2; exec sleep 20"])
+            #expect(command.waitForStandardError(containing: "ready"))
+            #expect(command.isRunning)
+            command.interrupt()
+            let result = command.wait(timeout: .seconds(5))
+            #expect(!result.timedOut)
+            #expect(result.status != 0)
+        }
+
+        @Test func trafgenConfigListsEveryByte() {
+            let text = TrafgenConfig.text(for: [[0x00, 0xAB], Array(0..<17)], names: ["short"])
+            #expect(text.hasPrefix("# 0: short\n{\n  0x00, 0xab\n}\n# 1\n{\n  0x00, 0x01,"))
+            #expect(text.contains("0x0e, 0x0f,\n  0x10\n}\n"))
+        }
+    }
+
+    @Suite(.serialized) struct Lab {
+        @Test(.kernel) func buildsAnIsolatedPairAndRemovesIt() throws {
+            let lab = try NetworkLab(mtu: 1400)
+            let namespaces = try CommandRunner.check(["ip", "netns", "list"]).standardOutput
+            #expect(namespaces.contains(lab.namespace(.sender)) && namespaces.contains(lab.namespace(.receiver)))
+            #expect(lab.receiverInterface.count <= 15)
+            let link = try lab.run(in: .receiver, ["ip", "-o", "link", "show", "dev", lab.receiverInterface])
+            #expect(link.standardOutput.contains("mtu 1400"), "\(link.summary)")
+            let ipv6 = try lab.run(in: .sender, ["cat", "/proc/sys/net/ipv6/conf/\(lab.senderInterface)/disable_ipv6"])
+            #expect(ipv6.standardOutput == "1\n")
+            let route = try lab.run(in: .sender, ["ip", "route", "get", lab.address(.receiver)])
+            #expect(route.standardOutput.contains("dev \(lab.senderInterface)"), "\(route.summary)")
+            let routes = try lab.run(in: .receiver, ["ip", "-o", "route", "show"]).standardOutput
+            #expect(!routes.contains("default"), "no way out of the lab: \(routes)")
+            let background = try lab.start(in: .receiver, ["sleep", "30"])
+            lab.shutdown()
+            #expect(!background.isRunning)
+            let after = try CommandRunner.check(["ip", "netns", "list"]).standardOutput
+            #expect(!after.contains(lab.namespace(.sender)) && !after.contains(lab.namespace(.receiver)))
+        }
+
+        @Test(.kernel) func sweepRemovesOnlyNamespacesOfDeadProcesses() throws {
+            let finished = try CommandRunner.run(["sh", "-c", "echo $$"])
+            let deadPID = try #require(Int32(finished.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)))
+            let dead = "vt\(deadPID)-1s"
+            let mine = "vt\(getpid())-9999r"
+            try CommandRunner.check(["ip", "netns", "add", dead])
+            try CommandRunner.check(["ip", "netns", "add", mine])
+            defer { _ = try? CommandRunner.run(["ip", "netns", "del", mine]) }
+            let removed = NetworkLab.sweepLeftovers()
+            #expect(removed.contains(dead))
+            #expect(!removed.contains(mine))
+            let after = try CommandRunner.check(["ip", "netns", "list"]).standardOutput
+            #expect(!after.contains(dead) && after.contains(mine))
+        }
+
+        @Test(.kernel) func trafgenSendsExactlyTheCraftedBytes() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let frames = Self.twentyFrames()
+            let directory = try TemporaryDirectory()
+            let capture = directory.file("received.pcap")
+            let tcpdump = try lab.start(in: .receiver, [
+                // Immediate mode: libpcap hands each packet over at once instead of
+                // holding ring blocks that SIGINT would discard.
+                "tcpdump", "-i", lab.receiverInterface, "-w", capture.path, "-U", "--immediate-mode", "-n", "-Z", "root",
+                "-s", "0",
+            ])
+            // tcpdump says so on stderr once its socket is bound.
+            try #require(tcpdump.waitForStandardError(containing: "listening on"), "\(tcpdump.standardErrorSoFar)")
+            try lab.sendWithTrafgen(frames, count: frames.count, gap: .milliseconds(10))
+            // Stop once every frame is on disk (24-byte file header, 16 per record).
+            let expectedSize = 24 + frames.reduce(0) { $0 + 16 + $1.count }
+            let deadline = Date() + 10
+            while Self.fileSize(capture) < expectedSize && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            tcpdump.interrupt()
+            let stopped = tcpdump.wait(timeout: .seconds(10))
+            #expect(!stopped.timedOut && stopped.standardError.contains("20 packets captured"), "\(stopped.summary)")
+            let received = try TShark.frameBytes(of: capture)
+            #expect(received.count == frames.count)
+            for (index, (sent, got)) in zip(frames, received).enumerated() {
+                #expect(sent == got, "frame \(index)")
+            }
+        }
+
+        static func fileSize(_ url: URL) -> Int {
+            ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int) ?? 0
+        }
+
+        /// Valid and malformed frames of every kind, VLAN-tagged ones too.
+        static func twentyFrames() -> [[UInt8]] {
+            let v4 = PacketBuilder().ipv4(from: "10.1.0.8", to: "10.1.0.9")
+            let v6 = PacketBuilder().ipv6(from: "2001:db8::8", to: "2001:db8::9")
+            var frames: [[UInt8]] = (0..<6).map {
+                v4.udp(from: 4500, to: 9).payload(seqPayload(sequence: UInt32($0), totalLength: 16)).bytes
+            }
+            frames += [
+                v4.tcp(from: 6000, to: 80, flags: [.syn]).bytes,
+                v4.icmpEcho(identifier: 7, sequence: 1).payload([1, 2, 3]).paddedToMinimumLength().bytes,
+                v4.vlan(10).sctp(from: 5000, to: 6000, verificationTag: 1).bytes,
+                v4.qinq(outer: 100, inner: 10).udp(from: 1, to: 2).payload(Array(repeating: 0x41, count: 1000)).bytes,
+                v6.udp(from: 4500, to: 9).payload(seqPayload(sequence: 99, patternOffset: 3, totalLength: 20)).bytes,
+                v6.icmpEcho(identifier: 7, sequence: 2).bytes,
+                PacketBuilder().ipv6(from: "2001:db8::8", to: "2001:db8::9", extensions: [.hopByHop(), .fragment(offset: 5)])
+                    .transport(protocol: 6).payload([1, 2, 3, 4]).bytes,
+                v4.transport(protocol: 47, header: [0, 0, 0x88, 0xB5]).payload([5, 6]).bytes,
+                PacketBuilder(destination: .broadcast).etherType(EtherType.arp).payload(Array(repeating: 0, count: 28)).bytes,
+            ]
+            let catalogue = malformedPacketCatalogue()
+            for name in ["ipv4 IHL 4", "tcp data offset 4", "ipv4 total length one past the frame", "seven ipv6 extension headers",
+                "three 802.1Q tags"]
+            {
+                frames += catalogue.filter { $0.name == name }.map(\.frame)
+            }
+            precondition(frames.count == 20, "the test sends 20 frames")
+            return frames
+        }
+    }
+}

@@ -68,11 +68,23 @@ public final class RunningCommand: @unchecked Sendable {
         process.standardInput = inPipe
         let exited = self.exited
         process.terminationHandler = { _ in exited.signal() }
-        try process.run()
+        try Self.withSignalsUnblocked { try process.run() }
         standardOutput.startReading(outPipe.fileHandleForReading)
         standardError.startReading(errPipe.fileHandleForReading)
         if let input { inPipe.fileHandleForWriting.write(Data(input)) }
         try? inPipe.fileHandleForWriting.close()
+    }
+
+    /// A child inherits the spawning thread's signal mask, and the test
+    /// runner's threads block SIGINT and SIGTERM: tcpdump could then never
+    /// be stopped. Spawning with an empty mask gives children the defaults.
+    private static func withSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
+        var empty = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        return try body()
     }
 
     public var processIdentifier: Int32 { process.processIdentifier }

@@ -26,3 +26,29 @@ public enum TShark {
             .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
     }
 }
+
+extension TShark {
+    /// Every frame's captured bytes, as tshark reads them (`-T ek -x`).
+    public static func frameBytes(of file: URL, timeout: Duration = .seconds(60)) throws -> [[UInt8]] {
+        let result = try CommandRunner.check(["tshark", "-n", "-r", file.path, "-T", "ek", "-x"], timeout: timeout)
+        return try result.standardOutput.split(separator: "\n").compactMap { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            guard let layers = object?["layers"] as? [String: Any] else { return nil }  // an index line
+            guard let hex = layers["frame_raw"] as? String, let bytes = bytes(hex: hex) else {
+                throw CommandError(result: result)
+            }
+            return bytes
+        }
+    }
+
+    private static func bytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        return try? stride(from: 0, to: digits.count, by: 2).map { index in
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else {
+                throw CocoaError(.formatting)
+            }
+            return byte
+        }
+    }
+}
