@@ -74,6 +74,7 @@ extension SupportTests {
             #expect(fragment.fields?.ports == nil)
             #expect(fragment.fields?.protocolNumber == IPProtocol.tcp)
             #expect(PacketBuilder().etherType(EtherType.arp).fields == nil)
+            #expect(tcp.etherType(EtherType.arp).fields == nil, "IP behind a non-IP EtherType is not IP")
         }
 
         @Test func headerSpansTileTheFrame() {
@@ -88,7 +89,9 @@ extension SupportTests {
                 "ipv6 fragment header", "tcp header", "payload",
             ])
             let short = PacketBuilder().ipv4(from: "10.0.0.1", to: "10.0.0.2").icmpEcho().paddedToMinimumLength()
-            #expect(short.headerSpans.map(\.name) == ["ethernet addresses", "ethertype", "ipv4 header", "icmp header", "padding"])
+            #expect(short.headerSpans.map(\.name) == [
+                "ethernet addresses", "ethertype", "ipv4 header", "icmp header", "padding",
+            ])
             #expect(short.headerSpans.last?.range == 42..<60)
         }
 
@@ -185,7 +188,7 @@ extension SupportTests {
                 #expect(protocols.contains(number), "protocol \(number)")
             }
             let v6Protocols = Set(fields.filter(\.source.isV6).map(\.protocolNumber))
-            #expect(v6Protocols.isDisjoint(with: [0, 43, 44, 51]), "an extension header is never a v6 packet's protocol")
+            #expect(v6Protocols.isDisjoint(with: [0, 43, 44, 51]), "extension headers are never a v6 protocol")
             #expect(packets.contains { $0.packet.vlanTags.count == 2 })
             #expect(packets.contains { $0.packet.isNonFirstFragment && !$0.packet.isIPv6 })
             #expect(packets.contains { $0.packet.isNonFirstFragment && $0.packet.isIPv6 })
@@ -261,7 +264,8 @@ extension SupportTests {
                 .payload(Array(repeating: 0xAB, count: 100)).bytes
             var writer = PcapWriter(snapLength: 96)
             writer.append(frame, timestampNanoseconds: 1_700_000_000_123_456_789)
-            writer.append(Array(frame.prefix(60)), timestampNanoseconds: 1_700_000_001_000_000_001, originalLength: 1514)
+            writer.append(
+                Array(frame.prefix(60)), timestampNanoseconds: 1_700_000_001_000_000_001, originalLength: 1514)
             writer.append(Array(frame.prefix(42)), timestampNanoseconds: 5)
             #expect(Array(writer.data.prefix(4)) == [0x4D, 0x3C, 0xB2, 0xA1])
             let directory = try TemporaryDirectory()
@@ -365,8 +369,8 @@ extension SupportTests {
             let tcpdump = try lab.start(in: .receiver, [
                 // Immediate mode: libpcap hands each packet over at once instead of
                 // holding ring blocks that SIGINT would discard.
-                "tcpdump", "-i", lab.receiverInterface, "-w", capture.path, "-U", "--immediate-mode", "-n", "-Z", "root",
-                "-s", "0",
+                "tcpdump", "-i", lab.receiverInterface, "-w", capture.path, "-U", "--immediate-mode", "-n",
+                "-Z", "root", "-s", "0",
             ])
             // tcpdump says so on stderr once its socket is bound.
             try #require(tcpdump.waitForStandardError(containing: "listening on"), "\(tcpdump.standardErrorSoFar)")
@@ -403,14 +407,18 @@ extension SupportTests {
                 v4.qinq(outer: 100, inner: 10).udp(from: 1, to: 2).payload(Array(repeating: 0x41, count: 1000)).bytes,
                 v6.udp(from: 4500, to: 9).payload(seqPayload(sequence: 99, patternOffset: 3, totalLength: 20)).bytes,
                 v6.icmpEcho(identifier: 7, sequence: 2).bytes,
-                PacketBuilder().ipv6(from: "2001:db8::8", to: "2001:db8::9", extensions: [.hopByHop(), .fragment(offset: 5)])
+                PacketBuilder()
+                    .ipv6(from: "2001:db8::8", to: "2001:db8::9", extensions: [.hopByHop(), .fragment(offset: 5)])
                     .transport(protocol: 6).payload([1, 2, 3, 4]).bytes,
                 v4.transport(protocol: 47, header: [0, 0, 0x88, 0xB5]).payload([5, 6]).bytes,
-                PacketBuilder(destination: .broadcast).etherType(EtherType.arp).payload(Array(repeating: 0, count: 28)).bytes,
+                PacketBuilder(destination: .broadcast).etherType(EtherType.arp)
+                    .payload(Array(repeating: 0, count: 28)).bytes,
             ]
             let catalogue = malformedPacketCatalogue()
-            for name in ["ipv4 IHL 4", "tcp data offset 4", "ipv4 total length one past the frame", "seven ipv6 extension headers",
-                "three 802.1Q tags"]
+            for name in [
+                "ipv4 IHL 4", "tcp data offset 4", "ipv4 total length one past the frame",
+                "seven ipv6 extension headers", "three 802.1Q tags",
+            ]
             {
                 frames += catalogue.filter { $0.name == name }.map(\.frame)
             }

@@ -43,7 +43,8 @@ extension Catalogue {
                 v6([.fragment()]).tcp(from: 1000, to: 80).payload(data).bytes,
                 v6Fields(IPProtocol.tcp, ports: (1000, 80)), "offset 0 without M is a whole packet"),
             malformed("ipv6 first fragment with tcp header cut",
-                v6([.fragment(offset: 0, moreFragments: true)]).transport(protocol: IPProtocol.tcp, header: tcpHeaderStart)
+                v6([.fragment(offset: 0, moreFragments: true)])
+                    .transport(protocol: IPProtocol.tcp, header: tcpHeaderStart)
                     .bytes, .transport, first),
         ]
     }

@@ -52,7 +52,8 @@ extension Catalogue {
                 "only 0x8100 and 0x88a8 are VLAN tags"),
             valid("ipv4 gre", v4.transport(protocol: IPProtocol.gre, header: [0, 0, 0x08, 0x00]).payload([0x45]).bytes,
                 v4Fields(IPProtocol.gre), noL4),
-            valid("ipv4 AH", v4.transport(protocol: IPProtocol.ah, header: [6, 4, 0, 0] + Array(repeating: 0, count: 20))
+            valid("ipv4 AH",
+                v4.transport(protocol: IPProtocol.ah, header: [6, 4, 0, 0] + Array(repeating: 0, count: 20))
                 .bytes, v4Fields(IPProtocol.ah), "in IPv4, AH is the protocol: it is not skipped"),
             valid("ipv6 esp", v6().transport(protocol: IPProtocol.esp, header: [0, 0, 1, 0, 0, 0, 0, 1]).payload([1, 2])
                 .bytes, v6Fields(IPProtocol.esp), noL4),

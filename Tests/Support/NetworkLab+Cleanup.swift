@@ -68,7 +68,8 @@ enum LabRegistry {
     static func ownerPID(ofNamespace name: String) -> pid_t? {
         guard name.hasPrefix("vt"), let side = name.last, side == "s" || side == "r" else { return nil }
         let parts = name.dropFirst(2).dropLast().split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+        let isDecimal = { (part: Substring) in !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isNumber } }
+        guard parts.count == 2, parts.allSatisfy(isDecimal),
             Int(parts[1]) != nil
         else { return nil }
         return pid_t(parts[0])

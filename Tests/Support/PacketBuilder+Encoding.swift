@@ -98,9 +98,15 @@ extension PacketBuilder {
     private var pseudoHeaderMaker: ((UInt8, Int) -> [UInt8])? {
         switch network {
         case .ipv4(let ip):
-            return { Checksum.pseudoHeader(source: .v4(ip.source), destination: .v4(ip.destination), protocolNumber: $0, length: $1) }
+            return {
+                Checksum.pseudoHeader(
+                    source: .v4(ip.source), destination: .v4(ip.destination), protocolNumber: $0, length: $1)
+            }
         case .ipv6(let ip):
-            return { Checksum.pseudoHeader(source: .v6(ip.source), destination: .v6(ip.destination), protocolNumber: $0, length: $1) }
+            return {
+                Checksum.pseudoHeader(
+                    source: .v6(ip.source), destination: .v6(ip.destination), protocolNumber: $0, length: $1)
+            }
         case nil:
             return nil
         }

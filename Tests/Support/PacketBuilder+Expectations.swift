@@ -31,7 +31,8 @@ extension PacketBuilder {
     /// IPv6 headers end at a non-first fragment's fragment header: what
     /// follows it is that fragment's data, whatever it looks like.
     private func ipv6ExtensionBytes(_ ip: IPv6Header) -> Int {
-        let end = ip.extensionHeaders.firstIndex(where: \.isNonFirstFragment).map { $0 + 1 } ?? ip.extensionHeaders.count
+        let end =
+            ip.extensionHeaders.firstIndex(where: \.isNonFirstFragment).map { $0 + 1 } ?? ip.extensionHeaders.count
         return ip.extensionHeaders.prefix(end).reduce(0) { $0 + $1.encode(nextHeader: 0).count }
     }
 
@@ -80,8 +81,10 @@ extension PacketBuilder {
         return total - ipHeader - l4
     }
 
-    /// The 5-tuple rules see; `nil` for a frame without IP.
+    /// The 5-tuple rules see; `nil` for a frame without IP, or whose
+    /// EtherType override hides its IP header.
     public var fields: PacketFields? {
+        if let etherTypeOverride, etherTypeOverride != (isIPv6 ? EtherType.ipv6 : EtherType.ipv4) { return nil }
         let (source, destination): (PacketFields.Address, PacketFields.Address)
         var protocolNumber = transportProtocolNumber
         switch network {

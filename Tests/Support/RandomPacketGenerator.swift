@@ -111,7 +111,9 @@ public struct RandomPacketGenerator: Sendable {
 
     private mutating func withIPv4(_ packet: PacketBuilder, _ fragment: Fragmenting) -> PacketBuilder {
         let (source, destination) = (pick(interesting.v4), pick(interesting.v4))
-        let options: [UInt8] = random.chance(25) ? Array(repeating: 1, count: Int.random(in: 1...40, using: &random)) : []
+        // NOPs: valid options of any length up to the 40-byte maximum.
+        let optionLength = random.chance(25) ? Int.random(in: 1...40, using: &random) : 0
+        let options = [UInt8](repeating: 1, count: optionLength)
         let identification = UInt16.random(in: 0...UInt16.max, using: &random)
         let ttl = UInt8.random(in: 1...255, using: &random)
         let offset = fragment == .nonFirst ? UInt16.random(in: 1...0x1FFF, using: &random) : 0
@@ -179,7 +181,8 @@ public struct RandomPacketGenerator: Sendable {
         case IPProtocol.udp: built = packet.udp(from: source, to: destination)
         case IPProtocol.udplite: built = packet.udpLite(from: source, to: destination)
         case IPProtocol.sctp:
-            built = packet.sctp(from: source, to: destination, verificationTag: UInt32.random(in: 0...UInt32.max, using: &random))
+            let tag = UInt32.random(in: 0...UInt32.max, using: &random)
+            built = packet.sctp(from: source, to: destination, verificationTag: tag)
         case IPProtocol.icmp where !packet.isIPv6, IPProtocol.icmpv6 where packet.isIPv6:
             built = packet.icmpEcho(random.chance(50) ? .request : .reply,
                 identifier: UInt16.random(in: 0...UInt16.max, using: &random),

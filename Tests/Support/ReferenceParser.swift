@@ -78,7 +78,8 @@ public enum ReferenceParser {
         let protocolNumber = frame[start + 9]
         let end = start + totalLength
         if frame.bigEndianUInt16(at: start + 6) & 0x1FFF != 0 {
-            return nonFirstFragment(source, destination, protocolNumber, totalLength, payloadLength: end - start - headerLength)
+            return nonFirstFragment(
+                source, destination, protocolNumber, totalLength, payloadLength: end - start - headerLength)
         }
         return parseTransport(
             frame, protocolNumber, from: start + headerLength, to: end, source, destination, totalLength: totalLength,
@@ -107,7 +108,8 @@ public enum ReferenceParser {
                 }
             guard offset + length <= end else { return .malformed(.ipv6Extension) }
             if next == IPv6ExtensionHeader.fragmentNumber, frame.bigEndianUInt16(at: offset + 2) >> 3 != 0 {
-                return nonFirstFragment(source, destination, frame[offset], totalLength, payloadLength: end - offset - 8)
+                return nonFirstFragment(
+                    source, destination, frame[offset], totalLength, payloadLength: end - offset - 8)
             }
             next = frame[offset]
             offset += length
@@ -135,9 +137,11 @@ public enum ReferenceParser {
         else { return .malformed(.transport) }
         let ports =
             IPProtocol.carriesPorts(protocolNumber)
-            ? PacketFields.Ports(source: frame.bigEndianUInt16(at: start), destination: frame.bigEndianUInt16(at: start + 2))
+            ? PacketFields.Ports(
+                source: frame.bigEndianUInt16(at: start), destination: frame.bigEndianUInt16(at: start + 2))
             : nil
-        let fields = PacketFields(source: source, destination: destination, protocolNumber: protocolNumber, ports: ports)
+        let fields = PacketFields(
+            source: source, destination: destination, protocolNumber: protocolNumber, ports: ports)
         return Result(
             expectation: .fields(fields), ipTotalLength: totalLength,
             l4PayloadLength: totalLength - ipHeaderLength - headerLength)

@@ -133,7 +133,9 @@ extension TransportHeader {
             var segment: [UInt8] = []
             segment.appendBigEndian(udp.sourcePort)
             segment.appendBigEndian(udp.destinationPort)
-            segment.appendBigEndian(udp.lengthOverride ?? (udp.isLite ? 0 : UInt16(truncatingIfNeeded: 8 + payload.count)))
+            // UDP-Lite's coverage 0 means the whole datagram.
+            let length = udp.isLite ? 0 : UInt16(truncatingIfNeeded: 8 + payload.count)
+            segment.appendBigEndian(udp.lengthOverride ?? length)
             segment += [0, 0] + payload
             var sum = Checksum.internet(pseudo(segment.count), segment)
             if sum == 0 { sum = 0xFFFF }  // 0 would mean "no checksum"
