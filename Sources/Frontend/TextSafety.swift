@@ -1,0 +1,31 @@
+/// Characters rejected in rule strings and rule names. Rules never reach
+/// generated C as text, but names reach terminals, logs and metric labels,
+/// where control characters and bidirectional overrides can disguise text.
+public enum TextSafety {
+    public static func isDisallowed(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F: true  // C0, DEL, C1
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true  // bidi controls
+        case 0x2028, 0x2029: true  // line and paragraph separators
+        default: false
+        }
+    }
+
+    /// The first disallowed scalar and its UTF-8 offset, skipping those
+    /// `allowed` accepts (rule strings accept tab as a separator).
+    public static func firstDisallowed(
+        in text: String, allowing allowed: (Unicode.Scalar) -> Bool = { _ in false }
+    ) -> (scalar: Unicode.Scalar, utf8Offset: Int)? {
+        var offset = 0
+        for scalar in text.unicodeScalars {
+            if isDisallowed(scalar), !allowed(scalar) { return (scalar, offset) }
+            offset += UTF8.width(scalar)
+        }
+        return nil
+    }
+
+    /// `U+0007`, for messages.
+    public static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+    }
+}
