@@ -6,3 +6,29 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+// Swift cannot call variadic C functions or copy a va_list, so the two
+// places that need them are small inline helpers here.
+
+/// Formats a libbpf print callback's message into a malloc'd string
+/// (caller frees); NULL if formatting failed.
+static inline char *vtap_format_message(const char *format, va_list arguments) {
+    va_list copy;
+    va_copy(copy, arguments);
+    int length = vsnprintf(NULL, 0, format, copy);
+    va_end(copy);
+    if (length < 0) return NULL;
+    char *text = (char *)malloc((size_t)length + 1);
+    if (text == NULL) return NULL;
+    vsnprintf(text, (size_t)length + 1, format, arguments);
+    return text;
+}
+
+/// `ioctl(fd, request, ifr)` for the interface requests (SIOCGIFFLAGS, SIOCGIFHWADDR).
+static inline int vtap_ioctl_ifreq(int fd, unsigned long request, struct ifreq *ifr) {
+    return ioctl(fd, request, ifr);
+}

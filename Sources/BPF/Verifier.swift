@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Verifier dry-runs: load an object into the kernel only to learn whether
+/// and how cheaply the verifier accepts it, then unload it.
+public enum Verifier {
+    /// Log buffer sizes for ``dryRun(object:name:options:)``.
+    public struct Options: Sendable {
+        /// Per-program buffer for the statistics pass (log level 4).
+        public var statsLogSize: Int
+        /// First buffer for the full log of a rejected program (log level 1).
+        public var failureLogSize: Int
+        /// On ENOSPC the full-log buffer grows ×4 up to this size, unless
+        /// the kernel kept the log's tail (6.4+ rotates), which is all the
+        /// summary needs; a cut log is reported ``VerifierLog/truncated``.
+        public var maximumFailureLogSize: Int
+
+        public init(statsLogSize: Int = 1 << 16, failureLogSize: Int = 16 << 20, maximumFailureLogSize: Int = 256 << 20) {
+            self.statsLogSize = statsLogSize
+            self.failureLogSize = failureLogSize
+            self.maximumFailureLogSize = maximumFailureLogSize
+        }
+    }
+
+    /// `BPF_LOG_LEVEL1`: the verifier's walk, printed when it fails.
+    static let levelVerbose: UInt32 = 1
+    /// `BPF_LOG_STATS`: only the statistics lines.
+    static let levelStats: UInt32 = 4
+
+    /// Opens `object` from memory, loads it with a statistics-only log, and
+    /// closes it. If a program is rejected, loads that program again with
+    /// a full log to say why. Nothing stays loaded afterwards.
+    ///
+    /// - Returns: per-program figures; a rejection is a result, not an error.
+    /// - Throws: ``BPFError`` for failures that are not the verifier's
+    ///   verdict: an invalid object, no permission, map creation failing.
+    public static func dryRun(object elf: [UInt8], name: String, options: Options = Options()) throws
+        -> VerifierReport
+    {
+        let object = try BPFObject(elf: elf, name: name)
+        let loaded = object.programs.filter(\.autoload)
+        let failure = try object.loadReportingFailure(
+            BPFObject.LoadOptions(logLevel: levelStats, logSize: options.statsLogSize))
+        guard let failure else {
+            return VerifierReport(
+                objectName: name,
+                programs: try loaded.map { program in
+                    let info = try program.info()
+                    return ProgramVerification(
+                        program: program, outcome: .accepted, stats: program.verifierLog?.stats, info: info)
+                })
+        }
+        guard case .verifierRejected(let statsLog) = failure.error.kind, let failing = failure.program,
+            let failingIndex = loaded.firstIndex(where: { $0.name == failing })
+        else { throw failure.error }
+
+        let fullLog = try verboseLog(of: failing, elf: elf, name: name, options: options) ?? statsLog
+        var programs: [ProgramVerification] = []
+        for (index, program) in loaded.enumerated() {
+            if index < failingIndex {
+                // Loaded fine before the failure; libbpf unloaded it again.
+                programs.append(ProgramVerification(program: program, outcome: .accepted, stats: program.verifierLog?.stats))
+            } else if index == failingIndex {
+                programs.append(
+                    ProgramVerification(
+                        program: program, outcome: .rejected(fullLog), stats: fullLog.stats ?? statsLog.stats))
+            } else {
+                programs.append(ProgramVerification(program: program, outcome: .notLoaded, stats: nil))
+            }
+        }
+        return VerifierReport(objectName: name, programs: programs)
+    }
+
+    /// Loads only `program` from a fresh copy of the object with a full log,
+    /// growing the buffer on ENOSPC. Nil if it unexpectedly loads.
+    private static func verboseLog(of program: String, elf: [UInt8], name: String, options: Options) throws
+        -> VerifierLog?
+    {
+        var size = max(options.failureLogSize, 4096)
+        while true {
+            let object = try BPFObject(elf: elf, name: name)
+            for other in object.programs where other.name != program { try other.setAutoload(false) }
+            let failure = try object.loadReportingFailure(
+                BPFObject.LoadOptions(logLevel: levelVerbose | levelStats, logSize: size))
+            guard let failure else { return nil }
+            guard case .verifierRejected(let log) = failure.error.kind else { throw failure.error }
+            let outOfSpace = failure.error.errno == ENOSPC
+            // Kernels since 6.4 keep the log's tail when it overflows (what
+            // the summary needs): growing only helps when the tail is missing.
+            if outOfSpace, log.stats == nil, size < options.maximumFailureLogSize {
+                size = min(size * 4, options.maximumFailureLogSize)
+                continue
+            }
+            return VerifierLog(log.text, truncated: outOfSpace)
+        }
+    }
+}
+
+/// The outcome of a verifier dry-run of one object.
+public struct VerifierReport: Sendable {
+    public var objectName: String
+    /// Every program the object loads, in ELF order.
+    public var programs: [ProgramVerification]
+
+    /// Whether the verifier accepted every program.
+    public var accepted: Bool { programs.allSatisfy { $0.outcome == .accepted } }
+
+    /// The rejected program, if any (loading stops at the first).
+    public var rejected: ProgramVerification? {
+        programs.first { if case .rejected = $0.outcome { true } else { false } }
+    }
+
+    /// The program called `name`.
+    public func program(named name: String) -> ProgramVerification? { programs.first { $0.name == name } }
+}
+
+/// The verifier's verdict and figures for one program.
+public struct ProgramVerification: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case accepted
+        case rejected(VerifierLog)
+        /// Not attempted: an earlier program was rejected first.
+        case notLoaded
+    }
+
+    public var name: String
+    public var section: String
+    public var type: ProgramType
+    public var outcome: Outcome
+    /// Instructions processed, states, time: from the verifier's statistics lines.
+    public var stats: VerifierStats?
+    /// Instructions in the ELF program (with subprograms appended).
+    public var elfInstructionCount: Int
+    /// Instructions after the verifier's rewrites (`xlated_prog_len / 8`),
+    /// for programs that were loaded.
+    public var translatedInstructionCount: Int?
+    /// Bytes of JIT output, for programs that were loaded.
+    public var jitedSize: Int?
+
+    init(program: BPFProgram, outcome: Outcome, stats: VerifierStats?, info: ProgramInfo? = nil) {
+        name = program.name
+        section = program.section
+        type = program.type
+        self.outcome = outcome
+        self.stats = stats
+        elfInstructionCount = program.elfInstructionCount
+        translatedInstructionCount = info?.translatedInstructionCount
+        jitedSize = info?.jitedSize
+    }
+
+    /// The verifier log of a rejected program.
+    public var rejectionLog: VerifierLog? {
+        if case .rejected(let log) = outcome { return log }
+        return nil
+    }
+}
