@@ -13,7 +13,8 @@ let package = Package(
         .executable(name: "vtap", targets: ["vtap"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // Source positions, diagnostics and their rendering.
@@ -46,9 +47,14 @@ let package = Package(
             name: "VtapCompiler",
             dependencies: [
                 "VtapDiagnostics", "VtapFrontend", "VtapSema", "VtapRuleModel", "VtapCodegen",
-                "CClangBridge", "VtapBPF",
+                "CClangBridge", "VtapBPF", .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/Compiler"),
+        // Loads vtapc objects, replays captures through them, reads counters.
+        .target(
+            name: "VtapRuntime",
+            dependencies: ["VtapBPF", "VtapRuleModel", "VtapCompiler", "VtapCapture"],
+            path: "Sources/Runtime"),
         .executableTarget(
             name: "vtapc",
             dependencies: [
@@ -58,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "vtap",
             dependencies: [
-                "VtapCompiler", "VtapBPF", "VtapCapture",
+                "VtapRuntime", "VtapCompiler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/vtap"),
@@ -89,7 +95,9 @@ let package = Package(
             path: "Tests/CompilerTests"),
         .testTarget(
             name: "KernelTests",
-            dependencies: ["VtapCompiler", "VtapBPF", "VtapCapture", "VtapTestSupport"],
+            dependencies: [
+                "VtapCompiler", "VtapRuntime", "VtapBPF", "VtapCapture", "VtapSema", "VtapTestSupport",
+            ],
             path: "Tests/KernelTests"),
     ],
     cxxLanguageStandard: .cxx17

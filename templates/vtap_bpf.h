@@ -54,6 +54,7 @@ static __u64 (*bpf_ktime_get_ns)(void) = (void *)5;
 static long (*bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to, __u32 len) = (void *)26;
 static long (*bpf_skb_load_bytes_relative)(const void *skb, __u32 offset, void *to, __u32 len,
 					    __u32 start_header) = (void *)68;
+static long (*bpf_loop)(__u32 nr_loops, void *callback_fn, void *callback_ctx, __u64 flags) = (void *)181;
 
 /* Network order to host order; the program is built for little-endian BPF. */
 #define vtap_ntohs(x) __builtin_bswap16(x)

@@ -37,6 +37,11 @@ struct vtap_match_key {
 const volatile __u32 vtap_cfg_replay = 0;  /* 1: BPF_PROG_TEST_RUN replay */
 const volatile __u32 vtap_cfg_link = VTAP_LINK_ETHERNET;
 const volatile __u32 vtap_cfg_direction = VTAP_DEFAULT_DIRECTION;
+/* 1: return the verdict (rule index + 1, 0 for no rule, VTAP_VERDICT_MALFORMED
+ * | reason) instead of 0, so BPF_PROG_TEST_RUN shows what happened. Never
+ * set on a live socket: a non-zero return copies the packet to it. */
+const volatile __u32 vtap_cfg_verdict = 0;
+#define VTAP_VERDICT_MALFORMED 0x80000000u
 
 /* Timestamp and wire length of the packet being replayed. */
 struct vtap_replay_packet vtap_replay;
@@ -96,7 +101,8 @@ struct {
 struct vtap_packet {
 	__u64 now;
 	__u32 wire_len;	   /* bytes on the wire, counted as throughput */
-	__u32 data_len;	   /* frame bytes the offsets below refer to */
+	__u32 data_len;	   /* frame length the IP lengths must fit in */
+	__u32 cap_len;	   /* frame bytes that can be read */
 	__u32 payload_off; /* from the frame start */
 	__u32 payload_len;
 	__u32 tcp_seq;
@@ -125,6 +131,15 @@ static __always_inline long vtap_load(const struct __sk_buff *skb, __u32 off, vo
 	return bpf_skb_load_bytes(skb, off, to, len);
 }
 
+/* A header read that fails when the header is not all there. */
+static __always_inline long vtap_load_header(const struct __sk_buff *skb, const struct vtap_packet *pkt, __u32 off,
+					     void *to, __u32 len)
+{
+	if (off + len > pkt->cap_len)
+		return -1;
+	return vtap_load(skb, off, to, len);
+}
+
 static __always_inline void vtap_tally_add(__u32 slot, __u32 bytes)
 {
 	struct vtap_tally *t = bpf_map_lookup_elem(&vtap_totals, &slot);
@@ -150,7 +165,7 @@ static __always_inline int vtap_parse_ipv4(const struct __sk_buff *skb, __u32 of
 		__u32 daddr;
 	} ip;
 
-	if (vtap_load(skb, off, &ip, sizeof(ip)))
+	if (vtap_load_header(skb, pkt, off, &ip, sizeof(ip)))
 		return VTAP_MALFORMED_IP_HEADER;
 	if ((ip.ver_ihl >> 4) != 4)
 		return VTAP_MALFORMED_IP_HEADER;
@@ -181,7 +196,7 @@ static __always_inline int vtap_parse_ipv6(const struct __sk_buff *skb, __u32 of
 		__u32 daddr[4];
 	} ip;
 
-	if (vtap_load(skb, off, &ip, sizeof(ip)))
+	if (vtap_load_header(skb, pkt, off, &ip, sizeof(ip)))
 		return VTAP_MALFORMED_IP_HEADER;
 	if ((vtap_ntohl(ip.ver_class_flow) >> 28) != 6)
 		return VTAP_MALFORMED_IP_HEADER;
@@ -206,13 +221,20 @@ static __always_inline int vtap_parse_ipv6(const struct __sk_buff *skb, __u32 of
 			break;
 		if (i == VTAP_MAX_IPV6_EXT)
 			return VTAP_MALFORMED_IPV6_EXT;
-		if (remaining < 8 || vtap_load(skb, cursor, ext, sizeof(ext)))
+		if (remaining < 8 || vtap_load_header(skb, pkt, cursor, ext, sizeof(ext)))
 			return VTAP_MALFORMED_IPV6_EXT;
 		if (next == 44) {
-			/* Fragment header: a non-first fragment carries no L4 header. */
-			if (((ext[2] << 8) | ext[3]) & 0xfff8)
-				pkt->has_l4 = 0;
 			len = 8;
+			/* A non-first fragment: what follows is payload, not headers. */
+			if (((ext[2] << 8) | ext[3]) & 0xfff8) {
+				if (len > remaining)
+					return VTAP_MALFORMED_IPV6_EXT;
+				pkt->has_l4 = 0;
+				remaining -= len;
+				cursor += len;
+				next = ext[0];
+				break;
+			}
 		} else if (next == 51) {
 			len = (ext[1] + 2) * 4;
 		} else {
@@ -246,7 +268,7 @@ static __always_inline int vtap_parse_l4(const struct __sk_buff *skb, __u32 l4_o
 	switch (key->proto) {
 	case 6: { /* TCP */
 		__u8 tcp[16];
-		if (ip_payload < 20 || vtap_load(skb, l4_off, tcp, sizeof(tcp)))
+		if (ip_payload < 20 || vtap_load_header(skb, pkt, l4_off, tcp, sizeof(tcp)))
 			return VTAP_MALFORMED_L4;
 		header = (tcp[12] >> 4) * 4;
 		if (header < 20 || header > ip_payload)
@@ -262,7 +284,7 @@ static __always_inline int vtap_parse_l4(const struct __sk_buff *skb, __u32 l4_o
 	case 132: { /* SCTP */
 		__u8 ports[4];
 		header = key->proto == 132 ? 12 : 8;
-		if (ip_payload < header || vtap_load(skb, l4_off, ports, sizeof(ports)))
+		if (ip_payload < header || vtap_load_header(skb, pkt, l4_off, ports, sizeof(ports)))
 			return VTAP_MALFORMED_L4;
 		key->sport = (ports[0] << 8) | ports[1];
 		key->dport = (ports[2] << 8) | ports[3];
@@ -272,7 +294,7 @@ static __always_inline int vtap_parse_l4(const struct __sk_buff *skb, __u32 l4_o
 	case 58: { /* ICMPv6 */
 		__u8 icmp[8];
 		header = 8;
-		if (ip_payload < header || vtap_load(skb, l4_off, icmp, sizeof(icmp)))
+		if (ip_payload < header || vtap_load_header(skb, pkt, l4_off, icmp, sizeof(icmp)))
 			return VTAP_MALFORMED_L4;
 		if (key->proto == 1)
 			pkt->icmp_echo = icmp[0] == 8 || icmp[0] == 0;
@@ -289,8 +311,12 @@ static __always_inline int vtap_parse_l4(const struct __sk_buff *skb, __u32 l4_o
 	return VTAP_PARSED;
 }
 
-/* Returns VTAP_PARSED, VTAP_NOT_IP, or a VTAP_MALFORMED_* slot. */
-static __always_inline int vtap_parse(const struct __sk_buff *skb, struct vtap_packet *pkt, struct vtap_match_key *key)
+/*
+ * Returns VTAP_PARSED, VTAP_NOT_IP, or a VTAP_MALFORMED_* slot. Global, like
+ * the other big steps: the verifier checks it once, instead of once for
+ * every way the caller can reach it.
+ */
+__noinline int vtap_parse(struct __sk_buff *skb, struct vtap_packet *pkt, struct vtap_match_key *key)
 {
 	__u32 off = 0;
 	__u32 ethertype;
@@ -298,9 +324,11 @@ static __always_inline int vtap_parse(const struct __sk_buff *skb, struct vtap_p
 	__u32 ip_payload = 0;
 	int ret;
 
+	if (!skb || !pkt || !key)
+		return VTAP_MALFORMED_L2;
 	if (vtap_cfg_link == VTAP_LINK_ETHERNET) {
 		__u8 eth[VTAP_ETH_HLEN];
-		if (pkt->data_len < VTAP_ETH_HLEN || vtap_load(skb, 0, eth, sizeof(eth)))
+		if (vtap_load_header(skb, pkt, 0, eth, sizeof(eth)))
 			return VTAP_MALFORMED_L2;
 		ethertype = (eth[12] << 8) | eth[13];
 		off = VTAP_ETH_HLEN;
@@ -313,7 +341,7 @@ static __always_inline int vtap_parse(const struct __sk_buff *skb, struct vtap_p
 				break;
 			if (depth >= VTAP_MAX_VLAN_TAGS)
 				return VTAP_MALFORMED_VLAN_DEPTH;
-			if (vtap_load(skb, off, tag, sizeof(tag)))
+			if (vtap_load_header(skb, pkt, off, tag, sizeof(tag)))
 				return VTAP_MALFORMED_L2;
 			ethertype = (tag[2] << 8) | tag[3];
 			off += 4;
@@ -321,7 +349,7 @@ static __always_inline int vtap_parse(const struct __sk_buff *skb, struct vtap_p
 		}
 	} else {
 		__u8 version;
-		if (vtap_load(skb, 0, &version, 1))
+		if (vtap_load_header(skb, pkt, 0, &version, 1))
 			return VTAP_MALFORMED_IP_HEADER;
 		ethertype = (version >> 4) == 6 ? 0x86dd : 0x0800;
 	}
@@ -376,58 +404,87 @@ static __always_inline __u32 vtap_first_flagged_byte(__u64 m)
 	return index;
 }
 
-/*
- * Finds PATTERN (big-endian) at any byte alignment in the first `limit`
- * payload bytes, eight candidate positions per step: a window of payload is
- * copied once, then each 64-bit word is tested against all four pattern
- * bytes at once. Returns the position, or -1.
- */
-static __always_inline int vtap_find_pattern(const struct __sk_buff *skb, __u32 payload_off, __u32 limit)
-{
 #if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_PATTERN
+struct vtap_scan {
+	struct __sk_buff *skb;
+	struct vtap_scan_window *window;
+	__u32 payload_off;
+	__u32 limit;
+	int found;
+};
+
+/*
+ * One step of the PATTERN search: copies the next window of payload, then
+ * tests eight candidate positions per 64-bit word against all four pattern
+ * bytes at once. A bpf_loop callback, so the verifier checks it as one body
+ * rather than once per step.
+ */
+static long vtap_scan_step(__u32 index, void *data)
+{
+	struct vtap_scan *scan = data;
 	const __u64 ones = 0x0101010101010101ULL;
 	const __u64 p0 = ones * ((VTAP_SEQUENCE_PATTERN >> 24) & 0xff);
 	const __u64 p1 = ones * ((VTAP_SEQUENCE_PATTERN >> 16) & 0xff);
 	const __u64 p2 = ones * ((VTAP_SEQUENCE_PATTERN >> 8) & 0xff);
 	const __u64 p3 = ones * (VTAP_SEQUENCE_PATTERN & 0xff);
-	__u32 zero = 0;
-	struct vtap_scan_window *window = bpf_map_lookup_elem(&vtap_scratch, &zero);
-	if (!window)
-		return -1;
+	struct vtap_scan_window *window = scan->window;
+	__u32 start = index * VTAP_SCAN_STEP;
 
-	for (__u32 start = 0; start < 5000; start += VTAP_SCAN_STEP) {
-		if (start + 4 > limit)
-			return -1;
-		__u32 n = limit - start;
-		if (n > VTAP_SCAN_WINDOW)
-			n = VTAP_SCAN_WINDOW;
-		if (vtap_load(skb, payload_off + start, window->words, n))
-			return -1;
-		/* Bytes of the window past n are stale; a match reaching into them
-		 * ends past `limit` and is rejected below. */
+	if (!window || start + 4 > scan->limit)
+		return 1;
+	__u32 n = scan->limit - start;
+	if (n > VTAP_SCAN_WINDOW)
+		n = VTAP_SCAN_WINDOW;
+	if (n < 4 || vtap_load(scan->skb, scan->payload_off + start, window->words, n))
+		return 1;
+	/* Bytes of the window past n are stale; a match reaching into them
+	 * ends past `limit` and is rejected below. */
 #pragma unroll
-		for (__u32 w = 0; w < VTAP_SCAN_STEP / 8; w++) {
-			if (w * 8 + 4 > n)
-				return -1;
-			__u64 cur = window->words[w];
-			__u64 next = window->words[w + 1];
-			__u64 hits = vtap_zero_bytes(cur ^ p0) & vtap_zero_bytes(((cur >> 8) | (next << 56)) ^ p1) &
-				     vtap_zero_bytes(((cur >> 16) | (next << 48)) ^ p2) &
-				     vtap_zero_bytes(((cur >> 24) | (next << 40)) ^ p3);
-			if (hits) {
-				__u32 pos = start + w * 8 + vtap_first_flagged_byte(hits);
-				return pos + 4 <= limit ? (int)pos : -1;
-			}
+	for (__u32 w = 0; w < VTAP_SCAN_STEP / 8; w++) {
+		if (w * 8 + 4 > n)
+			return 1;
+		__u64 cur = window->words[w];
+		__u64 next = window->words[w + 1];
+		__u64 hits = vtap_zero_bytes(cur ^ p0) & vtap_zero_bytes(((cur >> 8) | (next << 56)) ^ p1) &
+			     vtap_zero_bytes(((cur >> 16) | (next << 48)) ^ p2) &
+			     vtap_zero_bytes(((cur >> 24) | (next << 40)) ^ p3);
+		if (hits) {
+			__u32 pos = start + w * 8 + vtap_first_flagged_byte(hits);
+			if (pos + 4 <= scan->limit)
+				scan->found = pos;
+			return 1;
 		}
 	}
+	return 0;
+}
 #endif
+
+/* Position of PATTERN (big-endian, any alignment) in the first `limit`
+ * payload bytes, or -1. */
+__noinline int vtap_find_pattern(struct __sk_buff *skb, __u32 payload_off, __u32 limit)
+{
+#if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_PATTERN
+	__u32 zero = 0;
+	struct vtap_scan scan = {
+		.skb = skb,
+		.window = bpf_map_lookup_elem(&vtap_scratch, &zero),
+		.payload_off = payload_off,
+		.limit = limit,
+		.found = -1,
+	};
+	if (!scan.window)
+		return -1;
+	bpf_loop((5000 + VTAP_SCAN_STEP - 1) / VTAP_SCAN_STEP, vtap_scan_step, &scan, 0);
+	return scan.found;
+#else
 	return -1;
+#endif
 }
 
 enum { VTAP_SEQ_UNTRACKED = 0, VTAP_SEQ_FOUND = 1, VTAP_SEQ_MISSING = 2 };
 
 /* Finds this packet's sequence number and how far it moves the flow on. */
-static __always_inline int vtap_sequence_of(const struct __sk_buff *skb, const struct vtap_packet *pkt,
+static __always_inline int vtap_sequence_of(struct __sk_buff *skb, const struct vtap_packet *pkt,
 					    const struct vtap_match_key *key, __u32 *seq, __u32 *advance)
 {
 	if (key->proto == 6) {
@@ -447,7 +504,7 @@ static __always_inline int vtap_sequence_of(const struct __sk_buff *skb, const s
 #else
 	if (!pkt->has_l4 || !(key->proto == 17 || ((key->proto == 1 || key->proto == 58) && pkt->icmp_echo)))
 		return VTAP_SEQ_UNTRACKED;
-	__u32 available = pkt->data_len > pkt->payload_off ? pkt->data_len - pkt->payload_off : 0;
+	__u32 available = pkt->cap_len > pkt->payload_off ? pkt->cap_len - pkt->payload_off : 0;
 	__u32 limit = pkt->payload_len < available ? pkt->payload_len : available;
 	__s64 at;
 #if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_FIXED
@@ -473,7 +530,7 @@ struct vtap_seq_result {
 	__s32 gap; /* d = seq - expected, serial arithmetic; 0 for a new flow */
 };
 
-static __always_inline void vtap_track_sequence(const struct __sk_buff *skb, const struct vtap_packet *pkt,
+static __always_inline void vtap_track_sequence(struct __sk_buff *skb, const struct vtap_packet *pkt,
 						const struct vtap_match_key *key, struct vtap_seq_result *out)
 {
 	__u32 seq = 0, advance = 0;
@@ -561,6 +618,26 @@ static __always_inline void vtap_count(struct vtap_counters *c, __u32 arrival_sl
 	}
 }
 
+/* Everything counted for a packet that matched `rule`. */
+__noinline int vtap_account(struct __sk_buff *skb, struct vtap_packet *pkt, struct vtap_match_key *key, __u32 rule)
+{
+	if (!skb || !pkt || !key || rule >= VTAP_RULE_COUNT)
+		return 0;
+
+	struct vtap_seq_result seq = {};
+	vtap_track_sequence(skb, pkt, key, &seq);
+
+	struct vtap_counters *c = bpf_map_lookup_elem(&vtap_rule_stats, &rule);
+	if (c)
+		vtap_count(c, rule, pkt, key, &seq);
+
+	__u32 class = vtap_class_of(key->proto);
+	c = bpf_map_lookup_elem(&vtap_protocol_stats, &class);
+	if (c)
+		vtap_count(c, VTAP_RULE_COUNT + class, pkt, key, &seq);
+	return 0;
+}
+
 SEC("socket")
 int vtap_measure(struct __sk_buff *skb)
 {
@@ -571,9 +648,11 @@ int vtap_measure(struct __sk_buff *skb)
 		pkt.now = vtap_replay.tstamp_ns;
 		pkt.wire_len = vtap_replay.frame_len;
 		pkt.data_len = vtap_replay.frame_len;
+		pkt.cap_len = vtap_replay.cap_len;
 	} else {
 		pkt.now = bpf_ktime_get_ns();
 		pkt.data_len = skb->len;
+		pkt.cap_len = skb->len;
 		/* A VLAN tag taken off by the stack was still on the wire. */
 		pkt.wire_len = skb->len + (skb->vlan_present ? 4 : 0);
 	}
@@ -595,7 +674,7 @@ int vtap_measure(struct __sk_buff *skb)
 	if (parsed != VTAP_PARSED) {
 		vtap_tally_add(VTAP_TOTAL_MALFORMED, pkt.wire_len);
 		vtap_tally_add((__u32)parsed, pkt.wire_len);
-		return 0;
+		return vtap_cfg_verdict ? VTAP_VERDICT_MALFORMED | (__u32)parsed : 0;
 	}
 
 	int rule = pkt.family == 4 ? vtap_match_v4(&key) : vtap_match_v6(&key);
@@ -604,19 +683,8 @@ int vtap_measure(struct __sk_buff *skb)
 		return 0;
 	}
 
-	struct vtap_seq_result seq = {};
-	vtap_track_sequence(skb, &pkt, &key, &seq);
-
-	__u32 slot = (__u32)rule;
-	struct vtap_counters *c = bpf_map_lookup_elem(&vtap_rule_stats, &slot);
-	if (c)
-		vtap_count(c, slot, &pkt, &key, &seq);
-
-	__u32 class = vtap_class_of(key.proto);
-	c = bpf_map_lookup_elem(&vtap_protocol_stats, &class);
-	if (c)
-		vtap_count(c, VTAP_RULE_COUNT + class, &pkt, &key, &seq);
-	return 0;
+	vtap_account(skb, &pkt, &key, (__u32)rule);
+	return vtap_cfg_verdict ? (__u32)rule + 1 : 0;
 }
 
 char _license[] SEC("license") = "GPL";

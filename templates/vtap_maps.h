@@ -77,7 +77,7 @@ struct vtap_flow_state {
 struct vtap_replay_packet {
 	__u64 tstamp_ns;
 	__u32 frame_len; /* original length on the wire */
-	__u32 _pad;
+	__u32 cap_len;	 /* bytes captured; the frame given to test_run may be padded */
 };
 
 #endif

@@ -29,8 +29,10 @@ public enum Clang {
 
     /// cc1 flags, pinned: any change here changes every object's bytes.
     public static let bpfArguments: [String] = [
-        "-triple", "bpf", "-emit-obj", "-O2", "-target-cpu", "v3",
-        "-debug-info-kind=constructor", "-dwarf-version=4",
+        "-triple", "bpfel", "-emit-obj", "-O2", "-target-cpu", "v3",
+        "-debug-info-kind=constructor", "-dwarf-version=5",
+        // BTF line info takes its source text from here, not from the disk.
+        "-gembed-source",
         "-fdebug-compilation-dir=\(virtualRoot)",
         "-nostdsysteminc", "-nobuiltininc", "-ffreestanding",
         "-fno-jump-tables",

@@ -9,7 +9,7 @@ import VtapTestSupport
     @Test(arguments: 0..<40)
     func planAgreesWithReferenceMatcher(seed: Int) {
         var random = RandomRulesets(seed: UInt64(seed) &* 7919 &+ 1)
-        let ruleset = random.ruleset(count: random.generator.int(in: 1...40))
+        let ruleset = random.ruleset(count: Int.random(in: 1...40, using: &random.generator))
         let plans = Dictionary(uniqueKeysWithValues: AddressFamily.allCases.map {
             ($0, DecisionPlan.build(ruleset, family: $0))
         })

@@ -4,10 +4,10 @@ import VtapRuleModel
 /// Seeded random rulesets for differential tests. Values come from small
 /// pools so rules overlap, nest and shadow each other the way real ones do.
 public struct RandomRulesets {
-    public var generator: SeededGenerator
+    public var generator: SplitMix64
 
     public init(seed: UInt64) {
-        generator = SeededGenerator(seed: seed)
+        generator = SplitMix64(seed: seed)
     }
 
     public static let v4Pool: [UInt32] = [
@@ -45,14 +45,14 @@ public struct RandomRulesets {
     mutating func addressMatch() -> AddressMatch {
         if chance(0.35) { return .any }
         var match = AddressMatch.none
-        for _ in 0..<generator.int(in: 1...3) {
+        for _ in 0..<Int.random(in: 1...3, using: &generator) {
             if chance(0.6) {
-                let base = generator.pick(Self.v4Pool)
-                let length = generator.pick([32, 32, 31, 24, 16, 8, 0])
+                let base = generator.element(of: Self.v4Pool)
+                let length = generator.element(of: [32, 32, 31, 24, 16, 8, 0])
                 match = match.union(AddressMatch(v4: .prefix(base, length: length), v6: .empty))
             } else {
-                let base = generator.pick(Self.v6Pool)
-                let length = generator.pick([128, 128, 127, 96, 64, 63, 48, 0])
+                let base = generator.element(of: Self.v6Pool)
+                let length = generator.element(of: [128, 128, 127, 96, 64, 63, 48, 0])
                 match = match.union(AddressMatch(v4: .empty, v6: .prefix(base, length: length)))
             }
         }
@@ -62,9 +62,9 @@ public struct RandomRulesets {
     mutating func portMatch() -> PortMatch {
         if chance(0.4) { return .any }
         var set = IntervalSet<UInt16>()
-        for _ in 0..<generator.int(in: 1...3) {
-            let a = generator.pick(Self.portPool)
-            let b = chance(0.4) ? generator.pick(Self.portPool) : a
+        for _ in 0..<Int.random(in: 1...3, using: &generator) {
+            let a = generator.element(of: Self.portPool)
+            let b = chance(0.4) ? generator.element(of: Self.portPool) : a
             set = set.union(IntervalSet(min(a, b), max(a, b)))
         }
         if chance(0.15) {
@@ -77,8 +77,8 @@ public struct RandomRulesets {
     mutating func protocolMatch() -> ProtocolMatch {
         if chance(0.3) { return .any }
         var set = IntervalSet<UInt8>()
-        for _ in 0..<generator.int(in: 1...2) {
-            let p = generator.pick(Self.protocolPool)
+        for _ in 0..<Int.random(in: 1...2, using: &generator) {
+            let p = generator.element(of: Self.protocolPool)
             set = set.union(IntervalSet(p, p))
         }
         if chance(0.1) { set = set.complement() }
@@ -91,41 +91,22 @@ public struct RandomRulesets {
         let v6 = chance(0.4)
         func address() -> PacketFields.Address {
             if v6 {
-                let base = generator.pick(Self.v6Pool)
-                return .v6(base &+ UInt128(bitPattern: Int128(generator.int(in: -1...1))))
+                let base = generator.element(of: Self.v6Pool)
+                return .v6(base &+ UInt128(bitPattern: Int128(Int.random(in: -1...1, using: &generator))))
             }
-            let base = generator.pick(Self.v4Pool)
-            return .v4(base &+ UInt32(bitPattern: Int32(generator.int(in: -1...1))))
+            let base = generator.element(of: Self.v4Pool)
+            return .v4(base &+ UInt32(bitPattern: Int32(Int.random(in: -1...1, using: &generator))))
         }
         var protocols = Self.protocolPool + [IPProtocol.udplite, 0, 255]
         if chance(0.5) { protocols = [IPProtocol.tcp, IPProtocol.udp] }
-        let proto = generator.pick(protocols)
+        let proto = generator.element(of: protocols)
         var ports: PacketFields.Ports?
         if IPProtocol.carriesPorts(proto), !chance(0.1) {
-            func port() -> UInt16 { generator.pick(Self.portPool) &+ UInt16(bitPattern: Int16(generator.int(in: -1...1))) }
+            func port() -> UInt16 { generator.element(of: Self.portPool) &+ UInt16(bitPattern: Int16(Int.random(in: -1...1, using: &generator))) }
             ports = PacketFields.Ports(source: port(), destination: port())
         }
         return PacketFields(source: address(), destination: address(), protocolNumber: proto, ports: ports)
     }
 
-    mutating func chance(_ p: Double) -> Bool { generator.unit() < p }
-}
-
-/// SplitMix64: tiny, fast, and the same sequence on every machine.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    public mutating func int(in range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
-    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    public mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &self)] }
+    mutating func chance(_ p: Double) -> Bool { generator.chance(Int(p * 100)) }
 }

@@ -1,0 +1,58 @@
+import VtapDiagnostics
+import VtapRuleModel
+
+/// Why a compile stopped. Each kind has its own documented exit code.
+public enum CompileError: Error, Sendable {
+    /// The rules file could not be read.
+    case cannotRead(path: String, reason: String)
+    /// The rules have errors; every diagnostic is included.
+    case rules(file: SourceFile, diagnostics: [Diagnostic])
+    /// The kernel's verifier refused the program.
+    case verifierRejected(VerifierRejection)
+    /// The kernel cannot verify here: no privilege or no BPF support.
+    case environment(String)
+    /// Output could not be written.
+    case cannotWrite(path: String, reason: String)
+    /// vtapc produced C that clang or libbpf refused: a vtapc bug.
+    case internalError(String)
+
+    /// The exit code documented in README.md.
+    public var exitCode: Int32 {
+        switch self {
+        case .rules: ExitCodes.rulesErrors
+        case .verifierRejected: ExitCodes.verifierRejected
+        case .environment: ExitCodes.environment
+        case .cannotRead, .cannotWrite: ExitCodes.ioError
+        case .internalError: ExitCodes.internalError
+        }
+    }
+
+    /// One line for the terminal (rules errors are rendered separately).
+    public var message: String {
+        switch self {
+        case .cannotRead(let path, let reason): "cannot read \(path): \(reason)"
+        case .rules(let file, let diagnostics):
+            DiagnosticRenderer.summary(
+                errors: diagnostics.count { $0.severity == .error },
+                warnings: diagnostics.count { $0.severity == .warning }, path: file.path)
+        case .verifierRejected(let rejection): rejection.headline
+        case .environment(let reason): reason
+        case .cannotWrite(let path, let reason): "cannot write \(path): \(reason)"
+        case .internalError(let reason): "internal error: \(reason)"
+        }
+    }
+}
+
+/// Exit codes shared by vtapc and vtap.
+public enum ExitCodes {
+    public static let success: Int32 = 0
+    public static let rulesErrors: Int32 = 1
+    public static let verifierRejected: Int32 = 2
+    public static let environment: Int32 = 3
+    public static let ioError: Int32 = 4
+    /// An interface is missing or cannot be attached (vtap).
+    public static let interface: Int32 = 5
+    /// Bad flags or arguments (swift-argument-parser's own code).
+    public static let usage: Int32 = 64
+    public static let internalError: Int32 = 70
+}

@@ -1,0 +1,71 @@
+import Crypto
+import VtapBPF
+import VtapCodegen
+import VtapDiagnostics
+import VtapRuleModel
+
+/// Describes a compiled object: its programs and maps from libbpf, value
+/// layouts from its BTF, so the manifest cannot disagree with the object.
+enum ManifestBuilder {
+    static func manifest(
+        for object: [UInt8], ruleset: Ruleset, file: SourceFile, source: ProgramSource, objectFileName: String
+    ) throws(CompileError) -> Manifest {
+        do {
+            let opened = try BPFObject(elf: object, name: "vtap")
+            let btf = try opened.btf()
+            let structNames = [
+                ObjectContract.countersStruct, ObjectContract.tallyStruct, "vtap_flow_key", "vtap_flow_state",
+                "vtap_replay_packet",
+            ]
+            let structs = try structNames.map { name in
+                let layout = try btf.structLayout(named: name)
+                return Manifest.Struct(
+                    name: layout.name, size: layout.size,
+                    fields: layout.members.map { Manifest.Struct.Field(name: $0.name, offset: $0.offset, size: $0.size) })
+            }
+            let maps = opened.maps.filter { !$0.isInternal }.map { map in
+                let role = ObjectContract.mapRoles[map.name]
+                return Manifest.Map(
+                    name: map.name, type: map.type.description, keySize: map.keySize, valueSize: map.valueSize,
+                    maxEntries: map.maxEntries, role: role?.role ?? "unknown", key: role?.key ?? "",
+                    valueStruct: role?.value)
+            }
+            let globals = try opened.globalVariables().map {
+                Manifest.Global(name: $0.name, section: $0.section, offset: $0.offset, size: $0.size)
+            }
+            let programs = opened.programs.map {
+                Manifest.Program(
+                    name: $0.name, section: $0.section, type: $0.type.description,
+                    attach: "af_packet_socket", role: "measure")
+            }
+            return Manifest(
+                generator: .init(name: "vtapc", version: RulesCompiler.version, clang: Clang.version),
+                rulesFile: .init(path: file.path, sha256: sha256(file.bytes)),
+                object: .init(file: objectFileName, size: object.count, sha256: sha256(object)),
+                build: .init(
+                    clangArguments: Clang.bpfArguments, strategy: "decision-dag-inline",
+                    decisionFunctions: source.functionCount,
+                    plans: source.plans.map {
+                        .init(
+                            family: $0.family.rawValue, splits: $0.splitCount, bounds: $0.boundCount,
+                            linearFallback: $0.usedLinearFallback)
+                    }),
+                programs: programs, maps: maps, structs: structs, globals: globals,
+                slots: .init(
+                    protocols: ProtocolClass.allCases.map(\.name), totals: ObjectContract.totals,
+                    arrivals: "rule index for rules, then rule count + protocol class"),
+                rules: ruleset.rules.map {
+                    .init(
+                        index: $0.index, number: $0.number, name: $0.name, label: $0.label, source: $0.source,
+                        line: $0.location.line, column: $0.location.column)
+                },
+                settings: ruleset.settings, verifier: nil)
+        } catch {
+            throw .internalError("cannot describe the compiled object: \(error)")
+        }
+    }
+
+    static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import VtapRuleModel
+
+/// Writes an object and its manifest so that either both appear, complete,
+/// or neither does: each goes to a temporary file beside its target first.
+public enum OutputFiles {
+    /// `filter.o` -> `filter.manifest.json`.
+    public static func manifestPath(forObject path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let base = url.pathExtension == "o" ? url.deletingPathExtension() : url
+        return base.path + ".manifest.json"
+    }
+
+    public static func encodeManifest(_ manifest: Manifest) throws(CompileError) -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            return try encoder.encode(manifest) + Data("\n".utf8)
+        } catch {
+            throw .internalError("cannot encode the manifest: \(error)")
+        }
+    }
+
+    public static func decodeManifest(_ data: Data) throws -> Manifest {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(Manifest.self, from: data)
+    }
+
+    /// Writes all files or none; paths are created only by the final renames.
+    public static func writeAll(_ files: [(path: String, data: Data)]) throws(CompileError) {
+        var staged: [(temporary: String, final: String)] = []
+        func discard() { staged.forEach { unlink($0.temporary) } }
+        for file in files {
+            let temporary = file.path + ".tmp-\(getpid())"
+            do {
+                try file.data.write(to: URL(fileURLWithPath: temporary))
+            } catch {
+                discard()
+                unlink(temporary)
+                throw .cannotWrite(path: file.path, reason: RulesCompiler.reason(error))
+            }
+            staged.append((temporary, file.path))
+        }
+        var placed: [String] = []
+        for entry in staged {
+            if rename(entry.temporary, entry.final) != 0 {
+                let reason = String(cString: strerror(errno))
+                // A half-written pair is worse than none.
+                placed.forEach { unlink($0) }
+                discard()
+                throw .cannotWrite(path: entry.final, reason: reason)
+            }
+            placed.append(entry.final)
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import VtapBPF
+import VtapCodegen
+import VtapDiagnostics
+import VtapFrontend
+import VtapRuleModel
+import VtapSema
+
+/// A ruleset compiled to a BPF object, with everything learned on the way.
+public struct CompiledRuleset: Sendable {
+    public var file: SourceFile
+    public var ruleset: Ruleset
+    /// Warnings (a compiled ruleset has no errors).
+    public var diagnostics: [Diagnostic]
+    public var source: ProgramSource
+    public var object: [UInt8]
+    public var manifest: Manifest
+    /// Present when the verifier dry-run ran.
+    public var verification: VerifierReport?
+    /// Wall time per phase, in order.
+    public var phases: [(name: String, duration: Duration)]
+}
+
+/// The pipeline shared by `vtapc` and `vtap run RULES.json`:
+/// read -> check -> generate C -> clang -> describe -> verify.
+public enum RulesCompiler {
+    public static let version = "0.1.0"
+
+    public struct Options: Sendable {
+        /// Load the program into the kernel once to run the verifier.
+        public var verify: Bool
+        /// File name recorded in the manifest for the object.
+        public var objectFileName: String
+
+        public init(verify: Bool = true, objectFileName: String = "filter.o") {
+            self.verify = verify
+            self.objectFileName = objectFileName
+        }
+    }
+
+    public static func compile(rulesPath: String, options: Options = Options()) throws(CompileError) -> CompiledRuleset {
+        let bytes: [UInt8]
+        do {
+            bytes = try Array(Data(contentsOf: URL(fileURLWithPath: rulesPath)))
+        } catch {
+            throw .cannotRead(path: rulesPath, reason: Self.reason(error))
+        }
+        return try compile(SourceFile(path: rulesPath, bytes: bytes), options: options)
+    }
+
+    public static func compile(_ file: SourceFile, options: Options = Options()) throws(CompileError) -> CompiledRuleset {
+        var clock = PhaseClock()
+
+        let check = checkRules(file)
+        guard let ruleset = check.ruleset else { throw .rules(file: file, diagnostics: check.diagnostics) }
+        var diagnostics = check.diagnostics
+        clock.lap("check")
+
+        let source: ProgramSource
+        do {
+            source = try ProgramSource.generate(ruleset)
+        } catch {
+            throw .internalError(error.description)
+        }
+        diagnostics += unreachableWarnings(source, ruleset, already: diagnostics)
+        clock.lap("generate")
+
+        let output = Clang.compile(main: (ProgramSource.fileName, source.text), headers: [])
+        guard output.status == .ok, let object = output.object else {
+            throw .internalError("clang rejected the generated C:\n\(output.diagnostics)")
+        }
+        clock.lap("clang")
+
+        var manifest = try ManifestBuilder.manifest(
+            for: object, ruleset: ruleset, file: file, source: source, objectFileName: options.objectFileName)
+        clock.lap("describe")
+
+        var verification: VerifierReport?
+        if options.verify {
+            let report = try verify(object, ruleset: ruleset)
+            manifest.verifier = report.programs.compactMap { program in
+                program.stats.map {
+                    Manifest.ProgramVerifier(
+                        program: program.name, instructionsProcessed: $0.instructionsProcessed,
+                        totalStates: $0.totalStates, peakStates: $0.peakStates,
+                        instructions: program.translatedInstructionCount)
+                }
+            }
+            verification = report
+            clock.lap("verify")
+        }
+
+        return CompiledRuleset(
+            file: file, ruleset: ruleset, diagnostics: diagnostics, source: source, object: object,
+            manifest: manifest, verification: verification, phases: clock.phases)
+    }
+
+    /// Loads the object once and unloads it: the kernel's own verdict.
+    static func verify(_ object: [UInt8], ruleset: Ruleset) throws(CompileError) -> VerifierReport {
+        let report: VerifierReport
+        do {
+            report = try Verifier.dryRun(object: object, name: "vtap")
+        } catch let error as BPFError {
+            switch error.kind {
+            case .permission:
+                throw .environment(
+                    "the kernel refused to load BPF programs (\(error.description)); run as root or with CAP_BPF, or pass --no-verify")
+            case .unsupported:
+                throw .environment("this kernel cannot verify the program (\(error.description)); pass --no-verify to skip")
+            default:
+                throw .internalError("verifier dry-run failed: \(error.description)")
+            }
+        } catch {
+            throw .internalError("verifier dry-run failed: \(error)")
+        }
+        if let rejected = report.rejected {
+            let log = rejected.rejectionLog ?? VerifierLog("")
+            throw .verifierRejected(VerifierRejection(program: rejected.name, log: log, rules: ruleset.rules))
+        }
+        return report
+    }
+
+    /// Rules no packet reaches because earlier rules together cover them;
+    /// sema already names a single covering rule, so those are not repeated.
+    static func unreachableWarnings(_ source: ProgramSource, _ ruleset: Ruleset, already: [Diagnostic]) -> [Diagnostic] {
+        let reported = Set(already.filter { $0.id == "rule-shadowed" || $0.id == "rule-duplicate" }.compactMap(\.range))
+        return source.unreachableRules.compactMap { index in
+            let rule = ruleset.rules[index]
+            guard !reported.contains(rule.range) else { return nil }
+            return .warning(
+                "rule-unreachable",
+                "\(rule.displayName) can never match: earlier rules together match every packet it matches",
+                at: rule.range)
+        }
+    }
+
+    public static func reason(_ error: Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError {
+            return "no such file"
+        }
+        return nsError.localizedDescription
+    }
+}
+
+/// Wall time of consecutive phases.
+struct PhaseClock {
+    private(set) var phases: [(name: String, duration: Duration)] = []
+    private var last = ContinuousClock.now
+
+    mutating func lap(_ name: String) {
+        let now = ContinuousClock.now
+        phases.append((name, now - last))
+        last = now
+    }
+}

@@ -1,0 +1,274 @@
+/// What vtapc writes beside every object: enough for any runtime to use the
+/// object without re-reading the rules — which maps hold what, how their
+/// values are laid out (read from the object's BTF), the rules with their
+/// labels, and the settings.
+public struct Manifest: Codable, Sendable, Equatable {
+    public static let currentSchemaVersion = 1
+
+    public var schemaVersion: Int
+    public var generator: Generator
+    public var rulesFile: RulesFile
+    public var object: Object
+    public var build: Build
+    /// Several programs may share the object (today: the measuring filter).
+    public var programs: [Program]
+    public var maps: [Map]
+    public var structs: [Struct]
+    /// Global variables a loader may set before load.
+    public var globals: [Global]
+    public var slots: Slots
+    public var rules: [RuleEntry]
+    public var settings: Settings
+    /// Present when the verifier dry-run ran.
+    public var verifier: [ProgramVerifier]?
+
+    public init(
+        schemaVersion: Int = Manifest.currentSchemaVersion, generator: Generator, rulesFile: RulesFile,
+        object: Object, build: Build, programs: [Program], maps: [Map], structs: [Struct], globals: [Global],
+        slots: Slots, rules: [RuleEntry], settings: Settings, verifier: [ProgramVerifier]?
+    ) {
+        self.schemaVersion = schemaVersion
+        self.generator = generator
+        self.rulesFile = rulesFile
+        self.object = object
+        self.build = build
+        self.programs = programs
+        self.maps = maps
+        self.structs = structs
+        self.globals = globals
+        self.slots = slots
+        self.rules = rules
+        self.settings = settings
+        self.verifier = verifier
+    }
+
+    public struct Generator: Codable, Sendable, Equatable {
+        public var name: String
+        public var version: String
+        public var clang: String
+        public init(name: String, version: String, clang: String) {
+            self.name = name
+            self.version = version
+            self.clang = clang
+        }
+    }
+
+    public struct RulesFile: Codable, Sendable, Equatable {
+        /// As given on the command line.
+        public var path: String
+        public var sha256: String
+        public init(path: String, sha256: String) {
+            self.path = path
+            self.sha256 = sha256
+        }
+    }
+
+    public struct Object: Codable, Sendable, Equatable {
+        /// File name of the object, relative to the manifest.
+        public var file: String
+        public var size: Int
+        public var sha256: String
+        public init(file: String, size: Int, sha256: String) {
+            self.file = file
+            self.size = size
+            self.sha256 = sha256
+        }
+    }
+
+    public struct Build: Codable, Sendable, Equatable {
+        public var clangArguments: [String]
+        /// How rules are matched: "decision-dag-inline" today.
+        public var strategy: String
+        public var decisionFunctions: Int
+        public var plans: [Plan]
+        public init(clangArguments: [String], strategy: String, decisionFunctions: Int, plans: [Plan]) {
+            self.clangArguments = clangArguments
+            self.strategy = strategy
+            self.decisionFunctions = decisionFunctions
+            self.plans = plans
+        }
+
+        public struct Plan: Codable, Sendable, Equatable {
+            public var family: String
+            public var splits: Int
+            public var bounds: Int
+            public var linearFallback: Bool
+            public init(family: String, splits: Int, bounds: Int, linearFallback: Bool) {
+                self.family = family
+                self.splits = splits
+                self.bounds = bounds
+                self.linearFallback = linearFallback
+            }
+        }
+    }
+
+    public struct Program: Codable, Sendable, Equatable {
+        public var name: String
+        public var section: String
+        public var type: String
+        /// Where it attaches: "af_packet_socket" for the measuring filter.
+        public var attach: String
+        public var role: String
+        public init(name: String, section: String, type: String, attach: String, role: String) {
+            self.name = name
+            self.section = section
+            self.type = type
+            self.attach = attach
+            self.role = role
+        }
+    }
+
+    public struct Map: Codable, Sendable, Equatable {
+        public var name: String
+        public var type: String
+        public var keySize: Int
+        public var valueSize: Int
+        public var maxEntries: Int
+        /// What the map is for, e.g. "rule_counters".
+        public var role: String
+        /// What a key means, e.g. "rule index".
+        public var key: String
+        /// The struct of the value, when it is one (see `structs`).
+        public var valueStruct: String?
+        public init(
+            name: String, type: String, keySize: Int, valueSize: Int, maxEntries: Int, role: String, key: String,
+            valueStruct: String?
+        ) {
+            self.name = name
+            self.type = type
+            self.keySize = keySize
+            self.valueSize = valueSize
+            self.maxEntries = maxEntries
+            self.role = role
+            self.key = key
+            self.valueStruct = valueStruct
+        }
+    }
+
+    public struct Struct: Codable, Sendable, Equatable {
+        public var name: String
+        public var size: Int
+        public var fields: [Field]
+        public init(name: String, size: Int, fields: [Field]) {
+            self.name = name
+            self.size = size
+            self.fields = fields
+        }
+
+        public struct Field: Codable, Sendable, Equatable {
+            public var name: String
+            public var offset: Int
+            public var size: Int
+            public init(name: String, offset: Int, size: Int) {
+                self.name = name
+                self.offset = offset
+                self.size = size
+            }
+        }
+
+        public func field(_ name: String) -> Field? { fields.first { $0.name == name } }
+    }
+
+    public struct Global: Codable, Sendable, Equatable {
+        public var name: String
+        public var section: String
+        public var offset: Int
+        public var size: Int
+        public init(name: String, section: String, offset: Int, size: Int) {
+            self.name = name
+            self.section = section
+            self.offset = offset
+            self.size = size
+        }
+    }
+
+    /// Meaning of array indices that are not rule indices.
+    public struct Slots: Codable, Sendable, Equatable {
+        /// Index in the protocol-class maps.
+        public var protocols: [String]
+        /// Index in the totals map.
+        public var totals: [String]
+        /// How vtap_arrivals is indexed.
+        public var arrivals: String
+        public init(protocols: [String], totals: [String], arrivals: String) {
+            self.protocols = protocols
+            self.totals = totals
+            self.arrivals = arrivals
+        }
+    }
+
+    public struct RuleEntry: Codable, Sendable, Equatable {
+        public var index: Int
+        public var number: Int
+        public var name: String?
+        public var label: String
+        public var source: String
+        public var line: Int
+        public var column: Int
+        public init(index: Int, number: Int, name: String?, label: String, source: String, line: Int, column: Int) {
+            self.index = index
+            self.number = number
+            self.name = name
+            self.label = label
+            self.source = source
+            self.line = line
+            self.column = column
+        }
+    }
+
+    public struct ProgramVerifier: Codable, Sendable, Equatable {
+        public var program: String
+        public var instructionsProcessed: Int
+        public var totalStates: Int?
+        public var peakStates: Int?
+        public var instructions: Int?
+        public init(program: String, instructionsProcessed: Int, totalStates: Int?, peakStates: Int?, instructions: Int?) {
+            self.program = program
+            self.instructionsProcessed = instructionsProcessed
+            self.totalStates = totalStates
+            self.peakStates = peakStates
+            self.instructions = instructions
+        }
+    }
+
+    public func map(named name: String) -> Map? { maps.first { $0.name == name } }
+    public func structLayout(named name: String) -> Struct? { structs.first { $0.name == name } }
+    public func global(named name: String) -> Global? { globals.first { $0.name == name } }
+}
+
+/// Names shared by the template, the manifest and every runtime.
+public enum ObjectContract {
+    public static let programName = "vtap_measure"
+    public static let ruleStatsMap = "vtap_rule_stats"
+    public static let protocolStatsMap = "vtap_protocol_stats"
+    public static let totalsMap = "vtap_totals"
+    public static let arrivalsMap = "vtap_arrivals"
+    public static let flowsMap = "vtap_flows"
+    public static let scratchMap = "vtap_scratch"
+    public static let countersStruct = "vtap_counters"
+    public static let tallyStruct = "vtap_tally"
+    public static let replayGlobal = "vtap_replay"
+    public static let replayConfig = "vtap_cfg_replay"
+    public static let linkConfig = "vtap_cfg_link"
+    public static let directionConfig = "vtap_cfg_direction"
+    public static let verdictConfig = "vtap_cfg_verdict"
+    /// Set in a verdict: the rest is the vtap_totals slot of the reason.
+    public static let malformedVerdictBit: UInt32 = 0x8000_0000
+
+    /// Slots of vtap_totals, in the template's order (enum vtap_total_slot).
+    public static let totals = [
+        "unmatched", "non_ip", "malformed", "other_direction",
+        "malformed_l2", "malformed_vlan_depth", "malformed_ip_header", "malformed_ip_length",
+        "malformed_ipv6_ext", "malformed_l4",
+    ]
+
+    /// The maps every vtap object has, with what they hold.
+    public static let mapRoles: [String: (role: String, key: String, value: String?)] = [
+        ruleStatsMap: ("rule_counters", "rule index", countersStruct),
+        protocolStatsMap: ("protocol_counters", "protocol class (see slots.protocols)", countersStruct),
+        totalsMap: ("totals", "slot (see slots.totals)", tallyStruct),
+        arrivalsMap: ("last_arrival_ns", "rule index, then rule count + protocol class", nil),
+        flowsMap: ("flow_sequence_state", "vtap_flow_key", "vtap_flow_state"),
+        scratchMap: ("pattern_scan_window", "0", nil),
+    ]
+}

@@ -1,0 +1,100 @@
+import VtapBPF
+import VtapRuleModel
+
+/// How an instance of the object is set up before load. These are the
+/// template's `vtap_cfg_*` read-only globals; the verifier prunes what
+/// they switch off.
+public struct LoadConfiguration: Sendable, Equatable {
+    public enum Link: UInt32, Sendable {
+        case ethernet = 0
+        /// Interfaces without a link-layer header (tun, wireguard, gtp).
+        case rawIP = 1
+    }
+
+    /// Packets come from BPF_PROG_TEST_RUN with the capture's time and length.
+    public var replay: Bool
+    /// Return the per-packet verdict (tests and replay only).
+    public var verdict: Bool
+    public var link: Link
+    /// `nil` keeps the rules file's DIRECTION.
+    public var direction: Settings.Direction?
+
+    public init(replay: Bool = false, verdict: Bool = false, link: Link = .ethernet, direction: Settings.Direction? = nil) {
+        self.replay = replay
+        self.verdict = verdict
+        self.link = link
+        self.direction = direction
+    }
+
+    public static let live = LoadConfiguration()
+    public static let replay = LoadConfiguration(replay: true, verdict: true)
+}
+
+/// One loaded instance of a measurement object: its program and maps live
+/// in the kernel until this is released.
+public final class LoadedMeasurement: @unchecked Sendable {
+    public let object: MeasurementObject
+    public let configuration: LoadConfiguration
+    let bpf: BPFObject
+    public let program: BPFProgram
+    let ruleStats: BPFMap
+    let protocolStats: BPFMap
+    let totals: BPFMap
+    let decoder: CounterDecoder
+
+    public init(_ object: MeasurementObject, configuration: LoadConfiguration) throws(RuntimeError) {
+        self.object = object
+        self.configuration = configuration
+        self.decoder = try CounterDecoder(object.manifest)
+        do {
+            bpf = try BPFObject(elf: object.elf, name: "vtap")
+            try bpf.setGlobal(ObjectContract.replayConfig, to: UInt32(configuration.replay ? 1 : 0))
+            try bpf.setGlobal(ObjectContract.verdictConfig, to: UInt32(configuration.verdict ? 1 : 0))
+            try bpf.setGlobal(ObjectContract.linkConfig, to: configuration.link.rawValue)
+            if let direction = configuration.direction {
+                try bpf.setGlobal(ObjectContract.directionConfig, to: UInt32(Self.directionValue(direction)))
+            }
+            try bpf.load()
+            program = try bpf.program(named: ObjectContract.programName)
+            ruleStats = try bpf.map(named: ObjectContract.ruleStatsMap)
+            protocolStats = try bpf.map(named: ObjectContract.protocolStatsMap)
+            totals = try bpf.map(named: ObjectContract.totalsMap)
+        } catch let error as BPFError {
+            throw RuntimeError.from(error, doing: "loading \(object.origin)")
+        } catch {
+            throw .internalError("loading \(object.origin): \(error)")
+        }
+    }
+
+    /// The template's `vtap_cfg_direction` values.
+    static func directionValue(_ direction: Settings.Direction) -> Int {
+        switch direction {
+        case .ingress: 0
+        case .egress: 1
+        case .both: 2
+        }
+    }
+
+    /// Reads every counter map once.
+    public func snapshot() throws(RuntimeError) -> CounterSnapshot {
+        do {
+            let rules = try ruleStats.snapshot()
+            let protocols = try protocolStats.snapshot()
+            let totals = try totals.snapshot()
+            return CounterSnapshot(
+                rules: (0..<object.manifest.rules.count).map { decoder.counters(rules, index: $0) },
+                protocols: (0..<protocols.entryCount).map { decoder.counters(protocols, index: $0) },
+                totals: (0..<totals.entryCount).map { decoder.tally(totals, index: $0) })
+        } catch let error as BPFError {
+            throw RuntimeError.from(error, doing: "reading counters")
+        } catch {
+            throw .internalError("reading counters: \(error)")
+        }
+    }
+
+    /// Where the program's file descriptor is needed (socket attach).
+    public var programFileDescriptor: Int32? { program.fileDescriptor }
+
+    /// The loaded object, for the layer that attaches it.
+    public var bpfObject: BPFObject { bpf }
+}

@@ -1,0 +1,83 @@
+import VtapBPF
+import VtapRuleModel
+
+/// What the program decided for one frame.
+public enum Verdict: Sendable, Equatable {
+    case matched(rule: Int)
+    /// Parsed, but no rule matches (non-IP frames included).
+    case unmatched
+    /// Counted under this `vtap_totals` slot name.
+    case malformed(String)
+
+    init(returnValue: UInt32) {
+        if returnValue & ObjectContract.malformedVerdictBit != 0 {
+            let slot = Int(returnValue & ~ObjectContract.malformedVerdictBit)
+            self = .malformed(slot < ObjectContract.totals.count ? ObjectContract.totals[slot] : "slot \(slot)")
+        } else if returnValue == 0 {
+            self = .unmatched
+        } else {
+            self = .matched(rule: Int(returnValue) - 1)
+        }
+    }
+}
+
+/// Runs frames through a loaded object with BPF_PROG_TEST_RUN, each with
+/// its own timestamp and wire length, exactly as a live socket would count
+/// them.
+public final class ReplaySession: @unchecked Sendable {
+    public let measurement: LoadedMeasurement
+    private let replayGlobal: Manifest.Global
+    private let bss: BPFMap
+
+    public init(_ object: MeasurementObject) throws(RuntimeError) {
+        measurement = try LoadedMeasurement(object, configuration: .replay)
+        guard let global = object.manifest.global(named: ObjectContract.replayGlobal) else {
+            throw .badInput("\(object.origin): the manifest has no \(ObjectContract.replayGlobal) variable")
+        }
+        replayGlobal = global
+        do {
+            bss = try measurement.bpfObject.map(named: Self.internalMapName(for: global.section, in: measurement.bpfObject))
+        } catch let error as BPFError {
+            throw RuntimeError.from(error, doing: "finding \(global.section)")
+        } catch {
+            throw .internalError("finding \(global.section): \(error)")
+        }
+    }
+
+    /// Enough for every header vtap parses.
+    static let minimumRunnableFrame = 256
+
+    /// libbpf names global-data maps after the object and section, e.g. "vtap.bss".
+    static func internalMapName(for section: String, in object: BPFObject) -> String {
+        object.maps.first { $0.isInternal && $0.name.hasSuffix(section) }?.name ?? section
+    }
+
+    /// Runs one frame. `frame` starts with its Ethernet header; `wireLength`
+    /// is its length on the wire (at least `frame.count` unless truncated).
+    @discardableResult
+    public func run(frame: [UInt8], timestampNanoseconds: UInt64, wireLength: Int) throws(RuntimeError) -> Verdict {
+        // test_run refuses frames whose headers are cut short, which are
+        // exactly the malformed ones to count. Padded, they run; the program
+        // reads no further than the captured length it is given.
+        let runnable = frame.count >= Self.minimumRunnableFrame
+            ? frame : frame + [UInt8](repeating: 0, count: Self.minimumRunnableFrame - frame.count)
+        var value = [UInt8](repeating: 0, count: bss.valueSize)
+        let offset = replayGlobal.offset
+        withUnsafeBytes(of: timestampNanoseconds.littleEndian) { value.replaceSubrange(offset..<offset + 8, with: $0) }
+        withUnsafeBytes(of: UInt32(clamping: wireLength).littleEndian) {
+            value.replaceSubrange(offset + 8..<offset + 12, with: $0)
+        }
+        withUnsafeBytes(of: UInt32(clamping: frame.count).littleEndian) {
+            value.replaceSubrange(offset + 12..<offset + 16, with: $0)
+        }
+        do {
+            try bss.update(key: [0, 0, 0, 0], value: value)
+            let result = try measurement.program.testRun(packet: runnable)
+            return Verdict(returnValue: result.returnValue)
+        } catch let error as BPFError {
+            throw RuntimeError.from(error, doing: "running a frame through the program")
+        } catch {
+            throw .internalError("test run: \(error)")
+        }
+    }
+}

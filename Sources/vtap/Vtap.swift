@@ -1,0 +1,1 @@
+@main struct Vtap { static func main() {} }

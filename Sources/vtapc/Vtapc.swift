@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import VtapCompiler
+import VtapDiagnostics
+
+@main
+struct Vtapc: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vtapc",
+        abstract: "Compile a vtap rules file into a verified BPF object and its manifest.",
+        discussion: """
+            Exit codes: 0 success, 1 errors in the rules, 2 the kernel verifier rejected \
+            the program, 3 the kernel cannot verify here (no privilege or BPF support), \
+            4 a file could not be read or written, 64 bad usage, 70 internal error.
+            """,
+        version: RulesCompiler.version,
+        subcommands: [Compile.self, Check.self],
+        defaultSubcommand: Compile.self)
+}
+
+struct DiagnosticOptions: ParsableArguments {
+    @Option(help: "How to print diagnostics: text or json.")
+    var format: DiagnosticFormat = .text
+
+    @Flag(name: .customLong("no-verify"), help: "Skip the kernel verifier dry-run.")
+    var noVerify = false
+}
+
+enum DiagnosticFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+}
+
+struct Compile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compile RULES into an object (the default command): vtapc RULES.json -o FILE.o")
+
+    @Argument(help: "The rules file.")
+    var rules: String
+
+    @Option(name: .shortAndLong, help: "The object to write; the manifest goes beside it. Default: bpf-out/NAME.o")
+    var output: String?
+
+    @Option(name: .customLong("emit-c"), help: "Also write the generated C translation unit here.")
+    var emitC: String?
+
+    @OptionGroup var options: DiagnosticOptions
+
+    func run() throws {
+        let objectPath = output ?? "bpf-out/\(URL(fileURLWithPath: rules).deletingPathExtension().lastPathComponent).o"
+        let report = Report(format: options.format)
+        switch compileAndWrite(to: objectPath) {
+        case .success(let compiled):
+            report.success(compiled, wrote: objectPath)
+        case .failure(let error):
+            report.failure(error)
+            throw ExitCode(error.exitCode)
+        }
+    }
+
+    private func compileAndWrite(to objectPath: String) -> Result<CompiledRuleset, CompileError> {
+        Result { () throws(CompileError) -> CompiledRuleset in
+            let compiled = try RulesCompiler.compile(
+                rulesPath: rules,
+                options: .init(verify: !options.noVerify, objectFileName: URL(fileURLWithPath: objectPath).lastPathComponent))
+            var files = [
+                (path: objectPath, data: Data(compiled.object)),
+                (path: OutputFiles.manifestPath(forObject: objectPath), data: try OutputFiles.encodeManifest(compiled.manifest)),
+            ]
+            if let emitC { files.append((emitC, Data(compiled.source.text.utf8))) }
+            try OutputFiles.writeAll(files)
+            return compiled
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check rules files as a compile would, writing nothing (for CI).",
+        discussion: "Exits with the code of the first file that fails.")
+
+    @Argument(help: "The rules files.")
+    var rules: [String]
+
+    @OptionGroup var options: DiagnosticOptions
+
+    func validate() throws {
+        if rules.isEmpty { throw ValidationError("give at least one rules file") }
+    }
+
+    func run() throws {
+        let report = Report(format: options.format)
+        var firstFailure: Int32?
+        var results: [FileResult] = []
+        for path in rules {
+            let outcome = Result { () throws(CompileError) in
+                try RulesCompiler.compile(rulesPath: path, options: .init(verify: !options.noVerify))
+            }
+            switch outcome {
+            case .success(let compiled):
+                if options.format == .text { report.success(compiled, wrote: nil) }
+                results.append(FileResult(compiled))
+            case .failure(let error):
+                if options.format == .text { report.failure(error) }
+                results.append(FileResult(path: path, error: error))
+                firstFailure = firstFailure ?? error.exitCode
+            }
+        }
+        if options.format == .json { report.printJSON(CheckOutput(files: results)) }
+        if let firstFailure { throw ExitCode(firstFailure) }
+    }
+}
