@@ -10,6 +10,7 @@ public struct JSONString: Sendable {
     public let range: SourceRange
     /// Between the quotes (up to where the literal stopped, if unterminated).
     public let contentRange: SourceRange
+    /// Empty when the value is the content verbatim (no escapes).
     private let pieces: [Piece]
 
     /// A run of decoded bytes starting at `decodedStart`. Verbatim runs map
@@ -56,6 +57,7 @@ public struct JSONString: Sendable {
 
     /// The last piece starting at or before `offset`.
     private func piece(containing offset: Int) -> Piece? {
+        if pieces.isEmpty { return Piece(decodedStart: 0, sourceStart: contentRange.start, escapeLength: nil) }
         var lo = 0
         var hi = pieces.count
         while lo < hi {

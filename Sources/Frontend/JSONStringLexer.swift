@@ -5,6 +5,7 @@ extension JSONLexer {
     /// every escape where it came from. Problems are reported and decoding
     /// goes on, so one bad escape does not hide the rest of the file.
     mutating func lexString() -> JSONToken {
+        if let plain = lexPlainString() { return plain }
         let quote = position
         position += 1
         var decoded: [UInt8] = []
@@ -64,7 +65,11 @@ extension JSONLexer {
                 position += 1
                 inVerbatimRun = false
             default:
-                if let length = UTF8Bytes.sequenceLength(bytes, at: position) {
+                if byte < 0x80 {
+                    beginVerbatim(at: position)
+                    decoded.append(byte)
+                    position += 1
+                } else if let length = UTF8Bytes.sequenceLength(bytes, at: position) {
                     beginVerbatim(at: position)
                     decoded.append(contentsOf: bytes[position..<(position + length)])
                     position += length
@@ -79,6 +84,32 @@ extension JSONLexer {
             }
         }
         return unterminated()
+    }
+
+    /// The common case, a string without escapes or problems, taken from
+    /// the bytes as they are; `nil` (position unchanged) for anything else.
+    private mutating func lexPlainString() -> JSONToken? {
+        var end = position + 1
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                let content = SourceRange(start: position + 1, end: end)
+                let string = JSONString(
+                    value: String(decoding: bytes[content.start..<content.end], as: UTF8.self),
+                    range: SourceRange(start: position, end: end + 1), contentRange: content, pieces: [])
+                position = end + 1
+                return JSONToken(kind: .string(string), range: string.range)
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+            if byte < 0x80 {
+                end += 1
+            } else if let length = UTF8Bytes.sequenceLength(bytes, at: end) {
+                end += length
+            } else {
+                return nil
+            }
+        }
+        return nil
     }
 
     /// Reads one escape at the backslash; `nil` after reporting a bad one.

@@ -4,12 +4,6 @@ import VtapDiagnostics
 /// UTF-8 bytes (all structure is ASCII) and maps every position back to
 /// the file through the string literal, escapes included.
 struct RuleTextScanner {
-    struct Field {
-        var value: RuleFieldSyntax.Value
-        var isNegated: Bool
-        var offsets: Range<Int>
-    }
-
     private let string: JSONString
     private let bytes: [UInt8]
     private var position = 0
@@ -43,12 +37,21 @@ struct RuleTextScanner {
         return false
     }
 
-    mutating func scanFields() -> [Field] {
-        var fields: [Field] = []
+    /// The fields of the text; the n-th gets `kinds[n]`, any beyond the
+    /// last kind get the last one (they are an error anyway).
+    mutating func scanFields(as kinds: [RuleFieldKind]) -> [RuleFieldSyntax] {
+        guard let lastKind = kinds.last else { return [] }
+        var fields: [RuleFieldSyntax] = []
+        fields.reserveCapacity(kinds.count)
         while true {
             skipSpace()
             guard position < bytes.count else { return fields }
-            fields.append(scanField())
+            let start = position
+            let (value, isNegated) = scanField()
+            fields.append(
+                RuleFieldSyntax(
+                    kind: fields.count < kinds.count ? kinds[fields.count] : lastKind, value: value,
+                    isNegated: isNegated, text: text(start..<position), range: sourceRange(start..<position)))
         }
     }
 
@@ -85,7 +88,7 @@ struct RuleTextScanner {
 
     // MARK: Fields
 
-    private mutating func scanField() -> Field {
+    private mutating func scanField() -> (RuleFieldSyntax.Value, isNegated: Bool) {
         let start = position
         let errorsBefore = diagnostics.errorCount
         var isNegated = false
@@ -95,11 +98,11 @@ struct RuleTextScanner {
             if current == UInt8(ascii: "!") {
                 error(.ruleUnexpectedCharacter, "'!!': a field can be negated only once", start..<(start + 2))
                 skipToSpace()
-                return Field(value: .any, isNegated: true, offsets: start..<position)
+                return (.any, true)
             }
             if current == nil || current.map(Self.isSpace) == true {
                 error(.ruleUnexpectedCharacter, "'!' must be followed by a value or a [list]", start..<(start + 1))
-                return Field(value: .any, isNegated: true, offsets: start..<position)
+                return (.any, true)
             }
         }
         let value: RuleFieldSyntax.Value
@@ -120,7 +123,7 @@ struct RuleTextScanner {
         if isNegated, case .any = value, diagnostics.errorCount == errorsBefore {
             error(.ruleNegatedAny, "'!-' matches nothing; write '-' for any value", start..<position)
         }
-        return Field(value: value, isNegated: isNegated, offsets: start..<position)
+        return (value, isNegated)
     }
 
     private mutating func scanSingle() -> RuleFieldSyntax.Value {

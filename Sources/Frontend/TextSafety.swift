@@ -16,6 +16,8 @@ public enum TextSafety {
     public static func firstDisallowed(
         in text: String, allowing allowed: (Unicode.Scalar) -> Bool = { _ in false }
     ) -> (scalar: Unicode.Scalar, utf8Offset: Int)? {
+        // Printable ASCII, the usual case, needs no decoding.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return nil }
         var offset = 0
         for scalar in text.unicodeScalars {
             if isDisallowed(scalar), !allowed(scalar) { return (scalar, offset) }
