@@ -35,7 +35,7 @@ struct JSONParser {
     }
 
     mutating func parseDocument() -> JSONValue? {
-        if case .end = token.kind {
+        if isAtEnd {
             if lexer.diagnostics.hasErrors { return nil }
             error(
                 .syntaxEmptyFile, "the file is empty; expected an object with a RULES array",
@@ -43,13 +43,17 @@ struct JSONParser {
             return nil
         }
         let root = parseValue()
-        if case .end = token.kind {} else {
-            error(.syntaxTrailingContent, "unexpected \(token.description) after the end of the top-level value", at: token.range)
+        if !isAtEnd {
+            error(
+                .syntaxTrailingContent, "unexpected \(token.description) after the end of the top-level value",
+                at: token.range)
         }
         return root
     }
 
     // MARK: Tokens and errors
+
+    private var isAtEnd: Bool { if case .end = token.kind { true } else { false } }
 
     private mutating func advance() {
         previousEnd = token.range.end
@@ -149,17 +153,22 @@ struct JSONParser {
                 if case .colon = token.kind {
                     advance()
                 } else {
-                    error(.syntaxUnexpectedToken, "expected ':' after key \"\(key.value)\", found \(token.description)", at: token.range)
+                    error(
+                        .syntaxUnexpectedToken, "expected ':' after key \"\(key.value)\", found \(token.description)",
+                        at: token.range)
                 }
                 members.append(JSONMember(key: key, value: parseValue()))
             case .invalid:
                 advance()
                 continue
             case .rightBracket:
-                error(.syntaxUnexpectedToken, "expected '}' to close the object, found ']'", at: token.range, notes: [.init("the object starts here", at: open)])
+                error(
+                    .syntaxUnexpectedToken, "expected '}' to close the object, found ']'", at: token.range,
+                    notes: [.init("the object starts here", at: open)])
                 return JSONValue(.object(members), range: SourceRange(start: open.start, end: previousEnd))
             default:
-                let found = if case .word(let w) = token.kind { "'\(w)'; keys need double quotes" } else { token.description }
+                let found =
+                    if case .word(let w) = token.kind { "'\(w)'; keys need double quotes" } else { token.description }
                 error(.syntaxUnexpectedToken, "expected a string key or '}', found \(found)", at: token.range)
                 skipToSeparator()
             }
@@ -225,7 +234,8 @@ struct JSONParser {
                     return true
                 }
                 let expected = closer == .rightBrace ? "'}'" : "']'"
-                error(.syntaxUnexpectedToken, "expected ',' or \(expected), found \(token.description)", at: token.range)
+                error(
+                    .syntaxUnexpectedToken, "expected ',' or \(expected), found \(token.description)", at: token.range)
                 advance()
             }
         }

@@ -57,9 +57,9 @@ extension JSONLexer {
                 }
                 appendEscape(scalar, from: start, to: position)
             case 0x00..<0x20:
+                let shown = JSONLexer.describe(String(UnicodeScalar(byte)))
                 diagnostics.error(
-                    .syntaxControlCharacter,
-                    "control character \(JSONLexer.describe(String(UnicodeScalar(byte)))) in a string; write it as an escape",
+                    .syntaxControlCharacter, "control character \(shown) in a string; write it as an escape",
                     at: SourceRange(at: position))
                 // Dropped from the value, so rule checks do not report it again.
                 position += 1

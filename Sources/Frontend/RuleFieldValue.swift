@@ -11,7 +11,8 @@ public func parseRuleFieldValue(
         return parseRuleField(string, kind: kind, diagnostics: &diagnostics)
     case .number(let number):
         let item = RuleItem(text: number.text, range: value.range, origin: .verbatim)
-        return RuleFieldSyntax(kind: kind, value: .single(item), isNegated: false, text: number.text, range: value.range)
+        return RuleFieldSyntax(
+            kind: kind, value: .single(item), isNegated: false, text: number.text, range: value.range)
     case .array(let elements):
         guard !elements.isEmpty else {
             diagnostics.error(.ruleEmptyList, "empty list matches nothing; write \"-\" for any value", at: value.range)

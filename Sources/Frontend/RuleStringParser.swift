@@ -34,6 +34,7 @@ public func parseRuleString(_ string: JSONString, diagnostics: inout DiagnosticB
 public func parseRuleField(
     _ string: JSONString, kind: RuleFieldKind, diagnostics: inout DiagnosticBag
 ) -> RuleFieldSyntax? {
+    if let plain = plainItemField(string, kind: kind) { return plain }
     guard let scanned = scanWithoutErrors(string, as: [kind], diagnostics: &diagnostics) else { return nil }
     guard let field = scanned.first else {
         diagnostics.error(.ruleEmpty, "empty \(kind.description); write \"-\" for any value", at: string.range)
@@ -47,6 +48,20 @@ public func parseRuleField(
         return nil
     }
     return field
+}
+
+/// A field that is one plain item such as `80` or `10.0.0.0/8` — the usual
+/// value in the object form — without running the scanner. `nil` for
+/// anything the scanner must look at.
+private func plainItemField(_ string: JSONString, kind: RuleFieldKind) -> RuleFieldSyntax? {
+    let utf8 = string.value.utf8
+    guard !utf8.isEmpty, string.value != "-",
+        utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && !RuleTextScanner.isSpecial($0) })
+    else { return nil }
+    let item = RuleItem(
+        text: string.value, range: string.sourceRange(ofUTF8: 0..<utf8.count),
+        origin: .string(string, decodedStart: 0))
+    return RuleFieldSyntax(kind: kind, value: .single(item), isNegated: false, text: string.value, range: item.range)
 }
 
 /// The fields of a string, or `nil` once a syntax error is reported: a

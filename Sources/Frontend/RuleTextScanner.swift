@@ -60,7 +60,7 @@ struct RuleTextScanner {
     private static func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
 
     /// Characters with a meaning of their own, which end an item.
-    private static func isSpecial(_ byte: UInt8) -> Bool {
+    static func isSpecial(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: ",") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
             || byte == UInt8(ascii: "!")
     }
@@ -154,13 +154,17 @@ struct RuleTextScanner {
             switch byte {
             case UInt8(ascii: "]"):
                 if items.isEmpty, lastComma == nil {
-                    error(.ruleEmptyList, "empty list '[]' matches nothing; write '-' for any value", open..<(position + 1))
+                    error(
+                        .ruleEmptyList, "empty list '[]' matches nothing; write '-' for any value",
+                        open..<(position + 1))
                 } else if !items.isEmpty, expectsItem, let comma = lastComma {
                     error(.ruleEmptyItem, "trailing ',' in a list", comma..<(comma + 1))
                 }
                 position += 1
                 if let next = current, !Self.isSpace(next) {
-                    error(.ruleUnexpectedCharacter, "unexpected '\(text(position..<(position + 1)))' after ']'", position..<(position + 1))
+                    error(
+                        .ruleUnexpectedCharacter, "unexpected '\(text(position..<(position + 1)))' after ']'",
+                        position..<(position + 1))
                     skipToSpace()
                 }
                 return .list(items)
@@ -173,7 +177,8 @@ struct RuleTextScanner {
                 error(.ruleUnexpectedCharacter, "lists cannot be nested", position..<(position + 1))
                 position += 1
             case UInt8(ascii: "!"):
-                error(.ruleUnexpectedCharacter, "'!' applies to a whole field; write ![a, b]", position..<(position + 1))
+                error(
+                    .ruleUnexpectedCharacter, "'!' applies to a whole field; write ![a, b]", position..<(position + 1))
                 position += 1
             default:
                 let offsets = scanItemText()

@@ -72,12 +72,15 @@ enum AddressText {
 
     private static func findDoubleColon(_ bytes: [UInt8], from start: Int) -> Int? {
         guard start + 1 < bytes.count else { return nil }
-        return (start..<(bytes.count - 1)).first { bytes[$0] == UInt8(ascii: ":") && bytes[$0 + 1] == UInt8(ascii: ":") }
+        return (start..<(bytes.count - 1)).first {
+            bytes[$0] == UInt8(ascii: ":") && bytes[$0 + 1] == UInt8(ascii: ":")
+        }
     }
 
     /// Colon-separated groups of 1–4 hex digits; the last may be a dotted
     /// IPv4 address standing for two groups.
-    private static func parseGroups(_ bytes: ArraySlice<UInt8>, allowsIPv4: Bool) -> Result<[UInt16], AddressTextError> {
+    private static func parseGroups(_ bytes: ArraySlice<UInt8>, allowsIPv4: Bool) -> Result<[UInt16], AddressTextError>
+    {
         guard !bytes.isEmpty else { return .success([]) }
         let parts = bytes.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
         var groups: [UInt16] = []

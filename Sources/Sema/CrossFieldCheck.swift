@@ -41,7 +41,8 @@ func checkAddressFamilies(_ match: RuleMatch, _ syntax: RuleSyntax, diagnostics:
     let destination = syntax[.destinationAddress]
     diagnostics.error(
         .addressFamilyMismatch,
-        "source '\(source.text)' is \(family(match.source)) only and destination '\(destination.text)' is \(family(match.destination)) only; the rule can never match",
+        "source '\(source.text)' is \(family(match.source)) only and destination '\(destination.text)' is "
+            + "\(family(match.destination)) only; the rule can never match",
         at: destination.range, notes: [.init("the source is given here", at: source.range)])
     return false
 }

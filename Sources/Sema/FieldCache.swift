@@ -5,8 +5,12 @@ import VtapRuleModel
 /// Large rule files repeat the same field text over and over (`TCP`,
 /// `[TCP, UDP]`, `80`, a server's address). A field is checked once per
 /// text; only results that produced no diagnostic are kept, so a cache
-/// hit is exactly what checking again would give.
+/// hit is exactly what checking again would give. Texts that repeat show
+/// up early, so the cache stops growing at `capacity` entries per kind
+/// rather than paying for every unique host address.
 struct FieldCache {
+    static let capacity = 4096
+
     private var addresses: [String: AddressMatch] = [:]
     private var ports: [String: PortMatch] = [:]
     private var protocols: [String: ProtocolMatch] = [:]
@@ -32,7 +36,7 @@ struct FieldCache {
         if let match = cache[field.text] { return match }
         let before = diagnostics.all.count
         let match = check(field, &diagnostics)
-        if let match, diagnostics.all.count == before { cache[field.text] = match }
+        if let match, diagnostics.all.count == before, cache.count < capacity { cache[field.text] = match }
         return match
     }
 }

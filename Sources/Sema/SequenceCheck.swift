@@ -30,7 +30,8 @@ func checkSequence(pattern: JSONMember?, offset: JSONMember?, diagnostics: inout
         if (0...maxOffset).contains(k) { return .fixedOffset(k) }
         diagnostics.error(
             .offsetUnreachable,
-            "OFFSET \(k) is unreachable: without a pattern the sequence number is read at payload offset 0 to \(maxOffset), or -1 turns tracking off",
+            "OFFSET \(k) is unreachable: without a pattern the sequence number is read at payload offset "
+                + "0 to \(maxOffset), or -1 turns tracking off",
             at: offset.value.range)
         return nil
     }
@@ -38,7 +39,8 @@ func checkSequence(pattern: JSONMember?, offset: JSONMember?, diagnostics: inout
     if (lowest...maxOffset).contains(k) { return .pattern(patternValue, offset: k) }
     diagnostics.error(
         .offsetUnreachable,
-        "OFFSET \(k) is unreachable: PATTERN is searched in the first \(Limits.patternSearchBytes) payload bytes, so the sequence number must start \(lowest) to \(maxOffset) bytes from it",
+        "OFFSET \(k) is unreachable: PATTERN is searched in the first \(Limits.patternSearchBytes) payload bytes, "
+            + "so the sequence number must start \(lowest) to \(maxOffset) bytes from it",
         at: offset.value.range)
     return nil
 }
@@ -57,7 +59,8 @@ private func readPattern(_ member: JSONMember, diagnostics: inout DiagnosticBag)
         return nil
     default:
         diagnostics.error(
-            .valueType, "PATTERN must be a string such as \"0xE7A5C318\" or an integer, found \(member.value.typeDescription)",
+            .valueType,
+            "PATTERN must be a string such as \"0xE7A5C318\" or an integer, found \(member.value.typeDescription)",
             at: member.value.range)
         return nil
     }

@@ -50,7 +50,8 @@ func checkSettings(_ keys: [String: JSONMember], diagnostics: inout DiagnosticBa
             diagnostics.add(
                 Diagnostic(
                     .note, .thresholdTCPOnly,
-                    "SEQUENCE_THRESHOLD applies to TCP only: without PATTERN and OFFSET, UDP and ICMP sequence numbers are not tracked",
+                    "SEQUENCE_THRESHOLD applies to TCP only: without PATTERN and OFFSET, "
+                        + "UDP and ICMP sequence numbers are not tracked",
                     at: threshold.keyRange))
         }
     }
