@@ -5,7 +5,8 @@ import VtapTestSupport
 
 @Suite struct JSONParserTests {
     @Test func parsesEveryKindOfValue() throws {
-        let (root, diagnostics) = parse(#"{"s": "x", "n": -1.5e3, "i": 42, "t": true, "f": false, "z": null, "a": [1, {}], "o": {"k": []}}"#)
+        let (root, diagnostics) = parse(
+            #"{"s": "x", "n": -1.5e3, "i": 42, "t": true, "f": false, "z": null, "a": [1, {}], "o": {"k": []}}"#)
         #expect(diagnostics.isEmpty)
         let members = try #require(root?.members)
         #expect(members.map(\.name) == ["s", "n", "i", "t", "f", "z", "a", "o"])

@@ -75,8 +75,14 @@ import VtapTestSupport
             }
             """)
         let (root, diagnostics) = parse(input.text)
-        #expect(diagnostics.map(\.id) == [.syntaxUnexpectedToken, .syntaxMissingComma, .syntaxInvalidNumber, .syntaxInvalidEscape])
-        #expect(diagnostics.compactMap(\.range?.start) == [input.offsets[0], input.offsets[1] - 1, input.offsets[2], input.offsets[3]])
+        #expect(
+            diagnostics.map(\.id) == [
+                .syntaxUnexpectedToken, .syntaxMissingComma, .syntaxInvalidNumber, .syntaxInvalidEscape,
+            ])
+        #expect(
+            diagnostics.compactMap(\.range?.start) == [
+                input.offsets[0], input.offsets[1] - 1, input.offsets[2], input.offsets[3],
+            ])
         // The members after the errors are still there.
         #expect(root?.members?.map(\.name) == ["a", "b", "c", "d", "e"])
         #expect(root?.members?.last?.value.number?.integerValue == 5)

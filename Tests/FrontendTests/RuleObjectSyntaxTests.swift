@@ -17,7 +17,8 @@ import VtapTestSupport
     }
 
     @Test func classifiesMembersInSourceOrder() throws {
-        let (element, diagnostics) = parseRule(#"{"name": "web", "dst": "10.1.0.9", "dport": "[80,443]", "proto": "TCP", "colour": 1}"#)
+        let (element, diagnostics) = parseRule(
+            #"{"name": "web", "dst": "10.1.0.9", "dport": "[80,443]", "proto": "TCP", "colour": 1}"#)
         #expect(diagnostics.isEmpty)
         let members = try members(element)
         #expect(members.map(\.member.name) == ["name", "dst", "dport", "proto", "colour"])

@@ -5,13 +5,16 @@ import VtapSema
 import VtapTestSupport
 
 @Suite struct AddressFieldTests {
-    private func source(_ field: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> AddressMatch {
+    private func source(_ field: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws
+        -> AddressMatch
+    {
         try checkedRule(#""\#(field) - - - -""#, sourceLocation: sourceLocation).sourceAddress
     }
 
     @Test func hostAndPrefix() throws {
         #expect(try source("10.1.2.3") == AddressMatch(v4: v4((ipv4(10, 1, 2, 3), ipv4(10, 1, 2, 3))), v6: .empty))
-        #expect(try source("10.0.0.0/8") == AddressMatch(v4: v4((ipv4(10, 0, 0, 0), ipv4(10, 255, 255, 255))), v6: .empty))
+        #expect(
+            try source("10.0.0.0/8") == AddressMatch(v4: v4((ipv4(10, 0, 0, 0), ipv4(10, 255, 255, 255))), v6: .empty))
         #expect(try source("0.0.0.0/0") == AddressMatch(v4: .full, v6: .empty))
         #expect(try source("255.255.255.255/32").v4 == v4((UInt32.max, UInt32.max)))
         #expect(try source("::/0") == AddressMatch(v4: .empty, v6: .full))
@@ -86,7 +89,8 @@ import VtapTestSupport
     }
 
     static let invalidPrefixes = [
-        "10.0.0.0/‸33", "10.0.0.0‸/", "::/‸129", "10.0.0.0/‸08", "10.0.0.0/‸x", "10.0.0.0/‸-1", "::1/‸+3", "1.2.3.4/‸8/8",
+        "10.0.0.0/‸33", "10.0.0.0‸/", "::/‸129", "10.0.0.0/‸08", "10.0.0.0/‸x", "10.0.0.0/‸-1", "::1/‸+3",
+        "1.2.3.4/‸8/8",
     ]
 
     @Test(arguments: invalidPrefixes)

@@ -37,7 +37,9 @@ import VtapTestSupport
         let error = try #require(result.errors.first)
         #expect(error.range?.start == input.offsets[1])
         #expect(error.notes.first?.range?.start == input.offsets[0])
-        #expect(error.message == "source '10.0.0.1' is IPv4 only and destination '::1' is IPv6 only; the rule can never match")
+        #expect(
+            error.message
+                == "source '10.0.0.1' is IPv4 only and destination '::1' is IPv6 only; the rule can never match")
         _ = expectOnly(.addressFamilyMismatch, in: #""!::/0 ‸2001:db8::/32 - - -""#)
     }
 

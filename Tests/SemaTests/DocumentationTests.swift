@@ -15,7 +15,8 @@ import VtapSema
     static func entries() throws -> [Entry] {
         let url = SeedCompatibilityTests.rulesDirectory.deletingLastPathComponent()
             .appendingPathComponent("docs/diagnostics.md")
-        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = try String(contentsOf: url, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
         var entries: [Entry] = []
         for line in lines {
             if line.hasPrefix("### `"), let end = line.dropFirst(5).firstIndex(of: "`") {
@@ -36,11 +37,16 @@ import VtapSema
 
     @Test func everyExampleProducesItsId() throws {
         let entries = try Self.entries()
-        #expect(entries.filter { $0.example == nil }.map(\.id) == ["syntax-invalid-utf8", "syntax-control-character", "syntax-nesting-too-deep"])
+        #expect(
+            entries.filter { $0.example == nil }.map(\.id) == [
+                "syntax-invalid-utf8", "syntax-control-character", "syntax-nesting-too-deep",
+            ])
         for entry in entries {
             guard let example = entry.example else { continue }
             let result = checkRules(SourceFile(path: "example.json", text: example))
-            #expect(result.diagnostics.map(\.id.rawValue).contains(entry.id), "\(entry.id): \(result.diagnostics.map(\.message))")
+            #expect(
+                result.diagnostics.map(\.id.rawValue).contains(entry.id),
+                "\(entry.id): \(result.diagnostics.map(\.message))")
         }
     }
 }

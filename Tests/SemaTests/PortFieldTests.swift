@@ -5,7 +5,9 @@ import VtapSema
 import VtapTestSupport
 
 @Suite struct PortFieldTests {
-    private func destinationPort(_ field: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> PortMatch {
+    private func destinationPort(_ field: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws
+        -> PortMatch
+    {
         try checkedRule(#""- - - \#(field) -""#, sourceLocation: sourceLocation).destinationPort
     }
 
@@ -50,8 +52,12 @@ import VtapTestSupport
     }
 
     @Test func messagesNameTheOffendingText() {
-        #expect(expectOnly(.portRangeInverted, in: #""- - ‸90-80 - -""#)?.message == "port range '90-80' is inverted; write 80-90")
-        #expect(expectOnly(.portOutOfRange, in: #""- - 1-‸65536 - -""#)?.message == "port 65536 is out of range; ports are 0 to 65535")
+        #expect(
+            expectOnly(.portRangeInverted, in: #""- - ‸90-80 - -""#)?.message
+                == "port range '90-80' is inverted; write 80-90")
+        #expect(
+            expectOnly(.portOutOfRange, in: #""- - 1-‸65536 - -""#)?.message
+                == "port 65536 is out of range; ports are 0 to 65535")
     }
 
     @Test func objectFormTakesNumbersAndArrays() throws {

@@ -5,7 +5,9 @@ import VtapSema
 import VtapTestSupport
 
 @Suite struct ProtocolFieldTests {
-    private func protocols(_ field: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> ProtocolMatch {
+    private func protocols(_ field: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws
+        -> ProtocolMatch
+    {
         try checkedRule(#""- - - - \#(field)""#, sourceLocation: sourceLocation).protocols
     }
 

@@ -17,7 +17,8 @@ import VtapTestSupport
     }
 
     @Test func separateFieldsWithOmittedOnesMeaningAny() throws {
-        let rule = try checkedRule(#"{"name": "web", "src": "-", "dst": "10.1.0.9", "dport": "[80,443]", "proto": "TCP"}"#)
+        let rule = try checkedRule(
+            #"{"name": "web", "src": "-", "dst": "10.1.0.9", "dport": "[80,443]", "proto": "TCP"}"#)
         #expect(rule.sourceAddress == .any)
         #expect(rule.sourcePort == .any)
         #expect(rule.destinationAddress.v4 == v4((ipv4(10, 1, 0, 9), ipv4(10, 1, 0, 9))))

@@ -82,7 +82,8 @@ import VtapTestSupport
         let result = check(#"{"RULES": [\#(rules.joined(separator: ",\n"))]}"#)
         #expect(result.ids == [.ruleDuplicate, .ruleShadowed])
         #expect(result.diagnostics.first?.message == "rule \(count + 1) is a duplicate of rule 8 and never matches")
-        #expect(result.diagnostics.last?.message.hasPrefix("rule \(count + 3) never matches: rule \(count + 2) ") == true)
+        #expect(
+            result.diagnostics.last?.message.hasPrefix("rule \(count + 3) never matches: rule \(count + 2) ") == true)
         #expect(try #require(result.ruleset).rules.count == count + 3)
     }
 }

@@ -55,7 +55,8 @@ import VtapSema
         #expect(settings.sequenceThreshold == 2)
         #expect(settings.monitorServer == true)
         #expect(settings.logData == false)
-        #expect(settings.display == Settings.Display(throughput: true, goodput: true, jitter: true, sequenceErrors: true))
+        #expect(
+            settings.display == Settings.Display(throughput: true, goodput: true, jitter: true, sequenceErrors: true))
         #expect(settings.direction == .ingress)
         #expect(settings.flowTableSize == Limits.defaultFlowTableSize)
     }

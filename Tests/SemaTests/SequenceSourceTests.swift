@@ -5,7 +5,9 @@ import VtapSema
 import VtapTestSupport
 
 @Suite struct SequenceSourceTests {
-    private func sequence(_ settings: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> Settings.SequenceSource? {
+    private func sequence(_ settings: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> Settings
+        .SequenceSource?
+    {
         let result = check(file(rules: #""- - - - -""#, settings: settings))
         #expect(result.errors.isEmpty, "\(result.diagnostics.map(\.message))", sourceLocation: sourceLocation)
         return result.ruleset?.settings.sequence
@@ -24,7 +26,9 @@ import VtapTestSupport
         #expect(sequence(#""PATTERN": "0xFFFFFFFF", "OFFSET": -1"#) == Settings.SequenceSource.none)
         #expect(sequence(#""PATTERN": "0xFFFFFFFF", "OFFSET": 0"#) == .fixedOffset(0))
         #expect(sequence(#""PATTERN": 4294967295, "OFFSET": 12"#) == .fixedOffset(12))
-        #expect(sequence(#""PATTERN": "0xFFFFFFFF", "OFFSET": \#(Limits.maxSequenceOffset)"#) == .fixedOffset(Limits.maxSequenceOffset))
+        #expect(
+            sequence(#""PATTERN": "0xFFFFFFFF", "OFFSET": \#(Limits.maxSequenceOffset)"#)
+                == .fixedOffset(Limits.maxSequenceOffset))
     }
 
     @Test func offsetWithoutPatternIsAFixedOffset() {
@@ -63,19 +67,24 @@ import VtapTestSupport
     }
 
     @Test func unreachableOffsetExplainsTheRange() {
-        let diagnostic = expectOnly(.offsetUnreachable, in: #""- - - - -""#, settings: #""PATTERN": "0x1", "OFFSET": ‸-5000"#)
+        let diagnostic = expectOnly(
+            .offsetUnreachable, in: #""- - - - -""#, settings: #""PATTERN": "0x1", "OFFSET": ‸-5000"#)
         #expect(
             diagnostic?.message
-                == "OFFSET -5000 is unreachable: PATTERN is searched in the first 5000 payload bytes, so the sequence number must start -4996 to 65503 bytes from it")
+                == "OFFSET -5000 is unreachable: PATTERN is searched in the first 5000 payload bytes, so the sequence number must start -4996 to 65503 bytes from it"
+        )
     }
 
     @Test func thresholdWithoutSequenceTrackingIsANote() throws {
         let diagnostic = expectOnly(.thresholdTCPOnly, in: #""- - - - -""#, settings: #"‸"SEQUENCE_THRESHOLD": 5"#)
         #expect(diagnostic?.severity == .note)
-        #expect(check(file(rules: #""- - - - -""#, settings: #""SEQUENCE_THRESHOLD": 5"#)).ruleset?.settings.sequenceThreshold == 5)
+        #expect(
+            check(file(rules: #""- - - - -""#, settings: #""SEQUENCE_THRESHOLD": 5"#)).ruleset?.settings
+                .sequenceThreshold == 5)
     }
 
     @Test func thresholdWithSequenceTrackingIsQuiet() {
-        #expect(check(file(rules: #""- - - - -""#, settings: #""SEQUENCE_THRESHOLD": 5, "OFFSET": 0"#)).diagnostics.isEmpty)
+        #expect(
+            check(file(rules: #""- - - - -""#, settings: #""SEQUENCE_THRESHOLD": 5, "OFFSET": 0"#)).diagnostics.isEmpty)
     }
 }

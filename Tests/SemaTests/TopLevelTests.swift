@@ -42,6 +42,18 @@ import VtapTestSupport
         #expect(result.ruleset == nil)
     }
 
+    @Test func duplicatesAreFoundInLargeObjectsToo() throws {
+        let input = Marked(
+            #"{"RULES": ["- - - - -"], ‸"LOG_DATA": true, "A": 1, "B": 2, "C": 3, "D": 4, "E": 5, "F": 6, "G": 7, ‸"LOG_DATA": false}"#
+        )
+        let result = check(input)
+        #expect(result.with(.unknownKey).count == 7)
+        let error = try #require(result.with(.keyDuplicate).first)
+        #expect(error.range?.start == input.offsets[1])
+        #expect(error.notes.first?.range?.start == input.offsets[0])
+        #expect(result.errors.count == 1)
+    }
+
     @Test func duplicateRulesKeyIsReported() {
         let result = check(#"{"RULES": ["- - - - -"], "RULES": ["- - - - TCP"]}"#)
         #expect(result.ids == [.keyDuplicate])
@@ -78,7 +90,8 @@ import VtapTestSupport
         let result = check(text)
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.message))")
         let settings = try #require(result.ruleset?.settings)
-        #expect(settings.display == Settings.Display(throughput: false, goodput: true, jitter: false, sequenceErrors: true))
+        #expect(
+            settings.display == Settings.Display(throughput: false, goodput: true, jitter: false, sequenceErrors: true))
         #expect(settings.sequenceThreshold == 7)
         #expect(settings.monitorServer && settings.logData)
         #expect(settings.direction == .both)
@@ -88,7 +101,9 @@ import VtapTestSupport
 
     @Test(arguments: [("in", Settings.Direction.ingress), ("OUT", .egress), ("both", .both)])
     func readsDirections(_ text: String, _ direction: Settings.Direction) {
-        #expect(check(file(rules: #""- - - - -""#, settings: #""DIRECTION": "\#(text)""#)).ruleset?.settings.direction == direction)
+        #expect(
+            check(file(rules: #""- - - - -""#, settings: #""DIRECTION": "\#(text)""#)).ruleset?.settings.direction
+                == direction)
     }
 
     @Test func unknownDirectionSuggestsTheName() throws {
