@@ -13,8 +13,8 @@ import VtapRuleModel
 struct CoverIndex {
     private var entries: [(position: Int, match: RuleMatch)] = []
     private var buckets: [Hull: [Int]] = [:]
-    /// Prefix lengths filed so far, per field and space.
-    private var lengths: [FieldSpace: Set<UInt8>] = [:]
+    /// Prefix lengths filed so far, sorted, per field and space (`FieldSpace.slot`).
+    private var lengths = Array(repeating: [UInt8](), count: FieldSpace.slotCount)
 
     init(capacity: Int) {
         entries.reserveCapacity(capacity)
@@ -29,14 +29,18 @@ struct CoverIndex {
         if let covering = firstCovering(match, hulls) { return entries[covering].position }
         // The emptiest bucket keeps lookups short; the most specific hull
         // breaks ties, so broad keys stay empty for as long as possible.
+        let sizes = hulls.map { buckets[$0]?.count ?? 0 }
         guard
-            let chosen = hulls.min(by: { a, b in
-                let (sizeA, sizeB) = (buckets[a]?.count ?? 0, buckets[b]?.count ?? 0)
-                return sizeA != sizeB ? sizeA < sizeB : a.specificity > b.specificity
-            })
+            let chosen = hulls.indices.min(by: { a, b in
+                sizes[a] != sizes[b] ? sizes[a] < sizes[b] : hulls[a].specificity > hulls[b].specificity
+            }).map({ hulls[$0] })
         else { return nil }
         buckets[chosen, default: []].append(entries.count)
-        lengths[chosen.fieldSpace, default: []].insert(chosen.length)
+        let slot = chosen.fieldSpace.slot
+        if !lengths[slot].contains(chosen.length) {
+            lengths[slot].append(chosen.length)
+            lengths[slot].sort()
+        }
         entries.append((position, match))
         return nil
     }
@@ -63,14 +67,14 @@ struct CoverIndex {
     /// The filed hulls that can contain `hull`: its prefixes, and the
     /// everything-space hull of the same field.
     private func containingHulls(_ hull: Hull) -> [Hull] {
-        var hulls = (lengths[hull.fieldSpace] ?? []).filter { $0 <= hull.length }.map { hull.truncated(to: $0) }
+        var hulls = lengths[hull.fieldSpace.slot].prefix { $0 <= hull.length }.map { hull.truncated(to: $0) }
         if hull.fieldSpace.space != .everything { hulls.append(Hull.everything(hull.fieldSpace.field)) }
         return hulls
     }
 }
 
 /// A field and the number space its hull lives in.
-private struct FieldSpace: Hashable {
+private struct FieldSpace: Equatable {
     enum Space: UInt8 {
         /// Both address families, or a port field that is `-`: contains every other space.
         case everything, v4, v6, ports, protocols
@@ -78,6 +82,10 @@ private struct FieldSpace: Hashable {
 
     var field: UInt8
     var space: Space
+
+    /// A dense index over every (field, space) pair.
+    var slot: Int { Int(field) * 5 + Int(space.rawValue) }
+    static let slotCount = 5 * 5
 
     var width: Int {
         switch space {
@@ -98,6 +106,12 @@ private struct Hull: Hashable {
 
     var specificity: Double {
         fieldSpace.width == 0 ? 0 : Double(length) / Double(fieldSpace.width)
+    }
+
+    /// Hashes two words instead of five fields: lookups are the hot path.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(truncatingIfNeeded: bits) ^ UInt64(fieldSpace.slot) << 56 ^ UInt64(length) << 48)
+        hasher.combine(UInt64(truncatingIfNeeded: bits >> 64))
     }
 
     func truncated(to newLength: UInt8) -> Hull {

@@ -23,25 +23,30 @@ func checkSequence(pattern: JSONMember?, offset: JSONMember?, diagnostics: inout
             at: pattern?.keyRange)
         return nil
     }
-    guard let k = readInteger(offset, in: Int.min...Int.max, diagnostics: &diagnostics) else { return nil }
     let maxOffset = Limits.maxSequenceOffset
+    let lowest = Limits.minPatternRelativeOffset
+    func reportUnreachable(_ text: String) {
+        let reason =
+            patternValue == noPattern
+            ? "without a pattern the sequence number is read at payload offset 0 to \(maxOffset), "
+                + "or -1 turns tracking off"
+            : "PATTERN is searched in the first \(Limits.patternSearchBytes) payload bytes, "
+                + "so the sequence number must start \(lowest) to \(maxOffset) bytes from it"
+        diagnostics.error(.offsetUnreachable, "OFFSET \(text) is unreachable: \(reason)", at: offset.value.range)
+    }
+    // An integer too large for Int is just as unreachable.
+    if case .number(let number) = offset.value.kind, number.isInteger, number.integerValue == nil {
+        reportUnreachable(number.text)
+        return nil
+    }
+    guard let k = readInteger(offset, in: Int.min...Int.max, diagnostics: &diagnostics) else { return nil }
     if patternValue == noPattern {
         if k == -1 { return Settings.SequenceSource.none }
         if (0...maxOffset).contains(k) { return .fixedOffset(k) }
-        diagnostics.error(
-            .offsetUnreachable,
-            "OFFSET \(k) is unreachable: without a pattern the sequence number is read at payload offset "
-                + "0 to \(maxOffset), or -1 turns tracking off",
-            at: offset.value.range)
-        return nil
+    } else if (lowest...maxOffset).contains(k) {
+        return .pattern(patternValue, offset: k)
     }
-    let lowest = Limits.minPatternRelativeOffset
-    if (lowest...maxOffset).contains(k) { return .pattern(patternValue, offset: k) }
-    diagnostics.error(
-        .offsetUnreachable,
-        "OFFSET \(k) is unreachable: PATTERN is searched in the first \(Limits.patternSearchBytes) payload bytes, "
-            + "so the sequence number must start \(lowest) to \(maxOffset) bytes from it",
-        at: offset.value.range)
+    reportUnreachable(String(k))
     return nil
 }
 

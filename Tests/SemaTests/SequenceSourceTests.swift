@@ -57,6 +57,7 @@ import VtapTestSupport
         (#""PATTERN": "0x1", "OFFSET": ‸2.5"#, .valueType),
         (#""PATTERN": "0xFFFFFFFF", "OFFSET": ‸-2"#, .offsetUnreachable),
         (#""OFFSET": ‸65504"#, .offsetUnreachable),
+        (#""OFFSET": ‸99999999999999999999"#, .offsetUnreachable),
         (#""PATTERN": "0x1", "OFFSET": ‸-4997"#, .offsetUnreachable),
         (#""PATTERN": "0x1", "OFFSET": ‸65504"#, .offsetUnreachable),
     ]
