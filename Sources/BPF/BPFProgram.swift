@@ -136,7 +136,8 @@ public struct TestRunResult: Sendable, Equatable {
     public var averageDurationNanoseconds: UInt64
     /// How many times the kernel ran the program.
     public var repetitions: Int
-    /// The packet after the run (the kernel copies it back, Ethernet header included).
+    /// The packet after the run. For programs that do not see layer 2
+    /// (socket filters) the kernel zeroes the 14 Ethernet header bytes.
     public var packetOut: [UInt8]
     /// The context after the run, when one was passed in.
     public var contextOut: SkBuffContext?
@@ -153,8 +154,14 @@ extension BPFProgram {
     /// header and `skb->len` excludes the 14-byte Ethernet header, as on a
     /// live AF_PACKET socket.
     ///
+    /// The kernel (6.18) refuses frames whose EtherType says IPv4 but that
+    /// carry fewer than 20 bytes after the Ethernet header, or IPv6 with
+    /// fewer than 40: such truncated packets cannot be test-run, only seen
+    /// live. Other EtherTypes may have any length from 14 bytes.
+    ///
     /// - Throws: ``BPFError`` `.invalidArgument` for a packet shorter than
-    ///   14 bytes or `repeat` < 1; the errno's kind if the kernel refuses.
+    ///   14 bytes, a truncated IPv4/IPv6 header the kernel refused, or
+    ///   `repeat` < 1; the errno's kind for other refusals.
     public func testRun(packet: [UInt8], context: SkBuffContext? = nil, repeat count: Int = 1) throws -> TestRunResult {
         let objectName = "program '\(name)'"
         guard packet.count >= Self.minimumTestPacketLength else {
@@ -197,6 +204,10 @@ extension BPFProgram {
             }
         }
         if case .failure(let error) = result {
+            if error.code == EINVAL, let shortHeader = Self.shortNetworkHeader(packet) {
+                throw BPFError(
+                    .invalidArgument, operation: "test_run", object: objectName, detail: shortHeader, errno: EINVAL)
+            }
             throw BPFError.fromErrno(
                 error.code, operation: "test_run", object: objectName,
                 detail: error.code == EINVAL ? "the kernel refused the packet or context" : nil)
@@ -206,6 +217,24 @@ extension BPFProgram {
             returnValue: options.retval, averageDurationNanoseconds: UInt64(options.duration),
             repetitions: count, packetOut: Array(output[..<outputLength]),
             contextOut: context == nil ? nil : SkBuffContext(contextOut))
+    }
+}
+
+extension BPFProgram {
+    /// Why the kernel refuses `packet` for test_run if its network header
+    /// is shorter than the kernel requires; nil otherwise.
+    static func shortNetworkHeader(_ packet: [UInt8]) -> String? {
+        guard packet.count >= 14 else { return nil }
+        let etherType = UInt16(packet[12]) << 8 | UInt16(packet[13])
+        let available = packet.count - 14
+        switch etherType {
+        case 0x0800 where available < 20:
+            return "IPv4 frame with \(available) bytes after the Ethernet header; test_run needs a 20-byte IPv4 header"
+        case 0x86DD where available < 40:
+            return "IPv6 frame with \(available) bytes after the Ethernet header; test_run needs a 40-byte IPv6 header"
+        default:
+            return nil
+        }
     }
 }
 
