@@ -179,13 +179,13 @@ struct JSONLexer {
     }
 
     static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        let shown = bytes.prefix(8).map { "0x" + String($0, radix: 16, uppercase: true).leftPadded(to: 2) }
+        let shown = bytes.prefix(8).map { "0x" + String($0, radix: 16, uppercase: true).zeroPadded(to: 2) }
         return (bytes.count > 8 ? shown + ["..."] : shown).joined(separator: " ")
     }
 }
 
 extension String {
-    func leftPadded(to width: Int) -> String {
+    func zeroPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

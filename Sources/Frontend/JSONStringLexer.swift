@@ -187,6 +187,6 @@ extension JSONLexer {
     }
 
     private static func hex4(_ unit: UInt32) -> String {
-        String(unit, radix: 16, uppercase: true).leftPadded(to: 4)
+        String(unit, radix: 16, uppercase: true).zeroPadded(to: 4)
     }
 }

@@ -82,6 +82,18 @@ struct RuleTextScanner {
         return start..<position
     }
 
+    /// Whether the text at `offsets` is `-`.
+    private func isDash(_ offsets: Range<Int>) -> Bool {
+        offsets.count == 1 && bytes[offsets.lowerBound] == UInt8(ascii: "-")
+    }
+
+    /// The whole character starting at `offset`, for messages about it.
+    private func character(at offset: Int) -> Range<Int> {
+        var end = offset + 1
+        while end < bytes.count, bytes[end] & 0xC0 == 0x80 { end += 1 }
+        return offset..<end
+    }
+
     private mutating func error(_ id: DiagnosticID, _ message: String, _ offsets: Range<Int>) {
         diagnostics.error(id, message, at: sourceRange(offsets))
     }
@@ -136,7 +148,7 @@ struct RuleTextScanner {
             error(.ruleUnexpectedCharacter, message, position..<(position + 1))
             skipToSpace()
         }
-        return text(offsets) == "-" ? .any : .single(item(offsets))
+        return isDash(offsets) ? .any : .single(item(offsets))
     }
 
     private mutating func scanList() -> RuleFieldSyntax.Value {
@@ -162,9 +174,8 @@ struct RuleTextScanner {
                 }
                 position += 1
                 if let next = current, !Self.isSpace(next) {
-                    error(
-                        .ruleUnexpectedCharacter, "unexpected '\(text(position..<(position + 1)))' after ']'",
-                        position..<(position + 1))
+                    let stray = character(at: position)
+                    error(.ruleUnexpectedCharacter, "unexpected '\(text(stray))' after ']'", stray)
                     skipToSpace()
                 }
                 return .list(items)
@@ -185,7 +196,7 @@ struct RuleTextScanner {
                 if !expectsItem {
                     error(.ruleMissingComma, "missing ',' before '\(text(offsets))'", offsets)
                 }
-                if text(offsets) == "-" {
+                if isDash(offsets) {
                     error(.ruleAnyInList, "'-' cannot be a list item; '-' alone means any value", offsets)
                 }
                 items.append(item(offsets))

@@ -28,6 +28,6 @@ public enum TextSafety {
 
     /// `U+0007`, for messages.
     public static func codePoint(_ scalar: Unicode.Scalar) -> String {
-        "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+        "U+" + String(scalar.value, radix: 16, uppercase: true).zeroPadded(to: 4)
     }
 }

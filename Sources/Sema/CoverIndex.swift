@@ -10,7 +10,15 @@ import VtapRuleModel
 /// hull of one of its fields; a lookup visits, for every field of B, the
 /// buckets of the prefixes of B's hull — only prefix lengths that occur —
 /// and compares B with the rules there alone.
+///
+/// Rules that are broad in every field (`!10.0.0.1 - - - TCP`, many times
+/// over) share buckets that every lookup visits. So that such a file
+/// cannot make the check quadratic, a lookup compares at most
+/// `comparisonBudget` candidates; past that, a shadowed rule may go
+/// unreported (it is a warning, and codegen still finds unreachable rules).
 struct CoverIndex {
+    static let comparisonBudget = 256
+
     private var entries: [(position: Int, match: RuleMatch)] = []
     private var buckets: [Hull: [Int]] = [:]
     /// Prefix lengths filed so far, sorted, per field and space (`FieldSpace.slot`).
@@ -45,15 +53,18 @@ struct CoverIndex {
         return nil
     }
 
-    /// The entry of the earliest filed rule covering `match`.
+    /// The entry of the earliest filed rule covering `match`, within the budget.
     private func firstCovering(_ match: RuleMatch, _ hulls: [Hull]) -> Int? {
         var best: Int?
+        var budget = Self.comparisonBudget
         for hull in hulls {
             for key in containingHulls(hull) {
                 guard let bucket = buckets[key] else { continue }
                 // Buckets are in rule order: the first cover in each is its earliest.
                 for entry in bucket {
                     if let best, entry >= best { break }
+                    guard budget > 0 else { return best }
+                    budget -= 1
                     if entries[entry].match.covers(match) {
                         best = entry
                         break
