@@ -1,1 +1,0 @@
-// Capture reading lands here.
