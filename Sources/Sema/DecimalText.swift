@@ -1,5 +1,3 @@
-import VtapRuleModel
-
 /// Number parsing on UTF-8 bytes: items are ASCII in the common case, and
 /// working on bytes keeps checking 100,000 rules fast.
 enum DecimalText {
@@ -16,17 +14,5 @@ enum DecimalText {
             value = min(value * 10 + Int(byte - UInt8(ascii: "0")), limit + 1)
         }
         return value
-    }
-}
-
-extension IntervalSet {
-    /// Like `init(_:)`, without the general normalisation for the common
-    /// field of a single item.
-    static func of(_ pieces: [Interval]) -> IntervalSet {
-        switch pieces.count {
-        case 0: IntervalSet()
-        case 1: IntervalSet(pieces[0].lower, pieces[0].upper)
-        default: IntervalSet(pieces)
-        }
     }
 }
