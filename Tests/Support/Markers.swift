@@ -8,7 +8,7 @@ import VtapDiagnostics
 ///     let input = Marked(#"{"RULES": [‸"1.2.3 - - - -"]}"#)
 ///     #expect(diagnostic.range?.start == input.offset)
 public struct Marked: Sendable {
-    public static let marker: Character = "‸"
+    public static let marker: Unicode.Scalar = "‸"
 
     /// The input with every marker removed.
     public let text: String
@@ -17,20 +17,22 @@ public struct Marked: Sendable {
     public let file: SourceFile
 
     public init(_ marked: String, path: String = "test.json") {
-        var clean = ""
+        // Scalars, not characters: a marker before a combining mark would
+        // otherwise merge with it into one character and stay in the text.
+        var clean = String.UnicodeScalarView()
         var offsets: [Int] = []
         var byteCount = 0
-        for character in marked {
-            if character == Self.marker {
+        for scalar in marked.unicodeScalars {
+            if scalar == Self.marker {
                 offsets.append(byteCount)
             } else {
-                clean.append(character)
-                byteCount += character.utf8.count
+                clean.append(scalar)
+                byteCount += UTF8.width(scalar)
             }
         }
-        self.text = clean
+        self.text = String(clean)
         self.offsets = offsets
-        self.file = SourceFile(path: path, text: clean)
+        self.file = SourceFile(path: path, text: text)
     }
 
     /// The only marker's offset; traps when there is not exactly one, which
