@@ -36,7 +36,7 @@ public struct BPFMap: @unchecked Sendable, CustomStringConvertible {
 
     /// The kernel's descriptor once loaded; nil before. Owned by the object.
     public var fileDescriptor: Int32? {
-        let fd = bpf_map__fd(handle)
+        let fd = object.withLoadLock { bpf_map__fd(handle) }
         return fd >= 0 ? fd : nil
     }
 
@@ -49,12 +49,14 @@ public struct BPFMap: @unchecked Sendable, CustomStringConvertible {
         guard count > 0, count <= Int(UInt32.max) else {
             throw BPFError(.invalidArgument, operation: "set max entries", object: mapName, detail: "\(count)")
         }
-        let result = bpf_map__set_max_entries(handle, UInt32(count))
-        if result < 0 {
-            throw BPFError(
-                .invalidArgument, operation: "set max entries", object: mapName, detail: "object already loaded",
-                errno: -result)
-        }
+        let failure = BPFError(
+            .invalidArgument, operation: "set max entries", object: mapName, detail: "object already loaded")
+        try object.whileUnloaded(
+            unloaded: {
+                let result = bpf_map__set_max_entries(handle, UInt32(count))
+                if result < 0 { throw failure }
+            },
+            loaded: { throw failure })
     }
 
     // MARK: - Single elements
@@ -383,12 +385,13 @@ public struct MapSnapshot: Sendable {
     public let cpuCount: Int
     public let valueSize: Int
     /// Bytes between consecutive CPUs' values (8-byte aligned for per-CPU maps).
-    let slot: Int
-    let storage: [UInt8]
+    @usableFromInline let slot: Int
+    @usableFromInline let storage: [UInt8]
     /// Whether the kernel's batch lookup was used (false: one lookup per index).
     public let batched: Bool
 
     /// The value bytes of entry `index` on CPU `cpu`.
+    @inlinable
     public func value(at index: Int, cpu: Int = 0) -> ArraySlice<UInt8> {
         precondition(index >= 0 && index < entryCount && cpu >= 0 && cpu < cpuCount, "entry or CPU out of range")
         let start = (index * cpuCount + cpu) * slot
@@ -396,11 +399,16 @@ public struct MapSnapshot: Sendable {
     }
 
     /// The `T` at byte `offset` of entry `index` on CPU `cpu`, or nil if it does not fit.
+    @inlinable
     public func load<T: FixedWidthInteger>(_ type: T.Type, at index: Int, cpu: Int = 0, offset: Int = 0) -> T? {
-        HostBytes.load(T.self, from: value(at: index, cpu: cpu), at: offset)
+        precondition(index >= 0 && index < entryCount && cpu >= 0 && cpu < cpuCount, "entry or CPU out of range")
+        guard offset >= 0, offset <= valueSize - MemoryLayout<T>.size else { return nil }
+        let start = (index * cpuCount + cpu) * slot + offset
+        return storage.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: start, as: T.self) }
     }
 
     /// The sum over CPUs of the `T` at byte `offset` of entry `index` (wrapping).
+    @inlinable
     public func sum<T: FixedWidthInteger>(_ type: T.Type, at index: Int, offset: Int = 0) -> T? {
         var total = T.zero
         for cpu in 0..<cpuCount {

@@ -12,8 +12,10 @@ import CLibbpf
 /// sockets close.
 ///
 /// Thread-safety: every method may be called from any thread. Loading and
-/// setting globals are serialised by a lock; map and test-run calls go
-/// straight to the kernel, which serialises them itself.
+/// the calls that change the object before load (setting globals, max
+/// entries, autoload) are serialised by one lock, and descriptors are read
+/// under it, so no thread sees a half-done load; map and test-run calls go
+/// straight to the kernel, which keeps each of them atomic.
 public final class BPFObject: @unchecked Sendable {
     /// The object name given at open (libbpf prefixes internal map names with it).
     public let name: String
@@ -36,7 +38,9 @@ public final class BPFObject: @unchecked Sendable {
         /// a program fails (libbpf then reloads it at level 1); 1 and 2 log
         /// the verification, 4 (`BPF_LOG_STATS`) only the statistics lines.
         public var logLevel: UInt32
-        /// Bytes of log buffer per program when `logLevel` > 0.
+        /// Bytes of log buffer per program when `logLevel` > 0. A log that
+        /// does not fit makes the kernel fail the load (ENOSPC), reported as
+        /// a rejection with a truncated log.
         public var logSize: Int
 
         public init(logLevel: UInt32 = 0, logSize: Int = 1 << 16) {
@@ -199,6 +203,12 @@ public final class BPFObject: @unchecked Sendable {
             detail: messages.last(where: { !$0.contains("failed to load object") }).map(Self.stripPrefix),
             libbpfMessages: messages)
         return LoadFailure(error: error, program: failing)
+    }
+
+    /// Runs `body` under the lock that ``load(_:)`` holds, so it never sees
+    /// a half-done load. `body` must not call back into locked methods.
+    func withLoadLock<R>(_ body: () -> R) -> R {
+        state.withLock { _ in body() }
     }
 
     /// Runs `unloaded` (under the load lock, so a load cannot start

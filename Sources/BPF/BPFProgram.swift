@@ -31,18 +31,20 @@ public struct BPFProgram: @unchecked Sendable, CustomStringConvertible {
 
     /// Includes or leaves out this program from ``BPFObject/load(_:)``; before load only.
     public func setAutoload(_ enabled: Bool) throws {
-        let result = bpf_program__set_autoload(handle, enabled)
-        if result < 0 {
-            throw BPFError(
-                .invalidArgument, operation: "set autoload", object: "program '\(name)'",
-                detail: "object already loaded", errno: -result)
-        }
+        let failure = BPFError(
+            .invalidArgument, operation: "set autoload", object: "program '\(name)'", detail: "object already loaded")
+        try object.whileUnloaded(
+            unloaded: {
+                let result = bpf_program__set_autoload(handle, enabled)
+                if result < 0 { throw failure }
+            },
+            loaded: { throw failure })
     }
 
     /// The kernel's descriptor for the loaded program; nil before load.
     /// Owned by the object: do not close it.
     public var fileDescriptor: Int32? {
-        let fd = bpf_program__fd(handle)
+        let fd = object.withLoadLock { bpf_program__fd(handle) }
         return fd >= 0 ? fd : nil
     }
 

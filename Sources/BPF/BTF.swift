@@ -3,6 +3,8 @@ import CLibbpf
 /// The BTF type information of an opened object: struct layouts and the
 /// variables of data sections, as the compiler laid them out. Needs no
 /// kernel (works before load). Keeps its object alive.
+///
+/// Thread-safety: read-only after open; safe from any thread.
 public struct BTFTypes: @unchecked Sendable {
     public let object: BPFObject
     let btf: OpaquePointer

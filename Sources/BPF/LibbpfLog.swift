@@ -9,7 +9,7 @@ import CLibbpf
 /// time any of its functions touches libbpf; from then on libbpf never writes
 /// to the terminal. Each message goes to the operation running on the same
 /// thread (so errors carry the lines that explain them) and into a small
-/// process-wide ring of recent messages, readable with ``recentMessages(minimumLevel:)``.
+/// process-wide ring of recent messages, readable with ``recentMessages(through:)``.
 ///
 /// Thread-safe: the ring is locked and per-operation capture is thread-local.
 public enum LibbpfLog {
@@ -32,10 +32,11 @@ public enum LibbpfLog {
     /// How many recent messages the ring keeps.
     public static let ringCapacity = 1000
 
-    /// The most recent messages (up to ``ringCapacity``), oldest first.
-    public static func recentMessages(minimumLevel: Level = .info) -> [Message] {
+    /// The most recent messages (up to ``ringCapacity``), oldest first,
+    /// from warnings through `level` (`.debug` for everything).
+    public static func recentMessages(through level: Level = .info) -> [Message] {
         ensureInstalled()
-        return ring.withLock { $0.filter { $0.level <= minimumLevel } }
+        return ring.withLock { $0.filter { $0.level <= level } }
     }
 
     /// Empties the ring of recent messages.

@@ -41,22 +41,22 @@ public final class PacketSocket: @unchecked Sendable {
                 .invalidArgument, operation: "attach", object: "program '\(program.name)'",
                 detail: "a packet socket needs a socket_filter program, this is \(program.type)")
         }
-        let where_ = "interface '\(interfaceName)'"
+        let target = "interface '\(interfaceName)'"
         // 1. A packet socket that receives nothing until bound with a protocol.
         let created = retryingOnInterrupt { socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         let fd: Int32
         switch created {
         case .success(let value): fd = value
         case .failure(let error):
-            throw BPFError.fromErrno(error.code, operation: "open packet socket on", object: where_)
+            throw BPFError.fromErrno(error.code, operation: "open packet socket on", object: target)
         }
         let owned = OwnedDescriptor(fd)  // closes on every error path below
         // 2. The filter, before any packet can arrive.
         var programValue = programFD
-        try Self.setOption(fd, SOL_SOCKET, SO_ATTACH_BPF, &programValue, "attach program '\(program.name)' to", where_)
+        try Self.setOption(fd, SOL_SOCKET, SO_ATTACH_BPF, &programValue, "attach program '\(program.name)' to", target)
         // 3. A small receive buffer.
         var bufferSize = Int32(clamping: max(receiveBufferSize, 256))
-        try Self.setOption(fd, SOL_SOCKET, SO_RCVBUF, &bufferSize, "set receive buffer of", where_)
+        try Self.setOption(fd, SOL_SOCKET, SO_RCVBUF, &bufferSize, "set receive buffer of", target)
         // 4. Bind: from now on the filter sees every frame on the interface.
         var address = sockaddr_ll()
         address.sll_family = UInt16(AF_PACKET)
@@ -69,7 +69,7 @@ public final class PacketSocket: @unchecked Sendable {
         }
         if case .failure(let error) = bound {
             throw BPFError.fromErrno(
-                error.code, operation: "bind packet socket to", object: where_,
+                error.code, operation: "bind packet socket to", object: target,
                 detail: error.code == ENETDOWN ? "interface is down" : nil)
         }
         self.interface = interface

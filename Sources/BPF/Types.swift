@@ -48,11 +48,13 @@ public struct MapType: RawRepresentable, Hashable, Sendable, CustomStringConvert
 /// BPF map keys and values use.
 public enum HostBytes {
     /// The bytes of `value` in host byte order.
+    @inlinable
     public static func encode<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
         withUnsafeBytes(of: value) { Array($0) }
     }
 
     /// The `T` at byte `offset` of `bytes`, or nil if it does not fit.
+    @inlinable
     public static func load<T: FixedWidthInteger, Bytes: Collection<UInt8>>(
         _ type: T.Type, from bytes: Bytes, at offset: Int = 0
     ) -> T? {
@@ -75,7 +77,7 @@ public enum HostBytes {
     }
 
     /// Writes `value` at byte `offset` of `bytes`; false if it does not fit.
-    @discardableResult
+    @inlinable @discardableResult
     public static func store<T: FixedWidthInteger>(_ value: T, into bytes: inout [UInt8], at offset: Int = 0) -> Bool {
         let size = MemoryLayout<T>.size
         guard offset >= 0, offset <= bytes.count - size else { return false }

@@ -79,7 +79,7 @@ import VtapTestSupport
 
     @Test func libbpfMessagesAreCaptured() throws {
         _ = try? BPFObject(elf: Array("garbage".utf8), name: "vtap_noise")
-        let messages = LibbpfLog.recentMessages(minimumLevel: .debug)
+        let messages = LibbpfLog.recentMessages(through: .debug)
         #expect(messages.contains { $0.text.hasPrefix("libbpf: ") })
     }
 
