@@ -17,7 +17,10 @@ func checkAddressField(_ field: RuleFieldSyntax, diagnostics: inout DiagnosticBa
         }
     }
     guard !failed else { return nil }
-    var match = AddressMatch(v4: .of(v4), v6: .of(v6))
+    // Start from the shared empty sets; most fields name one family only.
+    var match = AddressMatch.none
+    if !v4.isEmpty { match.v4 = .of(v4) }
+    if !v6.isEmpty { match.v6 = .of(v6) }
     if field.isNegated { match = match.complement }
     guard !match.isEmpty else {
         diagnostics.error(

@@ -15,10 +15,11 @@ func checkPortsHaveProtocol(_ match: RuleMatch, _ syntax: RuleSyntax, diagnostic
     } else {
         return true
     }
-    let portless = match.protocols.numbers.intervals
-        .flatMap { $0.lower...$0.upper }
-        .filter { !IPProtocol.carriesPorts($0) }
-    guard !portless.isEmpty else { return true }
+    let intervals = match.protocols.numbers.intervals
+    guard intervals.contains(where: { !($0.lower...$0.upper).allSatisfy(IPProtocol.carriesPorts) }) else {
+        return true
+    }
+    let portless = intervals.flatMap { $0.lower...$0.upper }.filter { !IPProtocol.carriesPorts($0) }
     let shown = portless.prefix(3).map(protocolName)
     let listed =
         portless.count > 3
