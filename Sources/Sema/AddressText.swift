@@ -40,55 +40,32 @@ enum AddressText {
         return .success(value)
     }
 
+    /// One pass over the text: groups of 1–4 hex digits separated by ':',
+    /// at most one '::' standing for one or more zero groups, and a dotted
+    /// IPv4 address in place of the last two groups.
     static func parseIPv6(_ text: Substring) -> Result<UInt128, AddressTextError> {
         if let percent = text.firstIndex(of: "%") {
             return .failure(.init(reason: "zone ids ('\(text[percent...])') are not supported"))
         }
         let bytes = Array(text.utf8)
-        guard let compression = findDoubleColon(bytes, from: 0) else {
-            let groups = parseGroups(bytes[...], allowsIPv4: true)
-            return groups.flatMap { groups in
-                guard groups.count == 8 else {
-                    return .failure(.init(reason: "expected 8 groups of hex digits, found \(groups.count)"))
-                }
-                return .success(combine(groups))
-            }
-        }
-        if findDoubleColon(bytes, from: compression + 1) != nil {
-            return .failure(.init(reason: "'::' may appear only once"))
-        }
-        let head = parseGroups(bytes[..<compression], allowsIPv4: false)
-        let tail = parseGroups(bytes[(compression + 2)...], allowsIPv4: true)
-        switch (head, tail) {
-        case (.failure(let error), _), (_, .failure(let error)):
-            return .failure(error)
-        case (.success(let head), .success(let tail)):
-            guard head.count + tail.count <= 7 else {
-                return .failure(.init(reason: "too many groups for '::' to stand for any"))
-            }
-            return .success(combine(head + Array(repeating: 0, count: 8 - head.count - tail.count) + tail))
-        }
-    }
-
-    private static func findDoubleColon(_ bytes: [UInt8], from start: Int) -> Int? {
-        guard start + 1 < bytes.count else { return nil }
-        return (start..<(bytes.count - 1)).first {
-            bytes[$0] == UInt8(ascii: ":") && bytes[$0 + 1] == UInt8(ascii: ":")
-        }
-    }
-
-    /// Colon-separated groups of 1–4 hex digits; the last may be a dotted
-    /// IPv4 address standing for two groups.
-    private static func parseGroups(_ bytes: ArraySlice<UInt8>, allowsIPv4: Bool) -> Result<[UInt16], AddressTextError>
-    {
-        guard !bytes.isEmpty else { return .success([]) }
-        let parts = bytes.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        let colon = UInt8(ascii: ":")
         var groups: [UInt16] = []
-        for (index, part) in parts.enumerated() {
+        groups.reserveCapacity(8)
+        /// Where '::' stands, as a count of the groups before it.
+        var compression: Int?
+        var index = 0
+        if bytes.starts(with: [colon, colon]) {
+            compression = 0
+            index = 2
+        }
+        while index < bytes.count {
+            let start = index
+            while index < bytes.count, bytes[index] != colon { index += 1 }
+            let part = bytes[start..<index]
             func shown() -> String { String(decoding: part, as: UTF8.self) }
             guard !part.isEmpty else { return .failure(.init(reason: "empty group; ':' must separate groups")) }
             if part.contains(UInt8(ascii: ".")) {
-                guard allowsIPv4, index == parts.count - 1 else {
+                guard index == bytes.count else {
                     return .failure(.init(reason: "an embedded IPv4 address must come last"))
                 }
                 switch parseIPv4(part) {
@@ -97,7 +74,7 @@ enum AddressText {
                 case .failure(let error):
                     return .failure(.init(reason: "embedded IPv4 '\(shown())': \(error.reason)"))
                 }
-                continue
+                break  // the last group
             }
             guard part.count <= 4 else {
                 return .failure(.init(reason: "group '\(shown())' has more than 4 hex digits"))
@@ -110,11 +87,30 @@ enum AddressText {
                 group = group << 4 | digit
             }
             groups.append(group)
+            guard index < bytes.count else { break }
+            index += 1  // the ':' after the group
+            if index < bytes.count, bytes[index] == colon {
+                guard compression == nil else { return .failure(.init(reason: "'::' may appear only once")) }
+                compression = groups.count
+                index += 1
+            } else if index == bytes.count {
+                return .failure(.init(reason: "empty group; ':' must separate groups"))
+            }
         }
-        return .success(groups)
+        guard let compression else {
+            guard groups.count == 8 else {
+                return .failure(.init(reason: "expected 8 groups of hex digits, found \(groups.count)"))
+            }
+            return .success(combine(groups[...]))
+        }
+        guard groups.count <= 7 else {
+            return .failure(.init(reason: "too many groups for '::' to stand for any"))
+        }
+        // The groups before '::' take the top bits, those after it the bottom.
+        return .success(combine(groups[..<compression]) << (128 - 16 * compression) | combine(groups[compression...]))
     }
 
-    private static func combine(_ groups: [UInt16]) -> UInt128 {
+    private static func combine(_ groups: ArraySlice<UInt16>) -> UInt128 {
         groups.reduce(UInt128(0)) { $0 << 16 | UInt128($1) }
     }
 

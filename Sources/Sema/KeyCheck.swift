@@ -5,35 +5,32 @@ import VtapFrontend
 /// key is an error, an unknown key a warning (with a suggestion when one
 /// is close). Returns the indices of the first occurrence of every known
 /// key, in source order.
-func checkKeys<Members: RandomAccessCollection>(
-    _ members: Members, known: [String], in place: @autoclosure () -> String, diagnostics: inout DiagnosticBag
-) -> [Members.Index] where Members.Element == JSONMember {
+func checkKeys(
+    _ keys: [JSONString], known: [String], in place: @autoclosure () -> String, diagnostics: inout DiagnosticBag
+) -> [Int] {
     // Rule objects have a handful of keys: scanning them beats hashing.
-    let hashes = members.count > 8
-    var firstIndex: [String: Members.Index] = [:]
-    func earlier(_ key: String, before index: Members.Index) -> Members.Index? {
-        hashes ? firstIndex[key] : members[..<index].firstIndex { $0.name == key }
+    let hashes = keys.count > 8
+    var firstIndex: [String: Int] = [:]
+    func earlier(_ key: String, before index: Int) -> Int? {
+        hashes ? firstIndex[key] : keys[..<index].firstIndex { $0.value == key }
     }
-    var knownIndices: [Members.Index] = []
-    for index in members.indices {
-        let member = members[index]
-        let key = member.name
-        if let earlier = earlier(key, before: index) {
+    var knownIndices: [Int] = []
+    for (index, key) in keys.enumerated() {
+        let name = key.value
+        if let earlier = earlier(name, before: index) {
             diagnostics.error(
-                .keyDuplicate, "duplicate key '\(key)' in \(place()); each key may appear once",
-                at: member.keyRange, notes: [.init("'\(key)' is first given here", at: members[earlier].keyRange)])
+                .keyDuplicate, "duplicate key '\(name)' in \(place()); each key may appear once",
+                at: key.range, notes: [.init("'\(name)' is first given here", at: keys[earlier].range)])
             continue
         }
-        if hashes { firstIndex[key] = index }
-        if known.contains(key) {
+        if hashes { firstIndex[name] = index }
+        if known.contains(name) {
             knownIndices.append(index)
         } else {
             let notes: [Diagnostic.Note] =
-                NameSuggestion.closest(to: key, among: known).map {
-                    [.init("did you mean '\($0)'?")]
-                } ?? []
+                NameSuggestion.closest(to: name, among: known).map { [.init("did you mean '\($0)'?")] } ?? []
             diagnostics.warning(
-                .unknownKey, "unknown key '\(key)' in \(place()) is ignored", at: member.keyRange, notes: notes)
+                .unknownKey, "unknown key '\(name)' in \(place()) is ignored", at: key.range, notes: notes)
         }
     }
     return knownIndices
@@ -43,6 +40,6 @@ func checkKeys<Members: RandomAccessCollection>(
 func checkedKeys(
     _ members: [JSONMember], known: [String], in place: String, diagnostics: inout DiagnosticBag
 ) -> [String: JSONMember] {
-    let indices = checkKeys(members, known: known, in: place, diagnostics: &diagnostics)
+    let indices = checkKeys(members.map(\.key), known: known, in: place, diagnostics: &diagnostics)
     return Dictionary(uniqueKeysWithValues: indices.map { (members[$0].name, members[$0]) })
 }

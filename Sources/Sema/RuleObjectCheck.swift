@@ -7,35 +7,34 @@ import VtapRuleModel
 /// `nil` when they are not usable (reported).
 func checkRuleObject(_ object: RuleObjectSyntax, number: Int, diagnostics: inout DiagnosticBag) -> RuleSyntax? {
     let firstIndices = checkKeys(
-        object.members.lazy.map(\.member), known: RuleObjectKeys.all, in: "rule \(number)",
+        object.members.map(\.member.key), known: RuleObjectKeys.all, in: "rule \(number)",
         diagnostics: &diagnostics)
 
-    var ruleMember: (member: JSONMember, syntax: RuleSyntax?)?
-    var fieldMembers: [(member: JSONMember, kind: RuleFieldKind, syntax: RuleFieldSyntax?)] = []
+    var rule: (key: SourceRange, syntax: RuleSyntax?)?
+    var firstField: (name: String, key: SourceRange)?
+    var fields = RuleFieldKind.allCases.map { RuleFieldSyntax.omitted($0, at: object.range.start) }
+    var fieldsAreValid = true
     for index in firstIndices {
         let member = object.members[index]
         switch member.role {
-        case .rule(let syntax): ruleMember = (member.member, syntax)
-        case .field(let kind, let syntax): fieldMembers.append((member.member, kind, syntax))
-        case .name, .unknown: break
+        case .rule(let syntax):
+            rule = (member.member.keyRange, syntax)
+        case .field(let kind, let syntax):
+            if firstField == nil { firstField = (member.member.name, member.member.keyRange) }
+            if let syntax { fields[kind.rawValue] = syntax } else { fieldsAreValid = false }
+        case .name, .unknown:
+            break
         }
     }
-    if let ruleMember {
-        if let field = fieldMembers.first {
-            diagnostics.error(
-                .ruleConflictingFields,
-                "'\(field.member.name)' cannot be combined with 'rule'; give either a rule string or separate fields",
-                at: field.member.keyRange, notes: [.init("'rule' is given here", at: ruleMember.member.keyRange)])
-            return nil
-        }
-        return ruleMember.syntax
+    guard let rule else { return fieldsAreValid ? RuleSyntax(fields: fields, range: object.range) : nil }
+    if let firstField {
+        diagnostics.error(
+            .ruleConflictingFields,
+            "'\(firstField.name)' cannot be combined with 'rule'; give either a rule string or separate fields",
+            at: firstField.key, notes: [.init("'rule' is given here", at: rule.key)])
+        return nil
     }
-    var fields = RuleFieldKind.allCases.map { RuleFieldSyntax.omitted($0, at: object.range.start) }
-    for field in fieldMembers {
-        guard let syntax = field.syntax else { return nil }
-        fields[field.kind.rawValue] = syntax
-    }
-    return RuleSyntax(fields: fields, range: object.range)
+    return rule.syntax
 }
 
 /// A rule name is a label in every output: non-empty, at most 64
