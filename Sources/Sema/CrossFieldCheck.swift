@@ -54,7 +54,7 @@ private func protocolName(_ number: UInt8) -> String {
     IPProtocol.names.contains { $0.number == number } ? IPProtocol.name(of: number) : "protocol \(number)"
 }
 
-enum ListFormat {
+private enum ListFormat {
     /// "a", "a and b", "a, b and c".
     static func and(_ items: [String]) -> String {
         guard items.count > 1, let last = items.last else { return items.first ?? "" }

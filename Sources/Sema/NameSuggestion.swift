@@ -29,7 +29,7 @@ enum NameSuggestion {
                 let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
                 row[j] = min(substitution, previous[j] + 1, row[j - 1] + 1)
             }
-            if row.min() ?? 0 > limit { return limit + 1 }
+            if (row.min() ?? 0) > limit { return limit + 1 }
             swap(&previous, &row)
         }
         return previous[b.count]
