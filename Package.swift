@@ -69,6 +69,10 @@ let package = Package(
             ],
             path: "Sources/vtap"),
 
+        // Large, realistic rulesets for scale tests and benchmarks.
+        .target(name: "VtapRuleGen", path: "Sources/RuleGen"),
+        .executableTarget(name: "vtap-rulegen", dependencies: ["VtapRuleGen"], path: "Sources/vtap-rulegen"),
+
         // Build-time embedding of templates/ into VtapCodegen.
         .executableTarget(name: "vtap-embed-templates", path: "Sources/TemplateEmbedder"),
         .plugin(
@@ -96,7 +100,8 @@ let package = Package(
         .testTarget(
             name: "KernelTests",
             dependencies: [
-                "VtapCompiler", "VtapRuntime", "VtapBPF", "VtapCapture", "VtapSema", "VtapTestSupport",
+                "VtapCompiler", "VtapRuntime", "VtapBPF", "VtapCapture", "VtapSema", "VtapCodegen", "VtapRuleGen",
+                "VtapTestSupport",
             ],
             path: "Tests/KernelTests"),
     ],

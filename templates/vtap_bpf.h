@@ -47,14 +47,19 @@ struct __sk_buff {
 	__u32 vlan_proto;
 };
 
-/* Helpers by their stable ids. */
-static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
-static long (*bpf_map_update_elem)(void *map, const void *key, const void *value, __u64 flags) = (void *)2;
-static __u64 (*bpf_ktime_get_ns)(void) = (void *)5;
-static long (*bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to, __u32 len) = (void *)26;
-static long (*bpf_skb_load_bytes_relative)(const void *skb, __u32 offset, void *to, __u32 len,
+/* Helpers by their stable ids; not every program uses every one. */
+#define VTAP_HELPER static __attribute__((unused))
+VTAP_HELPER void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
+VTAP_HELPER long (*bpf_map_update_elem)(void *map, const void *key, const void *value, __u64 flags) = (void *)2;
+VTAP_HELPER __u64 (*bpf_ktime_get_ns)(void) = (void *)5;
+VTAP_HELPER long (*bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to, __u32 len) = (void *)26;
+VTAP_HELPER long (*bpf_skb_load_bytes_relative)(const void *skb, __u32 offset, void *to, __u32 len,
 					    __u32 start_header) = (void *)68;
-static long (*bpf_loop)(__u32 nr_loops, void *callback_fn, void *callback_ctx, __u64 flags) = (void *)181;
+VTAP_HELPER long (*bpf_loop)(__u32 nr_loops, void *callback_fn, void *callback_ctx, __u64 flags) = (void *)181;
+
+/* Makes the compiler use `x` as it is here: it cannot compute an address
+ * from a copy taken before a bounds check, which the verifier would refuse. */
+#define vtap_barrier(x) asm volatile("" : "+r"(x))
 
 /* Network order to host order; the program is built for little-endian BPF. */
 #define vtap_ntohs(x) __builtin_bswap16(x)

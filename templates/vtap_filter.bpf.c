@@ -19,19 +19,24 @@ enum { VTAP_LINK_ETHERNET = 0, VTAP_LINK_RAW_IP = 1 };
 enum { VTAP_DIRECTION_IN = 0, VTAP_DIRECTION_OUT = 1, VTAP_DIRECTION_BOTH = 2 };
 enum { VTAP_SEQUENCE_NONE = 0, VTAP_SEQUENCE_FIXED = 1, VTAP_SEQUENCE_PATTERN = 2 };
 
-/* What the decision functions look at. IPv4 addresses sit in *_lo. */
+/*
+ * What the decision code looks at, one 64-bit field each, in the order of
+ * VTAP_FIELD_*, so a decision table can name a field by index. IPv4
+ * addresses sit in *_lo.
+ */
 struct vtap_match_key {
+	__u64 proto;
 	__u64 src_hi;
 	__u64 src_lo;
 	__u64 dst_hi;
 	__u64 dst_lo;
-	__u32 sport; /* host order, or VTAP_NO_PORT */
-	__u32 dport;
-	__u32 proto;
-	__u32 _pad;
+	__u64 sport; /* host order, or VTAP_NO_PORT */
+	__u64 dport;
 };
+#define VTAP_FIELD_COUNT 7
 
 #include "vtap_rules.h"
+
 
 /* Set by a loader before load; the verifier prunes what they switch off. */
 const volatile __u32 vtap_cfg_replay = 0;  /* 1: BPF_PROG_TEST_RUN replay */
@@ -688,3 +693,55 @@ int vtap_measure(struct __sk_buff *skb)
 }
 
 char _license[] SEC("license") = "GPL";
+
+#ifdef VTAP_TABLE_NODES
+/*
+ * The table strategy: the decision plan as constant comparison nodes, two
+ * 64-bit words each: the bound, then both successors and the field
+ * (VTAP_LINK_*). The table comes last so that every line above it is
+ * numbered the same with or without it.
+ */
+#include "vtap_table.h"
+
+#define VTAP_LINK_MASK 0x1fffffffULL
+#define VTAP_LINK_LEAF 0x10000000u
+#define VTAP_LINK_SHIFT 29
+#define VTAP_LINK_FIELD_SHIFT 58
+
+/*
+ * Walks the table from `at`. The successor comes from memory, so the
+ * verifier's states at the loop head agree whichever way a comparison went,
+ * and it checks the loop once rather than once per path.
+ */
+__noinline int vtap_match_table(const struct vtap_match_key *key, __u32 at)
+{
+	if (!key)
+		return -1;
+	const __u64 *values = (const __u64 *)key;
+	for (int step = 0; step < VTAP_TABLE_MAX_STEPS; step++) {
+		if (at & VTAP_LINK_LEAF)
+			return (int)(at & ~VTAP_LINK_LEAF) - 1;
+		const __u64 *node = vtap_table_node(at);
+		if (!node)
+			return -1;
+		__u64 links = node[1];
+		__u32 field = links >> VTAP_LINK_FIELD_SHIFT;
+		if (field >= VTAP_FIELD_COUNT)
+			return -1;
+		if (values[field] >= node[0])
+			links >>= VTAP_LINK_SHIFT;
+		at = links & VTAP_LINK_MASK;
+	}
+	return -1;
+}
+
+__noinline int vtap_match_v4(const struct vtap_match_key *key)
+{
+	return vtap_match_table(key, VTAP_TABLE_ROOT_V4);
+}
+
+__noinline int vtap_match_v6(const struct vtap_match_key *key)
+{
+	return vtap_match_table(key, VTAP_TABLE_ROOT_V6);
+}
+#endif

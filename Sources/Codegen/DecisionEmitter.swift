@@ -27,7 +27,7 @@ struct DecisionEmitter {
         case tooManyFunctions(Int)
     }
 
-    func emit(_ plan: DecisionPlan, entry: String) throws(Failure) -> Output {
+    func emit(_ plan: DecisionPlan, entry: String) throws -> Output {
         var job = Job(plan: plan, emitter: self, entry: entry)
         return try job.run()
     }
@@ -49,7 +49,7 @@ private struct Job {
         self.treeSize = Self.treeSizes(plan, cap: emitter.functionBudget + 1)
     }
 
-    mutating func run() throws(DecisionEmitter.Failure) -> DecisionEmitter.Output {
+    mutating func run() throws -> DecisionEmitter.Output {
         functionRoots[plan.root] = entry
         queue = [plan.root]
         var functions: [String] = []
@@ -57,7 +57,7 @@ private struct Job {
         while index < queue.count {
             functions.append(emitFunction(root: queue[index]))
             index += 1
-            if queue.count > emitter.maxFunctions { throw .tooManyFunctions(queue.count) }
+            if queue.count > emitter.maxFunctions { throw DecisionEmitter.Failure.tooManyFunctions(queue.count) }
         }
         // Functions call each other in any order: declare them all first.
         let prototypes = queue.map { "__noinline int \(functionRoots[$0] ?? entry)(const struct vtap_match_key *key);\n" }

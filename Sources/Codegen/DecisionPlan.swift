@@ -115,6 +115,8 @@ struct PlanBuilder {
     private var memo: [Subproblem: DecisionPlan.NodeID] = [:]
     private var leaves: [Int32?: DecisionPlan.NodeID] = [:]
     private let fullDomains: [IntervalSet<UInt64>]
+    /// Per cube, the fields whose set is not the whole domain.
+    private let restricted: [UInt8]
 
     private struct Subproblem: Hashable {
         var resolved: UInt8
@@ -125,15 +127,23 @@ struct PlanBuilder {
         self.family = family
         self.cubes = cubes
         self.workBudget = workBudget
-        self.fullDomains = MatchField.allCases.map { IntervalSet(0, $0.domainUpper(family)) }
+        let fullDomains = MatchField.allCases.map { IntervalSet<UInt64>(0, $0.domainUpper(family)) }
+        self.fullDomains = fullDomains
+        self.restricted = cubes.map { cube in
+            MatchField.allCases.reduce(UInt8(0)) { mask, field in
+                cube.fields[field.rawValue] == fullDomains[field.rawValue] ? mask : mask | 1 << field.rawValue
+            }
+        }
     }
 
-    /// Fields of `cube` that still restrict packets, given the resolved ones.
-    private func openFields(_ cube: Int32, _ resolved: UInt8) -> [MatchField] {
-        MatchField.allCases.filter { field in
-            resolved & (1 << field.rawValue) == 0
-                && cubes[Int(cube)].fields[field.rawValue] != fullDomains[field.rawValue]
-        }
+    /// Fields of `cube` that still restrict packets, given the resolved
+    /// ones, as a bit mask of `MatchField.rawValue`s.
+    private func openFields(_ cube: Int32, _ resolved: UInt8) -> UInt8 {
+        restricted[Int(cube)] & ~resolved
+    }
+
+    private static func fields(in mask: UInt8) -> [MatchField] {
+        MatchField.allCases.filter { mask & (1 << $0.rawValue) != 0 }
     }
 
     private mutating func leaf(_ rule: Int32?) -> DecisionPlan.NodeID {
@@ -156,11 +166,11 @@ struct PlanBuilder {
         for cube in input {
             let open = openFields(cube, resolved)
             candidates.append(cube)
-            if open.isEmpty { break }
-            for field in open { fields |= 1 << field.rawValue }
+            if open == 0 { break }
+            fields |= open
         }
         guard let first = candidates.first else { return leaf(nil) }
-        if fields == 0 || openFields(first, resolved).isEmpty {
+        if fields == 0 || openFields(first, resolved) == 0 {
             return leaf(cubes[Int(first)].rule)
         }
 
@@ -183,7 +193,7 @@ struct PlanBuilder {
         let checks = candidates.map { cube in
             DecisionPlan.LinearCandidate(
                 rule: cubes[Int(cube)].rule,
-                checks: openFields(cube, resolved).map {
+                checks: Self.fields(in: openFields(cube, resolved)).map {
                     DecisionPlan.FieldCheck(field: $0, values: cubes[Int(cube)].fields[$0.rawValue])
                 })
         }
@@ -194,16 +204,19 @@ struct PlanBuilder {
     /// or ends. Values in `[b[i-1], b[i])` are alike for every candidate.
     private func boundaries(_ candidates: [Int32], _ field: MatchField) -> [UInt64] {
         let upper = field.domainUpper(family)
-        var cuts = Set<UInt64>()
-        for cube in candidates {
-            let set = cubes[Int(cube)].fields[field.rawValue]
-            if set == fullDomains[field.rawValue] { continue }
-            for piece in set.intervals {
-                if piece.lower > 0 { cuts.insert(piece.lower) }
-                if piece.upper < upper { cuts.insert(piece.upper + 1) }
+        let bit = UInt8(1) << field.rawValue
+        var cuts: [UInt64] = []
+        for cube in candidates where restricted[Int(cube)] & bit != 0 {
+            for piece in cubes[Int(cube)].fields[field.rawValue].intervals {
+                if piece.lower > 0 { cuts.append(piece.lower) }
+                if piece.upper < upper { cuts.append(piece.upper + 1) }
             }
         }
-        return cuts.sorted()
+        cuts.sort()
+        var unique: [UInt64] = []
+        unique.reserveCapacity(cuts.count)
+        for cut in cuts where cut != unique.last { unique.append(cut) }
+        return unique
     }
 
     /// The field whose split replicates candidates least: the sum of child
@@ -214,13 +227,13 @@ struct PlanBuilder {
             let bounds = boundaries(candidates, field)
             let pieces = bounds.count + 1
             var cost = 0
+            let bit = UInt8(1) << field.rawValue
             for cube in candidates {
-                let set = cubes[Int(cube)].fields[field.rawValue]
-                if set == fullDomains[field.rawValue] {
+                guard restricted[Int(cube)] & bit != 0 else {
                     cost += pieces
                     continue
                 }
-                for piece in set.intervals {
+                for piece in cubes[Int(cube)].fields[field.rawValue].intervals {
                     cost += pieceIndex(bounds, piece.upper) - pieceIndex(bounds, piece.lower) + 1
                 }
             }
@@ -246,17 +259,17 @@ struct PlanBuilder {
         let bounds = boundaries(candidates, field)
         let pieces = bounds.count + 1
         // Candidates restricted on this field, per piece; the others go everywhere.
-        var restricted = [[Int32]](repeating: [], count: pieces)
+        var perPiece = [[Int32]](repeating: [], count: pieces)
         var everywhere: [Int32] = []
+        let bit = UInt8(1) << field.rawValue
         for cube in candidates {
-            let set = cubes[Int(cube)].fields[field.rawValue]
-            if set == fullDomains[field.rawValue] {
+            guard restricted[Int(cube)] & bit != 0 else {
                 everywhere.append(cube)
                 continue
             }
-            for piece in set.intervals {
+            for piece in cubes[Int(cube)].fields[field.rawValue].intervals {
                 for index in pieceIndex(bounds, piece.lower)...pieceIndex(bounds, piece.upper) {
-                    restricted[index].append(cube)
+                    perPiece[index].append(cube)
                 }
             }
         }
@@ -266,7 +279,7 @@ struct PlanBuilder {
         var children: [DecisionPlan.NodeID] = []
         children.reserveCapacity(pieces)
         for index in 0..<pieces {
-            let list = restricted[index]
+            let list = perPiece[index]
             let child: DecisionPlan.NodeID
             if let known = byList[list] {
                 child = known

@@ -1,5 +1,21 @@
 import VtapRuleModel
 
+/// How the program finds a packet's rule. Both walk the same decision plan.
+public enum MatchStrategy: String, Sendable, CaseIterable, Codable {
+    /// The plan as C code: every bound an immediate in a comparison.
+    case inline = "decision-dag-inline"
+    /// The plan as constant comparison nodes walked by a loop: compiles in
+    /// time linear in its size, for rulesets too big to compile as code.
+    case table = "decision-dag-table"
+
+    /// Plans up to this many bounds compile as code in about a second.
+    public static let inlineBoundLimit = 2_000
+
+    public static func choose(for plans: [DecisionPlan]) -> MatchStrategy {
+        plans.reduce(0) { $0 + $1.boundCount } <= inlineBoundLimit ? .inline : .table
+    }
+}
+
 /// The complete C translation unit for a ruleset: the templates with the
 /// generated `vtap_rules.h` expanded in place. It is exactly what gets
 /// compiled and what `--emit-c` writes, so verifier line numbers point into
@@ -8,9 +24,29 @@ public struct ProgramSource: Sendable {
     public static let fileName = "vtap_filter.bpf.c"
     public static let programName = "vtap_measure"
 
-    public var text: String
+    /// The whole translation unit, every include expanded: what `--emit-c`
+    /// writes. Built on demand: for large tables it is tens of megabytes.
+    public var text: String {
+        var lines = compileUnit.main.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        var out = ""
+        for line in lines {
+            if let header = compileUnit.headers.first(where: { line == "#include \"\($0.name)\"" }) {
+                out += "/* ---- \(header.name) ---- */\n" + header.text
+            } else {
+                out += line + "\n"
+            }
+        }
+        return out
+    }
+    /// What clang compiles: the unit with large generated data left in
+    /// headers of its own (at its end, so line numbers agree with `text`).
+    public var compileUnit: (main: String, headers: [(name: String, text: String)])
     public var plans: [DecisionPlan]
+    public var strategy: MatchStrategy
     public var functionCount: Int
+    /// Comparison nodes, for the table strategy.
+    public var tableNodes: Int
     /// Rules that no packet can reach: earlier rules together cover them.
     public var unreachableRules: [Int]
 
@@ -27,29 +63,52 @@ public struct ProgramSource: Sendable {
         }
     }
 
-    public static func generate(_ ruleset: Ruleset) throws(Failure) -> ProgramSource {
+    public static func generate(_ ruleset: Ruleset, strategy requested: MatchStrategy? = nil) throws -> ProgramSource {
         let plans = AddressFamily.allCases.map { DecisionPlan.build(ruleset, family: $0) }
+        let strategy = requested ?? MatchStrategy.choose(for: plans)
         var functions = 0
+        var tableNodes = 0
         var rulesHeader = settingsDefines(ruleset)
+        var tableHeader: String?
+        rulesHeader += "/* Strategy: \(strategy.rawValue). */\n"
+        switch strategy {
+        case .inline:
+            functions = try inlineFunctions(plans, into: &rulesHeader)
+        case .table:
+            let table = DecisionTable(plans: plans)
+            guard table.nodes.count < TableEmitter.maxNodes else { throw Failure.tooManyFunctions(table.nodes.count) }
+            tableNodes = table.nodes.count
+            let output = TableEmitter().emit(table)
+            rulesHeader += output.declarations
+            tableHeader = output.table
+        }
+
+        let reachable = plans.reduce(into: Set<Int32>()) { $0.formUnion($1.reachableRules) }
+        let unreachable = ruleset.rules.map(\.index).filter { !reachable.contains(Int32($0)) }
+        var generated = ["vtap_rules.h": rulesHeader]
+        if let tableHeader { generated["vtap_table.h"] = tableHeader }
+        let main = try expand(fileName, generated: generated, keep: ["vtap_table.h"], depth: 0)
+        let headers = tableHeader.map { [("vtap_table.h", $0)] } ?? []
+        return ProgramSource(
+            compileUnit: (main, headers), plans: plans, strategy: strategy, functionCount: functions,
+            tableNodes: tableNodes, unreachableRules: unreachable)
+    }
+
+    private static func inlineFunctions(_ plans: [DecisionPlan], into rulesHeader: inout String) throws -> Int {
+        var functions = 0
         for plan in plans {
             let output: DecisionEmitter.Output
             do {
                 output = try DecisionEmitter().emit(plan, entry: "vtap_match_\(plan.family.rawValue)")
-            } catch {
-                switch error {
-                case .tooManyFunctions(let count): throw .tooManyFunctions(count)
-                }
+            } catch DecisionEmitter.Failure.tooManyFunctions(let count) {
+                throw Failure.tooManyFunctions(count)
             }
             functions += output.functionCount
             rulesHeader += "\n/* \(plan.family == .v4 ? "IPv4" : "IPv6"): \(plan.splitCount) splits, "
             rulesHeader += "\(plan.boundCount) bounds, \(output.functionCount) functions */\n"
             rulesHeader += output.text
         }
-
-        let reachable = plans.reduce(into: Set<Int32>()) { $0.formUnion($1.reachableRules) }
-        let unreachable = ruleset.rules.map(\.index).filter { !reachable.contains(Int32($0)) }
-        let text = try expand(fileName, generated: ["vtap_rules.h": rulesHeader], depth: 0)
-        return ProgramSource(text: text, plans: plans, functionCount: functions, unreachableRules: unreachable)
+        return functions
     }
 
     /// Rule constants other than the decision functions. Only numbers the
@@ -90,16 +149,20 @@ public struct ProgramSource: Sendable {
     }
 
     /// Replaces each `#include "name"` with the named template or generated
-    /// file, once per name.
-    private static func expand(_ name: String, generated: [String: String], depth: Int) throws(Failure) -> String {
-        guard let body = generated[name] ?? EmbeddedTemplates.files[name] else { throw .missingTemplate(name) }
+    /// file, once per name, except the names in `keep`.
+    private static func expand(
+        _ name: String, generated: [String: String], keep: Set<String>, depth: Int
+    ) throws -> String {
+        guard let body = generated[name] ?? EmbeddedTemplates.files[name] else { throw Failure.missingTemplate(name) }
+        // Generated files include nothing; splice them in whole.
+        if generated[name] != nil { return body }
         var out = ""
         var included = Set<String>()
         for line in body.split(separator: "\n", omittingEmptySubsequences: false) {
-            if let target = includeTarget(line), depth < 8 {
+            if let target = includeTarget(line), depth < 8, !keep.contains(target) {
                 if included.insert(target).inserted {
                     out += "/* ---- \(target) ---- */\n"
-                    out += try expand(target, generated: generated, depth: depth + 1)
+                    out += try expand(target, generated: generated, keep: keep, depth: depth + 1)
                     out += "/* ---- end of \(target) ---- */\n"
                 }
             } else {

@@ -68,3 +68,32 @@ import VtapTestSupport
         #expect(source.unreachableRules == [1, 2, 3])
     }
 }
+
+@Suite struct DecisionTableTests {
+    /// The flattened table walks to the same rule as the plan it came from.
+    @Test(arguments: 0..<30)
+    func tableAgreesWithReferenceMatcher(seed: Int) {
+        var random = RandomRulesets(seed: UInt64(seed) &* 31 &+ 5)
+        let ruleset = random.ruleset(count: Int.random(in: 1...40, using: &random.generator))
+        let plans = AddressFamily.allCases.map { DecisionPlan.build(ruleset, family: $0) }
+        let table = DecisionTable(plans: plans)
+        for _ in 0..<400 {
+            let packet = random.packet()
+            let expected = ruleset.firstMatch(packet).map { Int32($0.index) }
+            #expect(table.evaluate(MatchKey(packet), family: packet.family) == expected, "seed \(seed): \(packet)")
+        }
+    }
+
+    /// Linear fallback nodes become chains of membership tests.
+    @Test func linearNodesFlattenCorrectly() {
+        var random = RandomRulesets(seed: 99)
+        let ruleset = random.ruleset(count: 50)
+        let plans = AddressFamily.allCases.map { DecisionPlan.build(ruleset, family: $0, workBudget: 5) }
+        #expect(plans.contains { $0.usedLinearFallback })
+        let table = DecisionTable(plans: plans)
+        for _ in 0..<3000 {
+            let packet = random.packet()
+            #expect(table.evaluate(MatchKey(packet), family: packet.family) == ruleset.firstMatch(packet).map { Int32($0.index) })
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Testing
+import VtapCodegen
 import VtapCompiler
 import VtapDiagnostics
 import VtapRuleModel
@@ -8,17 +9,21 @@ import VtapTestSupport
 /// The compiled program, run by the kernel, must pick the same first rule
 /// as the Swift reference semantics, packet by packet.
 @Suite(.kernel) struct DifferentialTests {
-    static func compile(_ text: String, name: String = "random.json") throws -> (CompiledRuleset, ReplaySession) {
-        let compiled = try RulesCompiler.compile(SourceFile(path: name, text: text), options: .init(verify: false))
+    static func compile(
+        _ text: String, name: String = "random.json", strategy: MatchStrategy? = nil
+    ) throws -> (CompiledRuleset, ReplaySession) {
+        let compiled = try RulesCompiler.compile(
+            SourceFile(path: name, text: text), options: .init(verify: false, strategy: strategy))
         let object = try MeasurementObject(elf: compiled.object, manifest: compiled.manifest, origin: name)
         return (compiled, try ReplaySession(object))
     }
 
-    @Test(arguments: 0..<200)
-    func kernelPicksTheReferenceRule(seed: Int) throws {
+    /// Each ruleset under both ways of emitting its decision plan.
+    @Test(arguments: 0..<200, MatchStrategy.allCases)
+    func kernelPicksTheReferenceRule(seed: Int, strategy: MatchStrategy) throws {
         var rules = RandomRulesText(seed: UInt64(seed) &* 104_729 &+ 11)
         let text = rules.file(count: Int.random(in: 1...30, using: &rules.generator))
-        let (compiled, session) = try Self.compile(text)
+        let (compiled, session) = try Self.compile(text, strategy: strategy)
         let ruleset = compiled.ruleset
         let bounds = ruleset.boundaryValues
         var packets = RandomPacketGenerator(
@@ -31,7 +36,7 @@ import VtapTestSupport
             let actual = try session.run(frame: packet.frame, timestampNanoseconds: UInt64(index + 1) * 1000, wireLength: packet.frame.count)
             if actual != expected {
                 mismatches += 1
-                Issue.record("seed \(seed), packet \(index): kernel \(actual), reference \(expected)\nfields \(packet.fields)\nrules:\n\(text)")
+                Issue.record("seed \(seed), \(strategy.rawValue), packet \(index): kernel \(actual), reference \(expected)\nfields \(packet.fields)\nrules:\n\(text)")
                 if mismatches > 3 { return }
             }
         }
