@@ -16,6 +16,11 @@ public enum CompileError: Error, Sendable {
     /// vtapc produced C that clang or libbpf refused: a vtapc bug.
     case internalError(String)
 
+    /// `error` itself when it is a CompileError; anything else is a bug.
+    public static func wrapping(_ error: Error) -> CompileError {
+        error as? CompileError ?? .internalError("\(error)")
+    }
+
     /// The exit code documented in README.md.
     public var exitCode: Int32 {
         switch self {

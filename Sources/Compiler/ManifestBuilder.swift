@@ -9,7 +9,7 @@ import VtapRuleModel
 enum ManifestBuilder {
     static func manifest(
         for object: [UInt8], ruleset: Ruleset, file: SourceFile, source: ProgramSource, objectFileName: String
-    ) throws(CompileError) -> Manifest {
+    ) throws -> Manifest {
         do {
             let opened = try BPFObject(elf: object, name: "vtap")
             let btf = try opened.btf()
@@ -43,7 +43,7 @@ enum ManifestBuilder {
                 rulesFile: .init(path: file.path, sha256: sha256(file.bytes)),
                 object: .init(file: objectFileName, size: object.count, sha256: sha256(object)),
                 build: .init(
-                    clangArguments: Clang.bpfArguments, strategy: "decision-dag-inline",
+                    clangArguments: Clang.bpfArguments, strategy: source.strategy.rawValue,
                     decisionFunctions: source.functionCount,
                     plans: source.plans.map {
                         .init(
@@ -61,7 +61,7 @@ enum ManifestBuilder {
                 },
                 settings: ruleset.settings, verifier: nil)
         } catch {
-            throw .internalError("cannot describe the compiled object: \(error)")
+            throw CompileError.internalError("cannot describe the compiled object: \(error)")
         }
     }
 

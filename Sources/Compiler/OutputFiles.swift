@@ -11,14 +11,14 @@ public enum OutputFiles {
         return base.path + ".manifest.json"
     }
 
-    public static func encodeManifest(_ manifest: Manifest) throws(CompileError) -> Data {
+    public static func encodeManifest(_ manifest: Manifest) throws -> Data {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
             return try encoder.encode(manifest) + Data("\n".utf8)
         } catch {
-            throw .internalError("cannot encode the manifest: \(error)")
+            throw CompileError.internalError("cannot encode the manifest: \(error)")
         }
     }
 
@@ -29,7 +29,7 @@ public enum OutputFiles {
     }
 
     /// Writes all files or none; paths are created only by the final renames.
-    public static func writeAll(_ files: [(path: String, data: Data)]) throws(CompileError) {
+    public static func writeAll(_ files: [(path: String, data: Data)]) throws {
         var staged: [(temporary: String, final: String)] = []
         func discard() { staged.forEach { unlink($0.temporary) } }
         for file in files {
@@ -39,7 +39,7 @@ public enum OutputFiles {
             } catch {
                 discard()
                 unlink(temporary)
-                throw .cannotWrite(path: file.path, reason: RulesCompiler.reason(error))
+                throw CompileError.cannotWrite(path: file.path, reason: RulesCompiler.reason(error))
             }
             staged.append((temporary, file.path))
         }
@@ -50,7 +50,7 @@ public enum OutputFiles {
                 // A half-written pair is worse than none.
                 placed.forEach { unlink($0) }
                 discard()
-                throw .cannotWrite(path: entry.final, reason: reason)
+                throw CompileError.cannotWrite(path: entry.final, reason: reason)
             }
             placed.append(entry.final)
         }

@@ -31,43 +31,46 @@ public enum RulesCompiler {
         public var verify: Bool
         /// File name recorded in the manifest for the object.
         public var objectFileName: String
+        /// `nil` lets the size of the plan decide.
+        public var strategy: MatchStrategy?
 
-        public init(verify: Bool = true, objectFileName: String = "filter.o") {
+        public init(verify: Bool = true, objectFileName: String = "filter.o", strategy: MatchStrategy? = nil) {
             self.verify = verify
             self.objectFileName = objectFileName
+            self.strategy = strategy
         }
     }
 
-    public static func compile(rulesPath: String, options: Options = Options()) throws(CompileError) -> CompiledRuleset {
+    public static func compile(rulesPath: String, options: Options = Options()) throws -> CompiledRuleset {
         let bytes: [UInt8]
         do {
             bytes = try Array(Data(contentsOf: URL(fileURLWithPath: rulesPath)))
         } catch {
-            throw .cannotRead(path: rulesPath, reason: Self.reason(error))
+            throw CompileError.cannotRead(path: rulesPath, reason: Self.reason(error))
         }
         return try compile(SourceFile(path: rulesPath, bytes: bytes), options: options)
     }
 
-    public static func compile(_ file: SourceFile, options: Options = Options()) throws(CompileError) -> CompiledRuleset {
+    public static func compile(_ file: SourceFile, options: Options = Options()) throws -> CompiledRuleset {
         var clock = PhaseClock()
 
         let check = checkRules(file)
-        guard let ruleset = check.ruleset else { throw .rules(file: file, diagnostics: check.diagnostics) }
+        guard let ruleset = check.ruleset else { throw CompileError.rules(file: file, diagnostics: check.diagnostics) }
         var diagnostics = check.diagnostics
         clock.lap("check")
 
         let source: ProgramSource
         do {
-            source = try ProgramSource.generate(ruleset)
+            source = try ProgramSource.generate(ruleset, strategy: options.strategy)
         } catch {
-            throw .internalError(error.description)
+            throw CompileError.internalError("\(error)")
         }
         diagnostics += unreachableWarnings(source, ruleset, already: diagnostics)
         clock.lap("generate")
 
-        let output = Clang.compile(main: (ProgramSource.fileName, source.text), headers: [])
+        let output = Clang.compile(main: (ProgramSource.fileName, source.compileUnit.main), headers: source.compileUnit.headers)
         guard output.status == .ok, let object = output.object else {
-            throw .internalError("clang rejected the generated C:\n\(output.diagnostics)")
+            throw CompileError.internalError("clang rejected the generated C:\n\(output.diagnostics)")
         }
         clock.lap("clang")
 
@@ -96,26 +99,26 @@ public enum RulesCompiler {
     }
 
     /// Loads the object once and unloads it: the kernel's own verdict.
-    static func verify(_ object: [UInt8], ruleset: Ruleset) throws(CompileError) -> VerifierReport {
+    static func verify(_ object: [UInt8], ruleset: Ruleset) throws -> VerifierReport {
         let report: VerifierReport
         do {
             report = try Verifier.dryRun(object: object, name: "vtap")
         } catch let error as BPFError {
             switch error.kind {
             case .permission:
-                throw .environment(
+                throw CompileError.environment(
                     "the kernel refused to load BPF programs (\(error.description)); run as root or with CAP_BPF, or pass --no-verify")
             case .unsupported:
-                throw .environment("this kernel cannot verify the program (\(error.description)); pass --no-verify to skip")
+                throw CompileError.environment("this kernel cannot verify the program (\(error.description)); pass --no-verify to skip")
             default:
-                throw .internalError("verifier dry-run failed: \(error.description)")
+                throw CompileError.internalError("verifier dry-run failed: \(error.description)")
             }
         } catch {
-            throw .internalError("verifier dry-run failed: \(error)")
+            throw CompileError.internalError("verifier dry-run failed: \(error)")
         }
         if let rejected = report.rejected {
             let log = rejected.rejectionLog ?? VerifierLog("")
-            throw .verifierRejected(VerifierRejection(program: rejected.name, log: log, rules: ruleset.rules))
+            throw CompileError.verifierRejected(VerifierRejection(program: rejected.name, log: log, rules: ruleset.rules))
         }
         return report
     }

@@ -58,10 +58,10 @@ struct CounterDecoder {
     let counters: Manifest.Struct
     let tally: Manifest.Struct
 
-    init(_ manifest: Manifest) throws(RuntimeError) {
+    init(_ manifest: Manifest) throws {
         guard let counters = manifest.structLayout(named: ObjectContract.countersStruct),
             let tally = manifest.structLayout(named: ObjectContract.tallyStruct)
-        else { throw .badInput("the manifest has no counter layouts") }
+        else { throw RuntimeError.badInput("the manifest has no counter layouts") }
         self.counters = counters
         self.tally = tally
     }

@@ -42,7 +42,7 @@ public final class LoadedMeasurement: @unchecked Sendable {
     let totals: BPFMap
     let decoder: CounterDecoder
 
-    public init(_ object: MeasurementObject, configuration: LoadConfiguration) throws(RuntimeError) {
+    public init(_ object: MeasurementObject, configuration: LoadConfiguration) throws {
         self.object = object
         self.configuration = configuration
         self.decoder = try CounterDecoder(object.manifest)
@@ -62,7 +62,7 @@ public final class LoadedMeasurement: @unchecked Sendable {
         } catch let error as BPFError {
             throw RuntimeError.from(error, doing: "loading \(object.origin)")
         } catch {
-            throw .internalError("loading \(object.origin): \(error)")
+            throw RuntimeError.internalError("loading \(object.origin): \(error)")
         }
     }
 
@@ -76,7 +76,7 @@ public final class LoadedMeasurement: @unchecked Sendable {
     }
 
     /// Reads every counter map once.
-    public func snapshot() throws(RuntimeError) -> CounterSnapshot {
+    public func snapshot() throws -> CounterSnapshot {
         do {
             let rules = try ruleStats.snapshot()
             let protocols = try protocolStats.snapshot()
@@ -88,7 +88,7 @@ public final class LoadedMeasurement: @unchecked Sendable {
         } catch let error as BPFError {
             throw RuntimeError.from(error, doing: "reading counters")
         } catch {
-            throw .internalError("reading counters: \(error)")
+            throw RuntimeError.internalError("reading counters: \(error)")
         }
     }
 

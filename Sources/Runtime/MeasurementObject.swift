@@ -11,7 +11,7 @@ public struct MeasurementObject: Sendable {
     /// Where it came from, for messages.
     public var origin: String
 
-    public init(elf: [UInt8], manifest: Manifest, origin: String) throws(RuntimeError) {
+    public init(elf: [UInt8], manifest: Manifest, origin: String) throws {
         self.elf = elf
         self.manifest = manifest
         self.origin = origin
@@ -19,64 +19,64 @@ public struct MeasurementObject: Sendable {
     }
 
     /// Reads `FILE.o` and `FILE.manifest.json`.
-    public static func open(objectPath: String) throws(RuntimeError) -> MeasurementObject {
+    public static func open(objectPath: String) throws -> MeasurementObject {
         let manifestPath = OutputFiles.manifestPath(forObject: objectPath)
         let elf: [UInt8]
         do {
             elf = try Array(Data(contentsOf: URL(fileURLWithPath: objectPath)))
         } catch {
-            throw .io("cannot read \(objectPath): \(RulesCompiler.reason(error))")
+            throw RuntimeError.io("cannot read \(objectPath): \(RulesCompiler.reason(error))")
         }
         guard elf.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else {
-            throw .badInput("\(objectPath) is not an ELF object")
+            throw RuntimeError.badInput("\(objectPath) is not an ELF object")
         }
         guard let manifestData = FileManager.default.contents(atPath: manifestPath) else {
-            throw .badInput("\(objectPath) was not built by vtapc: \(manifestPath) is missing")
+            throw RuntimeError.badInput("\(objectPath) was not built by vtapc: \(manifestPath) is missing")
         }
         let manifest: Manifest
         do {
             manifest = try OutputFiles.decodeManifest(manifestData)
         } catch {
-            throw .badInput("\(manifestPath) is not a vtap manifest: \(Self.describe(error))")
+            throw RuntimeError.badInput("\(manifestPath) is not a vtap manifest: \(Self.describe(error))")
         }
         return try MeasurementObject(elf: elf, manifest: manifest, origin: objectPath)
     }
 
     /// Compiles a rules file in process, as vtapc would (with verification).
-    public static func compile(rulesPath: String) throws(RuntimeError) -> MeasurementObject {
+    public static func compile(rulesPath: String) throws -> MeasurementObject {
         let compiled: CompiledRuleset
         do {
             compiled = try RulesCompiler.compile(rulesPath: rulesPath)
         } catch {
-            throw .compile(error)
+            throw RuntimeError.compile(CompileError.wrapping(error))
         }
         return try MeasurementObject(elf: compiled.object, manifest: compiled.manifest, origin: rulesPath)
     }
 
     /// A rules file (`.json`) is compiled; anything else is read as an object.
-    public static func load(_ path: String) throws(RuntimeError) -> MeasurementObject {
+    public static func load(_ path: String) throws -> MeasurementObject {
         path.hasSuffix(".json") ? try compile(rulesPath: path) : try open(objectPath: path)
     }
 
-    private func validate() throws(RuntimeError) {
+    private func validate() throws {
         guard manifest.schemaVersion == Manifest.currentSchemaVersion else {
-            throw .badInput(
+            throw RuntimeError.badInput(
                 "\(origin): manifest schema \(manifest.schemaVersion) is not supported (this vtap reads \(Manifest.currentSchemaVersion))")
         }
         let digest = SHA256.hash(data: elf).map { String(format: "%02x", $0) }.joined()
         guard digest == manifest.object.sha256 else {
-            throw .badInput("\(origin): the object does not match its manifest (rebuild both with vtapc)")
+            throw RuntimeError.badInput("\(origin): the object does not match its manifest (rebuild both with vtapc)")
         }
         for name in [ObjectContract.ruleStatsMap, ObjectContract.protocolStatsMap, ObjectContract.totalsMap] {
-            guard manifest.map(named: name) != nil else { throw .badInput("\(origin): the manifest lists no map \(name)") }
+            guard manifest.map(named: name) != nil else { throw RuntimeError.badInput("\(origin): the manifest lists no map \(name)") }
         }
         for name in [ObjectContract.countersStruct, ObjectContract.tallyStruct] {
             guard manifest.structLayout(named: name) != nil else {
-                throw .badInput("\(origin): the manifest lists no layout for struct \(name)")
+                throw RuntimeError.badInput("\(origin): the manifest lists no layout for struct \(name)")
             }
         }
         guard manifest.programs.contains(where: { $0.name == ObjectContract.programName }) else {
-            throw .badInput("\(origin): no program \(ObjectContract.programName)")
+            throw RuntimeError.badInput("\(origin): no program \(ObjectContract.programName)")
         }
     }
 

@@ -29,10 +29,10 @@ public final class ReplaySession: @unchecked Sendable {
     private let replayGlobal: Manifest.Global
     private let bss: BPFMap
 
-    public init(_ object: MeasurementObject) throws(RuntimeError) {
+    public init(_ object: MeasurementObject) throws {
         measurement = try LoadedMeasurement(object, configuration: .replay)
         guard let global = object.manifest.global(named: ObjectContract.replayGlobal) else {
-            throw .badInput("\(object.origin): the manifest has no \(ObjectContract.replayGlobal) variable")
+            throw RuntimeError.badInput("\(object.origin): the manifest has no \(ObjectContract.replayGlobal) variable")
         }
         replayGlobal = global
         do {
@@ -40,7 +40,7 @@ public final class ReplaySession: @unchecked Sendable {
         } catch let error as BPFError {
             throw RuntimeError.from(error, doing: "finding \(global.section)")
         } catch {
-            throw .internalError("finding \(global.section): \(error)")
+            throw RuntimeError.internalError("finding \(global.section): \(error)")
         }
     }
 
@@ -55,7 +55,7 @@ public final class ReplaySession: @unchecked Sendable {
     /// Runs one frame. `frame` starts with its Ethernet header; `wireLength`
     /// is its length on the wire (at least `frame.count` unless truncated).
     @discardableResult
-    public func run(frame: [UInt8], timestampNanoseconds: UInt64, wireLength: Int) throws(RuntimeError) -> Verdict {
+    public func run(frame: [UInt8], timestampNanoseconds: UInt64, wireLength: Int) throws -> Verdict {
         // test_run refuses frames whose headers are cut short, which are
         // exactly the malformed ones to count. Padded, they run; the program
         // reads no further than the captured length it is given.
@@ -77,7 +77,7 @@ public final class ReplaySession: @unchecked Sendable {
         } catch let error as BPFError {
             throw RuntimeError.from(error, doing: "running a frame through the program")
         } catch {
-            throw .internalError("test run: \(error)")
+            throw RuntimeError.internalError("test run: \(error)")
         }
     }
 }

@@ -6,6 +6,7 @@ import VtapDiagnostics
 /// what happened.
 struct Report {
     var format: DiagnosticFormat
+    var verbose = false
 
     private var renderer: DiagnosticRenderer {
         DiagnosticRenderer(useColor: isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
@@ -30,6 +31,9 @@ struct Report {
         }
         line += ", \(milliseconds(total)) ms"
         printError(line)
+        if verbose {
+            printError(compiled.phases.map { "  \($0.name): \(milliseconds($0.duration)) ms" }.joined(separator: "\n"))
+        }
     }
 
     func failure(_ error: CompileError) {

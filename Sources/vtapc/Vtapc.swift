@@ -24,6 +24,9 @@ struct DiagnosticOptions: ParsableArguments {
 
     @Flag(name: .customLong("no-verify"), help: "Skip the kernel verifier dry-run.")
     var noVerify = false
+
+    @Flag(name: .shortAndLong, help: "Also print the time each phase took.")
+    var verbose = false
 }
 
 enum DiagnosticFormat: String, ExpressibleByArgument, CaseIterable {
@@ -48,29 +51,28 @@ struct Compile: ParsableCommand {
 
     func run() throws {
         let objectPath = output ?? "bpf-out/\(URL(fileURLWithPath: rules).deletingPathExtension().lastPathComponent).o"
-        let report = Report(format: options.format)
-        switch compileAndWrite(to: objectPath) {
-        case .success(let compiled):
+        let report = Report(format: options.format, verbose: options.verbose)
+        do {
+            let compiled = try compileAndWrite(to: objectPath)
             report.success(compiled, wrote: objectPath)
-        case .failure(let error):
-            report.failure(error)
-            throw ExitCode(error.exitCode)
+        } catch {
+            let failure = CompileError.wrapping(error)
+            report.failure(failure)
+            throw ExitCode(failure.exitCode)
         }
     }
 
-    private func compileAndWrite(to objectPath: String) -> Result<CompiledRuleset, CompileError> {
-        Result { () throws(CompileError) -> CompiledRuleset in
-            let compiled = try RulesCompiler.compile(
-                rulesPath: rules,
-                options: .init(verify: !options.noVerify, objectFileName: URL(fileURLWithPath: objectPath).lastPathComponent))
-            var files = [
-                (path: objectPath, data: Data(compiled.object)),
-                (path: OutputFiles.manifestPath(forObject: objectPath), data: try OutputFiles.encodeManifest(compiled.manifest)),
-            ]
-            if let emitC { files.append((emitC, Data(compiled.source.text.utf8))) }
-            try OutputFiles.writeAll(files)
-            return compiled
-        }
+    private func compileAndWrite(to objectPath: String) throws -> CompiledRuleset {
+        let compiled = try RulesCompiler.compile(
+            rulesPath: rules,
+            options: .init(verify: !options.noVerify, objectFileName: URL(fileURLWithPath: objectPath).lastPathComponent))
+        var files = [
+            (path: objectPath, data: Data(compiled.object)),
+            (path: OutputFiles.manifestPath(forObject: objectPath), data: try OutputFiles.encodeManifest(compiled.manifest)),
+        ]
+        if let emitC { files.append((emitC, Data(compiled.source.text.utf8))) }
+        try OutputFiles.writeAll(files)
+        return compiled
     }
 }
 
@@ -89,21 +91,19 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        let report = Report(format: options.format)
+        let report = Report(format: options.format, verbose: options.verbose)
         var firstFailure: Int32?
         var results: [FileResult] = []
         for path in rules {
-            let outcome = Result { () throws(CompileError) in
-                try RulesCompiler.compile(rulesPath: path, options: .init(verify: !options.noVerify))
-            }
-            switch outcome {
-            case .success(let compiled):
+            do {
+                let compiled = try RulesCompiler.compile(rulesPath: path, options: .init(verify: !options.noVerify))
                 if options.format == .text { report.success(compiled, wrote: nil) }
                 results.append(FileResult(compiled))
-            case .failure(let error):
-                if options.format == .text { report.failure(error) }
-                results.append(FileResult(path: path, error: error))
-                firstFailure = firstFailure ?? error.exitCode
+            } catch {
+                let failure = CompileError.wrapping(error)
+                if options.format == .text { report.failure(failure) }
+                results.append(FileResult(path: path, error: failure))
+                firstFailure = firstFailure ?? failure.exitCode
             }
         }
         if options.format == .json { report.printJSON(CheckOutput(files: results)) }
