@@ -14,7 +14,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // Source positions, diagnostics and their rendering.
@@ -39,6 +38,8 @@ let package = Package(
         // libbpf from Debian; only VtapBPF imports it.
         .systemLibrary(name: "CLibbpf", path: "Sources/CLibbpf"),
         .target(name: "VtapBPF", dependencies: ["CLibbpf"], path: "Sources/BPF"),
+        // OpenSSL's libcrypto from Debian, for SHA-256.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         // libpcap from Debian for reading pcap/pcapng captures.
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
         .target(name: "VtapCapture", dependencies: ["CPcap"], path: "Sources/Capture"),
@@ -47,14 +48,18 @@ let package = Package(
             name: "VtapCompiler",
             dependencies: [
                 "VtapDiagnostics", "VtapFrontend", "VtapSema", "VtapRuleModel", "VtapCodegen",
-                "CClangBridge", "VtapBPF", .product(name: "Crypto", package: "swift-crypto"),
+                "CClangBridge", "VtapBPF", "COpenSSL",
             ],
             path: "Sources/Compiler"),
         // Loads vtapc objects, replays captures through them, reads counters.
         .target(
             name: "VtapRuntime",
-            dependencies: ["VtapBPF", "VtapRuleModel", "VtapCompiler", "VtapCapture"],
+            dependencies: ["VtapBPF", "VtapRuleModel", "VtapMetrics", "VtapCompiler", "VtapCapture"],
             path: "Sources/Runtime"),
+        // Pure: counter snapshots and what is computed from them.
+        .target(name: "VtapMetrics", dependencies: ["VtapRuleModel"], path: "Sources/Metrics"),
+        // Console tables, JSON and reports.
+        .target(name: "VtapOutputs", dependencies: ["VtapMetrics", "VtapRuleModel"], path: "Sources/Outputs"),
         .executableTarget(
             name: "vtapc",
             dependencies: [
@@ -64,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "vtap",
             dependencies: [
-                "VtapRuntime", "VtapCompiler",
+                "VtapRuntime", "VtapCompiler", "VtapOutputs", "VtapCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/vtap"),
@@ -100,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "KernelTests",
             dependencies: [
-                "VtapCompiler", "VtapRuntime", "VtapBPF", "VtapCapture", "VtapSema", "VtapCodegen", "VtapRuleGen",
+                "VtapCompiler", "VtapRuntime", "VtapMetrics", "VtapBPF", "VtapCapture", "VtapSema", "VtapCodegen", "VtapRuleGen",
                 "VtapTestSupport",
             ],
             path: "Tests/KernelTests"),

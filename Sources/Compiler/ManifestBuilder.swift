@@ -1,4 +1,3 @@
-import Crypto
 import VtapBPF
 import VtapCodegen
 import VtapDiagnostics
@@ -65,7 +64,5 @@ enum ManifestBuilder {
         }
     }
 
-    static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-    }
+    static func sha256(_ bytes: [UInt8]) -> String { sha256Hex(bytes) }
 }

@@ -13,11 +13,6 @@ public struct Settings: Sendable, Hashable, Codable {
             self.jitter = jitter
             self.sequenceErrors = sequenceErrors
         }
-
-        enum CodingKeys: String, CodingKey {
-            case throughput, goodput, jitter
-            case sequenceErrors = "sequence_errors"
-        }
     }
 
     /// Where UDP and ICMP packets carry their sequence number. TCP always

@@ -1,4 +1,5 @@
 import VtapBPF
+import VtapMetrics
 import VtapRuleModel
 
 /// How an instance of the object is set up before load. These are the

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import VtapCompiler
 import VtapRuleModel
@@ -63,7 +62,7 @@ public struct MeasurementObject: Sendable {
             throw RuntimeError.badInput(
                 "\(origin): manifest schema \(manifest.schemaVersion) is not supported (this vtap reads \(Manifest.currentSchemaVersion))")
         }
-        let digest = SHA256.hash(data: elf).map { String(format: "%02x", $0) }.joined()
+        let digest = sha256Hex(elf)
         guard digest == manifest.object.sha256 else {
             throw RuntimeError.badInput("\(origin): the object does not match its manifest (rebuild both with vtapc)")
         }

@@ -1,6 +1,7 @@
 import Testing
 import VtapCodegen
 import VtapCompiler
+import VtapMetrics
 import VtapDiagnostics
 import VtapRuleModel
 import VtapRuntime

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import VtapTestSupport
+
+/// vtapc and vtap as a user runs them: exit codes, messages, files.
+@Suite(.kernel) struct CommandLineTests {
+    static let seed = """
+        {
+            "RULES": [
+                //source_ip destination_ip source_port destination_port protocol
+                "1.1.1.1 2.2.2.2 11 22 TCP",
+                "3.3.3.3 - - - [TCP,UDP]",
+            ],
+            "DISPLAY": {"Throughput": "True", "Goodput": "True", "Jitter": "True", "SEQ_ERRORS": "True"},
+            "PATTERN": "0xE7A5C318",
+            "OFFSET": 4,
+            "SEQUENCE_THRESHOLD": 2,
+            "MONITOR_SERVER": "True",
+            "LOG_DATA": "False"
+        }
+        """
+
+    @Test func compilesTheSeedExampleInTheDocumentedForm() throws {
+        let directory = try TemporaryDirectory()
+        let rules = directory.file("rules.json")
+        try Self.seed.write(to: rules, atomically: true, encoding: .utf8)
+        let object = directory.file("filter.o").path
+        let result = try CommandRunner.run([BuiltProducts.vtapc, rules.path, "-o", object])
+        #expect(result.status == 0, "\(result.summary)")
+        #expect(result.standardError.contains("verified"))
+        #expect(FileManager.default.fileExists(atPath: object))
+        #expect(FileManager.default.fileExists(atPath: directory.file("filter.manifest.json").path))
+        let elf = try Data(contentsOf: URL(fileURLWithPath: object))
+        #expect(elf.starts(with: [0x7F, 0x45, 0x4C, 0x46]))
+    }
+
+    @Test func rulesWithErrorsExitOneAndWriteNothing() throws {
+        let directory = try TemporaryDirectory()
+        let rules = directory.file("bad.json")
+        try #"{"RULES": ["1.1.1.300 - 70000 - TCP", "- - - - FOO"]}"#.write(to: rules, atomically: true, encoding: .utf8)
+        let object = directory.file("bad.o").path
+        let result = try CommandRunner.run([BuiltProducts.vtapc, rules.path, "-o", object, "--emit-c", directory.file("bad.c").path])
+        #expect(result.status == 1)
+        // Every problem at once, each FILE:LINE:COL with its id.
+        #expect(result.standardError.contains("bad.json:1:13: error:"), "\(result.standardError)")
+        #expect(result.standardError.contains("[address-invalid]"))
+        #expect(result.standardError.contains("[port-out-of-range]"))
+        #expect(result.standardError.contains("[protocol-unknown]"))
+        #expect(!result.standardError.contains("Fatal error"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.url.path)
+        #expect(left == ["bad.json"], "partial output left behind: \(left)")
+    }
+
+    @Test func checkReportsJSONForCI() throws {
+        let directory = try TemporaryDirectory()
+        let good = directory.file("good.json")
+        let bad = directory.file("bad.json")
+        try Self.seed.write(to: good, atomically: true, encoding: .utf8)
+        try #"{"RULES": ["- - 80 - ICMP"], "COLOUR": 1}"#.write(to: bad, atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run([BuiltProducts.vtapc, "check", "--format", "json", good.path, bad.path])
+        #expect(result.status == 1)
+        let output = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let files = try #require(output["files"] as? [[String: Any]])
+        #expect(files.count == 2)
+        #expect(files[0]["ok"] as? Bool == true)
+        #expect(files[1]["ok"] as? Bool == false)
+        let diagnostics = try #require(files[1]["diagnostics"] as? [[String: Any]])
+        let ids = Set(diagnostics.compactMap { $0["id"] as? String })
+        #expect(ids.contains("ports-without-protocol-ports"))
+        #expect(ids.contains("unknown-key"))
+        #expect(diagnostics.allSatisfy { $0["line"] as? Int == 1 })
+        // check writes no files.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted() == ["bad.json", "good.json"])
+    }
+
+    @Test func missingFileAndBadUsageHaveTheirOwnCodes() throws {
+        let missing = try CommandRunner.run([BuiltProducts.vtapc, "/nonexistent/rules.json", "-o", "/tmp/never.o"])
+        #expect(missing.status == 4)
+        #expect(missing.standardError.contains("cannot read /nonexistent/rules.json"))
+        let usage = try CommandRunner.run([BuiltProducts.vtapc, "--no-such-flag"])
+        #expect(usage.status == 64)
+    }
+
+    /// Without privilege the verifier cannot run: its own exit code and a
+    /// plain message, not a crash and not a silent success.
+    @Test func unprivilegedVerifyIsAnEnvironmentError() throws {
+        let directory = try TemporaryDirectory()
+        let rules = directory.file("rules.json")
+        try Self.seed.write(to: rules, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.url.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: rules.path)
+        let result = try CommandRunner.run([
+            "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+            BuiltProducts.vtapc, "check", rules.path,
+        ])
+        #expect(result.status == 3, "\(result.summary)")
+        #expect(result.standardError.contains("--no-verify"))
+        let skipped = try CommandRunner.run([
+            "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+            BuiltProducts.vtapc, "check", "--no-verify", rules.path,
+        ])
+        #expect(skipped.status == 0, "\(skipped.summary)")
+    }
+}
