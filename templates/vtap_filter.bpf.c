@@ -218,7 +218,7 @@ static __always_inline int vtap_parse_ipv6(const struct __sk_buff *skb, __u32 of
 
 	__u32 next = ip.next;
 	__u32 cursor = off + 40;
-#pragma unroll
+#pragma nounroll
 	for (int i = 0; i <= VTAP_MAX_IPV6_EXT; i++) {
 		__u8 ext[4];
 		__u32 len;
@@ -444,7 +444,7 @@ static long vtap_scan_step(__u32 index, void *data)
 		return 1;
 	/* Bytes of the window past n are stale; a match reaching into them
 	 * ends past `limit` and is rejected below. */
-#pragma unroll
+#pragma nounroll
 	for (__u32 w = 0; w < VTAP_SCAN_STEP / 8; w++) {
 		if (w * 8 + 4 > n)
 			return 1;
@@ -580,7 +580,8 @@ static __always_inline void vtap_track_sequence(struct __sk_buff *skb, const str
 	state->last = seq;
 }
 
-static __always_inline void vtap_count(struct vtap_counters *c, __u32 arrival_slot, const struct vtap_packet *pkt,
+/* Out of line: called for the rule and for the protocol class. */
+static __noinline void vtap_count(struct vtap_counters *c, __u32 arrival_slot, const struct vtap_packet *pkt,
 				       const struct vtap_match_key *key, const struct vtap_seq_result *seq)
 {
 	c->packets++;
