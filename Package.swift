@@ -87,7 +87,7 @@ let package = Package(
         // Tests mirror the modules; kernel and end-to-end tests live apart.
         .target(
             name: "VtapTestSupport",
-            dependencies: ["VtapDiagnostics", "VtapRuleModel"],
+            dependencies: ["VtapDiagnostics", "VtapRuleModel", "VtapRuleGen"],
             path: "Tests/Support"),
         .testTarget(
             name: "FrontendTests", dependencies: ["VtapFrontend", "VtapTestSupport"],

@@ -10,11 +10,11 @@ public struct RulesetGenerator {
     }
 
     public var mix: Mix
-    private var state: UInt64
+    private var random: SplitMix64
 
     public init(mix: Mix = .realistic, seed: UInt64 = 1) {
         self.mix = mix
-        self.state = seed
+        self.random = SplitMix64(seed: seed)
     }
 
     /// The whole rules file text.
@@ -94,12 +94,5 @@ public struct RulesetGenerator {
 
     private mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
 
-    /// SplitMix64.
-    private mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private mutating func next() -> UInt64 { random.next() }
 }

@@ -5,6 +5,7 @@ public struct IntervalSet<Value: FixedWidthInteger & UnsignedInteger & Sendable>
     public struct Interval: Hashable, Sendable {
         public var lower: Value
         public var upper: Value
+        @inlinable
         public init(_ lower: Value, _ upper: Value) {
             precondition(lower <= upper, "empty interval")
             self.lower = lower
@@ -13,26 +14,36 @@ public struct IntervalSet<Value: FixedWidthInteger & UnsignedInteger & Sendable>
     }
 
     /// Sorted by `lower`; no two intervals overlap or touch.
-    public private(set) var intervals: [Interval]
+    public let intervals: [Interval]
 
+    // Inlinable throughout: sema and codegen call these in hot loops from
+    // other modules, and a generic call across modules is not specialised.
+    @inlinable
     public init() { intervals = [] }
 
+    @inlinable
     public init<S: Sequence>(_ pieces: S) where S.Element == Interval {
         intervals = Self.normalize(Array(pieces))
     }
 
+    @inlinable
     public init(_ lower: Value, _ upper: Value) {
         intervals = [Interval(lower, upper)]
     }
 
-    public static var empty: IntervalSet { IntervalSet() }
-    public static var full: IntervalSet { IntervalSet(Value.min, Value.max) }
+    /// Already sorted, disjoint and non-adjacent.
+    @usableFromInline
+    init(normalized: [Interval]) { intervals = normalized }
 
-    public var isEmpty: Bool { intervals.isEmpty }
-    public var isFull: Bool {
+    @inlinable public static var empty: IntervalSet { IntervalSet() }
+    @inlinable public static var full: IntervalSet { IntervalSet(Value.min, Value.max) }
+
+    @inlinable public var isEmpty: Bool { intervals.isEmpty }
+    @inlinable public var isFull: Bool {
         intervals.count == 1 && intervals[0].lower == Value.min && intervals[0].upper == Value.max
     }
 
+    @inlinable
     public func contains(_ value: Value) -> Bool {
         var lo = 0
         var hi = intervals.count
@@ -47,11 +58,13 @@ public struct IntervalSet<Value: FixedWidthInteger & UnsignedInteger & Sendable>
         return lo < intervals.count && intervals[lo].lower <= value
     }
 
+    @inlinable
     public func union(_ other: IntervalSet) -> IntervalSet {
         IntervalSet(intervals + other.intervals)
     }
 
     /// Complement within `[domainLower, domainUpper]`.
+    @inlinable
     public func complement(within domainLower: Value = .min, _ domainUpper: Value = .max) -> IntervalSet {
         var out: [Interval] = []
         var next = domainLower
@@ -67,11 +80,10 @@ public struct IntervalSet<Value: FixedWidthInteger & UnsignedInteger & Sendable>
             next = piece.upper + 1
         }
         if !exhausted, next <= domainUpper { out.append(Interval(next, domainUpper)) }
-        var result = IntervalSet()
-        result.intervals = out
-        return result
+        return IntervalSet(normalized: out)
     }
 
+    @inlinable
     public func intersection(_ other: IntervalSet) -> IntervalSet {
         var out: [Interval] = []
         var i = 0
@@ -84,16 +96,16 @@ public struct IntervalSet<Value: FixedWidthInteger & UnsignedInteger & Sendable>
             if lo <= hi { out.append(Interval(lo, hi)) }
             if a.upper < b.upper { i += 1 } else { j += 1 }
         }
-        var result = IntervalSet()
-        result.intervals = out
-        return result
+        return IntervalSet(normalized: out)
     }
 
+    @inlinable
     public func isSubset(of other: IntervalSet) -> Bool {
         intersection(other) == self
     }
 
-    private static func normalize(_ pieces: [Interval]) -> [Interval] {
+    @usableFromInline
+    static func normalize(_ pieces: [Interval]) -> [Interval] {
         let sorted = pieces.sorted { $0.lower < $1.lower }
         var out: [Interval] = []
         for piece in sorted {
@@ -112,6 +124,7 @@ public struct IntervalSet<Value: FixedWidthInteger & UnsignedInteger & Sendable>
 
 extension IntervalSet {
     /// All addresses under a CIDR prefix of `length` bits.
+    @inlinable
     public static func prefix(_ address: Value, length: Int) -> IntervalSet {
         let width = Value.bitWidth
         precondition(length >= 0 && length <= width)

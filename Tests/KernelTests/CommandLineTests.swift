@@ -4,21 +4,7 @@ import VtapTestSupport
 
 /// vtapc and vtap as a user runs them: exit codes, messages, files.
 @Suite(.kernel) struct CommandLineTests {
-    static let seed = """
-        {
-            "RULES": [
-                //source_ip destination_ip source_port destination_port protocol
-                "1.1.1.1 2.2.2.2 11 22 TCP",
-                "3.3.3.3 - - - [TCP,UDP]",
-            ],
-            "DISPLAY": {"Throughput": "True", "Goodput": "True", "Jitter": "True", "SEQ_ERRORS": "True"},
-            "PATTERN": "0xE7A5C318",
-            "OFFSET": 4,
-            "SEQUENCE_THRESHOLD": 2,
-            "MONITOR_SERVER": "True",
-            "LOG_DATA": "False"
-        }
-        """
+    static let seed = SeedExample.rules
 
     @Test func compilesTheSeedExampleInTheDocumentedForm() throws {
         let directory = try TemporaryDirectory()

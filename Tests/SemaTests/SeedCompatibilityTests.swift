@@ -3,25 +3,10 @@ import Testing
 import VtapDiagnostics
 import VtapRuleModel
 import VtapSema
+import VtapTestSupport
 
 @Suite struct SeedCompatibilityTests {
-    /// The seed project's example, verbatim.
-    static let seedExample = """
-        {
-            "RULES": [
-                //source_ip destination_ip source_port destination_port protocol
-                "1.1.1.1 2.2.2.2 11 22 TCP",
-                "3.3.3.3 - - - [TCP,UDP]",
-            ],
-            "DISPLAY": {"Throughput": "True", "Goodput": "True", "Jitter": "True", "SEQ_ERRORS": "True"},
-            "PATTERN": "0xE7A5C318",
-            "OFFSET": 4,
-            "SEQUENCE_THRESHOLD": 2,
-            "MONITOR_SERVER": "True",
-            "LOG_DATA": "False"
-        }
-
-        """
+    static let seedExample = SeedExample.rules
 
     static let rulesDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

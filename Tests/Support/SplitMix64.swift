@@ -1,18 +1,7 @@
-/// A tiny seeded generator (SplitMix64) so a failing random test reproduces
-/// from the seed it prints, on any platform and Swift version.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public private(set) var state: UInt64
+import VtapRuleGen
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The generator every random test uses (defined with the ruleset generator).
+public typealias SplitMix64 = VtapRuleGen.SplitMix64
 
 extension RandomNumberGenerator {
     /// True with probability `percent`/100.
