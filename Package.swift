@@ -109,6 +109,9 @@ let package = Package(
                 "VtapTestSupport",
             ],
             path: "Tests/KernelTests"),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["VtapTestSupport", "VtapRuleModel"],
+            path: "Tests/EndToEndTests"),
     ],
     cxxLanguageStandard: .cxx17
 )

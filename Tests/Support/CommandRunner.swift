@@ -98,6 +98,12 @@ public final class RunningCommand: @unchecked Sendable {
         standardError.waitUntil(timeout: timeout) { $0.contains(text) }
     }
 
+    /// Waits until stdout contains `text` (iperf3's "Server listening");
+    /// false if the process ended or the time ran out first.
+    public func waitForStandardOutput(containing text: String, timeout: Duration = .seconds(10)) -> Bool {
+        standardOutput.waitUntil(timeout: timeout) { $0.contains(text) }
+    }
+
     /// SIGINT: how tcpdump is asked to flush its file and stop.
     public func interrupt() {
         if process.isRunning { kill(process.processIdentifier, SIGINT) }
