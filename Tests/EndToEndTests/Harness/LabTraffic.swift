@@ -88,7 +88,7 @@ extension NetworkLab {
 }
 
 /// Offsets (ns from the first packet) for a list of gaps.
-func offsets(fromGaps gaps: [UInt64]) -> [UInt64] {
+func cumulativeOffsets(gaps: [UInt64]) -> [UInt64] {
     var offsets: [UInt64] = [0]
     for gap in gaps { offsets.append(offsets.last! + gap) }
     return offsets

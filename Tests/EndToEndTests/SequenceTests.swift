@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import VtapTestSupport
+
+extension EndToEnd {
+    /// Sequence errors: crafted flows with known losses, reorders,
+    /// duplicates, resets and wraps, every counter exact; and a real TCP
+    /// transfer against what tcpdump saw of it.
+    @Suite struct Sequences {
+        @Test(.kernel) func craftedFlowsGiveExactCounters() throws {
+            let lab = try NetworkLab(mtu: SequenceScenario.mtu)
+            defer { lab.shutdown() }
+            let (scenario, recording) = try SequenceScenario.record(in: lab)
+            let summary = recording.summary
+            try #require(summary.rules.count == scenario.cases.count)
+            for (sequenceCase, rule) in zip(scenario.cases, summary.rules) {
+                #expect(
+                    SequenceScenario.reference(for: sequenceCase) == sequenceCase.expected,
+                    "\(sequenceCase.name): the hand-written expectation disagrees with the written-out rules")
+                let measured = rule.metrics
+                #expect(measured.sequence == sequenceCase.expected,
+                    "\(sequenceCase.name): vtap \(measured.sequence); expected \(sequenceCase.expected)")
+                #expect(measured.seqTotal == sequenceCase.expected.total, "\(sequenceCase.name): seq_total \(measured.seqTotal)")
+                #expect(measured.seqLast == sequenceCase.last,
+                    "\(sequenceCase.name): seq_last \(String(describing: measured.seqLast)), expected \(String(describing: sequenceCase.last))")
+                #expect(measured.totals == sequenceCase.packets.expectedTotals, "\(sequenceCase.name): totals \(measured.totals)")
+            }
+            // Each protocol's counters are its rules' together.
+            for (name, proto) in [("udp", 17), ("icmp", 1), ("tcp", 6)] {
+                let cases = scenario.cases.filter { $0.rule.hasSuffix(name.uppercased()) }
+                let expected = cases.reduce(SequenceCounters()) { $0 + $1.expected }
+                #expect(summary.protocolClass(name).sequence == expected,
+                    "protocol \(name) (\(proto)): vtap \(summary.protocolClass(name).sequence); expected \(expected)")
+            }
+            // The capture holds what was sent, in order (the oracle's premise).
+            let captured = try recording.frames()
+            #expect(captured.count == scenario.frames.count)
+        }
+
+        @Test(.kernel) func tcpTransferAgreesWithTheCapture() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let (transfer, recording) = try TCPTransferScenario.record(in: lab)
+            let rule = recording.summary.rules[0].metrics
+            #expect(transfer.segments.count > 100, "a few seconds of iperf3 make many segments: \(transfer.segments.count)")
+            #expect(rule.totals == transfer.totals, "vtap \(rule.totals); tcpdump \(transfer.totals)")
+            #expect(recording.summary.tcp.totals == transfer.totals, "protocol tcp \(recording.summary.tcp.totals)")
+            #expect(rule.sequence == transfer.expectedSequence,
+                "vtap \(rule.sequence); from the capture \(transfer.expectedSequence)")
+            #expect(rule.seqCount > 0)
+            if transfer.retransmissions == 0 {
+                #expect(rule.seqReverse == 0 && rule.seqSmall == 0 && rule.seqBig == 0,
+                    "tshark saw no retransmission on the clean veth: \(rule.sequence)")
+            }
+            #expect(rule.seqLost == 0, "TCP has no lost count")
+        }
+    }
+}
+
+/// iperf3 through the veth, recorded with tcpdump -s 128; expected counters
+/// come from the capture's TCP headers by the written-out sequence rules.
+struct TCPTransferScenario {
+    var segments: [CapturedFrame]
+    var totals: PacketTotals
+    var expectedSequence: SequenceCounters
+    var retransmissions: Int
+
+    /// tshark fields after the payload ones.
+    static let fields = CaptureAnalysis.payloadFields + [
+        "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.len", "tcp.flags.syn", "tcp.flags.fin",
+        "tcp.analysis.retransmission",
+    ]
+
+    static func record(in lab: NetworkLab, options: [String] = []) throws -> (TCPTransferScenario, Recording) {
+        let endpoints = try lab.preparedEndpoints()
+        let directory = try TemporaryDirectory(prefix: "vtap-e2e-iperf")
+        let rules = try RulesFile.write(
+            [.init("iperf", "\(endpoints.senderAddress) \(endpoints.receiverAddress) - - TCP")],
+            settings: ["SEQUENCE_THRESHOLD": "2"], to: directory)
+        let recording = try Recording.make(
+            in: lab, rules: rules, directory: directory, vtapOptions: options, snapLength: 128
+        ) {
+            try IperfTransfer.run(in: lab, seconds: 2)
+            return nil
+        }
+        let filter = "ip.src == \(endpoints.senderAddress) && ip.dst == \(endpoints.receiverAddress) && tcp"
+        let segments = try recording.frames(filter, fields: fields)
+        var reference = SequenceReference(.tcp)
+        var retransmissions = 0
+        for segment in segments {
+            let f = segment.fields
+            guard let sequence = UInt32(f[6]), let length = UInt32(f[7]) else {
+                throw ReportError("unreadable TCP fields: \(f)")
+            }
+            reference.observe(
+                flow: "\(f[4])>\(f[5])", sequence: sequence, payload: length, syn: f[8] == "1" || f[8] == "True",
+                fin: f[9] == "1" || f[9] == "True")
+            if !f[10].isEmpty { retransmissions += 1 }
+        }
+        let scenario = TCPTransferScenario(
+            segments: segments, totals: CaptureAnalysis.totals(of: segments, payload: CaptureAnalysis.l4Payload),
+            expectedSequence: reference.counters, retransmissions: retransmissions)
+        return (scenario, recording)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import VtapTestSupport
+
+extension EndToEnd {
+    /// Per-interval rates against tcpdump's record of the same interval:
+    /// bytes and packets of the frames whose timestamps fall inside the
+    /// interval's window (its end `time` minus `interval_s`, to `time`).
+    @Suite struct Throughput {
+        static let frameLength = 1000
+        static let packets = 3500
+
+        @Test(.kernel, arguments: [false, true])
+        func perIntervalRatesMatchTheCapture(bits: Bool) throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let endpoints = try lab.preparedEndpoints()
+            let frame = endpoints.ipv4.udp(from: 4500, to: 9)
+                .payload(seqPayload(sequence: 1, totalLength: Self.frameLength - 42))
+            #expect(frame.frameLength == Self.frameLength)
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-rate")
+            let rules = try RulesFile.write(
+                [.init("flow", "\(endpoints.senderAddress) \(endpoints.receiverAddress) 4500 9 UDP")], to: directory)
+            let recording = try Recording.make(
+                in: lab, rules: rules, directory: directory, vtapOptions: ["-t", "1"] + (bits ? ["-b"] : [])
+            ) {
+                try lab.sendWithTrafgen([frame.bytes], count: Self.packets, gap: .milliseconds(1))
+                return Self.packets
+            }
+            let frames = try recording.frames()
+            try #require(frames.count == Self.packets)
+            let unit = bits ? 8.0 : 1.0
+            #expect(recording.output.reports.allSatisfy { $0.throughputUnit == (bits ? "bit/s" : "B/s") })
+            #expect(recording.summary.udp.bytes == UInt64(Self.packets * Self.frameLength), "bytes stay bytes with -b")
+
+            let first = frames.first!.timeNanoseconds, last = frames.last!.timeNanoseconds
+            let steadyRate = Double(frames.dropLast().reduce(0) { $0 + $1.length }) / (Double(last - first) / 1e9)
+            var checked = 0
+            for report in recording.output.intervals {
+                let end = Int64((report.time.timeIntervalSince1970 * 1000).rounded()) * 1_000_000
+                let start = end - Int64((report.intervalSeconds * 1e9).rounded())
+                // Only intervals entirely inside the traffic: the first and last are partial.
+                guard start >= first, end <= last else { continue }
+                let inside = frames.filter { $0.timeNanoseconds > start && $0.timeNanoseconds <= end }
+                let seconds = report.intervalSeconds
+                let expectedThroughput = Double(inside.reduce(0) { $0 + $1.length }) / seconds * unit
+                let expectedGoodput = Double(inside.count * (Self.frameLength - 42)) / seconds * unit
+                let expectedPPS = Double(inside.count) / seconds
+                let context = Comment(rawValue: 
+                    "interval ending \(report.timeText) (\(seconds) s): tcpdump \(inside.count) frames; steady rate \(steadyRate * unit)")
+                for measured in [report.udp, report.rules[0].metrics] {
+                    #expect(Agreement.rateAgrees(measured.throughput, expectedThroughput),
+                        "throughput \(measured.throughput), expected \(expectedThroughput); \(context)")
+                    #expect(Agreement.rateAgrees(measured.goodput, expectedGoodput),
+                        "goodput \(measured.goodput), expected \(expectedGoodput); \(context)")
+                    #expect(Agreement.rateAgrees(measured.pps, expectedPPS),
+                        "pps \(measured.pps), expected \(expectedPPS); \(context)")
+                }
+                checked += 1
+            }
+            #expect(checked >= 2, "full intervals inside the traffic: \(checked) of \(recording.output.intervals.count)")
+        }
+    }
+}
