@@ -1,0 +1,177 @@
+import Foundation
+import Testing
+import VtapTestSupport
+
+extension EndToEnd {
+    /// Every refusal is one line on stderr with its documented exit code,
+    /// before anything is measured; and a stopped vtap leaves no program
+    /// loaded.
+    @Suite struct BadInput {
+        /// Runs `vtap run ARGS` in the lab's receiver namespace to completion.
+        static func vtapRun(_ lab: NetworkLab, _ arguments: [String], prefix: [String] = []) throws -> CommandResult {
+            try lab.run(in: .receiver, prefix + [BuiltProducts.vtap, "run"] + arguments, timeout: .seconds(90))
+        }
+
+        static func expectOneLineError(_ result: CommandResult, status: Int32, mentioning text: String? = nil,
+            sourceLocation: SourceLocation = #_sourceLocation)
+        {
+            #expect(result.status == status && !result.timedOut, "\(result.summary)", sourceLocation: sourceLocation)
+            let lines = result.standardError.split(separator: "\n", omittingEmptySubsequences: true)
+            #expect(lines.count == 1, "one line on stderr: \(result.standardError)", sourceLocation: sourceLocation)
+            #expect(!result.standardError.contains(VtapRun.attachedMarker), "nothing attached", sourceLocation: sourceLocation)
+            #expect(result.standardOutput.isEmpty, "nothing measured: \(result.standardOutput)", sourceLocation: sourceLocation)
+            if let text {
+                #expect(result.standardError.contains(text), "mentions \(text): \(result.standardError)", sourceLocation: sourceLocation)
+            }
+        }
+
+        static func seedRules(_ lab: NetworkLab, in directory: TemporaryDirectory) throws -> URL {
+            try RulesFile.write(
+                [.init("udp", "\(lab.address(.sender)) \(lab.address(.receiver)) - - UDP")],
+                settings: RulesFile.seedSequence, to: directory)
+        }
+
+        @Test(.kernel) func objectsNotBuiltByVtapcAreBadInput() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-bad")
+            // A real vtapc object whose manifest is gone.
+            let rules = try Self.seedRules(lab, in: directory)
+            let object = directory.file("filter.o")
+            try RulesFile.compile(rules, to: object)
+            try FileManager.default.removeItem(at: directory.file("filter.manifest.json"))
+            Self.expectOneLineError(
+                try Self.vtapRun(lab, [object.path, "-i", lab.receiverInterface, "--json"]), status: 1)
+            // Any other ELF.
+            let stray = directory.file("stray.o")
+            try Data([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 56)).write(to: stray)
+            Self.expectOneLineError(
+                try Self.vtapRun(lab, [stray.path, "-i", lab.receiverInterface, "--json"]), status: 1,
+                mentioning: "was not built by vtapc")
+        }
+
+        @Test(.kernel) func rulesWithErrorsAreBadInput() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-bad")
+            let rules = try RulesFile.write([.init(nil, "1.1.1.300 - - - UDP"), .init(nil, "3.3.3.3 - 80 - ICMP")], to: directory)
+            Self.expectOneLineError(try Self.vtapRun(lab, [rules.path, "-i", lab.receiverInterface, "--json"]), status: 1)
+        }
+
+        @Test(.kernel) func missingFilesAndBadUsage() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-bad")
+            Self.expectOneLineError(
+                try Self.vtapRun(lab, ["/nonexistent/rules.json", "-i", lab.receiverInterface, "--json"]), status: 4,
+                mentioning: "/nonexistent/rules.json")
+            let rules = try Self.seedRules(lab, in: directory)
+            for arguments in [
+                [String](), [rules.path, "--no-such-flag"], [rules.path, "--log-format", "xml"],
+                [rules.path, "-t", "0"],
+            ] {
+                let result = try Self.vtapRun(lab, arguments)
+                #expect(result.status == 64, "usage: vtap run \(arguments.joined(separator: " ")): \(result.summary)")
+                #expect(!result.standardError.contains(VtapRun.attachedMarker))
+            }
+        }
+
+        @Test(.kernel) func aMissingInterfaceIsExitFive() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-bad")
+            let rules = try Self.seedRules(lab, in: directory)
+            Self.expectOneLineError(
+                try Self.vtapRun(lab, [rules.path, "-i", lab.receiverInterface, "-i", "vtnosuch0", "--json"]), status: 5,
+                mentioning: "vtnosuch0")
+        }
+
+        @Test(.kernel) func aSecondRunOnTheSameInterfaceIsRefused() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-bad")
+            let rules = try Self.seedRules(lab, in: directory)
+            let endpoints = try lab.preparedEndpoints()
+            let capture = try PacketCapture.start(in: lab, file: directory.file("received.pcap"))
+            let first = try VtapRun.start(in: lab, object: rules)
+            let second = try Self.vtapRun(lab, [rules.path, "-i", lab.receiverInterface, "--json"])
+            Self.expectOneLineError(second, status: 5, mentioning: lab.receiverInterface)
+            // The first goes on measuring and ends normally.
+            let frame = endpoints.ipv4.udp(from: 1, to: 2).payload([1, 2, 3]).bytes
+            try lab.sendWithTrafgen([frame, frame])
+            #expect(capture.waitForRecords(2))
+            #expect(first.command.isRunning)
+            let outcome = first.stop(.interrupt)
+            try capture.stop()
+            let summary = try outcome.summary()
+            #expect(summary.rules[0].metrics.packets == 2, "the first run still counts: \(summary.rules[0].metrics.totals)")
+        }
+
+        @Test(.kernel) func withoutPrivilegeItIsExitThree() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-bad")
+            let rules = try Self.seedRules(lab, in: directory)
+            let object = directory.file("filter.o")
+            try RulesFile.compile(rules, to: object)
+            // Everything the unprivileged run reads is readable by it.
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.url.path)
+            for name in ["rules.json", "filter.o", "filter.manifest.json"] {
+                try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: directory.file(name).path)
+            }
+            let unprivileged = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]
+            let readable = try lab.run(in: .receiver, unprivileged + ["cat", object.path])
+            try #require(readable.succeeded, "the object must be readable for the test to mean anything: \(readable.summary)")
+            for input in [object, rules] {
+                Self.expectOneLineError(
+                    try Self.vtapRun(lab, [input.path, "-i", lab.receiverInterface, "--json"], prefix: unprivileged),
+                    status: 3)
+            }
+        }
+
+        @Test(.kernel, arguments: [VtapRun.Stop.terminate, .interrupt])
+        func aStoppedRunLeavesNoProgramLoaded(signal: VtapRun.Stop) throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-stop")
+            let rules = try Self.seedRules(lab, in: directory)
+            let before = Set(try LoadedProgram.measuring().map(\.id))
+            let run = try VtapRun.start(in: lab, object: rules)
+            // The program vtap holds, from its own file descriptors.
+            let held = Self.programIDs(heldBy: run.processIdentifier)
+            let during = try LoadedProgram.measuring()
+            #expect(!held.isEmpty, "vtap holds its program through a descriptor")
+            #expect(held.isSubset(of: Set(during.map(\.id))), "bpftool lists vtap's program \(held) as vtap_measure: \(during)")
+            #expect(held.isDisjoint(with: before))
+            let outcome = run.stop(signal)
+            #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+            #expect(try outcome.output().summaries.count == 1, "a summary after the signal")
+            // A socket's filter is released after an RCU grace period: allow a moment.
+            let deadline = ContinuousClock.now + .seconds(5)
+            var left = held
+            while !left.isEmpty && ContinuousClock.now < deadline {
+                left = held.intersection(Set(try LoadedProgram.measuring().map(\.id)))
+                if !left.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
+            }
+            #expect(left.isEmpty, "still loaded after vtap ended: \(left)")
+        }
+
+        /// `prog_id` of every BPF program descriptor of a process.
+        static func programIDs(heldBy pid: Int32) -> Set<Int> {
+            let directory = "/proc/\(pid)/fdinfo"
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            var ids = Set<Int>()
+            for entry in entries {
+                guard let text = try? String(contentsOfFile: "\(directory)/\(entry)", encoding: .utf8) else { continue }
+                for line in text.split(separator: "\n") where line.hasPrefix("prog_id:") {
+                    if let id = Int(line.dropFirst("prog_id:".count).trimmingCharacters(in: .whitespaces)) { ids.insert(id) }
+                }
+            }
+            return ids
+        }
+    }
+}
+
+extension VtapRun.Stop: CustomTestStringConvertible {
+    var testDescription: String { self == .terminate ? "SIGTERM" : "SIGINT" }
+}
