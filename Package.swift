@@ -103,6 +103,12 @@ let package = Package(
             name: "CompilerTests", dependencies: ["VtapCompiler", "VtapTestSupport"],
             path: "Tests/CompilerTests"),
         .testTarget(
+            name: "MetricsTests", dependencies: ["VtapMetrics", "VtapTestSupport"], path: "Tests/MetricsTests"),
+        .testTarget(
+            name: "OutputsTests",
+            dependencies: ["VtapOutputs", "VtapMetrics", "VtapRuleModel", "VtapTestSupport"],
+            path: "Tests/OutputsTests"),
+        .testTarget(
             name: "KernelTests",
             dependencies: [
                 "VtapCompiler", "VtapRuntime", "VtapMetrics", "VtapBPF", "VtapCapture", "VtapSema", "VtapCodegen", "VtapRuleGen",
