@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "vtap",
             dependencies: [
-                "VtapRuntime", "VtapCompiler", "VtapOutputs", "VtapCapture",
+                "VtapRuntime", "VtapCompiler", "VtapOutputs", "VtapCapture", "VtapMetrics", "VtapDiagnostics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/vtap"),
@@ -108,6 +108,9 @@ let package = Package(
             name: "OutputsTests",
             dependencies: ["VtapOutputs", "VtapMetrics", "VtapRuleModel", "VtapTestSupport"],
             path: "Tests/OutputsTests"),
+        .testTarget(
+            name: "RuntimeTests", dependencies: ["VtapRuntime", "VtapMetrics", "VtapRuleModel"],
+            path: "Tests/RuntimeTests"),
         .testTarget(
             name: "KernelTests",
             dependencies: [

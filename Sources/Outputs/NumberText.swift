@@ -60,11 +60,4 @@ extension ReportTime {
         let whole = seconds.rounded(.down)
         self.init(nanosecondsSinceEpoch: Int64(whole) * 1_000_000_000 + Int64(((seconds - whole) * 1e9).rounded()))
     }
-
-    /// The system's wall clock now.
-    public static func now() -> ReportTime {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return ReportTime(nanosecondsSinceEpoch: Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec))
-    }
 }

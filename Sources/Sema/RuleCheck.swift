@@ -24,7 +24,8 @@ func checkRuleElements(
         case .object(let object):
             name = checkRuleName(object, names: &names, diagnostics: &diagnostics)
             syntax = checkRuleObject(object, number: index + 1, diagnostics: &diagnostics)
-            source = String(decoding: file.bytes[range.start..<min(range.end, file.bytes.count)], as: UTF8.self)
+            // The rule as the five-field text it stands for, which outputs show.
+            source = syntax.map { $0.fields.map(\.text).joined(separator: " ") } ?? ""
         case .other(let value):
             if !value.isInvalid {
                 diagnostics.error(

@@ -62,8 +62,10 @@ import VtapTestSupport
         let result = try CommandRunner.run(
             [BuiltProducts.vtap, "replay", rulesFile.path, capture.path, "--json"], timeout: .seconds(120))
         #expect(result.status == 0, "\(result.summary)")
-        let report = try #require(
-            JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        // JSON lines: intervals, then the summary of the whole capture.
+        let lastLine = try #require(result.standardOutput.split(separator: "\n").last)
+        let report = try #require(JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any])
+        #expect(report["summary"] as? Bool == true)
         let rules = try #require(report["rules"] as? [[String: Any]])
 
         // tshark, frame by frame, with the same first-match order.

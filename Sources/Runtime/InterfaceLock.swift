@@ -1,0 +1,60 @@
+import Foundation
+
+/// One vtap measurement per interface: an advisory lock held for as long as
+/// the measurement runs, so a second `vtap run` on the same interface is
+/// refused (its counts would not be separable from the first's). The kernel
+/// drops the lock when the process ends, however it ends.
+public final class InterfaceLock: @unchecked Sendable {
+    public let interface: String
+    private let descriptor: Int32
+
+    /// Where instance state lives: `VTAP_STATE_DIR`, or /run/vtap.
+    public static var defaultStateDirectory: String {
+        ProcessInfo.processInfo.environment["VTAP_STATE_DIR"] ?? "/run/vtap"
+    }
+
+    public init(interface: String, stateDirectory: String = InterfaceLock.defaultStateDirectory) throws {
+        self.interface = interface
+        let directory = stateDirectory + "/interfaces"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw RuntimeError.io("cannot create \(directory): \(RulesCompilerReason.describe(error))")
+        }
+        let path = "\(directory)/\(interface).lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw RuntimeError.io("cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let holder = Self.holder(fd)
+            close(fd)
+            throw RuntimeError.interface(
+                "interface \(interface) is already measured by vtap\(holder.map { " (pid \($0))" } ?? "")")
+        }
+        // Who holds it, for the message above in the next process.
+        let pid = "\(getpid())\n"
+        _ = ftruncate(fd, 0)
+        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+        descriptor = fd
+    }
+
+    deinit {
+        _ = ftruncate(descriptor, 0)
+        close(descriptor)
+    }
+
+    private static func holder(_ fd: Int32) -> Int32? {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = pread(fd, &buffer, buffer.count - 1, 0)
+        guard count > 0 else { return nil }
+        return Int32(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
+
+/// Readable reasons for Foundation errors.
+enum RulesCompilerReason {
+    static func describe(_ error: Error) -> String {
+        (error as NSError).localizedDescription
+    }
+}

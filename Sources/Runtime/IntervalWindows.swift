@@ -1,0 +1,50 @@
+/// Where reporting intervals and jitter windows end, on one timeline in
+/// nanoseconds (the monotonic clock live, capture time in replay). Pure, so
+/// live runs and replays cut time the same way.
+public struct IntervalWindows: Sendable, Equatable {
+    public enum Boundary: Sendable, Equatable {
+        /// A jitter window ends here: jitter of later reports covers it.
+        case jitter(at: UInt64)
+        /// A reporting interval ends here.
+        case report(at: UInt64)
+
+        public var time: UInt64 {
+            switch self {
+            case .jitter(let at), .report(let at): at
+            }
+        }
+    }
+
+    public let start: UInt64
+    public let reportNanoseconds: UInt64
+    public let jitterNanoseconds: UInt64
+    public private(set) var nextReport: UInt64
+    public private(set) var nextJitter: UInt64
+
+    public init(start: UInt64, reportSeconds: Double, jitterSeconds: Double) {
+        self.start = start
+        reportNanoseconds = max(1, UInt64(reportSeconds * 1e9))
+        jitterNanoseconds = max(1, UInt64(jitterSeconds * 1e9))
+        nextReport = start + reportNanoseconds
+        nextJitter = start + jitterNanoseconds
+    }
+
+    /// The boundaries at or before `now` not yet passed, in time order; a
+    /// jitter window that ends with a report interval comes first.
+    public mutating func advance(to now: UInt64) -> [Boundary] {
+        var passed: [Boundary] = []
+        while min(nextReport, nextJitter) <= now {
+            if nextJitter <= nextReport {
+                passed.append(.jitter(at: nextJitter))
+                nextJitter += jitterNanoseconds
+            } else {
+                passed.append(.report(at: nextReport))
+                nextReport += reportNanoseconds
+            }
+        }
+        return passed
+    }
+
+    /// The next time anything ends.
+    public var nextBoundary: UInt64 { min(nextReport, nextJitter) }
+}

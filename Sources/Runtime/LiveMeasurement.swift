@@ -1,0 +1,78 @@
+import VtapBPF
+import VtapMetrics
+import VtapRuleModel
+
+/// A measurement attached to live interfaces: one loaded instance of the
+/// program per interface, each on its own AF_PACKET socket, so every count
+/// is known per interface and the sum is the whole.
+public final class LiveMeasurement: @unchecked Sendable {
+    public struct Attachment {
+        public let interface: NetworkInterface
+        let measurement: LoadedMeasurement
+        let socket: PacketSocket
+        let lock: InterfaceLock
+    }
+
+    public let object: MeasurementObject
+    public private(set) var attachments: [Attachment] = []
+
+    /// Attaches to `interfaces` (names), or to every interface that is up.
+    public init(
+        _ object: MeasurementObject, interfaces names: [String], direction: Settings.Direction? = nil,
+        stateDirectory: String = InterfaceLock.defaultStateDirectory
+    ) throws {
+        self.object = object
+        let interfaces = try Self.resolve(names)
+        for interface in interfaces {
+            // Loading first: without privilege that is what fails, and says so.
+            let link: LoadConfiguration.Link = Self.isEthernetLike(interface) ? .ethernet : .rawIP
+            let measurement = try LoadedMeasurement(
+                object, configuration: LoadConfiguration(link: link, direction: direction))
+            let lock = try InterfaceLock(interface: interface.name, stateDirectory: stateDirectory)
+            do {
+                let socket = try PacketSocket(interface: interface.name, program: measurement.program)
+                attachments.append(Attachment(interface: interface, measurement: measurement, socket: socket, lock: lock))
+            } catch let error as BPFError {
+                throw RuntimeError.from(error, doing: "attaching to \(interface.name)")
+            }
+        }
+    }
+
+    public var interfaceNames: [String] { attachments.map(\.interface.name) }
+
+    /// Reads every instance's maps once.
+    public func snapshots() throws -> [(source: String, snapshot: CounterSnapshot)] {
+        try attachments.map { ($0.interface.name, try $0.measurement.snapshot()) }
+    }
+
+    /// Closes the sockets (detaching the program) and unloads; idempotent.
+    public func detach() {
+        for attachment in attachments { attachment.socket.close() }
+        attachments.removeAll()
+    }
+
+    deinit { detach() }
+
+    /// ARPHRD_ETHER and ARPHRD_LOOPBACK carry an Ethernet header; the rest
+    /// (tun, wireguard, gtp: ARPHRD_NONE and friends) start at the IP header.
+    static func isEthernetLike(_ interface: NetworkInterface) -> Bool {
+        interface.linkType == 1 || interface.linkType == 772
+    }
+
+    static func resolve(_ names: [String]) throws -> [NetworkInterface] {
+        do {
+            if names.isEmpty {
+                let up = try NetworkInterface.all().filter(\.isUp)
+                guard !up.isEmpty else { throw RuntimeError.interface("no network interface is up") }
+                return up
+            }
+            var seen = Set<String>()
+            return try names.compactMap { name in
+                guard seen.insert(name).inserted else { return nil }
+                return try NetworkInterface.named(name)
+            }
+        } catch let error as BPFError {
+            throw RuntimeError.from(error, doing: "finding interfaces")
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import VtapMetrics
+
+/// One reporting interval's worth of totals, for an observer to turn into
+/// rates, jitter and a report.
+public struct IntervalTotals: Sendable {
+    /// Totals when the interval began and when it ended.
+    public var from: MeasurementTotals
+    public var to: MeasurementTotals
+    public var seconds: Double
+    /// The last completed jitter window (equal totals when none has completed).
+    public var jitterFrom: MeasurementTotals
+    public var jitterTo: MeasurementTotals
+    /// When the interval ended: wall clock live, capture time in replay.
+    public var end: ReportTime
+    /// The whole run's summary rather than one interval.
+    public var isSummary: Bool
+}
+
+/// Receives intervals as they end, then the summary.
+public protocol MeasurementObserver: AnyObject {
+    func measured(_ interval: IntervalTotals) throws
+}
+
+/// Turns a stream of counter reads into intervals: totals are accumulated
+/// on every read (wide, so wrapping map counters stay exact), and when time
+/// passes a boundary the totals there are the edges of a window.
+public struct MeasurementTimeline {
+    private var windows: IntervalWindows
+    private var accumulator: TotalsAccumulator
+    private var reportStart: (time: UInt64, totals: MeasurementTotals)
+    private var jitterWindow: (from: MeasurementTotals, to: MeasurementTotals)
+    private var lastRead: UInt64
+    private let firstTime: UInt64
+    private let empty: MeasurementTotals
+    /// Wall-clock time of `start` on the timeline, for report times.
+    private let origin: ReportTime
+
+    public init(ruleCount: Int, start: UInt64, reportSeconds: Double, jitterSeconds: Double, origin: ReportTime) {
+        windows = IntervalWindows(start: start, reportSeconds: reportSeconds, jitterSeconds: jitterSeconds)
+        accumulator = TotalsAccumulator(ruleCount: ruleCount)
+        empty = accumulator.totals
+        reportStart = (start, empty)
+        jitterWindow = (empty, empty)
+        lastRead = start
+        firstTime = start
+        self.origin = origin
+    }
+
+    public var nextBoundary: UInt64 { windows.nextBoundary }
+    public var totals: MeasurementTotals { accumulator.totals }
+
+    /// Adds reads taken at `time` (before any packet after `time`).
+    public mutating func record(_ reads: [(source: String, snapshot: CounterSnapshot)], at time: UInt64) {
+        for read in reads { accumulator.add(read.snapshot, from: read.source) }
+        lastRead = max(lastRead, time)
+    }
+
+    /// The intervals that ended at or before `time`, given the totals
+    /// recorded so far stand for that moment.
+    public mutating func intervalsEnded(by time: UInt64) -> [IntervalTotals] {
+        var ended: [IntervalTotals] = []
+        let now = accumulator.totals
+        for boundary in windows.advance(to: time) {
+            switch boundary {
+            case .jitter:
+                jitterWindow = (jitterWindow.to, now)
+            case .report(let at):
+                ended.append(interval(from: reportStart, to: (at, now), jitter: jitterWindow))
+                reportStart = (at, now)
+            }
+        }
+        return ended
+    }
+
+    /// The last, partial interval (nil if it is empty) and the summary.
+    public func finish(at time: UInt64) -> (partial: IntervalTotals?, summary: IntervalTotals) {
+        let now = accumulator.totals
+        var partial: IntervalTotals?
+        if time > reportStart.time {
+            // The jitter window still open is the freshest jitter there is.
+            let open = jitterWindow.to == now ? jitterWindow : (jitterWindow.to, now)
+            partial = interval(from: reportStart, to: (time, now), jitter: open)
+        }
+        var summary = interval(from: (firstTime, empty), to: (time, now), jitter: (empty, now))
+        summary.isSummary = true
+        return (partial, summary)
+    }
+
+    private func interval(
+        from start: (time: UInt64, totals: MeasurementTotals), to end: (time: UInt64, totals: MeasurementTotals),
+        jitter: (from: MeasurementTotals, to: MeasurementTotals)
+    ) -> IntervalTotals {
+        IntervalTotals(
+            from: start.totals, to: end.totals, seconds: Double(end.time - start.time) / 1e9,
+            jitterFrom: jitter.from, jitterTo: jitter.to,
+            end: ReportTime(nanosecondsSinceEpoch: origin.nanosecondsSinceEpoch + Int64(end.time - firstTime)),
+            isSummary: false)
+    }
+}

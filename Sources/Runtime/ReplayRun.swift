@@ -1,0 +1,66 @@
+import Foundation
+import VtapCapture
+import VtapMetrics
+
+/// `vtap replay` with intervals: the live run's twin on capture time.
+/// Counters are read whenever capture time passes a boundary (before the
+/// packet that passed it) and at least every capture second.
+public enum ReplayRun {
+    public struct Result: Sendable {
+        public var packets: Int
+    }
+
+    public static func run(
+        _ object: MeasurementObject, capture path: String, reportSeconds: Double, jitterSeconds: Double,
+        observer: MeasurementObserver
+    ) throws -> Result {
+        let session = try ReplaySession(object)
+        let reader: CaptureReader
+        do {
+            reader = try CaptureReader(path: path)
+        } catch {
+            throw RuntimeError.badInput("\(error)")
+        }
+        var timeline: MeasurementTimeline?
+        var lastRead: UInt64 = 0
+        var lastTime: UInt64 = 0
+        func read(at time: UInt64) throws {
+            timeline?.record([("capture", try session.measurement.snapshot())], at: time)
+            lastRead = time
+        }
+
+        while let packet = try nextPacket(reader) {
+            let time = packet.timestampNanoseconds
+            if timeline == nil {
+                timeline = MeasurementTimeline(
+                    ruleCount: object.manifest.rules.count, start: time, reportSeconds: reportSeconds,
+                    jitterSeconds: jitterSeconds, origin: ReportTime(nanosecondsSinceEpoch: Int64(time)))
+                lastRead = time
+            }
+            if let next = timeline?.nextBoundary, time >= next || time >= lastRead + LiveRun.maximumReadGap {
+                try read(at: time)
+                for interval in timeline?.intervalsEnded(by: time) ?? [] { try observer.measured(interval) }
+            }
+            lastTime = max(lastTime, time)
+            try session.run(frame: packet.bytes, timestampNanoseconds: time, wireLength: packet.originalLength)
+        }
+
+        guard var timeline else {
+            throw RuntimeError.badInput("\(path) holds no packets")
+        }
+        timeline.record([("capture", try session.measurement.snapshot())], at: lastTime)
+        for interval in timeline.intervalsEnded(by: lastTime) { try observer.measured(interval) }
+        let end = timeline.finish(at: lastTime)
+        if let partial = end.partial { try observer.measured(partial) }
+        try observer.measured(end.summary)
+        return Result(packets: reader.packetsRead)
+    }
+
+    private static func nextPacket(_ reader: CaptureReader) throws -> CapturedPacket? {
+        do {
+            return try reader.nextEthernetPacket()
+        } catch {
+            throw RuntimeError.badInput("\(error)")
+        }
+    }
+}

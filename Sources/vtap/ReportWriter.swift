@@ -1,0 +1,49 @@
+import Foundation
+import VtapMetrics
+import VtapOutputs
+import VtapRuleModel
+import VtapRuntime
+
+/// Turns each interval's totals into a report and writes it where the user
+/// asked: tables or JSON lines on stdout, and a log file.
+final class ReportWriter: MeasurementObserver {
+    let manifest: Manifest
+    let bits: Bool
+    let json: Bool
+    var interfaces: [String] = []
+    private let logFile: LogFile?
+    private let console = ConsoleReport()
+    private let lines = JSONLinesWriter(FileHandle.standardOutput)
+
+    init(manifest: Manifest, options: IntervalOptions, logDirectory: String?, logFormat: LogFormatOption) throws {
+        self.manifest = manifest
+        bits = options.bits
+        json = options.json
+        if let logDirectory {
+            do {
+                logFile = try LogFile(
+                    directory: logDirectory, format: logFormat == .seed ? .seed : .csv, rules: manifest.rules,
+                    throughputUnit: options.bits ? .bitsPerSecond : .bytesPerSecond)
+            } catch {
+                throw RuntimeError.io("\(error)")
+            }
+        } else {
+            logFile = nil
+        }
+    }
+
+    func measured(_ interval: IntervalTotals) throws {
+        let context = ReportContext(time: interval.end, interfaces: interfaces, bits: bits, manifest: manifest)
+        let report = interval.isSummary
+            ? ReportBuilder.summary(totals: interval.to, seconds: interval.seconds, context: context)
+            : ReportBuilder.interval(
+                from: interval.from, to: interval.to, seconds: interval.seconds, jitterFrom: interval.jitterFrom,
+                jitterTo: interval.jitterTo, context: context)
+        try logFile?.write(report)
+        if json {
+            try lines.write(report)
+        } else {
+            FileHandle.standardOutput.write(Data((console.render(report) + "\n").utf8))
+        }
+    }
+}
