@@ -21,7 +21,8 @@ public final class InterfaceLock: @unchecked Sendable {
         } catch {
             throw RuntimeError.io("cannot create \(directory): \(RulesCompilerReason.describe(error))")
         }
-        let path = "\(directory)/\(interface).lock"
+        // Names are unique only within a network namespace.
+        let path = "\(directory)/\(Self.networkNamespace())-\(interface).lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw RuntimeError.io("cannot open \(path): \(String(cString: strerror(errno)))")
@@ -42,6 +43,13 @@ public final class InterfaceLock: @unchecked Sendable {
     deinit {
         _ = ftruncate(descriptor, 0)
         close(descriptor)
+    }
+
+    /// The inode of this process's network namespace, as `ip netns identify` sees it.
+    static func networkNamespace() -> String {
+        var info = stat()
+        guard stat("/proc/self/ns/net", &info) == 0 else { return "net" }
+        return "net\(info.st_ino)"
     }
 
     private static func holder(_ fd: Int32) -> Int32? {
