@@ -26,15 +26,54 @@ extension EndToEnd {
                 #expect(measured.totals == sequenceCase.packets.expectedTotals, "\(sequenceCase.name): totals \(measured.totals)")
             }
             // Each protocol's counters are its rules' together.
-            for (name, proto) in [("udp", 17), ("icmp", 1), ("tcp", 6)] {
-                let cases = scenario.cases.filter { $0.rule.hasSuffix(name.uppercased()) }
+            for name in ["udp", "icmp", "tcp"] {
+                let cases = scenario.cases.filter { $0.protocolClass == name }
                 let expected = cases.reduce(SequenceCounters()) { $0 + $1.expected }
                 #expect(summary.protocolClass(name).sequence == expected,
-                    "protocol \(name) (\(proto)): vtap \(summary.protocolClass(name).sequence); expected \(expected)")
+                    "protocol \(name): vtap \(summary.protocolClass(name).sequence); expected \(expected)")
             }
             // The capture holds what was sent, in order (the oracle's premise).
             let captured = try recording.frames()
             #expect(captured.count == scenario.frames.count)
+        }
+
+        /// PATTERN 0xFFFFFFFF + OFFSET n reads the number at payload offset n;
+        /// without PATTERN and OFFSET, UDP and ICMP are not tracked, TCP is.
+        @Test(.kernel, arguments: [true, false])
+        func fixedOffsetOrNoTracking(fixedOffset: Bool) throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let e = try lab.preparedEndpoints()
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-seq-settings")
+            let settings: KeyValuePairs<String, String> =
+                fixedOffset ? ["PATTERN": "\"0xFFFFFFFF\"", "OFFSET": "8", "SEQUENCE_THRESHOLD": "2"] : [:]
+            let rules = try RulesFile.write(
+                [.init("udp", "\(e.senderAddress) \(e.receiverAddress) - - UDP"),
+                 .init("tcp", "\(e.senderAddress) \(e.receiverAddress) - - TCP")],
+                settings: settings, to: directory)
+            // The number sits at payload offset 8 (the seed layout's pattern at 4);
+            // the last datagram ends before offset 12.
+            let udp = [UInt32(1), 2, 3, 5].map {
+                e.ipv4.udp(from: 4500, to: 9).payload(seqPayload(sequence: $0, totalLength: 16))
+            } + [e.ipv4.udp(from: 4500, to: 9).payload(Array(repeating: 0xA5, count: 10))]
+            let tcp = [UInt32(100), 200, 300].map {
+                e.ipv4.tcp(from: 6000, to: 80) { [s = $0] in $0.sequence = s }.payload(Array(repeating: 0x54, count: 100))
+            }
+            let frames = (udp + tcp).map(\.bytes)
+            let recording = try Recording.make(in: lab, rules: rules, directory: directory) {
+                try lab.sendWithTrafgen(frames, gap: .milliseconds(1))
+                return frames.count
+            }
+            let measuredUDP = recording.summary.rules[0].metrics.sequence
+            if fixedOffset {
+                #expect(measuredUDP == .init(count: 4, small: 1, lost: 1, missing: 1), "udp at offset 8: \(measuredUDP)")
+                #expect(recording.summary.rules[0].metrics.seqLast == 5)
+            } else {
+                // Not tracked: nothing checked, no error (missing is not asserted: no number is sought).
+                #expect(measuredUDP.count == 0 && measuredUDP.total == 0 && measuredUDP.lost == 0, "udp untracked: \(measuredUDP)")
+            }
+            let measuredTCP = recording.summary.rules[1].metrics.sequence
+            #expect(measuredTCP == .init(count: 3), "tcp is always tracked: \(measuredTCP)")
         }
 
         @Test(.kernel) func tcpTransferAgreesWithTheCapture() throws {
@@ -88,14 +127,15 @@ struct TCPTransferScenario {
         var reference = SequenceReference(.tcp)
         var retransmissions = 0
         for segment in segments {
-            let f = segment.fields
-            guard let sequence = UInt32(f[6]), let length = UInt32(f[7]) else {
-                throw ReportError("unreadable TCP fields: \(f)")
+            // The TCP fields, after the payload ones.
+            let f = Array(segment.fields.dropFirst(CaptureAnalysis.payloadFields.count))
+            guard f.count == 7, let sequence = UInt32(f[2]), let length = UInt32(f[3]) else {
+                throw ReportError("unreadable TCP fields: \(segment.fields)")
             }
             reference.observe(
-                flow: "\(f[4])>\(f[5])", sequence: sequence, payload: length, syn: f[8] == "1" || f[8] == "True",
-                fin: f[9] == "1" || f[9] == "True")
-            if !f[10].isEmpty { retransmissions += 1 }
+                flow: "\(f[0])>\(f[1])", sequence: sequence, payload: length, syn: f[4] == "1" || f[4] == "True",
+                fin: f[5] == "1" || f[5] == "True")
+            if !f[6].isEmpty { retransmissions += 1 }
         }
         let scenario = TCPTransferScenario(
             segments: segments, totals: CaptureAnalysis.totals(of: segments, payload: CaptureAnalysis.l4Payload),

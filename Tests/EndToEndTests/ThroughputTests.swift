@@ -3,9 +3,10 @@ import Testing
 import VtapTestSupport
 
 extension EndToEnd {
-    /// Per-interval rates against tcpdump's record of the same interval:
-    /// bytes and packets of the frames whose timestamps fall inside the
-    /// interval's window (its end `time` minus `interval_s`, to `time`).
+    /// Per-interval rates (and jitter, with -j equal to -t) against
+    /// tcpdump's record of the same interval: the frames whose timestamps
+    /// fall inside the interval's window (its end `time` minus `interval_s`,
+    /// to `time`).
     @Suite struct Throughput {
         static let frameLength = 1000
         static let packets = 3500
@@ -22,7 +23,7 @@ extension EndToEnd {
             let rules = try RulesFile.write(
                 [.init("flow", "\(endpoints.senderAddress) \(endpoints.receiverAddress) 4500 9 UDP")], to: directory)
             let recording = try Recording.make(
-                in: lab, rules: rules, directory: directory, vtapOptions: ["-t", "1"] + (bits ? ["-b"] : [])
+                in: lab, rules: rules, directory: directory, vtapOptions: ["-t", "1", "-j", "1"] + (bits ? ["-b"] : [])
             ) {
                 try lab.sendWithTrafgen([frame.bytes], count: Self.packets, gap: .milliseconds(1))
                 return Self.packets
@@ -55,6 +56,15 @@ extension EndToEnd {
                         "goodput \(measured.goodput), expected \(expectedGoodput); \(context)")
                     #expect(Agreement.rateAgrees(measured.pps, expectedPPS),
                         "pps \(measured.pps), expected \(expectedPPS); \(context)")
+                }
+                // -j equals -t: the interval's jitter is over the gaps ending in it.
+                let gapEnds = zip(frames, frames.dropFirst()).filter { $1.timeNanoseconds > start && $1.timeNanoseconds <= end }
+                let expectedJitter = try #require(InterArrival(timesNanoseconds: [gapEnds[0].0.timeNanoseconds] + gapEnds.map(\.1.timeNanoseconds)))
+                for measured in [report.udp, report.rules[0].metrics] {
+                    #expect(Agreement.jitterAgrees(measured.jitterMeanMs, expectedJitter.meanMilliseconds),
+                        "jitter mean \(String(describing: measured.jitterMeanMs)); tcpdump \(expectedJitter); \(context)")
+                    #expect(Agreement.jitterAgrees(measured.jitterStddevMs, expectedJitter.stddevMilliseconds),
+                        "jitter stddev \(String(describing: measured.jitterStddevMs)); tcpdump \(expectedJitter); \(context)")
                 }
                 checked += 1
             }

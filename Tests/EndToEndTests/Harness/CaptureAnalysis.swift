@@ -92,13 +92,22 @@ enum Agreement {
 
 extension CaptureAnalysis {
     /// Fields from which `l4Payload` computes a frame's payload.
-    static let payloadFields = ["ip.len", "ip.hdr_len", "ip.proto", "tcp.hdr_len"]
+    static let payloadFields = ["ip.len", "ip.hdr_len", "ip.proto", "tcp.hdr_len", "ipv6.plen", "ipv6.nxt"]
 
     /// The L4 payload from the IP lengths, as the contract defines it (UDP
     /// and ICMP: minus 8; TCP: minus its data offset), from a frame read
-    /// with `payloadFields` first among its fields.
+    /// with `payloadFields` first among its fields; IPv6 packets here carry
+    /// no extension headers.
     static func l4Payload(_ frame: CapturedFrame) -> Int {
         let f = frame.fields
+        // IPv6 without extension headers: the payload length field.
+        if f.count >= 6, f[0].isEmpty, let payloadLength = Int(f[4]), let next = Int(f[5]) {
+            switch next {
+            case 6: return payloadLength - (Int(f[3]) ?? 0)
+            case 17, 58: return payloadLength - 8
+            default: return payloadLength
+            }
+        }
         guard f.count >= 4, let ipLength = Int(f[0]), let ipHeader = Int(f[1]), let proto = Int(f[2]) else { return 0 }
         switch proto {
         case 6: return ipLength - ipHeader - (Int(f[3]) ?? 0)

@@ -11,6 +11,17 @@ struct SequenceCase {
     var expected: SequenceCounters
     /// seq_last after the case; nil when no number was found.
     var last: UInt64?
+
+    /// The protocol class of the rule's packets (ICMPv6 is icmp).
+    var protocolClass: String { rule.hasSuffix("UDP") ? "udp" : rule.hasSuffix("TCP") ? "tcp" : "icmp" }
+}
+
+extension SequenceCase {
+    func with(rule: String) -> SequenceCase {
+        var copy = self
+        copy.rule = rule
+        return copy
+    }
 }
 
 /// Every sequence situation of the contract, each under its own rule so one
@@ -108,6 +119,22 @@ struct SequenceScenario {
                 "icmp identifiers", "198.18.0.4",
                 icmp(from: "198.18.0.4", identifier: 1, [1, 2, 3]) + icmp(from: "198.18.0.4", identifier: 2, [10, 11, 12]),
                 .init(count: 6), last: 12),
+            // Over IPv6 (taps see it even with IPv6 off on the interface).
+            udpCase(
+                "udp over ipv6 loss", 7020,
+                [1, 2, 4].map {
+                    PacketBuilder(source: e.senderMAC, destination: e.receiverMAC)
+                        .ipv6(from: "2001:db8::8", to: "2001:db8::9").udp(from: 7020, to: 9)
+                        .payload(seqPayload(sequence: $0, totalLength: 16))
+                }, .init(count: 3, small: 1, lost: 1), last: 4
+            ).with(rule: "2001:db8::8 2001:db8::9 7020 9 UDP"),
+            SequenceCase(
+                name: "icmpv6 duplicate", rule: "2001:db8::10 2001:db8::9 - - ICMPv6",
+                packets: [UInt32(1), 2, 2, 3].enumerated().map { index, number in
+                    PacketBuilder(source: e.senderMAC, destination: e.receiverMAC)
+                        .ipv6(from: "2001:db8::10", to: "2001:db8::9").icmpEcho(identifier: 5, sequence: UInt16(index))
+                        .payload(seqPayload(sequence: number, totalLength: 16))
+                }, expected: .init(count: 4, reverse: 1), last: 3),
             // SYN, data, a pure ACK (not checked), a retransmission (reverse),
             // a 100-byte hole (big), a 1-byte hole (small), FIN.
             SequenceCase(
@@ -138,23 +165,26 @@ struct SequenceScenario {
         for packet in sequenceCase.packets {
             let bytes = packet.bytes
             let ipStart = 14
-            let ipHeader = Int(bytes[ipStart] & 0x0F) * 4
+            let isIPv6 = bytes[12] == 0x86 && bytes[13] == 0xDD
+            // Header length, protocol, end of the IP packet and source address.
+            let (ipHeader, proto, end, source): (Int, UInt8, Int, [UInt8]) =
+                isIPv6
+                ? (40, bytes[ipStart + 6], ipStart + 40 + (Int(bytes[ipStart + 4]) << 8 | Int(bytes[ipStart + 5])),
+                    Array(bytes[ipStart + 8..<ipStart + 24]))
+                : (Int(bytes[ipStart] & 0x0F) * 4, bytes[ipStart + 9],
+                    ipStart + (Int(bytes[ipStart + 2]) << 8 | Int(bytes[ipStart + 3])), Array(bytes[ipStart + 12..<ipStart + 16]))
             let l4 = ipStart + ipHeader
-            let ipLength = Int(bytes[ipStart + 2]) << 8 | Int(bytes[ipStart + 3])
-            let end = ipStart + ipLength
-            switch bytes[ipStart + 9] {
-            case 6:
+            if proto == 6 {
                 let offset = Int(bytes[l4 + 12] >> 4) * 4
                 let flags = bytes[l4 + 13]
                 tcp.observe(
-                    flow: "\(bytes[l4..<l4 + 4])", sequence: readUInt32(bytes, l4 + 4),
+                    flow: "\(source) \(bytes[l4..<l4 + 4])", sequence: readUInt32(bytes, l4 + 4),
                     payload: UInt32(end - l4 - offset), syn: flags & 0x02 != 0, fin: flags & 0x01 != 0)
-            case let proto:
+            } else {
                 // Directional: source address, protocol, then ports or the ICMP identifier.
-                let source = Array(bytes[ipStart + 12..<ipStart + 16])
-                let key = proto == 1 ? Array(bytes[l4 + 4..<l4 + 6]) : Array(bytes[l4..<l4 + 4])
-                let flow = "\(source) \(proto) \(key)"
-                udpIcmp.observe(flow: flow, number: seedNumber(in: Array(bytes[l4 + 8..<end])))
+                let isICMP = proto == 1 || proto == 58
+                let key = isICMP ? Array(bytes[l4 + 4..<l4 + 6]) : Array(bytes[l4..<l4 + 4])
+                udpIcmp.observe(flow: "\(source) \(proto) \(key)", number: seedNumber(in: Array(bytes[l4 + 8..<end])))
             }
         }
         return udpIcmp.counters + tcp.counters

@@ -19,10 +19,13 @@ struct TotalsScenario {
             .init("icmp", "\(s) \(r) - - ICMP"),
             .init("tcp", "\(s) \(r) - - TCP"),
             .init(nil, "\(s) \(r) - - 47"),
+            .init("icmpv6", "\(Self.v6Source) \(Self.v6Destination) - - ICMPv6"),
         ]
     }
 
-    static let ruleClasses = ["udp", "icmp", "tcp", "other"]
+    /// The protocol class each rule's packets belong to (ICMPv6 is icmp).
+    static let ruleClasses = ["udp", "icmp", "tcp", "other", "icmp"]
+    static let v6Source = "2001:db8::8", v6Destination = "2001:db8::9"
 
     /// The same rules as Wireshark display filters, for the capture.
     var captureFilters: [String] {
@@ -30,6 +33,7 @@ struct TotalsScenario {
         return [
             "\(pair) && udp.srcport == 4500 && udp.dstport == 9", "\(pair) && icmp", "\(pair) && tcp",
             "\(pair) && ip.proto == 47",
+            "ipv6.src == \(Self.v6Source) && ipv6.dst == \(Self.v6Destination) && icmpv6",
         ]
     }
 
@@ -58,7 +62,13 @@ struct TotalsScenario {
                 $0.options = [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2]
             }.payload(fill(50)))
         let other = [20, 300].map { ip.transport(protocol: 47, header: [0, 0, 0x88, 0xB5]).payload(fill($0)) }
-        matched = [udp, icmp, tcp, other]
+        // IPv6 frames reach the taps even with IPv6 off on the interface.
+        let icmpv6 = [0, 48, 700].enumerated().map { index, size in
+            PacketBuilder(source: endpoints.senderMAC, destination: endpoints.receiverMAC)
+                .ipv6(from: Self.v6Source, to: Self.v6Destination).icmpEcho(identifier: 78, sequence: UInt16(index))
+                .payload(fill(size)).paddedToMinimumLength()
+        }
+        matched = [udp, icmp, tcp, other, icmpv6]
         unmatched = [
             ip.udp(from: 4500, to: 10).payload(fill(30)).bytes,
             ip.udp(from: 4501, to: 9).payload(fill(30)).bytes,
@@ -83,14 +93,28 @@ struct TotalsScenario {
         return frames
     }
 
+    /// Per protocol class: the frames of the rules of that class.
+    func expectedClassTotals(_ name: String) -> PacketTotals {
+        zip(matched, Self.ruleClasses).filter { $0.1 == name }.map(\.0.expectedTotals).reduce(.zero, +)
+    }
+
     var unmatchedTally: Tally { Tally(packets: UInt64(unmatched.count), bytes: UInt64(unmatched.reduce(0) { $0 + $1.count })) }
     var malformedTally: Tally { Tally(packets: UInt64(malformed.count), bytes: UInt64(malformed.reduce(0) { $0 + $1.count })) }
 
     /// Builds the lab traffic, measures it, and returns the recording.
-    static func record(in lab: NetworkLab, options: [String] = []) throws -> (TotalsScenario, Recording) {
+    /// `compiled`: measure with the object vtapc built from the rules
+    /// instead of letting vtap compile them.
+    static func record(in lab: NetworkLab, compiled: Bool = false, options: [String] = []) throws
+        -> (TotalsScenario, Recording)
+    {
         let scenario = TotalsScenario(try lab.preparedEndpoints())
         let directory = try TemporaryDirectory(prefix: "vtap-e2e-totals")
-        let rules = try RulesFile.write(scenario.rules, to: directory)
+        var rules = try RulesFile.write(scenario.rules, to: directory)
+        if compiled {
+            let object = directory.file("filter.o")
+            try RulesFile.compile(rules, to: object)
+            rules = object
+        }
         let frames = scenario.sendOrder
         let recording = try Recording.make(in: lab, rules: rules, directory: directory, vtapOptions: options) {
             try lab.sendWithTrafgen(frames, gap: .milliseconds(2))
