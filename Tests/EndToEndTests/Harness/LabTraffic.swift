@@ -69,13 +69,8 @@ extension NetworkLab {
     {
         precondition(frames.count == offsets.count && !frames.isEmpty, "one offset per frame")
         let directory = try TemporaryDirectory(prefix: "vtap-e2e-timed")
-        var writer = PcapWriter()
-        let start: UInt64 = 1_700_000_000_000_000_000
-        for (frame, offset) in zip(frames, offsets) {
-            writer.append(frame, timestampNanoseconds: start + offset)
-        }
         let file = directory.file("timed.pcap")
-        try writer.write(to: file)
+        try MicrosecondPcap.data(frames: frames, offsetsNanoseconds: offsets).write(to: file)
         var arguments = [
             "trafgen", "--dev", senderInterface, "--in", file.path, "--cpus", "1", "--no-sock-mem",
             "--notouch-irq", "--no-cpu-stats",
@@ -84,6 +79,32 @@ extension NetworkLab {
         let result = try run(in: .sender, arguments, timeout: timeout)
         guard result.succeeded else { throw ReportError("trafgen failed: \(result.summary)") }
         return result
+    }
+}
+
+/// A classic microsecond pcap: trafgen 0.6.8 paces by the timestamps of
+/// this format only (it reads a nanosecond file's fractions as
+/// microseconds, which turns gaps into bursts a second apart).
+enum MicrosecondPcap {
+    static func data(frames: [[UInt8]], offsetsNanoseconds offsets: [UInt64]) -> Data {
+        var bytes: [UInt8] = []
+        func put(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
+        put(0xA1B2_C3D4)
+        put(UInt32(2) | UInt32(4) << 16)  // version 2.4, two little-endian halves
+        put(0)
+        put(0)
+        put(262_144)
+        put(1)  // Ethernet
+        let start: UInt64 = 1_700_000_000_000_000
+        for (frame, offset) in zip(frames, offsets) {
+            let microseconds = start + offset / 1000
+            put(UInt32(microseconds / 1_000_000))
+            put(UInt32(microseconds % 1_000_000))
+            put(UInt32(frame.count))
+            put(UInt32(frame.count))
+            bytes += frame
+        }
+        return Data(bytes)
     }
 }
 
