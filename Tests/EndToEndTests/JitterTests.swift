@@ -26,7 +26,7 @@ extension EndToEnd {
             FixedGap(milliseconds: 100, packets: 25, byDuration: true),
         ]
 
-        @Test(.kernel, arguments: fixedGaps)
+        @Test(.kernel, .tags(.slow), arguments: fixedGaps)
         func fixedGapsAgreeWithTheCapture(gap: FixedGap) throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
@@ -71,7 +71,7 @@ extension EndToEnd {
             }
         }
 
-        @Test(.kernel) func irregularGapsPerRuleAndProtocol() throws {
+        @Test(.kernel, .tags(.slow)) func irregularGapsPerRuleAndProtocol() throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
             let (scenario, recording) = try IrregularJitterScenario.record(in: lab)

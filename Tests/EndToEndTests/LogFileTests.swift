@@ -7,7 +7,7 @@ extension EndToEnd {
     /// a header line with units, then one line per interval — complete
     /// even when vtap is stopped by SIGTERM.
     @Suite struct LogFiles {
-        @Test(.kernel, arguments: ["csv", "seed"])
+        @Test(.kernel, .tags(.slow), arguments: ["csv", "seed"])
         func oneLinePerIntervalAfterSIGTERM(format: String) throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }

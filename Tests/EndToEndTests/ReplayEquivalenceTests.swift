@@ -22,7 +22,7 @@ extension EndToEnd {
             try Self.expectReplayMatches(recording)
         }
 
-        @Test(.kernel) func irregularJitterScenario() throws {
+        @Test(.kernel, .tags(.slow)) func irregularJitterScenario() throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
             let (scenario, recording) = try IrregularJitterScenario.record(in: lab)
@@ -41,7 +41,7 @@ extension EndToEnd {
             }
         }
 
-        @Test(.kernel) func tcpTransferScenario() throws {
+        @Test(.kernel, .tags(.slow)) func tcpTransferScenario() throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
             let (_, recording) = try TCPTransferScenario.record(in: lab)

@@ -76,7 +76,7 @@ extension EndToEnd {
             #expect(measuredTCP == .init(count: 3), "tcp is always tracked: \(measuredTCP)")
         }
 
-        @Test(.kernel) func tcpTransferAgreesWithTheCapture() throws {
+        @Test(.kernel, .tags(.slow)) func tcpTransferAgreesWithTheCapture() throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
             let (transfer, recording) = try TCPTransferScenario.record(in: lab)

@@ -16,14 +16,6 @@ struct SequenceCase {
     var protocolClass: String { rule.hasSuffix("UDP") ? "udp" : rule.hasSuffix("TCP") ? "tcp" : "icmp" }
 }
 
-extension SequenceCase {
-    func with(rule: String) -> SequenceCase {
-        var copy = self
-        copy.rule = rule
-        return copy
-    }
-}
-
 /// Every sequence situation of the contract, each under its own rule so one
 /// run checks them all exactly: UDP and ICMP echo with the seed's payload
 /// layout (pattern 0xE7A5C318, number 4 bytes after it), threshold 2, and
@@ -120,14 +112,13 @@ struct SequenceScenario {
                 icmp(from: "198.18.0.4", identifier: 1, [1, 2, 3]) + icmp(from: "198.18.0.4", identifier: 2, [10, 11, 12]),
                 .init(count: 6), last: 12),
             // Over IPv6 (taps see it even with IPv6 off on the interface).
-            udpCase(
-                "udp over ipv6 loss", 7020,
-                [1, 2, 4].map {
+            SequenceCase(
+                name: "udp over ipv6 loss", rule: "2001:db8::8 2001:db8::9 7020 9 UDP",
+                packets: [UInt32(1), 2, 4].map {
                     PacketBuilder(source: e.senderMAC, destination: e.receiverMAC)
                         .ipv6(from: "2001:db8::8", to: "2001:db8::9").udp(from: 7020, to: 9)
                         .payload(seqPayload(sequence: $0, totalLength: 16))
-                }, .init(count: 3, small: 1, lost: 1), last: 4
-            ).with(rule: "2001:db8::8 2001:db8::9 7020 9 UDP"),
+                }, expected: .init(count: 3, small: 1, lost: 1), last: 4),
             SequenceCase(
                 name: "icmpv6 duplicate", rule: "2001:db8::10 2001:db8::9 - - ICMPv6",
                 packets: [UInt32(1), 2, 2, 3].enumerated().map { index, number in
