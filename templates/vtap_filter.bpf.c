@@ -17,7 +17,11 @@
 
 enum { VTAP_LINK_ETHERNET = 0, VTAP_LINK_RAW_IP = 1 };
 enum { VTAP_DIRECTION_IN = 0, VTAP_DIRECTION_OUT = 1, VTAP_DIRECTION_BOTH = 2 };
-enum { VTAP_SEQUENCE_NONE = 0, VTAP_SEQUENCE_FIXED = 1, VTAP_SEQUENCE_PATTERN = 2 };
+/* Values of VTAP_SEQUENCE_MODE: macros, not an enum, because `#if` compares
+ * them, and the preprocessor reads an unknown name as 0. */
+#define VTAP_SEQUENCE_NONE 0
+#define VTAP_SEQUENCE_FIXED 1
+#define VTAP_SEQUENCE_PATTERN 2
 
 /*
  * What the decision code looks at, one 64-bit field each, in the order of
@@ -428,10 +432,10 @@ static long vtap_scan_step(__u32 index, void *data)
 {
 	struct vtap_scan *scan = data;
 	const __u64 ones = 0x0101010101010101ULL;
-	const __u64 p0 = ones * ((VTAP_SEQUENCE_PATTERN >> 24) & 0xff);
-	const __u64 p1 = ones * ((VTAP_SEQUENCE_PATTERN >> 16) & 0xff);
-	const __u64 p2 = ones * ((VTAP_SEQUENCE_PATTERN >> 8) & 0xff);
-	const __u64 p3 = ones * (VTAP_SEQUENCE_PATTERN & 0xff);
+	const __u64 p0 = ones * ((VTAP_PATTERN_VALUE >> 24) & 0xff);
+	const __u64 p1 = ones * ((VTAP_PATTERN_VALUE >> 16) & 0xff);
+	const __u64 p2 = ones * ((VTAP_PATTERN_VALUE >> 8) & 0xff);
+	const __u64 p3 = ones * (VTAP_PATTERN_VALUE & 0xff);
 	struct vtap_scan_window *window = scan->window;
 	__u32 start = index * VTAP_SCAN_STEP;
 

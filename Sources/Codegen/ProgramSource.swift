@@ -125,15 +125,15 @@ public struct ProgramSource: Sendable {
         switch settings.sequence {
         case .none:
             lines.append("#define VTAP_SEQUENCE_MODE VTAP_SEQUENCE_NONE")
-            lines.append("#define VTAP_SEQUENCE_PATTERN 0u")
+            lines.append("#define VTAP_PATTERN_VALUE 0u")
             lines.append("#define VTAP_SEQUENCE_OFFSET 0")
         case .fixedOffset(let offset):
             lines.append("#define VTAP_SEQUENCE_MODE VTAP_SEQUENCE_FIXED")
-            lines.append("#define VTAP_SEQUENCE_PATTERN 0xffffffffu")
+            lines.append("#define VTAP_PATTERN_VALUE 0xffffffffu")
             lines.append("#define VTAP_SEQUENCE_OFFSET \(offset)")
         case .pattern(let pattern, let offset):
             lines.append("#define VTAP_SEQUENCE_MODE VTAP_SEQUENCE_PATTERN")
-            lines.append("#define VTAP_SEQUENCE_PATTERN 0x\(String(pattern, radix: 16))u")
+            lines.append("#define VTAP_PATTERN_VALUE 0x\(String(pattern, radix: 16))u")
             lines.append("#define VTAP_SEQUENCE_OFFSET (\(offset))")
         }
         return lines.joined(separator: "\n") + "\n"

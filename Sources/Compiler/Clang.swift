@@ -36,7 +36,7 @@ public enum Clang {
         "-fdebug-compilation-dir=\(virtualRoot)",
         "-nostdsysteminc", "-nobuiltininc", "-ffreestanding",
         "-fno-jump-tables",
-        "-Wall", "-Wno-unused-function", "-Wno-unused-label",
+        "-Wall", "-Wundef", "-Wno-unused-function", "-Wno-unused-label",
         "-x", "c",
     ]
 
