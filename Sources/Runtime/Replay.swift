@@ -1,3 +1,4 @@
+import Foundation
 import VtapBPF
 import VtapRuleModel
 
@@ -28,6 +29,10 @@ public final class ReplaySession: @unchecked Sendable {
     public let measurement: LoadedMeasurement
     private let replayGlobal: Manifest.Global
     private let bss: BPFMap
+    /// The longest frame BPF_PROG_TEST_RUN takes: one page less the skb's
+    /// headroom and shared info (3,712 bytes with 4 KiB pages on x86-64).
+    /// Learned downward if the kernel refuses a frame of this size.
+    public private(set) var runnableLimit = Int(sysconf(Int32(_SC_PAGESIZE))) - 384
 
     public init(_ object: MeasurementObject) throws {
         measurement = try LoadedMeasurement(object, configuration: .replay)
@@ -54,8 +59,25 @@ public final class ReplaySession: @unchecked Sendable {
 
     /// Runs one frame. `frame` starts with its Ethernet header; `wireLength`
     /// is its length on the wire (at least `frame.count` unless truncated).
+    /// Frames longer than `runnableLimit` run truncated to it, as a snap
+    /// length would: counts stay exact, bytes past it cannot be read.
     @discardableResult
     public func run(frame: [UInt8], timestampNanoseconds: UInt64, wireLength: Int) throws -> Verdict {
+        while true {
+            do {
+                return try runOnce(
+                    frame: frame.count > runnableLimit ? Array(frame.prefix(runnableLimit)) : frame,
+                    timestampNanoseconds: timestampNanoseconds, wireLength: max(wireLength, frame.count))
+            } catch let error as BPFError where error.kind == .invalidArgument {
+                guard frame.count >= runnableLimit, runnableLimit > 1514 else {
+                    throw RuntimeError.badInput("the kernel refused to run a frame of \(frame.count) bytes: \(error)")
+                }
+                runnableLimit -= 64
+            }
+        }
+    }
+
+    private func runOnce(frame: [UInt8], timestampNanoseconds: UInt64, wireLength: Int) throws -> Verdict {
         // test_run refuses frames whose headers are cut short, which are
         // exactly the malformed ones to count. Padded, they run; the program
         // reads no further than the captured length it is given.
@@ -72,12 +94,15 @@ public final class ReplaySession: @unchecked Sendable {
         }
         do {
             try bss.update(key: [0, 0, 0, 0], value: value)
-            let result = try measurement.program.testRun(packet: runnable)
-            return Verdict(returnValue: result.returnValue)
+        } catch let error as BPFError {
+            throw RuntimeError.from(error, doing: "passing a frame's time and length")
+        }
+        do {
+            return Verdict(returnValue: try measurement.program.testRun(packet: runnable).returnValue)
+        } catch let error as BPFError where error.kind == .invalidArgument {
+            throw error  // the caller may retry with a shorter frame
         } catch let error as BPFError {
             throw RuntimeError.from(error, doing: "running a frame through the program")
-        } catch {
-            throw RuntimeError.internalError("test run: \(error)")
         }
     }
 }

@@ -48,6 +48,9 @@ extension EndToEnd {
             try Self.expectReplayMatches(recording)
         }
 
+        /// The frame length BPF_PROG_TEST_RUN takes on x86-64 with 4 KiB pages.
+        static let replayFrameLimit = 3712
+
         /// Replays the recording's capture through its rules and compares
         /// the summaries; returns the replay's.
         @discardableResult
@@ -57,12 +60,30 @@ extension EndToEnd {
             let live = recording.summary
             let replayed = try VtapReplay.summary(rules: recording.rules, capture: recording.capture, options: options)
             try #require(replayed.rules.count == live.rules.count, sourceLocation: sourceLocation)
+            // BPF_PROG_TEST_RUN takes frames of at most one page less the
+            // skb's overhead (README, "vtap replay"); replay reads no further
+            // into longer ones, so numbers past that point are missing there.
+            let lengths = try TShark.fields(of: recording.capture, ["frame.cap_len"], preferences: []).compactMap {
+                $0.first.flatMap { Int($0) }
+            }
+            let beyondLimit = lengths.count { $0 > Self.replayFrameLimit }
             var scopes = zip(live.rules, replayed.rules).map { ("rule \($0.label)", $0.metrics, $1.metrics) }
             scopes += ProtocolName.all.map { ("protocol \($0)", live.protocolClass($0), replayed.protocolClass($0)) }
             for (scope, l, r) in scopes {
                 #expect(r.totals == l.totals, "\(scope): replay \(r.totals), live \(l.totals)", sourceLocation: sourceLocation)
-                #expect(r.sequence == l.sequence, "\(scope): replay \(r.sequence), live \(l.sequence)", sourceLocation: sourceLocation)
-                #expect(r.seqLast == l.seqLast, "\(scope): seq_last", sourceLocation: sourceLocation)
+                if beyondLimit == 0 {
+                    #expect(r.sequence == l.sequence, "\(scope): replay \(r.sequence), live \(l.sequence)", sourceLocation: sourceLocation)
+                    #expect(r.seqLast == l.seqLast, "\(scope): seq_last", sourceLocation: sourceLocation)
+                }
+            }
+            if beyondLimit > 0 {
+                let missing = replayed.rules.reduce(0) { $0 + $1.metrics.sequence.missing }
+                let liveMissing = live.rules.reduce(0) { $0 + $1.metrics.sequence.missing }
+                #expect(missing >= liveMissing && missing <= liveMissing + UInt64(beyondLimit),
+                    "replay seq_missing \(missing), live \(liveMissing), frames past the limit \(beyondLimit)",
+                    sourceLocation: sourceLocation)
+            }
+            for (scope, l, r) in scopes {
                 for (what, lv, rv) in [("mean", l.jitterMeanMs, r.jitterMeanMs), ("stddev", l.jitterStddevMs, r.jitterStddevMs)] {
                     if let lv {
                         #expect(Agreement.jitterAgrees(rv, lv),

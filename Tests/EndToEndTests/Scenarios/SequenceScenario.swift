@@ -202,7 +202,9 @@ struct SequenceScenario {
         let rules = try RulesFile.write(scenario.rules, settings: settings, to: directory)
         let frames = scenario.frames
         let recording = try Recording.make(in: lab, rules: rules, directory: directory, vtapOptions: options) {
-            try lab.sendWithTrafgen(frames, gap: .milliseconds(1))
+            // Paced from a timed capture: 1 ms apart for real, so the run's
+            // jitter is the senders', not a burst's queueing noise.
+            try lab.sendTimed(frames, offsetsNanoseconds: frames.indices.map { UInt64($0) * 1_000_000 })
             return frames.count
         }
         return (scenario, recording)
