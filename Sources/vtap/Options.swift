@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import VtapCompiler
-import VtapDiagnostics
 import VtapRuntime
 
 /// The seed's interval flags, shared by run and replay.
@@ -33,18 +32,24 @@ enum LogFormatOption: String, ExpressibleByArgument, CaseIterable {
     case seed
 }
 
-/// One line on stderr and the documented exit code, for every failure;
-/// rules with errors first show every diagnostic, as vtapc does.
+/// One line on stderr and the documented exit code, for every failure.
 enum Failure {
     static func exit(_ error: Error) -> ExitCode {
         if let exit = error as? ExitCode { return exit }
         let runtime = error as? RuntimeError ?? (error as? CompileError).map(RuntimeError.compile)
             ?? .internalError("\(error)")
-        if case .compile(.rules(let file, let diagnostics)) = runtime {
-            let renderer = DiagnosticRenderer(useColor: isatty(STDERR_FILENO) == 1)
-            FileHandle.standardError.write(Data((renderer.render(diagnostics, in: file) + "\n").utf8))
-        }
-        FileHandle.standardError.write(Data("vtap: error: \(runtime.description)\n".utf8))
+        FileHandle.standardError.write(Data("vtap: error: \(message(runtime))\n".utf8))
         return ExitCode(runtime.exitCode)
+    }
+
+    /// A rules file's first error, with its place; `vtapc check` shows them all.
+    static func message(_ error: RuntimeError) -> String {
+        guard case .compile(.rules(let file, let diagnostics)) = error,
+            let first = diagnostics.first(where: { $0.severity == .error })
+        else { return error.description }
+        let place = first.range.map { "\(file.path):\(file.location(of: $0.start))" } ?? file.path
+        let others = diagnostics.count { $0.severity == .error } - 1
+        let more = others > 0 ? " (and \(others) more; vtapc check \(file.path) shows all)" : ""
+        return "\(place): \(first.message) [\(first.id)]\(more)"
     }
 }
