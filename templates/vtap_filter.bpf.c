@@ -55,9 +55,11 @@ const volatile __u32 vtap_cfg_verdict = 0;
 /* Timestamp and wire length of the packet being replayed. */
 struct vtap_replay_packet vtap_replay;
 
+/* Per rule and protocol class: key rule * VTAP_CLASS_COUNT + class. The
+ * finest grain, so every sum (per rule, per class, in all) is exact. */
 struct {
 	__uint(type, VTAP_MAP_PERCPU_ARRAY);
-	__uint(max_entries, VTAP_RULE_COUNT);
+	__uint(max_entries, VTAP_RULE_COUNT * VTAP_CLASS_COUNT);
 	__type(key, __u32);
 	__type(value, struct vtap_counters);
 } vtap_rule_stats SEC(".maps");
@@ -637,11 +639,15 @@ __noinline int vtap_account(struct __sk_buff *skb, struct vtap_packet *pkt, stru
 	struct vtap_seq_result seq = {};
 	vtap_track_sequence(skb, pkt, key, &seq);
 
-	struct vtap_counters *c = bpf_map_lookup_elem(&vtap_rule_stats, &rule);
+	/* The rule's inter-arrival series spans its protocols (arrival slot
+	 * `rule`); each gap lands with the class of the packet that closed it,
+	 * so a rule's classes add up to the rule's series. */
+	__u32 class = vtap_class_of(key->proto);
+	__u32 slot = rule * VTAP_CLASS_COUNT + class;
+	struct vtap_counters *c = bpf_map_lookup_elem(&vtap_rule_stats, &slot);
 	if (c)
 		vtap_count(c, rule, pkt, key, &seq);
 
-	__u32 class = vtap_class_of(key->proto);
 	c = bpf_map_lookup_elem(&vtap_protocol_stats, &class);
 	if (c)
 		vtap_count(c, VTAP_RULE_COUNT + class, pkt, key, &seq);

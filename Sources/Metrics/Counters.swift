@@ -23,6 +23,34 @@ public struct Counters: Sendable, Equatable {
     public init() {}
 
     public var sequenceErrors: UInt64 { sequenceReverse + sequenceSmall + sequenceBig }
+
+    /// Several counters as one: every sum added (wrapping, like the map's
+    /// own), the last sequence number the newest of them.
+    public static func combined(_ parts: [Counters]) -> Counters {
+        var total = Counters()
+        for part in parts {
+            total.packets &+= part.packets
+            total.bytes &+= part.bytes
+            total.payloadBytes &+= part.payloadBytes
+            total.jitterSamples &+= part.jitterSamples
+            total.jitterSumNanoseconds &+= part.jitterSumNanoseconds
+            total.jitterSumSquaresNanoseconds2 &+= part.jitterSumSquaresNanoseconds2
+            total.jitterRestarts &+= part.jitterRestarts
+            total.sequenceCount &+= part.sequenceCount
+            total.sequenceReverse &+= part.sequenceReverse
+            total.sequenceSmall &+= part.sequenceSmall
+            total.sequenceBig &+= part.sequenceBig
+            total.sequenceLost &+= part.sequenceLost
+            total.sequenceMissing &+= part.sequenceMissing
+            if let last = part.sequenceLast, total.sequenceLast == nil
+                || part.sequenceLastNanoseconds >= total.sequenceLastNanoseconds
+            {
+                total.sequenceLast = last
+                total.sequenceLastNanoseconds = part.sequenceLastNanoseconds
+            }
+        }
+        return total
+    }
 }
 
 /// Packets and bytes of one `vtap_totals` slot.
@@ -37,16 +65,30 @@ public struct Tally: Sendable, Equatable {
 
 /// Everything the maps held at one moment.
 public struct CounterSnapshot: Sendable, Equatable {
+    /// Per rule: the sum of its protocol classes.
     public var rules: [Counters]
+    /// Per rule and protocol class, at `rule * ProtocolClass.allCases.count
+    /// + class`: the finest grain the program counts.
+    public var ruleClasses: [Counters]
     /// Indexed by `ProtocolClass.rawValue`.
     public var protocols: [Counters]
     /// Indexed like `ObjectContract.totals`.
     public var totals: [Tally]
 
-    public init(rules: [Counters], protocols: [Counters], totals: [Tally]) {
+    public init(rules: [Counters], protocols: [Counters], totals: [Tally], ruleClasses: [Counters] = []) {
         self.rules = rules
         self.protocols = protocols
         self.totals = totals
+        self.ruleClasses = ruleClasses
+    }
+
+    /// Per rule and class counts make the per-rule ones.
+    public init(ruleClasses: [Counters], protocols: [Counters], totals: [Tally]) {
+        let classes = ProtocolClass.allCases.count
+        let ruleCount = ruleClasses.count / classes
+        self.init(
+            rules: (0..<ruleCount).map { Counters.combined(Array(ruleClasses[$0 * classes..<($0 + 1) * classes])) },
+            protocols: protocols, totals: totals, ruleClasses: ruleClasses)
     }
 
     public func total(_ name: String) -> Tally {

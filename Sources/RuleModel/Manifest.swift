@@ -264,7 +264,7 @@ public enum ObjectContract {
 
     /// The maps every vtap object has, with what they hold.
     public static let mapRoles: [String: (role: String, key: String, value: String?)] = [
-        ruleStatsMap: ("rule_counters", "rule index", countersStruct),
+        ruleStatsMap: ("rule_counters", "rule index × 4 + protocol class (see slots.protocols)", countersStruct),
         protocolStatsMap: ("protocol_counters", "protocol class (see slots.protocols)", countersStruct),
         totalsMap: ("totals", "slot (see slots.totals)", tallyStruct),
         arrivalsMap: ("last_arrival_ns", "rule index, then rule count + protocol class", nil),

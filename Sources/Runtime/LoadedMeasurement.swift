@@ -82,8 +82,9 @@ public final class LoadedMeasurement: @unchecked Sendable {
             let rules = try ruleStats.snapshot()
             let protocols = try protocolStats.snapshot()
             let totals = try totals.snapshot()
+            let slots = object.manifest.rules.count * ProtocolClass.allCases.count
             return CounterSnapshot(
-                rules: (0..<object.manifest.rules.count).map { decoder.counters(rules, index: $0) },
+                ruleClasses: (0..<min(slots, rules.entryCount)).map { decoder.counters(rules, index: $0) },
                 protocols: (0..<protocols.entryCount).map { decoder.counters(protocols, index: $0) },
                 totals: (0..<totals.entryCount).map { decoder.tally(totals, index: $0) })
         } catch let error as BPFError {

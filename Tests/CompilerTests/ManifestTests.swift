@@ -37,7 +37,7 @@ import VtapRuleModel
         #expect(counters.size == 120)
         let rules = try #require(compiled.manifest.map(named: "vtap_rule_stats"))
         #expect(rules.type == "percpu_array")
-        #expect(rules.maxEntries == 1)
+        #expect(rules.maxEntries == 4)  // one rule, four protocol classes
         #expect(rules.valueSize == counters.size)
         #expect(compiled.manifest.programs.map(\.name) == ["vtap_measure"])
     }

@@ -76,7 +76,7 @@ import VtapTestSupport
         let dump = try CommandRunner.check(["bpftool", "-j", "map", "dump", "pinned", "\(maps)/vtap_rule_stats"])
         let entries = try #require(
             JSONSerialization.jsonObject(with: Data(dump.standardOutput.utf8)) as? [[String: Any]])
-        #expect(entries.count == 2)
+        #expect(entries.count == 2 * 4)  // two rules, each per protocol class
         // BTF-pretty output names every field of struct vtap_counters.
         let formatted = try #require(entries.first?["formatted"] as? [String: Any])
         let values = try #require(formatted["values"] as? [[String: Any]])
