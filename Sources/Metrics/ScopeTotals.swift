@@ -37,18 +37,29 @@ public struct MeasurementTotals: Sendable, Equatable {
     public var protocols: [ScopeTotals]
     /// By slot, like `ObjectContract.totals`.
     public var totals: [Tally]
+    /// By rule and protocol class, at `rule * ProtocolClass.allCases.count +
+    /// class`; empty when the snapshots carried none.
+    public var ruleClasses: [ScopeTotals]
 
     /// All zero: the totals at the start of a run.
     public init(ruleCount: Int) {
         rules = Array(repeating: ScopeTotals(), count: ruleCount)
         protocols = Array(repeating: ScopeTotals(), count: ProtocolClass.allCases.count)
         totals = Array(repeating: Tally(), count: ObjectContract.totals.count)
+        ruleClasses = Array(repeating: ScopeTotals(), count: ruleCount * ProtocolClass.allCases.count)
     }
 
-    public init(rules: [ScopeTotals], protocols: [ScopeTotals], totals: [Tally]) {
+    public init(rules: [ScopeTotals], protocols: [ScopeTotals], totals: [Tally], ruleClasses: [ScopeTotals] = []) {
         self.rules = rules
         self.protocols = protocols
         self.totals = totals
+        self.ruleClasses = ruleClasses
+    }
+
+    /// A rule's totals for one protocol class; zero where there are none.
+    public func rule(_ index: Int, _ protocolClass: ProtocolClass) -> ScopeTotals {
+        let slot = index * ProtocolClass.allCases.count + protocolClass.rawValue
+        return ruleClasses.indices.contains(slot) ? ruleClasses[slot] : ScopeTotals()
     }
 
     /// The rule's totals; zero for an index the totals do not hold.

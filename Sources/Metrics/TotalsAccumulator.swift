@@ -12,13 +12,19 @@ import VtapRuleModel
 public struct TotalsAccumulator: Sendable {
     private var previous: [String: CounterSnapshot] = [:]
     private var current: MeasurementTotals
+    private var bySource: [String: MeasurementTotals] = [:]
+    private let ruleCount: Int
 
     public init(ruleCount: Int) {
+        self.ruleCount = ruleCount
         current = MeasurementTotals(ruleCount: ruleCount)
     }
 
     /// The totals of everything added so far.
     public var totals: MeasurementTotals { current }
+
+    /// The totals of one source alone (one interface), if it was added.
+    public func totals(of source: String) -> MeasurementTotals? { bySource[source] }
 
     /// The sources added so far, in no particular order.
     public var sources: [String] { Array(previous.keys) }
@@ -27,23 +33,35 @@ public struct TotalsAccumulator: Sendable {
     /// source's first snapshot counts from zero.
     public mutating func add(_ snapshot: CounterSnapshot, from source: String) {
         let before = previous[source]
-        for index in current.rules.indices {
-            Self.add(
-                Self.counters(snapshot.rules, index), since: before.map { Self.counters($0.rules, index) },
-                to: &current.rules[index])
+        var own = bySource[source] ?? MeasurementTotals(ruleCount: ruleCount)
+        Self.add(snapshot, since: before, to: &current)
+        Self.add(snapshot, since: before, to: &own)
+        bySource[source] = own
+        previous[source] = snapshot
+    }
+
+    private static func add(_ snapshot: CounterSnapshot, since before: CounterSnapshot?, to totals: inout MeasurementTotals) {
+        for index in totals.rules.indices {
+            add(counters(snapshot.rules, index), since: before.map { counters($0.rules, index) }, to: &totals.rules[index])
         }
-        for index in current.protocols.indices {
-            Self.add(
-                Self.counters(snapshot.protocols, index), since: before.map { Self.counters($0.protocols, index) },
-                to: &current.protocols[index])
+        for index in totals.protocols.indices {
+            add(
+                counters(snapshot.protocols, index), since: before.map { counters($0.protocols, index) },
+                to: &totals.protocols[index])
         }
-        for index in current.totals.indices {
+        if !snapshot.ruleClasses.isEmpty {
+            for index in totals.ruleClasses.indices {
+                add(
+                    counters(snapshot.ruleClasses, index), since: before.map { counters($0.ruleClasses, index) },
+                    to: &totals.ruleClasses[index])
+            }
+        }
+        for index in totals.totals.indices {
             let now = snapshot.totals.indices.contains(index) ? snapshot.totals[index] : Tally()
             let then = before.flatMap { $0.totals.indices.contains(index) ? $0.totals[index] : nil } ?? Tally()
-            current.totals[index].packets &+= now.packets &- then.packets
-            current.totals[index].bytes &+= now.bytes &- then.bytes
+            totals.totals[index].packets &+= now.packets &- then.packets
+            totals.totals[index].bytes &+= now.bytes &- then.bytes
         }
-        previous[source] = snapshot
     }
 
     /// Forgets a source: its next snapshot counts from zero again. For a
