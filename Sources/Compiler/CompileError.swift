@@ -57,6 +57,8 @@ public enum ExitCodes {
     public static let ioError: Int32 = 4
     /// An interface is missing or cannot be attached (vtap).
     public static let interface: Int32 = 5
+    /// The metrics server cannot listen on its address (vtap).
+    public static let listen: Int32 = 6
     /// Bad flags or arguments (swift-argument-parser's own code).
     public static let usage: Int32 = 64
     public static let internalError: Int32 = 70

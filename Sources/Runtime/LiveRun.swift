@@ -22,29 +22,22 @@ public enum LiveRun {
     /// gain up to ~4.6e18 ns² a second and wraps at 2^64.
     static let maximumReadGap: UInt64 = 1_000_000_000
 
-    public static func run(
-        _ live: LiveMeasurement, options: Options, observer: MeasurementObserver, stop: StopRequest
-    ) throws {
-        let start = MonotonicClock.now
-        var timeline = MeasurementTimeline(
-            ruleCount: live.object.manifest.rules.count, start: start, reportSeconds: options.reportSeconds,
-            jitterSeconds: options.jitterSeconds, origin: ReportTime.now())
-        let deadline = options.duration.map { start + UInt64($0 * 1e9) }
-        var lastRead = start
-        defer { live.detach() }
+    public static func run(_ measurement: LiveTotals, observer: MeasurementObserver, stop: StopRequest) throws {
+        let options = measurement.options
+        let deadline = options.duration.map { measurement.start + UInt64($0 * 1e9) }
+        var lastRead = measurement.start
+        defer { measurement.detach() }
 
         while true {
-            var wake = min(timeline.nextBoundary, lastRead + maximumReadGap)
+            var wake = min(measurement.nextBoundary, lastRead + maximumReadGap)
             if let deadline { wake = min(wake, deadline) }
             stop.wait(untilMonotonic: wake)
             let now = MonotonicClock.now
-            timeline.record(try live.snapshots(), at: now)
-            lastRead = now
             let finished = stop.isRequested || deadline.map { now >= $0 } == true
-            for interval in timeline.intervalsEnded(by: now) { try observer.measured(interval) }
+            for interval in try measurement.intervalsEnded(readingAt: now) { try observer.measured(interval) }
+            lastRead = now
             if finished {
-                live.detach()
-                let end = timeline.finish(at: now)
+                let end = measurement.finish(at: now)
                 if let partial = end.partial, worthReporting(partial, options) { try observer.measured(partial) }
                 try observer.measured(end.summary)
                 return
@@ -57,6 +50,60 @@ public enum LiveRun {
     static func worthReporting(_ partial: IntervalTotals, _ options: Options) -> Bool {
         partial.seconds >= options.reportSeconds / 100 || partial.to != partial.from
     }
+}
+
+/// A live measurement and its timeline, shared by the run loop and by
+/// readers on other threads (the exporter, at scrape time). Map reads and
+/// the totals go through one lock, so a scrape's read and the loop's read
+/// never interleave and the interval edges stay where the loop put them.
+public final class LiveTotals: @unchecked Sendable {
+    public let options: LiveRun.Options
+    public let interfaceNames: [String]
+    let start: UInt64
+    private let live: LiveMeasurement
+    private var timeline: MeasurementTimeline
+    private let lock = NSLock()
+
+    public init(_ live: LiveMeasurement, options: LiveRun.Options) {
+        self.live = live
+        self.options = options
+        interfaceNames = live.interfaceNames
+        start = MonotonicClock.now
+        timeline = MeasurementTimeline(
+            ruleCount: live.object.manifest.rules.count, start: start, reportSeconds: options.reportSeconds,
+            jitterSeconds: options.jitterSeconds, origin: ReportTime.now())
+    }
+
+    var nextBoundary: UInt64 { lock.withLock { timeline.nextBoundary } }
+
+    /// Reads the maps now; each interface's totals are exact to this moment,
+    /// its jitter is that of the last completed window. After the run has
+    /// detached, the totals it ended with.
+    public func current() throws -> [(interface: String, totals: SourceTotals)] {
+        try lock.withLock {
+            timeline.record(try live.snapshots(), at: MonotonicClock.now)
+            return interfaceNames.map { ($0, timeline.sourceTotals($0)) }
+        }
+    }
+
+    /// Reads the maps at `now` and returns the intervals that ended by then.
+    func intervalsEnded(readingAt now: UInt64) throws -> [IntervalTotals] {
+        try lock.withLock {
+            timeline.record(try live.snapshots(), at: now)
+            return timeline.intervalsEnded(by: now)
+        }
+    }
+
+    /// Detaches and closes the run at `now`, just after the last read.
+    func finish(at now: UInt64) -> (partial: IntervalTotals?, summary: IntervalTotals) {
+        lock.withLock {
+            live.detach()
+            return timeline.finish(at: now)
+        }
+    }
+
+    /// Closes the sockets (detaching the program); idempotent.
+    func detach() { lock.withLock { live.detach() } }
 }
 
 /// The monotonic clock the kernel's bpf_ktime_get_ns() also reads.

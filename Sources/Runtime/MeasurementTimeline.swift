@@ -16,6 +16,14 @@ public struct IntervalTotals: Sendable {
     public var isSummary: Bool
 }
 
+/// One source's (one interface's) totals since the start, with the
+/// bounds of its last completed jitter window.
+public struct SourceTotals: Sendable {
+    public var totals: MeasurementTotals
+    public var jitterFrom: MeasurementTotals
+    public var jitterTo: MeasurementTotals
+}
+
 /// Receives intervals as they end, then the summary.
 public protocol MeasurementObserver: AnyObject {
     func measured(_ interval: IntervalTotals) throws
@@ -29,6 +37,8 @@ public struct MeasurementTimeline {
     private var accumulator: TotalsAccumulator
     private var reportStart: (time: UInt64, totals: MeasurementTotals)
     private var jitterWindow: (from: MeasurementTotals, to: MeasurementTotals)
+    /// The same window for each source alone, for exports per interface.
+    private var sourceJitterWindows: [String: (from: MeasurementTotals, to: MeasurementTotals)] = [:]
     private var lastRead: UInt64
     private let firstTime: UInt64
     private let empty: MeasurementTotals
@@ -64,12 +74,24 @@ public struct MeasurementTimeline {
             switch boundary {
             case .jitter:
                 jitterWindow = (jitterWindow.to, now)
+                for source in accumulator.sources {
+                    let sourceNow = accumulator.totals(of: source) ?? empty
+                    sourceJitterWindows[source] = (sourceJitterWindows[source]?.to ?? empty, sourceNow)
+                }
             case .report(let at):
                 ended.append(interval(from: reportStart, to: (at, now), jitter: jitterWindow))
                 reportStart = (at, now)
             }
         }
         return ended
+    }
+
+    /// Each source's totals so far and its last completed jitter window
+    /// (empty to empty before one completes).
+    public func sourceTotals(_ source: String) -> SourceTotals {
+        let window = sourceJitterWindows[source] ?? (empty, empty)
+        return SourceTotals(
+            totals: accumulator.totals(of: source) ?? empty, jitterFrom: window.from, jitterTo: window.to)
     }
 
     /// The last, partial interval (nil if it is empty) and the summary.

@@ -11,6 +11,8 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
     /// An interface does not exist or cannot be attached.
     case interface(String)
     case io(String)
+    /// The metrics server cannot listen where it was asked to.
+    case listen(String)
     case compile(CompileError)
     case internalError(String)
 
@@ -20,6 +22,7 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
         case .environment: ExitCodes.environment
         case .interface: ExitCodes.interface
         case .io: ExitCodes.ioError
+        case .listen: ExitCodes.listen
         case .compile(let error): error.exitCode
         case .internalError: ExitCodes.internalError
         }
@@ -27,7 +30,8 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .badInput(let message), .environment(let message), .interface(let message), .io(let message):
+        case .badInput(let message), .environment(let message), .interface(let message), .io(let message),
+            .listen(let message):
             message
         case .compile(let error): error.message
         case .internalError(let message): "internal error: \(message)"
