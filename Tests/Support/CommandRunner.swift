@@ -104,6 +104,9 @@ public final class RunningCommand: @unchecked Sendable {
         standardOutput.waitUntil(timeout: timeout) { $0.contains(text) }
     }
 
+    /// Whether the process has ended (it may not have been waited for yet).
+    public var hasExited: Bool { !process.isRunning }
+
     /// SIGINT: how tcpdump is asked to flush its file and stop.
     public func interrupt() {
         if process.isRunning { kill(process.processIdentifier, SIGINT) }
