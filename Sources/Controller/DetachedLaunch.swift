@@ -1,0 +1,193 @@
+import Foundation
+
+/// `vtap start --detached`: the same command again as a child in a session
+/// of its own (no terminal, so it outlives the shell and is not hit by the
+/// terminal's signals), stdin from /dev/null, stdout and stderr appended to
+/// its log file. The parent then waits until the child has registered
+/// (attached and serving) or has ended.
+public enum DetachedLaunch {
+    public enum Outcome: Sendable, Equatable {
+        /// Registered: attached and serving.
+        case started(Instance)
+        /// Ended before it registered; `errorLine` is the last error it logged.
+        case exited(status: Int32, errorLine: String?)
+        /// Killed by a signal before it registered.
+        case signalled(Int32, errorLine: String?)
+        /// Neither in time; it has been stopped.
+        case timedOut
+    }
+
+    /// The child's arguments: `arguments` (this process's, subcommand
+    /// first after the program) without `--detached` and without any
+    /// `--id`, `--state-dir` or `--start-timeout`, which are given again
+    /// right after the subcommand with the values the parent settled on.
+    public static func childArguments(
+        _ arguments: [String], subcommand: String = "start", id: String, stateDirectory: String
+    ) -> [String] {
+        let withValue: Set<String> = ["--id", "--state-dir", "--start-timeout"]
+        var kept: [String] = []
+        var index = 0
+        var seenSubcommand = false
+        var inserted: [String] = []
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if argument == "--" {
+                kept += arguments[(index - 1)...]
+                break
+            }
+            if !seenSubcommand, index > 1, argument == subcommand {
+                seenSubcommand = true
+                inserted = ["--id", id, "--state-dir", stateDirectory]
+                kept.append(argument)
+                kept += inserted
+                continue
+            }
+            if argument == "--detached" { continue }
+            if withValue.contains(argument) {
+                index += 1
+                continue
+            }
+            if withValue.contains(where: { argument.hasPrefix($0 + "=") }) { continue }
+            kept.append(argument)
+        }
+        return kept
+    }
+
+    /// This very binary: its path, so the child's process name is the same
+    /// (`ps`, `pgrep vtap`); /proc/self/exe when the file has been removed
+    /// or replaced since it started.
+    public static var currentExecutable: String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard count > 0 else { return "/proc/self/exe" }
+        let path = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard !path.hasSuffix(" (deleted)"), let running = fileIdentity("/proc/self/exe"), fileIdentity(path) == running
+        else { return "/proc/self/exe" }
+        return path
+    }
+
+    /// Device and inode of the file at `path` (following links).
+    private static func fileIdentity(_ path: String) -> [UInt64]? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return [UInt64(info.st_dev), UInt64(info.st_ino)]
+    }
+
+    /// Spawns `arguments` (argv, program name first) running `executable`,
+    /// detached as above; returns its pid.
+    public static func spawn(executable: String, arguments: [String], logFile: String) throws -> pid_t {
+        let log = open(logFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw ControllerError.io("cannot open \(logFile): \(Errno.text())") }
+        defer { close(log) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, log, 1)
+        posix_spawn_file_actions_adddup2(&actions, log, 2)
+        closeInheritedDescriptors(&actions)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Callers (test runners, shells) may block or ignore signals; the
+        // child must start with the defaults so SIGTERM stops it.
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for number in [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM] {
+            sigaddset(&defaults, number)
+        }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | Self.spawnSetSID))
+
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, &argv, environ)
+        guard result == 0 else {
+            throw ControllerError.io("cannot start \(executable): \(Errno.text(result))")
+        }
+        return pid
+    }
+
+    /// Waits until `child` has registered as `id`, or has ended, or
+    /// `timeout` seconds have passed (then stops it: SIGTERM, SIGKILL).
+    /// Error lines are looked for in what the log gained after `logOffset`.
+    public static func awaitStart(
+        child: pid_t, id: String, registry: InstanceRegistry, logFile: String, logOffset: UInt64,
+        timeout: Double
+    ) -> Outcome {
+        let deadline = Date() + timeout
+        while true {
+            if let instance = registry.instance(id), instance.pid == child { return .started(instance) }
+            var status: Int32 = 0
+            if waitpid(child, &status, WNOHANG) == child {
+                // It may have registered just before ending (a very short --duration).
+                if let instance = registry.instance(id), instance.pid == child { return .started(instance) }
+                let line = errorLine(in: logTail(logFile, from: logOffset))
+                let signal = status & 0x7F
+                return signal == 0 ? .exited(status: (status >> 8) & 0xFF, errorLine: line) : .signalled(signal, errorLine: line)
+            }
+            if Date() >= deadline {
+                kill(child, SIGTERM)
+                let stopDeadline = Date() + 10
+                while waitpid(child, &status, WNOHANG) == 0 {
+                    if Date() >= stopDeadline {
+                        kill(child, SIGKILL)
+                        waitpid(child, &status, 0)
+                        break
+                    }
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+                return .timedOut
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    public static func logSize(_ path: String) -> UInt64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt64(info.st_size) : 0
+    }
+
+    /// The last `vtap: error:` line, else the last line with text.
+    public static func errorLine(in text: String) -> String? {
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        return lines.last { $0.hasPrefix("vtap: error:") }
+            ?? lines.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+    }
+
+    static func logTail(_ path: String, from offset: UInt64) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "" }
+        defer { try? handle.close() }
+        try? handle.seek(toOffset: offset)
+        return String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
+    }
+
+    /// glibc's POSIX_SPAWN_SETSID (spawn.h, glibc 2.26+), which Swift's
+    /// Glibc module does not import.
+    static let spawnSetSID: Int32 = 0x80
+
+    /// Descriptors this process holds without close-on-exec would otherwise
+    /// stay open in the child for as long as it runs (a caller's pipe would
+    /// never see its end). glibc 2.34+ closes them all in one action; older
+    /// ones get one close per descriptor open now (glibc ignores a close of
+    /// one that is not open by then).
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np") {
+            let closeFrom = unsafeBitCast(symbol, to: CloseFrom.self)
+            if closeFrom(&actions, 3) == 0 { return }
+        }
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for fd in open.compactMap(Int32.init) where fd > 2 {
+            posix_spawn_file_actions_addclose(&actions, fd)
+        }
+    }
+}
