@@ -13,5 +13,5 @@ struct Vtap: ParsableCommand {
             missing or cannot be attached, 64 bad usage, 70 internal error.
             """,
         version: RulesCompiler.version,
-        subcommands: [Run.self, Replay.self])
+        subcommands: [Run.self, Replay.self, Start.self, Stop.self, Status.self])
 }

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import VtapController
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the running instances.",
+        discussion: """
+            One line per instance under the header ID PID INTERFACES METRICS STARTED UPTIME OBJECT. \
+            These columns, their order and their formats are stable: METRICS is host:port of \
+            /metrics as reachable from this machine, STARTED is ISO 8601 in UTC, UPTIME is like \
+            42s, 5m07s, 1h02m or 3d04h, OBJECT is the absolute path of the object or rules file. \
+            --json prints the registry's entries instead, as a JSON array. Instances whose process \
+            has ended are removed from the registry on the way.
+            """)
+
+    @Flag(help: "A JSON array of the registry entries (id, pid, interfaces, metrics, …) instead of the table.")
+    var json = false
+
+    @OptionGroup var state: StateDirectoryOption
+
+    func run() throws {
+        do {
+            let instances = try state.registry.instances()
+            if json {
+                // JSONEncoder prints an empty array over three lines.
+                print(instances.isEmpty ? "[]" : String(decoding: try Instance.encoder().encode(instances), as: UTF8.self))
+            } else {
+                print(StatusTable.render(instances), terminator: "")
+            }
+        } catch {
+            throw InstanceFailure.exit(error)
+        }
+    }
+}
