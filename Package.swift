@@ -14,6 +14,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // Source positions, diagnostics and their rendering.
@@ -58,6 +60,17 @@ let package = Package(
             path: "Sources/Runtime"),
         // Pure: counter snapshots and what is computed from them.
         .target(name: "VtapMetrics", dependencies: ["VtapRuleModel"], path: "Sources/Metrics"),
+        // /metrics for Prometheus: counters read from the maps at scrape time.
+        .target(
+            name: "VtapExporter",
+            dependencies: [
+                "VtapMetrics", "VtapRuleModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Sources/Exporter"),
+        // Several vtap instances: start (detached), stop, status, file_sd targets.
+        .target(name: "VtapController", dependencies: ["VtapRuleModel"], path: "Sources/Controller"),
         // Console tables, JSON and reports.
         .target(name: "VtapOutputs", dependencies: ["VtapMetrics", "VtapRuleModel"], path: "Sources/Outputs"),
         .executableTarget(
@@ -70,6 +83,7 @@ let package = Package(
             name: "vtap",
             dependencies: [
                 "VtapRuntime", "VtapCompiler", "VtapOutputs", "VtapCapture", "VtapMetrics", "VtapDiagnostics",
+                "VtapExporter", "VtapController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/vtap"),
@@ -108,6 +122,12 @@ let package = Package(
             name: "OutputsTests",
             dependencies: ["VtapOutputs", "VtapMetrics", "VtapRuleModel", "VtapTestSupport"],
             path: "Tests/OutputsTests"),
+        .testTarget(
+            name: "ExporterTests",
+            dependencies: ["VtapExporter", "VtapMetrics", "VtapRuleModel", "VtapTestSupport"],
+            path: "Tests/ExporterTests"),
+        .testTarget(
+            name: "ControllerTests", dependencies: ["VtapController", "VtapTestSupport"], path: "Tests/ControllerTests"),
         .testTarget(
             name: "RuntimeTests", dependencies: ["VtapRuntime", "VtapMetrics", "VtapRuleModel"],
             path: "Tests/RuntimeTests"),

@@ -1,0 +1,69 @@
+import Foundation
+import VtapCompiler
+import VtapExporter
+import VtapRuntime
+
+/// What a live measurement tells whoever started it, once it is attached
+/// and serving.
+struct StartedSession {
+    var interfaces: [String]
+    /// Where the metrics are served, when they are.
+    var metricsHost: String?
+    var metricsPort: Int?
+}
+
+/// `vtap run`: load, attach, serve metrics, report every interval, detach.
+enum LiveSession {
+    static func run(_ options: RunOptions, started: (StartedSession) throws -> Void = { _ in }) throws {
+        let stop = StopRequest()
+        let measurement = try MeasurementObject.load(options.object)
+        let manifest = measurement.manifest
+        let exporter = try options.exporterConfiguration(manifest.settings)
+        let writer = try ReportWriter(
+            manifest: manifest, options: options.intervals,
+            logDirectory: options.logDir ?? (manifest.settings.logData ? "." : nil), logFormat: options.logFormat)
+        let live = try LiveMeasurement(measurement, interfaces: options.interfaces, direction: options.direction)
+        writer.interfaces = live.interfaceNames
+        let totals = LiveTotals(
+            live,
+            options: .init(
+                reportSeconds: options.intervals.throughputInterval, jitterSeconds: options.intervals.jitterInterval,
+                duration: options.duration))
+
+        var session = StartedSession(interfaces: live.interfaceNames)
+        var server: MetricsServer?
+        defer { server?.stop() }
+        if let exporter {
+            let metrics = MetricsServer(
+                manifest: manifest, configuration: exporter, version: RulesCompiler.version,
+                read: { try ExportSnapshot(totals.current()) })
+            do {
+                session.metricsPort = try metrics.start()
+            } catch {
+                throw RuntimeError.listen("\(error)")
+            }
+            session.metricsHost = exporter.host
+            server = metrics
+            let host = exporter.host.contains(":") ? "[\(exporter.host)]" : exporter.host
+            notice("metrics at http://\(host):\(session.metricsPort ?? exporter.port)/metrics")
+        }
+        try started(session)
+        notice("attached to \(live.interfaceNames.joined(separator: ", "))")
+        try LiveRun.run(totals, observer: writer, stop: stop)
+    }
+
+    static func notice(_ text: String) {
+        FileHandle.standardError.write(Data("vtap: \(text)\n".utf8))
+    }
+}
+
+extension ExportSnapshot {
+    init(_ interfaces: [(interface: String, totals: SourceTotals)]) {
+        self.init(
+            interfaces: interfaces.map {
+                ExportedInterface(
+                    name: $0.interface, totals: $0.totals.totals, jitterFrom: $0.totals.jitterFrom,
+                    jitterTo: $0.totals.jitterTo)
+            })
+    }
+}

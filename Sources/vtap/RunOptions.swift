@@ -1,0 +1,68 @@
+import ArgumentParser
+import VtapExporter
+import VtapRuleModel
+
+/// Everything `vtap run` takes; `vtap start` takes the same.
+struct RunOptions: ParsableArguments {
+    @Argument(help: "A vtapc object (its manifest beside it) or a rules file to compile first.")
+    var object: String
+
+    @Option(
+        name: [.customShort("i"), .customLong("interface")],
+        help: "An interface to attach to (repeatable); default: every interface that is up.")
+    var interfaces: [String] = []
+
+    @OptionGroup var intervals: IntervalOptions
+
+    @Option(help: "Stop by itself after this many seconds.")
+    var duration: Double?
+
+    @Option(help: "Also write one line per interval to a log file in this directory.")
+    var logDir: String?
+
+    @Option(help: "Log file format: csv or seed.")
+    var logFormat: LogFormatOption = .csv
+
+    @Option(help: "Count received packets (in), sent (out) or both; default: the rules file's DIRECTION.")
+    var direction: Settings.Direction?
+
+    @Option(
+        help: ArgumentHelp(
+            "Serve Prometheus metrics on 127.0.0.1:PORT (0: any free port).",
+            discussion: "MONITOR_SERVER in the rules file serves on port 8080 unless this or --listen says otherwise."))
+    var serverPort: Int?
+
+    @Option(help: ArgumentHelp("Serve Prometheus metrics on ADDR:PORT ([ADDR]:PORT for IPv6).", valueName: "addr:port"))
+    var listen: String?
+
+    @Flag(help: "Serve no metrics, whatever MONITOR_SERVER says.")
+    var noServer = false
+
+    func validate() throws {
+        try intervals.validate()
+        if let duration, duration <= 0 || !duration.isFinite { throw ValidationError("--duration must be positive") }
+        if let serverPort, !(0...65535).contains(serverPort) {
+            throw ValidationError("--server-port must be between 0 and 65535, not \(serverPort)")
+        }
+        if serverPort != nil, listen != nil { throw ValidationError("give --server-port or --listen, not both") }
+        if noServer, serverPort != nil || listen != nil {
+            throw ValidationError("--no-server contradicts --server-port and --listen")
+        }
+        if let listen {
+            do { _ = try ExporterConfiguration.parse(listen: listen) } catch { throw ValidationError("\(error)") }
+        }
+    }
+
+    /// Where to serve metrics, if anywhere: the flags first, then the rules
+    /// file's MONITOR_SERVER on the seed's port.
+    func exporterConfiguration(_ settings: Settings) throws -> ExporterConfiguration? {
+        if noServer { return nil }
+        if let listen { return try ExporterConfiguration.parse(listen: listen) }
+        if let serverPort { return ExporterConfiguration(port: serverPort) }
+        return settings.monitorServer ? ExporterConfiguration(port: Self.seedServerPort) : nil
+    }
+
+    static let seedServerPort = 8080
+}
+
+extension Settings.Direction: ExpressibleByArgument {}

@@ -1,0 +1,300 @@
+import Foundation
+import Testing
+import VtapTestSupport
+
+extension EndToEnd {
+    /// vtap's exporter as a real Prometheus sees it: Debian's prometheus in
+    /// the receiver's namespace scrapes `vtap run` on the veth every second
+    /// while trafgen sends a known stream, and everything is checked through
+    /// Prometheus's query API.
+    @Suite struct Prometheus {
+        @Test(.kernel, .tags(.slow)) func rateAndJitterThroughARealPrometheus() throws {
+            let scraped = try ScrapedStream.record()
+            defer { scraped.close() }
+            let stream = scraped.stream
+            // rate() over a window inside the traffic is the generated rate.
+            let middle = scraped.trafficStart.addingTimeInterval(stream.seconds / 2 + 1)
+            let rates = try scraped.prometheus.query(
+                #"sum(rate(vtap_bytes_total{rule="stream"}[4s]))"#, at: middle)
+            let rate = try #require(rates.first?.value, "no rate: \(rates)")
+            #expect(abs(rate / stream.bytesPerSecond - 1) <= 0.05,
+                "rate(vtap_bytes_total) \(rate) B/s; generated \(stream.bytesPerSecond) B/s")
+            let goodput = try #require(try scraped.prometheus.query(
+                #"sum(rate(vtap_payload_bytes_total{rule="stream"}[4s]))"#, at: middle).first?.value)
+            #expect(abs(goodput / stream.payloadBytesPerSecond - 1) <= 0.05,
+                "rate(vtap_payload_bytes_total) \(goodput) B/s; generated \(stream.payloadBytesPerSecond) B/s")
+
+            // Counters scraped after the traffic are exact, and sum() over the
+            // labels (one series per interface, protocol and rule) double counts nothing.
+            let packets = try scraped.prometheus.query(#"sum(vtap_packets_total)"#).first?.value
+            #expect(packets == Double(stream.matchedPackets), "sum(vtap_packets_total) \(String(describing: packets))")
+            let unmatched = try scraped.prometheus.query(#"sum(vtap_unmatched_packets_total)"#).first?.value
+            #expect(unmatched == Double(stream.unmatchedPackets), "unmatched \(String(describing: unmatched))")
+            let malformed = try scraped.prometheus.query(#"sum(vtap_malformed_packets_total)"#)
+            #expect(malformed.first?.value == 1 && malformed.count == 1, "malformed \(malformed)")
+            let errors = try scraped.prometheus.query(#"sum by (kind) (vtap_sequence_errors_total)"#)
+            let byKind = Dictionary(uniqueKeysWithValues: errors.map { ($0.labels["kind"] ?? "", $0.value) })
+            let expected = stream.expectedSequence
+            let expectedByKind = ["reverse": Double(expected.reverse), "small": Double(expected.small), "big": Double(expected.big)]
+            #expect(byKind == expectedByKind.filter { $0.value > 0 }, "sequence errors \(errors); expected \(expected)")
+            #expect(expected.reverse > 0 && expected.small > 0 && expected.big > 0, "the stream has every kind: \(expected)")
+            let lost = try scraped.prometheus.query(#"sum(vtap_sequence_lost_total)"#).first?.value
+            #expect(lost == Double(expected.lost), "lost \(String(describing: lost)); expected \(expected.lost)")
+
+            // The jitter gauges, with their labels, near the stream's gap.
+            for name in ["vtap_jitter_mean_seconds", "vtap_jitter_stddev_seconds"] {
+                let series = try scraped.prometheus.query(name, at: middle)
+                #expect(series.count == 1, "\(name): \(series)")
+                guard let sample = series.first else { continue }
+                #expect(sample.labels["interface"] == scraped.interface && sample.labels["protocol"] == "udp"
+                    && sample.labels["rule"] == "stream" && sample.labels["job"] == "vtap", "\(name) labels \(sample.labels)")
+                if name == "vtap_jitter_mean_seconds" {
+                    #expect(abs(sample.value - stream.gapSeconds) <= stream.gapSeconds * 0.1, "\(name) \(sample.value)")
+                } else {
+                    #expect(sample.value >= 0 && sample.value < stream.gapSeconds, "\(name) \(sample.value)")
+                }
+            }
+            let protocolJitter = try scraped.prometheus.query("vtap_protocol_jitter_mean_seconds", at: middle)
+            #expect(protocolJitter.map { $0.labels["protocol"] } == ["udp"]
+                && protocolJitter.first?.labels["interface"] == scraped.interface, "\(protocolJitter)")
+        }
+
+        /// Every query of the shipped Grafana dashboard parses in Prometheus,
+        /// names only metrics the exporter really exposes (checked against a
+        /// live scrape), and returns data for traffic that has every kind.
+        @Test(.kernel, .tags(.slow)) func dashboardQueriesWorkOnLiveData() throws {
+            let scraped = try ScrapedStream.record()
+            defer { scraped.close() }
+            let exposed = try scraped.scrapedMetricNames()
+            let dashboard = try GrafanaDashboard(url: repositoryRoot.appendingPathComponent("deploy/grafana/dashboards/vtap.json"))
+            #expect(dashboard.queries.count >= 15, "dashboard queries: \(dashboard.queries.count)")
+            #expect(Set(dashboard.variables) == ["datasource", "instance", "interface", "rule"], "\(dashboard.variables)")
+            for variable in dashboard.variableQueries {
+                for name in GrafanaDashboard.metricNames(in: variable) {
+                    #expect(exposed.contains(name), "variable query \(variable) names \(name), not exposed")
+                }
+            }
+            // Evaluated at the end of the traffic, so rate windows hold it.
+            let at = scraped.trafficEnd
+            for query in dashboard.queries {
+                let names = GrafanaDashboard.metricNames(in: query.expression)
+                #expect(!names.isEmpty, "\(query.panel): no vtap metric in \(query.expression)")
+                for name in names {
+                    #expect(exposed.contains(name), "\(query.panel): \(name) is not exposed; scrape has \(exposed.sorted())")
+                }
+                let expression = query.expression
+                    .replacingOccurrences(of: "$__rate_interval", with: "5s")
+                    .replacingOccurrences(of: "$instance", with: ".*")
+                    .replacingOccurrences(of: "$interface", with: ".*")
+                    .replacingOccurrences(of: "$rule", with: "stream")
+                let result = try scraped.prometheus.query(expression, at: at)
+                #expect(!result.isEmpty, "\(query.panel): \(expression) returned nothing")
+            }
+        }
+    }
+}
+
+/// A known UDP stream with seed sequence payloads, plus one unmatched
+/// datagram per second and one malformed frame, sent while Prometheus
+/// scrapes `vtap run --server-port` every second.
+struct ScrapedStream {
+    struct Stream {
+        let frameLength = 600
+        let gapNanoseconds: UInt64 = 5_000_000
+        let seconds = 8.0
+        var frames: Int { Int(seconds * 1e9 / Double(gapNanoseconds)) }
+        var gapSeconds: Double { Double(gapNanoseconds) / 1e9 }
+        var bytesPerSecond: Double { Double(frameLength) / gapSeconds }
+        var payloadBytesPerSecond: Double { Double(frameLength - 42) / gapSeconds }
+        var unmatchedPackets: Int { Int(seconds) }
+        var matchedPackets: Int { frames }
+
+        /// Sequence numbers with, early on, a gap of 5 (big), a gap of 2
+        /// (small), a step back (reverse) and a duplicate (reverse).
+        var sequence: [UInt32] {
+            var numbers = Array(UInt32(1)...UInt32(frames))
+            numbers.removeSubrange(10..<14)  // 11...14 lost: 10 → 15 is a big error
+            numbers.remove(at: 30)  // one lost: a small error
+            numbers.swapAt(50, 51)  // one reverse error (and one big jump before it)
+            numbers[70] = numbers[69]  // a duplicate: reverse
+            return numbers + Array(UInt32(frames + 1)...UInt32(frames + 6))
+        }
+
+        /// The contract's counters for `sequence`, from the test's own reference.
+        var expectedSequence: SequenceCounters {
+            var reference = SequenceReference(.counter)
+            for number in sequence.prefix(frames) { reference.observe(flow: "stream", number: number) }
+            return reference.counters
+        }
+    }
+
+    let stream = Stream()
+    let lab: NetworkLab
+    let vtap: VtapRun
+    let prometheus: PrometheusServer
+    let metricsPort: Int
+    let interface: String
+    let trafficStart: Date
+    let trafficEnd: Date
+    private let directory: TemporaryDirectory
+
+    static func record() throws -> ScrapedStream {
+        let lab = try NetworkLab()
+        do {
+            return try record(in: lab)
+        } catch {
+            lab.shutdown()
+            throw error
+        }
+    }
+
+    private init(
+        lab: NetworkLab, vtap: VtapRun, prometheus: PrometheusServer, metricsPort: Int, trafficStart: Date,
+        trafficEnd: Date, directory: TemporaryDirectory
+    ) {
+        self.lab = lab
+        self.vtap = vtap
+        self.prometheus = prometheus
+        self.metricsPort = metricsPort
+        self.interface = lab.interface(.receiver)
+        self.trafficStart = trafficStart
+        self.trafficEnd = trafficEnd
+        self.directory = directory
+    }
+
+    private static func record(in lab: NetworkLab) throws -> ScrapedStream {
+        let stream = Stream()
+        let e = try lab.preparedEndpoints()
+        let directory = try TemporaryDirectory(prefix: "vtap-e2e-prometheus")
+        let rules = try RulesFile.write(
+            [.init("stream", "\(e.senderAddress) \(e.receiverAddress) 4500 9 UDP"),
+             .init("quiet", "\(e.senderAddress) \(e.receiverAddress) - - TCP")],
+            settings: RulesFile.seedSequence, to: directory)
+        let object = directory.file("filter.o")
+        try RulesFile.compile(rules, to: object)
+
+        let metricsPort = 9464
+        let prometheus = try PrometheusServer(
+            configuration: """
+                global:
+                  scrape_interval: 1s
+                scrape_configs:
+                  - job_name: vtap
+                    static_configs:
+                      - targets: ["127.0.0.1:\(metricsPort)"]
+                """, namespace: lab.namespace(.receiver))
+        let vtap = try VtapRun.start(
+            in: lab, object: object, json: true, options: ["--server-port", String(metricsPort)])
+        try prometheus.wait(for: "vtap to be up") {
+            try prometheus.query(#"up{job="vtap"}"#).first?.value == 1
+        }
+
+        var frames: [[UInt8]] = []
+        var offsets: [UInt64] = []
+        for (index, number) in stream.sequence.prefix(stream.frames).enumerated() {
+            frames.append(e.ipv4.udp(from: 4500, to: 9)
+                .payload(seqPayload(sequence: number, totalLength: stream.frameLength - 42)).bytes)
+            offsets.append(UInt64(index) * stream.gapNanoseconds)
+        }
+        // Unmatched: another port, once a second, between two stream frames.
+        for second in 0..<stream.unmatchedPackets {
+            let at = UInt64(second) * 1_000_000_000 + stream.gapNanoseconds / 2
+            let index = offsets.firstIndex { $0 > at } ?? offsets.count
+            frames.insert(e.ipv4.udp(from: 4500, to: 10).payload(Array(repeating: 0x55, count: 100)).bytes, at: index)
+            offsets.insert(at, at: index)
+        }
+        // Malformed: an IPv4 header length of 16 bytes.
+        var broken = e.ipv4.udp(from: 4500, to: 9).payload(Array(repeating: 0, count: 64)).bytes
+        broken[14] = 0x44
+        let brokenAt = stream.gapNanoseconds * 3 + stream.gapNanoseconds / 2
+        let brokenIndex = offsets.firstIndex { $0 > brokenAt } ?? offsets.count
+        frames.insert(broken, at: brokenIndex)
+        offsets.insert(brokenAt, at: brokenIndex)
+
+        let start = Date()
+        do {
+            try lab.sendTimed(frames, offsetsNanoseconds: offsets)
+            let end = Date()
+            // Two more scrapes after the last packet.
+            try prometheus.wait(for: "scrapes after the traffic") {
+                let last = try prometheus.query(#"timestamp(up{job="vtap"})"#).first?.value ?? 0
+                return last > end.timeIntervalSince1970 + 1.5
+            }
+            return ScrapedStream(
+                lab: lab, vtap: vtap, prometheus: prometheus, metricsPort: metricsPort, trafficStart: start,
+                trafficEnd: end, directory: directory)
+        } catch {
+            _ = vtap.stop()
+            prometheus.stop()
+            throw error
+        }
+    }
+
+    /// Metric names in one live scrape of vtap's /metrics (histograms with
+    /// their _bucket, _sum and _count series).
+    func scrapedMetricNames() throws -> Set<String> {
+        let result = try lab.run(in: .receiver, ["curl", "-sS", "--fail", "http://127.0.0.1:\(metricsPort)/metrics"])
+        guard result.succeeded else { throw ReportError("scrape: \(result.summary)") }
+        var names = Set<String>()
+        for line in result.standardOutput.split(separator: "\n") where !line.hasPrefix("#") {
+            let name = line.prefix { $0 != "{" && $0 != " " }
+            if !name.isEmpty { names.insert(String(name)) }
+        }
+        return names
+    }
+
+    func close() {
+        _ = vtap.stop()
+        prometheus.stop()
+        lab.shutdown()
+    }
+}
+
+/// The checkout this test file is in.
+private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// The queries of a Grafana dashboard JSON: every panel target's PromQL
+/// and every query variable.
+struct GrafanaDashboard {
+    struct Query {
+        var panel: String
+        var expression: String
+    }
+
+    var queries: [Query] = []
+    var variables: [String] = []
+    var variableQueries: [String] = []
+
+    init(url: URL) throws {
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+        let panels = object?["panels"] as? [[String: Any]] ?? []
+        for panel in panels {
+            for target in panel["targets"] as? [[String: Any]] ?? [] {
+                if let expression = target["expr"] as? String {
+                    queries.append(Query(panel: panel["title"] as? String ?? "?", expression: expression))
+                }
+            }
+        }
+        let templating = (object?["templating"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
+        for variable in templating {
+            variables.append(variable["name"] as? String ?? "")
+            if let query = (variable["query"] as? [String: Any])?["query"] as? String { variableQueries.append(query) }
+        }
+    }
+
+    /// The vtap metric names a PromQL expression refers to.
+    static func metricNames(in expression: String) -> Set<String> {
+        var names = Set<String>()
+        var current = ""
+        for character in expression + " " {
+            if character.isLetter || character.isNumber || character == "_" || character == ":" {
+                current.append(character)
+            } else {
+                if current.hasPrefix("vtap_") { names.insert(current) }
+                current = ""
+            }
+        }
+        return names
+    }
+}
