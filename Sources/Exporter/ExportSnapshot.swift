@@ -1,0 +1,27 @@
+import VtapMetrics
+
+/// What one interface's instance had counted when the exporter asked.
+public struct ExportedInterface: Sendable {
+    public var name: String
+    /// Totals since the start, for this interface alone.
+    public var totals: MeasurementTotals
+    /// The last completed jitter window of this interface (equal when none completed yet).
+    public var jitterFrom: MeasurementTotals
+    public var jitterTo: MeasurementTotals
+
+    public init(name: String, totals: MeasurementTotals, jitterFrom: MeasurementTotals, jitterTo: MeasurementTotals) {
+        self.name = name
+        self.totals = totals
+        self.jitterFrom = jitterFrom
+        self.jitterTo = jitterTo
+    }
+}
+
+/// Everything one scrape exports: the interfaces, each on its own.
+public struct ExportSnapshot: Sendable {
+    public var interfaces: [ExportedInterface]
+
+    public init(interfaces: [ExportedInterface]) {
+        self.interfaces = interfaces
+    }
+}

@@ -1,0 +1,126 @@
+import VtapRuleModel
+
+/// The Prometheus type of a metric family.
+public enum MetricType: String, Sendable {
+    case counter, gauge, histogram
+}
+
+/// One metric family of the exporter's contract: its name, type, labels and
+/// HELP text. Dashboards and alerts depend on these; change them as an API.
+public struct MetricFamily: Sendable, Equatable {
+    public var name: String
+    public var type: MetricType
+    /// Label names, in the order the series carry them.
+    public var labels: [String]
+    public var help: String
+}
+
+/// Every family the exporter serves, as one list: the stable contract.
+///
+/// Measurement series exist only at the finest grain (interface, protocol
+/// class, rule), so `sum()` over any labels never counts a packet twice.
+/// Unmatched and malformed traffic has its own names because it has no rule.
+public enum MetricFamilies {
+    static let series = ["interface", "protocol", "rule"]
+    static let perInterface = ["interface"]
+
+    private static func counter(_ name: String, _ labels: [String], _ help: String) -> MetricFamily {
+        MetricFamily(name: name, type: .counter, labels: labels, help: help)
+    }
+
+    private static func gauge(_ name: String, _ labels: [String], _ help: String) -> MetricFamily {
+        MetricFamily(name: name, type: .gauge, labels: labels, help: help)
+    }
+
+    // Per interface, protocol class and rule.
+    public static let packets = counter(
+        "vtap_packets_total", series, "Packets the rule was the first to match, since the start.")
+    public static let bytes = counter(
+        "vtap_bytes_total", series,
+        "Frame bytes of those packets from the Ethernet header on (no preamble or FCS), since the start.")
+    public static let payloadBytes = counter(
+        "vtap_payload_bytes_total", series,
+        "L4 payload bytes of those packets, from the IP lengths minus IP and transport headers, since the start.")
+    public static let sequenceErrors = counter(
+        "vtap_sequence_errors_total", series + ["kind"],
+        "Sequence number errors per flow: reverse (behind the expected number), small or big (ahead of it, "
+            + "up to or over SEQUENCE_THRESHOLD).")
+    public static let sequenceLost = counter(
+        "vtap_sequence_lost_total", series,
+        "Sequence numbers skipped by forward gaps (UDP and ICMP echo; TCP counts none).")
+    public static let sequenceNumbers = counter(
+        "vtap_sequence_numbers_total", series, "Packets that carried a sequence number that was checked.")
+    public static let sequenceMissing = counter(
+        "vtap_sequence_missing_total", series,
+        "Tracked packets whose sequence number could not be read (pattern absent or out of the payload).")
+    public static let jitterSamples = counter(
+        "vtap_jitter_samples_total", series, "Inter-arrival gaps of the rule's packets taken as jitter samples.")
+    public static let jitterRestarts = counter(
+        "vtap_jitter_restarts_total", series, "Inter-arrival gaps over 2 s: no sample, the series starts again.")
+    public static let jitterMean = gauge(
+        "vtap_jitter_mean_seconds", series, "Mean inter-arrival gap of the rule's packets in the last jitter window.")
+    public static let jitterStddev = gauge(
+        "vtap_jitter_stddev_seconds", series,
+        "Population standard deviation of the inter-arrival gaps of the rule's packets in the last jitter window.")
+    public static let sequenceLast = gauge(
+        "vtap_sequence_last", series, "The last sequence number checked.")
+
+    // Per interface and protocol class: gaps between consecutive packets of
+    // the class, whatever rule they matched, which no per-rule series gives.
+    public static let protocolJitterMean = gauge(
+        "vtap_protocol_jitter_mean_seconds", ["interface", "protocol"],
+        "Mean inter-arrival gap of the protocol class's matched packets in the last jitter window.")
+    public static let protocolJitterStddev = gauge(
+        "vtap_protocol_jitter_stddev_seconds", ["interface", "protocol"],
+        "Population standard deviation of the inter-arrival gaps of the protocol class's matched packets "
+            + "in the last jitter window.")
+
+    // Per interface: traffic that no rule counted.
+    public static let unmatchedPackets = counter(
+        "vtap_unmatched_packets_total", perInterface, "Parsed frames no rule matched, non-IP frames included.")
+    public static let unmatchedBytes = counter(
+        "vtap_unmatched_bytes_total", perInterface, "Frame bytes of the frames no rule matched, non-IP frames included.")
+    public static let nonIPPackets = counter(
+        "vtap_non_ip_packets_total", perInterface,
+        "Frames that were neither IPv4 nor IPv6 (also counted in vtap_unmatched_packets_total).")
+    public static let nonIPBytes = counter(
+        "vtap_non_ip_bytes_total", perInterface,
+        "Frame bytes of the non-IP frames (also counted in vtap_unmatched_bytes_total).")
+    public static let otherDirectionPackets = counter(
+        "vtap_other_direction_packets_total", perInterface, "Frames seen in the direction that is not counted.")
+    public static let malformedPackets = counter(
+        "vtap_malformed_packets_total", ["interface", "reason"],
+        "Frames that could not be parsed, by reason: l2, vlan_depth, ip_header, ip_length, ipv6_ext, l4.")
+
+    // The exporter itself.
+    public static let buildInfo = gauge(
+        "vtap_build_info", ["version"], "Always 1; the version label names the vtap build.")
+    public static let mapReadErrors = counter(
+        "vtap_map_read_errors_total", [], "Scrapes whose reading of the BPF maps failed; they served no measurements.")
+    public static let scrapeDuration = MetricFamily(
+        name: "vtap_scrape_duration_seconds", type: .histogram, labels: [],
+        help: "Time taken to read the maps and produce a /metrics response.")
+    public static let rules = gauge("vtap_rules", [], "Rules in the loaded ruleset.")
+    public static let interfaces = gauge("vtap_interfaces", [], "Interfaces measured, in the last successful read.")
+
+    /// Every family, measurement families first.
+    public static let all: [MetricFamily] = [
+        packets, bytes, payloadBytes,
+        sequenceErrors, sequenceLost, sequenceNumbers, sequenceMissing,
+        jitterSamples, jitterRestarts, jitterMean, jitterStddev, sequenceLast,
+        protocolJitterMean, protocolJitterStddev,
+        unmatchedPackets, unmatchedBytes, nonIPPackets, nonIPBytes, otherDirectionPackets, malformedPackets,
+        buildInfo, mapReadErrors, scrapeDuration, rules, interfaces,
+    ]
+
+    /// `vtap_totals` slots exported as malformed reasons, with the reason
+    /// label (the slot name without "malformed_"). The plain "malformed"
+    /// slot is their sum and is left out.
+    static let malformedReasons: [(slot: String, reason: String)] = ObjectContract.totals
+        .filter { $0.hasPrefix(malformedPrefix) }
+        .map { ($0, String($0.dropFirst(malformedPrefix.count))) }
+    private static let malformedPrefix = "malformed_"
+
+    /// Values of the `kind` label of `vtap_sequence_errors_total`.
+    static let sequenceErrorKinds = ["reverse", "small", "big"]
+}

@@ -1,0 +1,132 @@
+import VtapMetrics
+import VtapRuleModel
+
+/// Turns a snapshot of the totals into the families of MetricFamilies:
+/// pure, no sockets, no maps.
+public struct MetricsExposition: Sendable {
+    /// Rule index and label, in manifest order.
+    private let rules: [(index: Int, label: String)]
+
+    public init(manifest: Manifest) {
+        rules = manifest.rules.map { ($0.index, $0.label) }
+    }
+
+    /// The text of a response: the measurement series when there is a
+    /// snapshot, then the exporter's own metrics.
+    public func render(
+        _ snapshot: ExportSnapshot?, selfMetrics: ExporterSelfMetrics, format: ExpositionFormat
+    ) -> [UInt8] {
+        var text = snapshot.map(measurementText) ?? []
+        selfMetrics.emit(into: &text)
+        switch format {
+        case .prometheusText: return text
+        case .openMetrics: return OpenMetrics.convert(text)
+        }
+    }
+
+    /// The measurement families of one snapshot in the text format 0.0.4,
+    /// each family's series in interface, rule and protocol class order.
+    public func measurementText(_ snapshot: ExportSnapshot) -> [UInt8] {
+        let scopes = snapshot.interfaces.flatMap(activeScopes)
+        let kinds = MetricFamilies.sequenceErrorKinds
+        var writer = TextExpositionWriter()
+        func counter(_ family: MetricFamily, _ value: (ScopeTotals) -> UInt64) {
+            writer.write(family, scopes.map { ($0.labels, .integer(value($0.totals))) })
+        }
+        counter(MetricFamilies.packets) { $0.packets }
+        counter(MetricFamilies.bytes) { $0.bytes }
+        counter(MetricFamilies.payloadBytes) { $0.payloadBytes }
+        writer.write(
+            MetricFamilies.sequenceErrors,
+            scopes.lazy.flatMap { scope in
+                zip(kinds, [scope.totals.sequenceReverse, scope.totals.sequenceSmall, scope.totals.sequenceBig])
+                    .map { (scope.labels.adding("kind", $0), TextExpositionWriter.Value.integer($1)) }
+            })
+        counter(MetricFamilies.sequenceLost) { $0.sequenceLost }
+        counter(MetricFamilies.sequenceNumbers) { $0.sequenceCount }
+        counter(MetricFamilies.sequenceMissing) { $0.sequenceMissing }
+        counter(MetricFamilies.jitterSamples) { $0.jitterSamples }
+        counter(MetricFamilies.jitterRestarts) { $0.jitterRestarts }
+        writer.write(
+            MetricFamilies.jitterMean,
+            scopes.lazy.compactMap { scope in scope.jitter.map { (scope.labels, .real($0.meanNanoseconds / 1e9)) } })
+        writer.write(
+            MetricFamilies.jitterStddev,
+            scopes.lazy.compactMap { scope in scope.jitter.map { (scope.labels, .real($0.stddevNanoseconds / 1e9)) } })
+        writer.write(
+            MetricFamilies.sequenceLast,
+            scopes.lazy.compactMap { scope in
+                scope.totals.sequenceLast.map { (scope.labels, .integer(UInt64($0))) }
+            })
+
+        let protocols = snapshot.interfaces.flatMap(protocolJitter)
+        writer.write(MetricFamilies.protocolJitterMean, protocols.map { ($0.labels, .real($0.jitter.meanNanoseconds / 1e9)) })
+        writer.write(
+            MetricFamilies.protocolJitterStddev, protocols.map { ($0.labels, .real($0.jitter.stddevNanoseconds / 1e9)) })
+
+        // Always present, zero or not: a handful of series per interface,
+        // and alerts on them need a series to start from.
+        let interfaces = snapshot.interfaces.map { (RenderedLabels(MetricFamilies.perInterface, [$0.name]), $0.totals) }
+        func tally(_ family: MetricFamily, _ value: (MeasurementTotals) -> UInt64) {
+            writer.write(family, interfaces.map { ($0.0, .integer(value($0.1))) })
+        }
+        tally(MetricFamilies.unmatchedPackets) { $0.unmatched.packets }
+        tally(MetricFamilies.unmatchedBytes) { $0.unmatched.bytes }
+        tally(MetricFamilies.nonIPPackets) { $0.total("non_ip").packets }
+        tally(MetricFamilies.nonIPBytes) { $0.total("non_ip").bytes }
+        tally(MetricFamilies.otherDirectionPackets) { $0.total("other_direction").packets }
+        writer.write(
+            MetricFamilies.malformedPackets,
+            interfaces.flatMap { labels, totals in
+                MetricFamilies.malformedReasons.map { slot, reason in
+                    (labels.adding("reason", reason), TextExpositionWriter.Value.integer(totals.total(slot).packets))
+                }
+            })
+        return writer.bytes
+    }
+
+    /// One (interface, protocol class, rule) that counted something.
+    private struct Scope {
+        var labels: RenderedLabels
+        var totals: ScopeTotals
+        /// The last jitter window, when it had samples.
+        var jitter: JitterStatistics?
+    }
+
+    /// A ruleset may have 100k rules: a series appears once it counts.
+    private func activeScopes(of interface: ExportedInterface) -> [Scope] {
+        var scopes: [Scope] = []
+        for rule in rules {
+            for protocolClass in ProtocolClass.allCases {
+                let totals = interface.totals.rule(rule.index, protocolClass)
+                guard totals.hasCounts else { continue }
+                scopes.append(
+                    Scope(
+                        labels: RenderedLabels(MetricFamilies.series, [interface.name, protocolClass.name, rule.label]),
+                        totals: totals,
+                        jitter: JitterStatistics(
+                            from: interface.jitterFrom.rule(rule.index, protocolClass),
+                            to: interface.jitterTo.rule(rule.index, protocolClass))))
+            }
+        }
+        return scopes
+    }
+
+    private func protocolJitter(of interface: ExportedInterface) -> [(labels: RenderedLabels, jitter: JitterStatistics)] {
+        ProtocolClass.allCases.compactMap { protocolClass in
+            JitterStatistics(
+                from: interface.jitterFrom.protocolClass(protocolClass),
+                to: interface.jitterTo.protocolClass(protocolClass)
+            ).map { (RenderedLabels(MetricFamilies.protocolJitterMean.labels, [interface.name, protocolClass.name]), $0) }
+        }
+    }
+}
+
+extension ScopeTotals {
+    /// Whether anything was counted in this scope.
+    var hasCounts: Bool {
+        packets != 0 || bytes != 0 || payloadBytes != 0 || jitterSamples != 0 || jitterRestarts != 0
+            || sequenceCount != 0 || sequenceErrors != 0 || sequenceLost != 0 || sequenceMissing != 0
+            || sequenceLast != nil
+    }
+}

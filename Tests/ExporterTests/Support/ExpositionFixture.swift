@@ -1,0 +1,80 @@
+import VtapExporter
+import VtapMetrics
+import VtapRuleModel
+
+/// A snapshot built by hand, two interfaces, with labels that need escaping
+/// and a rule that counted nothing: the values each test expects are here.
+enum ExpositionFixture {
+    static let nasty = "quo\"te back\\slash\nnew line"
+    static let labels = ["web", nasty, "idle", "42", "ünïcode ✓"]
+    static let manifest = ExporterFixtures.manifest(labels: labels)
+
+    /// Jitter windows: rule 0 tcp on eth0 saw gaps of 1, 2, 3 and 4 ms.
+    static let gapsNanoseconds: [UInt64] = [1_000_000, 2_000_000, 3_000_000, 4_000_000]
+
+    static let eth0: ExportedInterface = {
+        let totals = ExporterFixtures.totals(ruleCount: labels.count) { totals in
+            totals[0, .tcp] = scope(packets: 10, bytes: 1500, payload: 1000) { scope in
+                scope.sequenceCount = 8
+                scope.sequenceReverse = 1
+                scope.sequenceSmall = 2
+                scope.sequenceBig = 3
+                scope.sequenceLost = 4
+                scope.sequenceMissing = 2
+                scope.jitterSamples = 104
+                scope.jitterRestarts = 1
+                scope.sequenceLast = 77
+            }
+            totals[0, .udp] = scope(packets: 5, bytes: 500, payload: 300)
+            totals[1, .udp] = scope(packets: 7, bytes: 700, payload: 420)
+            totals[3, .other] = scope(packets: 1, bytes: 60, payload: 0)
+            // Above Int64.max: must come out exact.
+            totals[4, .icmp] = scope(packets: 2, bytes: UInt64.max - 1, payload: 112)
+            totals.totals = ObjectContract.totals.map { slot in
+                switch slot {
+                case "unmatched": Tally(packets: 11, bytes: 800)
+                case "non_ip": Tally(packets: 3, bytes: 180)
+                case "malformed": Tally(packets: 6, bytes: 360)
+                case "other_direction": Tally(packets: 4, bytes: 240)
+                case "malformed_l2": Tally(packets: 1, bytes: 60)
+                case "malformed_ip_header": Tally(packets: 2, bytes: 120)
+                case "malformed_ipv6_ext": Tally(packets: 3, bytes: 180)
+                default: Tally()
+                }
+            }
+        }
+        var from = totals
+        from[0, .tcp].jitterSamples = 100
+        from[0, .tcp].jitterSumNanoseconds = 5_000_000_000
+        from[0, .tcp].jitterSumSquaresNanoseconds2 = 7_000_000_000_000_000_000
+        var to = from
+        to[0, .tcp].jitterSamples += UInt64(gapsNanoseconds.count)
+        to[0, .tcp].jitterSumNanoseconds += UInt128(gapsNanoseconds.reduce(0, +))
+        to[0, .tcp].jitterSumSquaresNanoseconds2 += gapsNanoseconds.reduce(0) { $0 + UInt128($1) * UInt128($1) }
+        // The udp class: two gaps of exactly 10 ms.
+        to.protocols[ProtocolClass.udp.rawValue].jitterSamples = 2
+        to.protocols[ProtocolClass.udp.rawValue].jitterSumNanoseconds = 20_000_000
+        to.protocols[ProtocolClass.udp.rawValue].jitterSumSquaresNanoseconds2 = 200_000_000_000_000
+        return ExportedInterface(name: "eth0", totals: totals, jitterFrom: from, jitterTo: to)
+    }()
+
+    static let veth: ExportedInterface = {
+        let totals = ExporterFixtures.totals(ruleCount: labels.count) { totals in
+            totals[0, .tcp] = scope(packets: 3, bytes: 180, payload: 0)
+        }
+        return ExportedInterface(name: "veth-a", totals: totals, jitterFrom: totals, jitterTo: totals)
+    }()
+
+    static let snapshot = ExportSnapshot(interfaces: [eth0, veth])
+
+    private static func scope(
+        packets: UInt64, bytes: UInt64, payload: UInt64, _ more: (inout ScopeTotals) -> Void = { _ in }
+    ) -> ScopeTotals {
+        var scope = ScopeTotals()
+        scope.packets = packets
+        scope.bytes = bytes
+        scope.payloadBytes = payload
+        more(&scope)
+        return scope
+    }
+}
