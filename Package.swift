@@ -92,6 +92,19 @@ let package = Package(
         .target(name: "VtapRuleGen", path: "Sources/RuleGen"),
         .executableTarget(name: "vtap-rulegen", dependencies: ["VtapRuleGen"], path: "Sources/vtap-rulegen"),
 
+        // Benchmarks: per-packet, pattern and compile cost against the compared programs.
+        .target(
+            name: "VtapBench",
+            dependencies: [
+                "VtapCompiler", "VtapRuntime", "VtapCodegen", "VtapRuleGen", "VtapBPF", "VtapRuleModel",
+                "VtapDiagnostics", "VtapMetrics",
+            ],
+            path: "Sources/Bench"),
+        .executableTarget(
+            name: "vtap-bench",
+            dependencies: ["VtapBench", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/vtap-bench"),
+
         // Build-time embedding of templates/ into VtapCodegen.
         .executableTarget(name: "vtap-embed-templates", path: "Sources/TemplateEmbedder"),
         .plugin(
@@ -138,6 +151,8 @@ let package = Package(
                 "VtapTestSupport",
             ],
             path: "Tests/KernelTests"),
+        .testTarget(
+            name: "BenchTests", dependencies: ["VtapBench", "VtapTestSupport"], path: "Tests/BenchTests"),
         .testTarget(
             name: "EndToEndTests", dependencies: ["VtapTestSupport", "VtapRuleModel"],
             path: "Tests/EndToEndTests"),

@@ -1,0 +1,2 @@
+import VtapBench
+print("vtap-bench: not yet")
