@@ -13,16 +13,24 @@ extension EndToEnd {
             defer { scraped.close() }
             let stream = scraped.stream
             // rate() over a window inside the traffic is the generated rate.
-            let middle = scraped.trafficStart.addingTimeInterval(stream.seconds / 2 + 1)
-            let rates = try scraped.prometheus.query(
-                #"sum(rate(vtap_bytes_total{rule="stream"}[4s]))"#, at: middle)
+            // The generated rate is what tcpdump saw arrive in the window (the
+            // nominal one only if trafgen kept its pace on a busy machine).
+            let frames = try scraped.streamFrames()
+            try #require(frames.count == stream.frames, "tcpdump saw \(frames.count) stream frames of \(stream.frames)")
+            let middle = frames[frames.count / 2].timeNanoseconds
+            let window: Int64 = 4_000_000_000
+            let inWindow = frames.filter { $0.timeNanoseconds > middle - window && $0.timeNanoseconds <= middle }
+            let generated = Double(inWindow.reduce(0) { $0 + $1.length }) / (Double(window) / 1e9)
+            let at = Date(timeIntervalSince1970: Double(middle) / 1e9)
+            let rates = try scraped.prometheus.query(#"sum(rate(vtap_bytes_total{rule="stream"}[4s]))"#, at: at)
             let rate = try #require(rates.first?.value, "no rate: \(rates)")
-            #expect(abs(rate / stream.bytesPerSecond - 1) <= 0.05,
-                "rate(vtap_bytes_total) \(rate) B/s; generated \(stream.bytesPerSecond) B/s")
+            #expect(abs(rate / generated - 1) <= 0.05,
+                "rate(vtap_bytes_total) \(rate) B/s; generated \(generated) B/s (nominal \(stream.bytesPerSecond))")
             let goodput = try #require(try scraped.prometheus.query(
-                #"sum(rate(vtap_payload_bytes_total{rule="stream"}[4s]))"#, at: middle).first?.value)
-            #expect(abs(goodput / stream.payloadBytesPerSecond - 1) <= 0.05,
-                "rate(vtap_payload_bytes_total) \(goodput) B/s; generated \(stream.payloadBytesPerSecond) B/s")
+                #"sum(rate(vtap_payload_bytes_total{rule="stream"}[4s]))"#, at: at).first?.value)
+            let generatedPayload = generated * Double(stream.frameLength - 42) / Double(stream.frameLength)
+            #expect(abs(goodput / generatedPayload - 1) <= 0.05,
+                "rate(vtap_payload_bytes_total) \(goodput) B/s; generated \(generatedPayload) B/s")
 
             // Counters scraped after the traffic are exact, and sum() over the
             // labels (one series per interface, protocol and rule) double counts nothing.
@@ -43,7 +51,7 @@ extension EndToEnd {
 
             // The jitter gauges, with their labels, near the stream's gap.
             for name in ["vtap_jitter_mean_seconds", "vtap_jitter_stddev_seconds"] {
-                let series = try scraped.prometheus.query(name, at: middle)
+                let series = try scraped.prometheus.query(name, at: at)
                 #expect(series.count == 1, "\(name): \(series)")
                 guard let sample = series.first else { continue }
                 #expect(sample.labels["interface"] == scraped.interface && sample.labels["protocol"] == "udp"
@@ -54,7 +62,7 @@ extension EndToEnd {
                     #expect(sample.value >= 0 && sample.value < stream.gapSeconds, "\(name) \(sample.value)")
                 }
             }
-            let protocolJitter = try scraped.prometheus.query("vtap_protocol_jitter_mean_seconds", at: middle)
+            let protocolJitter = try scraped.prometheus.query("vtap_protocol_jitter_mean_seconds", at: at)
             #expect(protocolJitter.map { $0.labels["protocol"] } == ["udp"]
                 && protocolJitter.first?.labels["interface"] == scraped.interface, "\(protocolJitter)")
         }
@@ -74,8 +82,8 @@ extension EndToEnd {
                     #expect(exposed.contains(name), "variable query \(variable) names \(name), not exposed")
                 }
             }
-            // Evaluated at the end of the traffic, so rate windows hold it.
-            let at = scraped.trafficEnd
+            // Evaluated while the stream flows, so rate windows and jitter windows hold it.
+            let at = scraped.trafficStart.addingTimeInterval(scraped.stream.seconds * 0.75)
             for query in dashboard.queries {
                 let names = GrafanaDashboard.metricNames(in: query.expression)
                 #expect(!names.isEmpty, "\(query.panel): no vtap metric in \(query.expression)")
@@ -136,6 +144,10 @@ struct ScrapedStream {
     let interface: String
     let trafficStart: Date
     let trafficEnd: Date
+    /// vtap's /metrics while the stream was flowing (jitter gauges exist
+    /// only while their window has samples).
+    let midTrafficScrape: String
+    let capture: URL
     private let directory: TemporaryDirectory
 
     static func record() throws -> ScrapedStream {
@@ -150,8 +162,10 @@ struct ScrapedStream {
 
     private init(
         lab: NetworkLab, vtap: VtapRun, prometheus: PrometheusServer, metricsPort: Int, trafficStart: Date,
-        trafficEnd: Date, directory: TemporaryDirectory
+        trafficEnd: Date, midTrafficScrape: String, capture: URL, directory: TemporaryDirectory
     ) {
+        self.midTrafficScrape = midTrafficScrape
+        self.capture = capture
         self.lab = lab
         self.vtap = vtap
         self.prometheus = prometheus
@@ -211,10 +225,20 @@ struct ScrapedStream {
         frames.insert(broken, at: brokenIndex)
         offsets.insert(brokenAt, at: brokenIndex)
 
+        let capture = try PacketCapture.start(in: lab, file: directory.file("stream.pcap"))
+        let midScrape = MidTrafficScrape()
         let start = Date()
         do {
+            let scraper = Thread {
+                Thread.sleep(forTimeInterval: stream.seconds / 2)
+                midScrape.text = (try? lab.run(in: .receiver, ["curl", "-sS", "http://127.0.0.1:\(metricsPort)/metrics"]))?
+                    .standardOutput ?? ""
+            }
+            scraper.start()
             try lab.sendTimed(frames, offsetsNanoseconds: offsets)
             let end = Date()
+            capture.waitUntilQuiet()
+            try capture.stop()
             // Two more scrapes after the last packet.
             try prometheus.wait(for: "scrapes after the traffic") {
                 let last = try prometheus.query(#"timestamp(up{job="vtap"})"#).first?.value ?? 0
@@ -222,21 +246,30 @@ struct ScrapedStream {
             }
             return ScrapedStream(
                 lab: lab, vtap: vtap, prometheus: prometheus, metricsPort: metricsPort, trafficStart: start,
-                trafficEnd: end, directory: directory)
+                trafficEnd: end, midTrafficScrape: midScrape.text, capture: capture.file, directory: directory)
         } catch {
+            _ = try? capture.stop()
             _ = vtap.stop()
             prometheus.stop()
             throw error
         }
     }
 
-    /// Metric names in one live scrape of vtap's /metrics (histograms with
-    /// their _bucket, _sum and _count series).
+    /// The stream's frames as tcpdump saw them arrive.
+    func streamFrames() throws -> [CapturedFrame] {
+        try CaptureAnalysis.frames(in: capture, filter: "udp.dstport == 9 && ip.hdr_len == 20")
+    }
+
+    /// Metric names in live scrapes of vtap's /metrics, during the traffic
+    /// and now (histograms with their _bucket, _sum and _count series).
     func scrapedMetricNames() throws -> Set<String> {
         let result = try lab.run(in: .receiver, ["curl", "-sS", "--fail", "http://127.0.0.1:\(metricsPort)/metrics"])
         guard result.succeeded else { throw ReportError("scrape: \(result.summary)") }
+        guard midTrafficScrape.contains("vtap_packets_total") else {
+            throw ReportError("no scrape during the traffic: \(midTrafficScrape)")
+        }
         var names = Set<String>()
-        for line in result.standardOutput.split(separator: "\n") where !line.hasPrefix("#") {
+        for line in (midTrafficScrape + "\n" + result.standardOutput).split(separator: "\n") where !line.hasPrefix("#") {
             let name = line.prefix { $0 != "{" && $0 != " " }
             if !name.isEmpty { names.insert(String(name)) }
         }
@@ -247,6 +280,16 @@ struct ScrapedStream {
         _ = vtap.stop()
         prometheus.stop()
         lab.shutdown()
+    }
+}
+
+/// Text written by one thread and read by another after it is done.
+private final class MidTrafficScrape: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = ""
+    var text: String {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
     }
 }
 
