@@ -55,6 +55,7 @@ public final class MetricsServer: Sendable {
             exposition: MetricsExposition(manifest: manifest), selfMetrics: selfMetrics, coalescer: coalescer)
     }
 
+    /// A server nobody can stop any more stops now, freeing its port.
     deinit { stop() }
 
     /// Binds and starts serving on background threads; returns once bound,
@@ -76,7 +77,8 @@ public final class MetricsServer: Sendable {
     /// Stops serving, closes the socket; idempotent; returns when done.
     ///
     /// Open requests get a grace of 2 s; after it they are cut off, but a
-    /// map read under way is waited for (it is not interruptible).
+    /// map read under way is waited for (it is not interruptible). Like
+    /// `start`, it blocks: call it from an ordinary thread.
     public func stop() {
         running.withLock { running in
             guard let current = running else { return }

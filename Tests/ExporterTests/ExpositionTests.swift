@@ -169,7 +169,7 @@ import VtapRuleModel
 
     @Test func labelsAreEscapedAsTheFormatSays() throws {
         let text = String(decoding: exposition.measurementText(ExpositionFixture.snapshot), as: UTF8.self)
-        #expect(text.contains(#"vtap_packets_total{interface="eth0",protocol="udp",rule="quo\"te back\\slash\nnew line"} 7"#))
+        #expect(text.contains("vtap_packets_total{interface=\"eth0\",protocol=\"udp\",rule=\"quo\\\"te back\\\\slash\\nnew line\ttab\rreturn\"} 7"))
         #expect(!text.contains("new line\"} 7\nnew"), "no raw line feed inside a label")
         let reader = try ExpositionReader(Array(text.utf8))
         #expect(reader.samples("vtap_packets_total", ["rule": nasty]).count == 1, "reads back to the rule's label")

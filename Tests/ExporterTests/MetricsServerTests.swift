@@ -209,6 +209,13 @@ extension LoopbackServerTests {
             }
         }
 
+        @Test func everyIPv4Address() async throws {
+            try await TestServer.with(host: "0.0.0.0") { server in
+                let response = try await server.get(host: "127.0.0.1")
+                #expect(response.status == 200)
+            }
+        }
+
         @Test func aFailedReadStillAnswersWithTheExportersOwnMetrics() async throws {
             let maps = FakeMaps(failing: true)
             try await TestServer.with(maps: maps) { server in

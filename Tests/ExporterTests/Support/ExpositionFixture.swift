@@ -5,7 +5,7 @@ import VtapRuleModel
 /// A snapshot built by hand, two interfaces, with labels that need escaping
 /// and a rule that counted nothing: the values each test expects are here.
 enum ExpositionFixture {
-    static let nasty = "quo\"te back\\slash\nnew line"
+    static let nasty = "quo\"te back\\slash\nnew line\ttab\rreturn"
     static let labels = ["web", nasty, "idle", "42", "ünïcode ✓"]
     static let manifest = ExporterFixtures.manifest(labels: labels)
 
