@@ -692,6 +692,11 @@ int vtap_measure(struct __sk_buff *skb)
 		vtap_tally_add((__u32)parsed, pkt.wire_len);
 		return vtap_cfg_verdict ? VTAP_VERDICT_MALFORMED | (__u32)parsed : 0;
 	}
+#ifdef VTAP_FLOOR
+	/* vtap-bench's floor: everything above (replay inputs, direction,
+	 * parsing every header) and nothing below (matching, accounting). */
+	return 0;
+#endif
 
 	int rule = pkt.family == 4 ? vtap_match_v4(&key) : vtap_match_v6(&key);
 	if (rule < 0 || rule >= VTAP_RULE_COUNT) {
@@ -755,4 +760,9 @@ __noinline int vtap_match_v6(const struct vtap_match_key *key)
 {
 	return vtap_match_table(key, VTAP_TABLE_ROOT_V6);
 }
+#endif
+
+#ifdef VTAP_RULES_MAP
+/* vtap-bench's map-driven matcher, the design vtap rejected. */
+#include "vtap_rules_map.h"
 #endif

@@ -49,6 +49,8 @@ public struct ProgramSource: Sendable {
     public var tableNodes: Int
     /// Rules that no packet can reach: earlier rules together cover them.
     public var unreachableRules: [Int]
+    /// Set for the programs vtap-bench compares against; nil for vtap's own.
+    public var comparison: ComparisonProgram? = nil
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case missingTemplate(String)
@@ -150,7 +152,7 @@ public struct ProgramSource: Sendable {
 
     /// Replaces each `#include "name"` with the named template or generated
     /// file, once per name, except the names in `keep`.
-    private static func expand(
+    static func expand(
         _ name: String, generated: [String: String], keep: Set<String>, depth: Int
     ) throws -> String {
         guard let body = generated[name] ?? EmbeddedTemplates.files[name] else { throw Failure.missingTemplate(name) }

@@ -33,11 +33,17 @@ public enum RulesCompiler {
         public var objectFileName: String
         /// `nil` lets the size of the plan decide.
         public var strategy: MatchStrategy?
+        /// A program to compare against instead of vtap's (vtap-bench only).
+        public var comparison: ComparisonProgram?
 
-        public init(verify: Bool = true, objectFileName: String = "filter.o", strategy: MatchStrategy? = nil) {
+        public init(
+            verify: Bool = true, objectFileName: String = "filter.o", strategy: MatchStrategy? = nil,
+            comparison: ComparisonProgram? = nil
+        ) {
             self.verify = verify
             self.objectFileName = objectFileName
             self.strategy = strategy
+            self.comparison = comparison
         }
     }
 
@@ -61,7 +67,8 @@ public enum RulesCompiler {
 
         let source: ProgramSource
         do {
-            source = try ProgramSource.generate(ruleset, strategy: options.strategy)
+            source = try options.comparison.map { try ProgramSource.generate(ruleset, comparison: $0) }
+                ?? ProgramSource.generate(ruleset, strategy: options.strategy)
         } catch {
             throw CompileError.internalError("\(error)")
         }
@@ -76,6 +83,7 @@ public enum RulesCompiler {
 
         var manifest = try ManifestBuilder.manifest(
             for: object, ruleset: ruleset, file: file, source: source, objectFileName: options.objectFileName)
+        if let comparison = source.comparison { manifest.build.strategy = comparison.rawValue }
         clock.lap("describe")
 
         var verification: VerifierReport?

@@ -1,0 +1,87 @@
+import Foundation
+
+/// The whole `vtapc` process per ruleset size: wall time from spawn to
+/// exit, peak RSS from the kernel's rusage, the verifier's instruction
+/// count and phases from `vtapc -v`, the object's size.
+public enum CompileCostBenchmark {
+    public static func run(_ options: BenchOptions, vtapc: String) throws -> CompileCostSection {
+        var section = CompileCostSection()
+        for count in options.ruleCounts {
+            let rules = options.workDirectory.appendingPathComponent("rules-\(count).json")
+            try PacketCostBenchmark.rulesText(count: count).write(to: rules, atomically: true, encoding: .utf8)
+            let object = options.workDirectory.appendingPathComponent("rules-\(count).o")
+            options.log("  vtapc \(count) rules")
+            let process = try SpawnedProcess.run(vtapc, [rules.path, "-o", object.path, "-v"])
+            let objectBytes = (try? FileManager.default.attributesOfItem(atPath: object.path)[.size] as? Int) ?? 0
+            let strategy = Self.strategy(manifest: object.deletingPathExtension().appendingPathExtension("manifest.json"))
+            section.rulesets.append(
+                CompileCost(
+                    rules: count, strategy: strategy ?? "?", wallSeconds: process.wallSeconds, peakRSSBytes: process.peakRSSBytes,
+                    verifiedInstructions: Self.verified(process.stderr), objectBytes: objectBytes,
+                    phases: Self.phases(process.stderr),
+                    failure: process.status == 0 ? nil : "vtapc exited \(process.status): \(process.stderr.prefix(300))"))
+        }
+        return section
+    }
+
+    /// "…, verified: 13748 instructions processed, …"
+    static func verified(_ text: String) -> Int? {
+        guard let range = text.range(of: "verified: ") else { return nil }
+        return Int(text[range.upperBound...].prefix(while: \.isNumber))
+    }
+
+    /// "  clang: 812 ms" lines.
+    static func phases(_ text: String) -> [String: Double] {
+        var out: [String: Double] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("  ") && line.hasSuffix(" ms") {
+            let parts = line.trimmingCharacters(in: .whitespaces).split(separator: ":")
+            if parts.count == 2, let ms = Double(parts[1].dropLast(3).trimmingCharacters(in: .whitespaces)) {
+                out[String(parts[0])] = ms / 1000
+            }
+        }
+        return out
+    }
+
+    static func strategy(manifest: URL) -> String? {
+        guard let data = FileManager.default.contents(atPath: manifest.path),
+            let top = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let build = top["build"] as? [String: Any]
+        else { return nil }
+        return build["strategy"] as? String
+    }
+}
+
+/// A child process waited for with wait4, for its peak RSS.
+struct SpawnedProcess {
+    var status: Int32
+    var wallSeconds: Double
+    var peakRSSBytes: Int
+    var stderr: String
+
+    static func run(_ path: String, _ arguments: [String]) throws -> SpawnedProcess {
+        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("vtap-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).err").path
+        defer { unlink(errPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let start = ContinuousClock.now
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw BenchMismatch(description: "cannot run \(path): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
+            guard errno == EINTR else { throw BenchMismatch(description: "wait4: \(String(cString: strerror(errno)))") }
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let text = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        // ru_maxrss is in KiB on Linux.
+        return SpawnedProcess(status: exited, wallSeconds: seconds, peakRSSBytes: Int(usage.ru_maxrss) * 1024, stderr: text)
+    }
+}
