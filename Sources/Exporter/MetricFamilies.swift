@@ -96,7 +96,8 @@ public enum MetricFamilies {
     public static let buildInfo = gauge(
         "vtap_build_info", ["version"], "Always 1; the version label names the vtap build.")
     public static let mapReadErrors = counter(
-        "vtap_map_read_errors_total", [], "Scrapes whose reading of the BPF maps failed; they served no measurements.")
+        "vtap_map_read_errors_total", [],
+        "Reads of the BPF maps that failed; the scrapes sharing such a read served no measurements.")
     public static let scrapeDuration = MetricFamily(
         name: "vtap_scrape_duration_seconds", type: .histogram, labels: [],
         help: "Time taken to read the maps and produce a /metrics response.")

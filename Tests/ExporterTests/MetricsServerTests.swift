@@ -234,6 +234,21 @@ extension LoopbackServerTests {
             }
         }
 
+        /// A failed read shared by several scrapes is one error, not one per scrape.
+        @Test func aFailedSharedReadCountsOnce() async throws {
+            let maps = FakeMaps(delay: 0.5, failing: true)
+            try await TestServer.with(maps: maps) { server in
+                let statuses = await Blocking.concurrently(10) { [port = server.port] _ in
+                    (try? HTTPTestClient.get("/metrics", port: port).status) ?? 0
+                }
+                #expect(statuses.allSatisfy { $0 == 200 })
+                maps.setFailing(false)
+                let reader = try ExpositionReader(try await server.get().body)
+                #expect(reader.value("vtap_map_read_errors_total") == Double(maps.reads - 1))
+                #expect(maps.reads - 1 <= 2, "10 scrapes within half a second: \(maps.reads - 1) reads")
+            }
+        }
+
         /// The read blocks its thread; everything else goes on meanwhile.
         @Test func aSlowReadBlocksNothingElse() async throws {
             try await TestServer.with(maps: FakeMaps(delay: 2)) { server in
