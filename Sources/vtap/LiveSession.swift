@@ -44,8 +44,9 @@ enum LiveSession {
             }
             session.metricsHost = exporter.host
             server = metrics
-            let host = exporter.host.contains(":") ? "[\(exporter.host)]" : exporter.host
-            notice("metrics at http://\(host):\(session.metricsPort ?? exporter.port)/metrics")
+            var bound = exporter
+            bound.port = session.metricsPort ?? exporter.port
+            notice("metrics at http://\(bound.listenText)/metrics")
         }
         try started(session)
         notice("attached to \(live.interfaceNames.joined(separator: ", "))")
