@@ -9,7 +9,7 @@ extension EndToEnd {
     /// Prometheus's query API.
     @Suite struct Prometheus {
         @Test(.kernel, .tags(.slow)) func rateAndJitterThroughARealPrometheus() throws {
-            let scraped = try ScrapedStream.record()
+            let scraped = try ScrapedStream.record(capturing: true)
             defer { scraped.close() }
             let stream = scraped.stream
             // rate() over a window inside the traffic is the generated rate.
@@ -71,7 +71,7 @@ extension EndToEnd {
         /// names only metrics the exporter really exposes (checked against a
         /// live scrape), and returns data for traffic that has every kind.
         @Test(.kernel, .tags(.slow)) func dashboardQueriesWorkOnLiveData() throws {
-            let scraped = try ScrapedStream.record()
+            let scraped = try ScrapedStream.record(capturing: false)
             defer { scraped.close() }
             let exposed = try scraped.scrapedMetricNames()
             let dashboard = try GrafanaDashboard(url: repositoryRoot.appendingPathComponent("deploy/grafana/dashboards/vtap.json"))
@@ -147,13 +147,14 @@ struct ScrapedStream {
     /// vtap's /metrics while the stream was flowing (jitter gauges exist
     /// only while their window has samples).
     let midTrafficScrape: String
-    let capture: URL
+    let capture: URL?
     private let directory: TemporaryDirectory
 
-    static func record() throws -> ScrapedStream {
+    /// With `capturing`, tcpdump records the stream's arrival too.
+    static func record(capturing: Bool) throws -> ScrapedStream {
         let lab = try NetworkLab()
         do {
-            return try record(in: lab)
+            return try record(in: lab, capturing: capturing)
         } catch {
             lab.shutdown()
             throw error
@@ -162,7 +163,7 @@ struct ScrapedStream {
 
     private init(
         lab: NetworkLab, vtap: VtapRun, prometheus: PrometheusServer, metricsPort: Int, trafficStart: Date,
-        trafficEnd: Date, midTrafficScrape: String, capture: URL, directory: TemporaryDirectory
+        trafficEnd: Date, midTrafficScrape: String, capture: URL?, directory: TemporaryDirectory
     ) {
         self.midTrafficScrape = midTrafficScrape
         self.capture = capture
@@ -176,7 +177,7 @@ struct ScrapedStream {
         self.directory = directory
     }
 
-    private static func record(in lab: NetworkLab) throws -> ScrapedStream {
+    private static func record(in lab: NetworkLab, capturing: Bool) throws -> ScrapedStream {
         let stream = Stream()
         let e = try lab.preparedEndpoints()
         let directory = try TemporaryDirectory(prefix: "vtap-e2e-prometheus")
@@ -225,7 +226,7 @@ struct ScrapedStream {
         frames.insert(broken, at: brokenIndex)
         offsets.insert(brokenAt, at: brokenIndex)
 
-        let capture = try PacketCapture.start(in: lab, file: directory.file("stream.pcap"))
+        let capture = capturing ? try PacketCapture.start(in: lab, file: directory.file("stream.pcap")) : nil
         let midScrape = MidTrafficScrape()
         let start = Date()
         do {
@@ -237,8 +238,8 @@ struct ScrapedStream {
             scraper.start()
             try lab.sendTimed(frames, offsetsNanoseconds: offsets)
             let end = Date()
-            capture.waitUntilQuiet()
-            try capture.stop()
+            capture?.waitUntilQuiet()
+            try capture?.stop()
             // Two more scrapes after the last packet.
             try prometheus.wait(for: "scrapes after the traffic") {
                 let last = try prometheus.query(#"timestamp(up{job="vtap"})"#).first?.value ?? 0
@@ -246,9 +247,9 @@ struct ScrapedStream {
             }
             return ScrapedStream(
                 lab: lab, vtap: vtap, prometheus: prometheus, metricsPort: metricsPort, trafficStart: start,
-                trafficEnd: end, midTrafficScrape: midScrape.text, capture: capture.file, directory: directory)
+                trafficEnd: end, midTrafficScrape: midScrape.text, capture: capture?.file, directory: directory)
         } catch {
-            _ = try? capture.stop()
+            _ = try? capture?.stop()
             _ = vtap.stop()
             prometheus.stop()
             throw error
@@ -257,7 +258,8 @@ struct ScrapedStream {
 
     /// The stream's frames as tcpdump saw them arrive.
     func streamFrames() throws -> [CapturedFrame] {
-        try CaptureAnalysis.frames(in: capture, filter: "udp.dstport == 9 && ip.hdr_len == 20")
+        guard let capture else { throw ReportError("the stream was not captured") }
+        return try CaptureAnalysis.frames(in: capture, filter: "udp.dstport == 9 && ip.hdr_len == 20")
     }
 
     /// Metric names in live scrapes of vtap's /metrics, during the traffic
