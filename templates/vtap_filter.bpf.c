@@ -416,6 +416,19 @@ static __always_inline __u32 vtap_first_flagged_byte(__u64 m)
 }
 
 #if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_PATTERN
+/* Flags each of the eight positions of `cur` where PATTERN starts, with
+ * `next` the word after it: all four pattern bytes tested at once. */
+static __always_inline __u64 vtap_pattern_hits(__u64 cur, __u64 next)
+{
+	const __u64 ones = 0x0101010101010101ULL;
+	const __u64 p0 = ones * ((VTAP_PATTERN_VALUE >> 24) & 0xff);
+	const __u64 p1 = ones * ((VTAP_PATTERN_VALUE >> 16) & 0xff);
+	const __u64 p2 = ones * ((VTAP_PATTERN_VALUE >> 8) & 0xff);
+	const __u64 p3 = ones * (VTAP_PATTERN_VALUE & 0xff);
+	return vtap_zero_bytes(cur ^ p0) & vtap_zero_bytes(((cur >> 8) | (next << 56)) ^ p1) &
+	       vtap_zero_bytes(((cur >> 16) | (next << 48)) ^ p2) & vtap_zero_bytes(((cur >> 24) | (next << 40)) ^ p3);
+}
+
 struct vtap_scan {
 	struct __sk_buff *skb;
 	struct vtap_scan_window *window;
@@ -433,11 +446,6 @@ struct vtap_scan {
 static long vtap_scan_step(__u32 index, void *data)
 {
 	struct vtap_scan *scan = data;
-	const __u64 ones = 0x0101010101010101ULL;
-	const __u64 p0 = ones * ((VTAP_PATTERN_VALUE >> 24) & 0xff);
-	const __u64 p1 = ones * ((VTAP_PATTERN_VALUE >> 16) & 0xff);
-	const __u64 p2 = ones * ((VTAP_PATTERN_VALUE >> 8) & 0xff);
-	const __u64 p3 = ones * (VTAP_PATTERN_VALUE & 0xff);
 	struct vtap_scan_window *window = scan->window;
 	__u32 start = index * VTAP_SCAN_STEP;
 
@@ -454,11 +462,7 @@ static long vtap_scan_step(__u32 index, void *data)
 	for (__u32 w = 0; w < VTAP_SCAN_STEP / 8; w++) {
 		if (w * 8 + 4 > n)
 			return 1;
-		__u64 cur = window->words[w];
-		__u64 next = window->words[w + 1];
-		__u64 hits = vtap_zero_bytes(cur ^ p0) & vtap_zero_bytes(((cur >> 8) | (next << 56)) ^ p1) &
-			     vtap_zero_bytes(((cur >> 16) | (next << 48)) ^ p2) &
-			     vtap_zero_bytes(((cur >> 24) | (next << 40)) ^ p3);
+		__u64 hits = vtap_pattern_hits(window->words[w], window->words[w + 1]);
 		if (hits) {
 			__u32 pos = start + w * 8 + vtap_first_flagged_byte(hits);
 			if (pos + 4 <= scan->limit)
@@ -475,6 +479,24 @@ static long vtap_scan_step(__u32 index, void *data)
 __noinline int vtap_find_pattern(struct __sk_buff *skb, __u32 payload_off, __u32 limit)
 {
 #if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_PATTERN
+	/* Test payloads put the pattern near the start (the seed's at byte 4):
+	 * look at the first 16 bytes from the stack before paying for the
+	 * scratch window and bpf_loop. A first hit past byte 12 would reach
+	 * beyond what was loaded, so it is left to the full search. */
+	if (limit >= 16) {
+		__u64 head[3] = {};
+		if (!vtap_load(skb, payload_off, head, 16)) {
+			__u64 hits = vtap_pattern_hits(head[0], head[1]);
+			if (hits)
+				return vtap_first_flagged_byte(hits);
+			hits = vtap_pattern_hits(head[1], head[2]);
+			if (hits) {
+				__u32 pos = 8 + vtap_first_flagged_byte(hits);
+				if (pos + 4 <= 16)
+					return pos;
+			}
+		}
+	}
 	__u32 zero = 0;
 	struct vtap_scan scan = {
 		.skb = skb,
