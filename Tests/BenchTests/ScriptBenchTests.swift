@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+import VtapTestSupport
+
+/// The start-up and live-overhead parts of the benchmark in quick mode,
+/// run as `scripts/bench` runs them, against this build's vtap and vtapc.
+/// Not timed: each script fails unless every compared program (vtap, BCC,
+/// tcpdump) counted exactly the packets sent; here the JSON is checked too.
+@Suite(.kernel, .serialized) struct ScriptBenchTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func runQuick(_ script: String) throws -> [String: Any] {
+        let directory = try TemporaryDirectory(prefix: "vtap-bench-script")
+        let out = directory.file("\(script).json")
+        let bin = URL(fileURLWithPath: BuiltProducts.vtap).deletingLastPathComponent().path
+        let result = try CommandRunner.run(
+            ["env", "VTAP_BIN=\(bin)", root.appendingPathComponent("scripts/\(script)").path, "--quick", "--out", out.path],
+            timeout: .seconds(900))
+        try #require(result.succeeded, "\(result.summary)\n\(result.standardOutput)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+    }
+
+    @Test func startUpBesideBCCCountsTheSamePackets() throws {
+        let startup = try #require(try Self.runQuick("bench-startup")["startup"] as? [String: Any])
+        #expect(startup["counters_agree"] as? Bool == true, "\(startup)")
+        for key in ["vtapc_seed_s", "vtap_run_rules_s", "vtap_run_object_s", "bcc_s"] {
+            #expect(((startup[key] as? NSNumber)?.doubleValue ?? 0) > 0, "\(key): \(startup)")
+        }
+    }
+
+    @Test func liveOverheadCountsEveryReceivedPacket() throws {
+        let live = try #require(try Self.runQuick("bench-live")["live_overhead"] as? [String: Any])
+        #expect(live["counters_agree"] as? Bool == true, "\(live)")
+        let conditions = live["conditions"] as? [[String: Any]] ?? []
+        #expect(Set(conditions.compactMap { $0["name"] as? String }).isSuperset(of: ["none", "vtap", "tcpdump"]))
+        for condition in conditions {
+            #expect(((condition["rx_pps"] as? NSNumber)?.doubleValue ?? 0) > 0, "\(condition)")
+        }
+    }
+}
