@@ -740,6 +740,7 @@ char _license[] SEC("license") = "GPL";
  * numbered the same with or without it.
  */
 #include "vtap_table.h"
+#include "vtap_table_index.h"
 
 #define VTAP_LINK_MASK 0x1fffffffULL
 #define VTAP_LINK_LEAF 0x10000000u

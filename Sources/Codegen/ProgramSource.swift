@@ -65,13 +65,19 @@ public struct ProgramSource: Sendable {
         }
     }
 
+    /// The table and its accessor stay headers of their own, at the end of
+    /// the unit, rather than spliced into it.
+    static let tableHeaderName = "vtap_table.h"
+    static let tableIndexHeaderName = "vtap_table_index.h"
+    static let keptHeaders: Set<String> = [tableHeaderName, tableIndexHeaderName]
+
     public static func generate(_ ruleset: Ruleset, strategy requested: MatchStrategy? = nil) throws -> ProgramSource {
         let plans = AddressFamily.allCases.map { DecisionPlan.build(ruleset, family: $0) }
         let strategy = requested ?? MatchStrategy.choose(for: plans)
         var functions = 0
         var tableNodes = 0
         var rulesHeader = settingsDefines(ruleset)
-        var tableHeader: String?
+        var tableHeaders: [(name: String, text: String)] = []
         rulesHeader += "/* Strategy: \(strategy.rawValue). */\n"
         switch strategy {
         case .inline:
@@ -82,15 +88,15 @@ public struct ProgramSource: Sendable {
             tableNodes = table.nodes.count
             let output = TableEmitter().emit(table)
             rulesHeader += output.declarations
-            tableHeader = output.table
+            tableHeaders = [(tableHeaderName, output.table), (tableIndexHeaderName, output.index)]
         }
 
         let reachable = plans.reduce(into: Set<Int32>()) { $0.formUnion($1.reachableRules) }
         let unreachable = ruleset.rules.map(\.index).filter { !reachable.contains(Int32($0)) }
         var generated = ["vtap_rules.h": rulesHeader]
-        if let tableHeader { generated["vtap_table.h"] = tableHeader }
-        let main = try expand(fileName, generated: generated, keep: ["vtap_table.h"], depth: 0)
-        let headers = tableHeader.map { [("vtap_table.h", $0)] } ?? []
+        for header in tableHeaders { generated[header.name] = header.text }
+        let main = try expand(fileName, generated: generated, keep: keptHeaders, depth: 0)
+        let headers = tableHeaders
         return ProgramSource(
             compileUnit: (main, headers), plans: plans, strategy: strategy, functionCount: functions,
             tableNodes: tableNodes, unreachableRules: unreachable)
