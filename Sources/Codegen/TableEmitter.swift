@@ -66,15 +66,19 @@ struct TableEmitter {
         return Output(declarations: declarations, table: text, index: index)
     }
 
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     /// One node as a line of the string literal: `"\xNN…"` for the bound's
     /// and the links' little-endian bytes (the BPF target's byte order).
     static func appendNode(bound: UInt64, links: UInt64, to bytes: inout [UInt8]) {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
         bytes.append(contentsOf: [0x09, 0x22])  // tab, quote
         for word in [bound, links] {
             for index in 0..<8 {
                 let byte = UInt8(truncatingIfNeeded: word >> UInt64(8 * index))
-                bytes.append(contentsOf: [0x5C, 0x78, digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])  // \xNN
+                bytes.append(0x5C)  // backslash
+                bytes.append(0x78)  // x
+                bytes.append(hexDigits[Int(byte >> 4)])
+                bytes.append(hexDigits[Int(byte & 0xF)])
             }
         }
         bytes.append(contentsOf: [0x22, 0x0A])  // quote, newline
