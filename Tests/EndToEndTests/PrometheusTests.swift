@@ -83,7 +83,9 @@ extension EndToEnd {
                 }
             }
             // Evaluated while the stream flows, so rate windows and jitter windows hold it.
-            let at = scraped.trafficStart.addingTimeInterval(scraped.stream.seconds * 0.75)
+            // trafgen's real start and end vary: take the first moment, from 5 s
+            // into the traffic on, at which Prometheus holds the jitter gauges.
+            let at = try #require(try scraped.momentWithJitterGauges(), "no scrape during the stream had jitter gauges")
             for query in dashboard.queries {
                 let names = GrafanaDashboard.metricNames(in: query.expression)
                 #expect(!names.isEmpty, "\(query.panel): no vtap metric in \(query.expression)")
@@ -254,6 +256,22 @@ struct ScrapedStream {
             prometheus.stop()
             throw error
         }
+    }
+
+    /// The first moment (half-second steps from 5 s into the traffic to 2 s
+    /// after it) at which the jitter gauges and a 5 s byte rate exist.
+    func momentWithJitterGauges() throws -> Date? {
+        var moment = trafficStart.addingTimeInterval(5)
+        while moment <= trafficEnd.addingTimeInterval(2) {
+            if try !prometheus.query("vtap_jitter_mean_seconds", at: moment).isEmpty,
+                try !prometheus.query("vtap_protocol_jitter_mean_seconds", at: moment).isEmpty,
+                try !prometheus.query("sum(rate(vtap_bytes_total[5s]))", at: moment).isEmpty
+            {
+                return moment
+            }
+            moment.addTimeInterval(0.5)
+        }
+        return nil
     }
 
     /// The stream's frames as tcpdump saw them arrive.
