@@ -89,7 +89,8 @@ let package = Package(
             path: "Sources/vtap"),
 
         // Large, realistic rulesets for scale tests and benchmarks.
-        .target(name: "VtapRuleGen", path: "Sources/RuleGen"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "VtapRuleGen", dependencies: ["CZlib"], path: "Sources/RuleGen"),
         .executableTarget(name: "vtap-rulegen", dependencies: ["VtapRuleGen"], path: "Sources/vtap-rulegen"),
 
         // Benchmarks: per-packet, pattern and compile cost against the compared programs.

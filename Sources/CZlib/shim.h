@@ -1,0 +1,2 @@
+// zlib from Debian's zlib1g-dev: reads the gzip-compressed ClassBench files.
+#include <zlib.h>
