@@ -734,54 +734,178 @@ char _license[] SEC("license") = "GPL";
 
 #ifdef VTAP_TABLE_NODES
 /*
- * The table strategy: the decision plan as constant comparison nodes, two
- * 64-bit words each: the bound, then both successors and the field
- * (VTAP_LINK_*). The table comes last so that every line above it is
- * numbered the same with or without it.
+ * The table strategy: the classifier's decision plans as constant nodes in
+ * read-only arrays (layout in Sources/Codegen/DecisionTable.swift), one
+ * plan per partition. A packet walks each partition of its family and
+ * keeps the lowest rule found. The table comes last so that every line
+ * above it is numbered the same with or without it.
  */
 #include "vtap_table.h"
 #include "vtap_table_index.h"
 
-#define VTAP_LINK_MASK 0x1fffffffULL
-#define VTAP_LINK_LEAF 0x10000000u
-#define VTAP_LINK_SHIFT 29
-#define VTAP_LINK_FIELD_SHIFT 58
+#define VTAP_LINK_LEAF 0x80000000u
+#define VTAP_NODE_WIDE 0x8u
+#define VTAP_NO_RULE 0xffffffffu
+/* Node visits per bpf_loop step: the loop's own cost is paid once for these. */
+#define VTAP_WALK_UNROLL 2
+
+/* 1 when value >= bound, without a branch: the verifier then follows one
+ * path through a node's search, not one per outcome of each comparison.
+ * Both are below 2^32, so the difference is negative exactly when value is
+ * the smaller; the barrier keeps the compiler from turning it back into a
+ * comparison (BPF has no set-on-compare, so that would be a branch). */
+static __always_inline __u64 vtap_at_least(__u64 value, __u64 bound)
+{
+	__u64 diff = value - bound;
+	vtap_barrier(diff);
+	return (diff >> 63) ^ 1;
+}
+
+/* The same for 64-bit values given as 32-bit halves. */
+static __always_inline __u64 vtap_at_least_wide(__u64 value, __u64 bound_lo, __u64 bound_hi)
+{
+	__u64 low = (value & 0xffffffffULL) - bound_lo;
+	vtap_barrier(low);
+	__u64 high = (value >> 32) - bound_hi - (low >> 63);
+	vtap_barrier(high);
+	return (high >> 63) ^ 1;
+}
 
 /*
- * Walks the table from `at`. The successor comes from memory, so the
- * verifier's states at the loop head agree whichever way a comparison went,
- * and it checks the loop once rather than once per path.
+ * One node: the number of its bounds at or below the key's field (a
+ * binary search that halves what is left, so every index it reads is one
+ * of the node's bounds), then the link of that piece. Global, so the
+ * verifier checks it once on its own: inline, each chunk's pointer type
+ * would be a path of its own through every visit after it.
  */
-__noinline int vtap_match_table(const struct vtap_match_key *key, __u32 at)
+__noinline __u32 vtap_visit(const struct vtap_match_key *key, __u32 at)
 {
 	if (!key)
-		return -1;
-	const __u64 *values = (const __u64 *)key;
-	for (int step = 0; step < VTAP_TABLE_MAX_STEPS; step++) {
-		if (at & VTAP_LINK_LEAF)
-			return (int)(at & ~VTAP_LINK_LEAF) - 1;
-		const __u64 *node = vtap_table_node(at);
-		if (!node)
-			return -1;
-		__u64 links = node[1];
-		__u32 field = links >> VTAP_LINK_FIELD_SHIFT;
-		if (field >= VTAP_FIELD_COUNT)
-			return -1;
-		if (values[field] >= node[0])
-			links >>= VTAP_LINK_SHIFT;
-		at = links & VTAP_LINK_MASK;
+		return VTAP_LINK_LEAF;
+	const __u32 *node = vtap_table_node(at);
+	if (!node)
+		return VTAP_LINK_LEAF;
+	__u32 header = node[0];
+	__u32 field = header & 7;
+	__u64 count = (header >> 8) & 0xff;
+	if (field >= VTAP_FIELD_COUNT)
+		return VTAP_LINK_LEAF;
+	__u64 value = ((const __u64 *)key)[field];
+	__u64 pos = 0;
+	__u64 left = count;
+	__u64 width = 1;
+	if (header & VTAP_NODE_WIDE) {
+		width = 2;
+#pragma unroll
+		for (int i = 0; i < VTAP_TABLE_STEPS; i++) {
+			if (left <= 1)
+				break;
+			__u64 half = left >> 1;
+			__u64 index = (pos + half - 1) & 0xff;
+			pos += half & -vtap_at_least_wide(value, node[1 + 2 * index], node[2 + 2 * index]);
+			left -= half;
+		}
+		if (left == 1)
+			pos += vtap_at_least_wide(value, node[1 + 2 * (pos & 0xff)], node[2 + 2 * (pos & 0xff)]);
+	} else {
+#pragma unroll
+		for (int i = 0; i < VTAP_TABLE_STEPS; i++) {
+			if (left <= 1)
+				break;
+			__u64 half = left >> 1;
+			__u64 index = (pos + half - 1) & 0xff;
+			pos += half & -vtap_at_least(value, node[1 + index]);
+			left -= half;
+		}
+		if (left == 1)
+			pos += vtap_at_least(value, node[1 + (pos & 0xff)]);
 	}
-	return -1;
+	return node[1 + width * count + (pos & 0xff)];
+}
+
+/* Where a walk is: the link being followed, the partition being walked
+ * (its index in vtap_table_roots), one past the family's last, and the
+ * lowest rule found so far. Kept in a map value rather than on the stack:
+ * the verifier knows nothing of values read from a map, so the loop body's
+ * states agree from one step to the next and it is checked once, not once
+ * per partition. */
+struct vtap_walk_state {
+	__u32 at;
+	__u32 root;
+	__u32 end;
+	__u32 best;
+};
+
+struct {
+	__uint(type, VTAP_MAP_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vtap_walk_state);
+} vtap_walk SEC(".maps");
+
+struct vtap_walk_context {
+	const struct vtap_match_key *key;
+	struct vtap_walk_state *state;
+};
+
+/*
+ * A bpf_loop step: the verifier checks this body once, whatever the table's
+ * size and depth. A leaf ends a partition's walk; the next partition is
+ * skipped when it holds no rule below the best so far.
+ */
+static long vtap_walk_step(__u32 index, void *data)
+{
+	struct vtap_walk_context *context = data;
+	struct vtap_walk_state *walk = context->state;
+	if (!walk)
+		return 1;
+	__u32 at = walk->at;
+#pragma unroll
+	for (int i = 0; i < VTAP_WALK_UNROLL; i++) {
+		if (!(at & VTAP_LINK_LEAF)) {
+			at = vtap_visit(context->key, at);
+			continue;
+		}
+		__u32 found = (at & ~VTAP_LINK_LEAF) - 1;
+		if (found < walk->best)
+			walk->best = found;
+		__u32 next = walk->root + 1;
+		if (next >= walk->end || next >= VTAP_ROOT_COUNT)
+			return 1;
+		vtap_barrier(next);
+		walk->root = next;
+		at = vtap_table_lowest[next] < walk->best ? vtap_table_roots[next] : VTAP_LINK_LEAF;
+	}
+	walk->at = at;
+	return 0;
+}
+
+static __always_inline int vtap_match_table(const struct vtap_match_key *key, __u32 first, __u32 count,
+					    __u32 steps)
+{
+	__u32 zero = 0;
+	struct vtap_walk_context context = {
+		.key = key,
+		.state = bpf_map_lookup_elem(&vtap_walk, &zero),
+	};
+	if (!key || !context.state || count == 0 || first >= VTAP_ROOT_COUNT)
+		return -1;
+	context.state->at = vtap_table_roots[first];
+	context.state->root = first;
+	context.state->end = first + count;
+	context.state->best = VTAP_NO_RULE;
+	bpf_loop(steps / VTAP_WALK_UNROLL + 1, vtap_walk_step, &context, 0);
+	return (int)context.state->best;
 }
 
 __noinline int vtap_match_v4(const struct vtap_match_key *key)
 {
-	return vtap_match_table(key, VTAP_TABLE_ROOT_V4);
+	return vtap_match_table(key, VTAP_FIRST_PARTITION_V4, VTAP_PARTITIONS_V4, VTAP_WALK_STEPS_V4);
 }
 
 __noinline int vtap_match_v6(const struct vtap_match_key *key)
 {
-	return vtap_match_table(key, VTAP_TABLE_ROOT_V6);
+	return vtap_match_table(key, VTAP_FIRST_PARTITION_V6, VTAP_PARTITIONS_V6, VTAP_WALK_STEPS_V6);
 }
 #endif
 

@@ -93,10 +93,6 @@ private struct Job {
         case .split(let field, let bounds, let children):
             let compare = bounds.reduce(0) { $0 + Self.compareCost(field, $1, family) }
             return compare + children.count
-        case .linear(let candidates):
-            return candidates.reduce(0) { sum, candidate in
-                sum + 2 + candidate.checks.reduce(0) { $0 + 2 * $1.values.intervals.count * 3 }
-            }
         }
     }
 
@@ -132,14 +128,6 @@ private struct Job {
                     edges.append(edge(to: child, scheduled: &scheduled, pending: &pending, committed: &reserved, emitted: size))
                 }
                 body += search(field, bounds, edges, lo: 0, hi: edges.count - 1, depth: 1)
-            case .linear(let candidates):
-                for candidate in candidates {
-                    candidate.checks.forEach { usedFields.insert($0.field) }
-                    let test = candidate.checks.map { membership($0.field, $0.values) }
-                    let condition = test.isEmpty ? "1" : test.joined(separator: " && ")
-                    body += "\tif (\(condition))\n\t\treturn \(candidate.rule);\n"
-                }
-                body += "\treturn -1;\n"
             }
         }
         estimated += size

@@ -1,15 +1,19 @@
 import VtapRuleModel
 
-/// How one address family's packets find their first matching rule: a
-/// decision DAG over the fields of the match key.
+/// How packets of one address family find their first matching rule among
+/// the rules of one partition: a decision DAG over the fields of the match
+/// key.
 ///
 /// Each split node resolves one field for every candidate rule: the field's
 /// domain is cut at every boundary of the candidates' value sets, so inside
 /// each piece a candidate either matches that field entirely or not at all.
 /// Candidates keep rule order, so the first candidate with no unresolved
-/// field is the first match. Equal sub-problems (same resolved fields, same
-/// candidates) are built once and shared. The cost per packet is one binary
-/// search per field on the path, at most seven, whatever the rule count.
+/// field is the partition's first match. Equal sub-problems (same resolved
+/// fields, same candidates) are built once and shared. A packet does one
+/// search per field on its path, at most seven, whatever the rule count.
+///
+/// A `Classifier` holds several of these per family: rules whose copies
+/// would multiply in one DAG move to the next partition (see `PlanBuilder`).
 public struct DecisionPlan: Sendable {
     public typealias NodeID = Int32
 
@@ -19,31 +23,30 @@ public struct DecisionPlan: Sendable {
         /// `children[i]` handles values in `[bounds[i-1], bounds[i])`, with
         /// `bounds` strictly increasing; `children.count == bounds.count + 1`.
         case split(field: MatchField, bounds: [UInt64], children: [NodeID])
-        /// Rules checked in order, field by field: only where splitting would
-        /// cost more than the work budget allows.
-        case linear(candidates: [LinearCandidate])
-    }
-
-    public struct LinearCandidate: Sendable, Hashable {
-        public var rule: Int32
-        /// Fields still to check, with the values that match.
-        public var checks: [FieldCheck]
-    }
-
-    public struct FieldCheck: Sendable, Hashable {
-        public var field: MatchField
-        public var values: IntervalSet<UInt64>
     }
 
     public let family: AddressFamily
+    /// Position among the family's partitions, from 0.
+    public let partition: Int
     public let nodes: [Node]
     public let root: NodeID
-    /// Whether some subtree fell back to linear checks.
-    public let usedLinearFallback: Bool
+    /// Rules this partition holds whole (none of their cubes moved on).
+    public let homeRules: Int
+    /// Rules some packet reaches through this partition, counting only
+    /// cubes the partition holds whole: a rule missing from every
+    /// partition's set is covered by earlier rules and never matches.
+    public let reachableRules: Set<Int32>
+    /// Candidate-list entries the build created: its time and memory.
+    public let work: Int
 
     public subscript(id: NodeID) -> Node { nodes[Int(id)] }
 
-    /// The rule the plan picks for `key`, or `nil`.
+    /// Most bounds one split holds: wider cuts become a tree of splits on
+    /// the same field, so the table walker's search has a fixed length and
+    /// inline code can be cut between them.
+    public static let maxFanout = 255
+
+    /// The first rule of this partition that matches `key`, or `nil`.
     public func evaluate(_ key: MatchKey) -> Int32? {
         var id = root
         while true {
@@ -59,25 +62,30 @@ public struct DecisionPlan: Sendable {
                     if value < bounds[mid] { hi = mid } else { lo = mid + 1 }
                 }
                 id = children[lo]
-            case .linear(let candidates):
-                return candidates.first { candidate in
-                    candidate.checks.allSatisfy { $0.values.contains(key[$0.field]) }
-                }?.rule
             }
         }
     }
 
-    /// Rules that some packet can reach through this plan.
-    public var reachableRules: Set<Int32> {
-        var rules = Set<Int32>()
-        for node in nodes {
-            switch node {
-            case .leaf(let rule?): rules.insert(rule)
-            case .linear(let candidates): candidates.forEach { rules.insert($0.rule) }
-            default: break
+    /// Splits on the longest path from the root: the nodes a packet visits
+    /// in this partition, at most.
+    public var depth: Int {
+        var depths = [Int](repeating: 0, count: nodes.count)
+        // Children always have lower ids than their parents.
+        for (index, node) in nodes.enumerated() {
+            if case .split(_, _, let children) = node {
+                depths[index] = 1 + (children.map { depths[Int($0)] }.max() ?? 0)
             }
         }
-        return rules
+        return nodes.isEmpty ? 0 : depths[Int(root)]
+    }
+
+    /// The lowest rule any leaf names: a packet whose best rule so far is
+    /// lower need not walk this partition.
+    public var lowestRule: Int32? {
+        nodes.reduce(nil as Int32?) { lowest, node in
+            if case .leaf(let rule?) = node, rule < (lowest ?? .max) { return rule }
+            return lowest
+        }
     }
 
     public var splitCount: Int {
@@ -91,30 +99,47 @@ public struct DecisionPlan: Sendable {
     }
 }
 
-extension DecisionPlan {
-    /// Builds the plan for `family`. `workBudget` bounds the candidate-list
-    /// entries the build may create; past it, remaining subtrees are linear.
-    public static func build(_ ruleset: Ruleset, family: AddressFamily, workBudget: Int? = nil) -> DecisionPlan {
-        let cubes = CubeBuilder.cubes(of: ruleset, family: family)
-        var builder = PlanBuilder(
-            family: family, cubes: cubes, workBudget: workBudget ?? (64 * cubes.count + 2_000_000))
-        let root = builder.build(candidates: Array(cubes.indices.map(Int32.init)), resolved: 0)
-        return DecisionPlan(
-            family: family, nodes: builder.nodes, root: root, usedLinearFallback: builder.usedLinear)
-    }
-}
-
-/// The recursive construction behind `DecisionPlan.build`.
+/// The recursive construction of one partition's DAG.
+///
+/// The DAG of a whole ruleset can grow with the product of the rule counts:
+/// when rules that are wide in one field and narrow in another (`- 10.0.0.1
+/// - 80 TCP`) meet rules shaped the other way (`10.2.0.0/16 - - - -`),
+/// whichever field is cut first copies one kind into every piece of the
+/// other. So every cube may be copied into at most `placementLimit` pieces
+/// of one partition; a cube that would exceed it moves, whole, to the next
+/// partition, and the packet's rule is the lowest of the partitions'
+/// answers. Copies already made stay where they are: a rule found in two
+/// partitions is still the same rule, so the minimum is unchanged. The
+/// last partition moves nothing and is bounded by `workBudget` instead.
+///
+/// A piece closes once a candidate matches all of it: later candidates
+/// there are dead and are not placed, so a long ladder of overlapping
+/// ranges costs one entry per piece, not one per rule and piece.
 struct PlanBuilder {
+    struct OverBudget: Error {
+        var work: Int
+        var bounds: Int
+    }
+
     let family: AddressFamily
     let cubes: [Cube]
+    /// Copies of one cube allowed in this partition; `nil` in the last.
+    let placementLimit: Int?
     let workBudget: Int
-    var nodes: [DecisionPlan.Node] = []
-    var usedLinear = false
-    private var work = 0
+    /// Bounds the partition's splits may hold: its share of the table.
+    let boundBudget: Int
+    private(set) var nodes: [DecisionPlan.Node] = []
+    /// Cubes that move to the next partition, in cube order once sorted.
+    private(set) var moved: [Int32] = []
+    private(set) var work = 0
+    private(set) var bounds = 0
+    /// Cubes that are the first candidate of some leaf.
+    private(set) var leading = Set<Int32>()
+
+    private var placements: [Int32]
+    private var isMoved: [Bool]
     private var memo: [Subproblem: DecisionPlan.NodeID] = [:]
     private var leaves: [Int32?: DecisionPlan.NodeID] = [:]
-    private let fullDomains: [IntervalSet<UInt64>]
     /// Per cube, the fields whose set is not the whole domain.
     private let restricted: [UInt8]
 
@@ -123,13 +148,16 @@ struct PlanBuilder {
         var candidates: [Int32]
     }
 
-    init(family: AddressFamily, cubes: [Cube], workBudget: Int) {
+    init(family: AddressFamily, cubes: [Cube], placementLimit: Int?, workBudget: Int, boundBudget: Int) {
         self.family = family
         self.cubes = cubes
+        self.placementLimit = placementLimit
         self.workBudget = workBudget
+        self.boundBudget = boundBudget
+        placements = [Int32](repeating: 0, count: cubes.count)
+        isMoved = [Bool](repeating: false, count: cubes.count)
         let fullDomains = MatchField.allCases.map { IntervalSet<UInt64>(0, $0.domainUpper(family)) }
-        self.fullDomains = fullDomains
-        self.restricted = cubes.map { cube in
+        restricted = cubes.map { cube in
             MatchField.allCases.reduce(UInt8(0)) { mask, field in
                 cube.fields[field.rawValue] == fullDomains[field.rawValue] ? mask : mask | 1 << field.rawValue
             }
@@ -142,10 +170,6 @@ struct PlanBuilder {
         restricted[Int(cube)] & ~resolved
     }
 
-    private static func fields(in mask: UInt8) -> [MatchField] {
-        MatchField.allCases.filter { mask & (1 << $0.rawValue) != 0 }
-    }
-
     private mutating func leaf(_ rule: Int32?) -> DecisionPlan.NodeID {
         if let id = leaves[rule] { return id }
         let id = append(.leaf(rule))
@@ -154,50 +178,36 @@ struct PlanBuilder {
     }
 
     private mutating func append(_ node: DecisionPlan.Node) -> DecisionPlan.NodeID {
+        if case .split(_, let splitBounds, _) = node { bounds += splitBounds.count }
         nodes.append(node)
         return DecisionPlan.NodeID(nodes.count - 1)
     }
 
-    mutating func build(candidates input: [Int32], resolved: UInt8) -> DecisionPlan.NodeID {
-        // Candidates after the first one that matches everything left are dead.
+    mutating func build(candidates input: [Int32], resolved: UInt8) throws(OverBudget) -> DecisionPlan.NodeID {
+        // Candidates after the first one that matches everything left are
+        // dead; cubes moved on since this list was made are answered by a
+        // later partition.
         var candidates: [Int32] = []
         candidates.reserveCapacity(input.count)
         var fields: UInt8 = 0
-        for cube in input {
+        for cube in input where !isMoved[Int(cube)] {
             let open = openFields(cube, resolved)
             candidates.append(cube)
             if open == 0 { break }
             fields |= open
         }
         guard let first = candidates.first else { return leaf(nil) }
-        if fields == 0 || openFields(first, resolved) == 0 {
+        if openFields(first, resolved) == 0 {
+            leading.insert(first)
             return leaf(cubes[Int(first)].rule)
         }
 
         let key = Subproblem(resolved: resolved, candidates: candidates)
         if let id = memo[key] { return id }
-
-        let id: DecisionPlan.NodeID
-        if work > workBudget {
-            id = linear(candidates, resolved)
-        } else {
-            let field = chooseField(candidates, resolved, among: fields)
-            id = split(candidates, resolved, on: field)
-        }
+        let field = chooseField(candidates, among: fields)
+        let id = try split(candidates, resolved, on: field)
         memo[key] = id
         return id
-    }
-
-    private mutating func linear(_ candidates: [Int32], _ resolved: UInt8) -> DecisionPlan.NodeID {
-        usedLinear = true
-        let checks = candidates.map { cube in
-            DecisionPlan.LinearCandidate(
-                rule: cubes[Int(cube)].rule,
-                checks: Self.fields(in: openFields(cube, resolved)).map {
-                    DecisionPlan.FieldCheck(field: $0, values: cubes[Int(cube)].fields[$0.rawValue])
-                })
-        }
-        return append(.linear(candidates: checks))
     }
 
     /// Elementary boundaries on `field`: every place a candidate's set starts
@@ -219,33 +229,39 @@ struct PlanBuilder {
         return unique
     }
 
-    /// The field whose split replicates candidates least: the sum of child
-    /// list sizes, before sharing.
-    private func chooseField(_ candidates: [Int32], _ resolved: UInt8, among fields: UInt8) -> MatchField {
+    /// The field whose split copies candidates least: the sum, over
+    /// candidates, of the pieces each lands in. A cube that would move on
+    /// counts as the limit, the copies it would have cost here.
+    private func chooseField(_ candidates: [Int32], among fields: UInt8) -> MatchField {
         var best: (field: MatchField, cost: Int, pieces: Int)?
         for field in MatchField.allCases where fields & (1 << field.rawValue) != 0 {
             let bounds = boundaries(candidates, field)
             let pieces = bounds.count + 1
+            let cap = placementLimit.map { $0 + 1 } ?? Int.max
             var cost = 0
             let bit = UInt8(1) << field.rawValue
             for cube in candidates {
                 guard restricted[Int(cube)] & bit != 0 else {
-                    cost += pieces
+                    cost += min(pieces, cap)
                     continue
                 }
+                var spanned = 0
                 for piece in cubes[Int(cube)].fields[field.rawValue].intervals {
-                    cost += pieceIndex(bounds, piece.upper) - pieceIndex(bounds, piece.lower) + 1
+                    spanned += Self.pieceIndex(bounds, piece.upper) - Self.pieceIndex(bounds, piece.lower) + 1
                 }
+                cost += min(spanned, cap)
             }
-            if best == nil || cost < best!.cost || (cost == best!.cost && pieces < best!.pieces) {
-                best = (field, cost, pieces)
+            if let current = best, cost > current.cost || (cost == current.cost && pieces >= current.pieces) {
+                continue
             }
+            best = (field, cost, pieces)
         }
-        return best!.field
+        // `fields` is never empty here: the first candidate has an open field.
+        return best?.field ?? .proto
     }
 
     /// Index of the elementary piece containing `value`.
-    private func pieceIndex(_ bounds: [UInt64], _ value: UInt64) -> Int {
+    static func pieceIndex(_ bounds: [UInt64], _ value: UInt64) -> Int {
         var lo = 0
         var hi = bounds.count
         while lo < hi {
@@ -255,26 +271,59 @@ struct PlanBuilder {
         return lo
     }
 
-    private mutating func split(_ candidates: [Int32], _ resolved: UInt8, on field: MatchField) -> DecisionPlan.NodeID {
+    private mutating func split(
+        _ candidates: [Int32], _ resolved: UInt8, on field: MatchField
+    ) throws(OverBudget) -> DecisionPlan.NodeID {
         let bounds = boundaries(candidates, field)
         let pieces = bounds.count + 1
-        // Candidates restricted on this field, per piece; the others go everywhere.
-        var perPiece = [[Int32]](repeating: [], count: pieces)
-        var everywhere: [Int32] = []
+        let childResolved = resolved | (1 << field.rawValue)
         let bit = UInt8(1) << field.rawValue
+        var perPiece = [[Int32]](repeating: [], count: pieces)
+        var open = OpenPieces(count: pieces)
+        var spans: [(Int, Int)] = []
+
         for cube in candidates {
-            guard restricted[Int(cube)] & bit != 0 else {
-                everywhere.append(cube)
-                continue
+            if open.isEmpty { break }
+            spans.removeAll(keepingCapacity: true)
+            if restricted[Int(cube)] & bit != 0 {
+                for piece in cubes[Int(cube)].fields[field.rawValue].intervals {
+                    spans.append((Self.pieceIndex(bounds, piece.lower), Self.pieceIndex(bounds, piece.upper)))
+                }
+            } else {
+                spans.append((0, pieces - 1))
             }
-            for piece in cubes[Int(cube)].fields[field.rawValue].intervals {
-                for index in pieceIndex(bounds, piece.lower)...pieceIndex(bounds, piece.upper) {
-                    perPiece[index].append(cube)
+            // A cube that matches all of every piece it lands in closes
+            // them: each piece is closed once, so its copies cost at most
+            // the split's own size and never multiply further down. Other
+            // cubes may land in at most `placementLimit` pieces in all.
+            let closes = openFields(cube, childResolved) == 0
+            if !closes, let total = placementLimit {
+                // One copy is always allowed (it copies nothing); counting
+                // stops past that or the limit, where the answer no longer matters.
+                let limit = max(1, total - Int(placements[Int(cube)]))
+                var landing = 0
+                for (lower, upper) in spans where landing <= limit {
+                    landing += open.count(from: lower, through: upper, stoppingAfter: limit + 1 - landing)
+                }
+                if landing == 0 { continue }
+                if landing > limit {
+                    isMoved[Int(cube)] = true
+                    moved.append(cube)
+                    continue
                 }
             }
+            var landed = 0
+            for (lower, upper) in spans {
+                open.visit(from: lower, through: upper, closing: closes) {
+                    perPiece[$0].append(cube)
+                    landed += 1
+                }
+            }
+            placements[Int(cube)] += Int32(clamping: landed)
+            work += landed
+            if work > workBudget { throw OverBudget(work: work, bounds: self.bounds) }
         }
 
-        let childResolved = resolved | (1 << field.rawValue)
         var byList: [[Int32]: DecisionPlan.NodeID] = [:]
         var children: [DecisionPlan.NodeID] = []
         children.reserveCapacity(pieces)
@@ -284,38 +333,44 @@ struct PlanBuilder {
             if let known = byList[list] {
                 child = known
             } else {
-                let merged = Self.mergeInOrder(list, everywhere)
-                work += merged.count
-                child = build(candidates: merged, resolved: childResolved)
+                child = try build(candidates: list, resolved: childResolved)
                 byList[list] = child
             }
             children.append(child)
         }
+        let id = appendSplit(field, bounds, children)
+        if self.bounds > boundBudget { throw OverBudget(work: work, bounds: self.bounds) }
+        return id
+    }
 
-        // Adjacent pieces that lead to the same node need no bound between them.
+    /// Appends the split, without bounds between adjacent pieces that lead
+    /// to the same node; a split left with one child is that child.
+    private mutating func appendSplit(
+        _ field: MatchField, _ bounds: [UInt64], _ children: [DecisionPlan.NodeID]
+    ) -> DecisionPlan.NodeID {
         var keptBounds: [UInt64] = []
         var keptChildren = [children[0]]
-        for index in 1..<pieces where children[index] != keptChildren.last {
+        for index in 1..<children.count where children[index] != keptChildren.last {
             keptBounds.append(bounds[index - 1])
             keptChildren.append(children[index])
         }
         if keptChildren.count == 1 { return keptChildren[0] }
-        return appendSplit(field, keptBounds, keptChildren)
+        return appendWide(field, keptBounds, keptChildren)
     }
 
-    /// Most bounds one split node holds; wider splits become a tree of
-    /// splits on the same field, so code can be cut between them.
-    static let maxFanout = 256
-
-    private mutating func appendSplit(
+    /// A split of more than `maxFanout` bounds becomes a tree of splits on
+    /// the same field, each within the walker's unrolled search.
+    private mutating func appendWide(
         _ field: MatchField, _ bounds: [UInt64], _ children: [DecisionPlan.NodeID]
     ) -> DecisionPlan.NodeID {
-        if bounds.count <= Self.maxFanout {
+        if bounds.count <= DecisionPlan.maxFanout {
             return append(.split(field: field, bounds: bounds, children: children))
         }
         // Groups of consecutive pieces, each a split; the group starts are
-        // the bounds of the node above them.
-        let groupSize = Self.maxFanout + 1
+        // the bounds of the node above them. Equal-sized groups keep every
+        // walk the same length.
+        let groupCount = (children.count + DecisionPlan.maxFanout) / (DecisionPlan.maxFanout + 1)
+        let groupSize = (children.count + groupCount - 1) / groupCount
         var groupBounds: [UInt64] = []
         var groups: [DecisionPlan.NodeID] = []
         var start = 0
@@ -330,28 +385,57 @@ struct PlanBuilder {
             }
             start = end
         }
-        return appendSplit(field, groupBounds, groups)
+        return appendWide(field, groupBounds, groups)
+    }
+}
+
+/// The pieces of one split that no candidate has closed yet, with the next
+/// open piece found in near-constant time (path-halving union-find), so a
+/// cube spanning many closed pieces costs nothing for them.
+struct OpenPieces {
+    /// `next[i]`: a piece at or after `i` that may be open; `count` is the end.
+    private var next: [Int32]
+    private(set) var openCount: Int
+
+    init(count: Int) {
+        next = (0...count).map(Int32.init)
+        openCount = count
     }
 
-    /// Merges two lists of cube ids, each ascending, keeping cube order.
-    static func mergeInOrder(_ a: [Int32], _ b: [Int32]) -> [Int32] {
-        if a.isEmpty { return b }
-        if b.isEmpty { return a }
-        var out: [Int32] = []
-        out.reserveCapacity(a.count + b.count)
-        var i = 0
-        var j = 0
-        while i < a.count, j < b.count {
-            if a[i] < b[j] {
-                out.append(a[i])
-                i += 1
-            } else {
-                out.append(b[j])
-                j += 1
-            }
+    var isEmpty: Bool { openCount == 0 }
+
+    private mutating func find(_ index: Int) -> Int {
+        var at = index
+        while Int(next[at]) != at {
+            next[at] = next[Int(next[at])]
+            at = Int(next[at])
         }
-        out.append(contentsOf: a[i...])
-        out.append(contentsOf: b[j...])
-        return out
+        return at
+    }
+
+    /// Open pieces in `lower...upper`, counting at most `cap` of them.
+    mutating func count(from lower: Int, through upper: Int, stoppingAfter cap: Int?) -> Int {
+        var total = 0
+        var at = find(lower)
+        while at <= upper {
+            total += 1
+            if let cap, total >= cap { return total }
+            at = find(at + 1)
+        }
+        return total
+    }
+
+    /// Calls `body` for each open piece in `lower...upper`, then closes
+    /// them if `closing`.
+    mutating func visit(from lower: Int, through upper: Int, closing: Bool, _ body: (Int) -> Void) {
+        var at = find(lower)
+        while at <= upper {
+            body(at)
+            if closing {
+                next[at] = Int32(at + 1)
+                openCount -= 1
+            }
+            at = find(at + 1)
+        }
     }
 }

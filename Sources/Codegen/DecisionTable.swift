@@ -1,137 +1,164 @@
 import VtapRuleModel
 
-/// A `DecisionPlan` flattened into comparison nodes: each compares one key
-/// field with a bound and names its two successors. Shared plan nodes stay
-/// shared. The program walks it in a loop (see `vtap_match_table`), so its
-/// size costs memory, not instructions or verifier time.
+/// A classifier's decision plans laid out as the program reads them: one
+/// node per plan split, in an array of 32-bit words that the program walks
+/// in a `bpf_loop` (see `vtap_match_table`), so the table's size costs
+/// memory, not instructions or verifier time. Shared plan nodes stay
+/// shared.
+///
+/// A node at word offset `at`:
+///
+///     at + 0                 header: field | wide << 3 | count << 8
+///     at + 1 ...             count bounds, ascending: one word each, or two
+///                            (low word first) when `wide`
+///     then count + 1 links   child i takes values in [bound i-1, bound i)
+///
+/// A link is a node's word offset, or `linkLeaf | (rule + 1)` (0: no rule).
+/// Narrow nodes serve fields whose values fit 32 bits (every IPv4 field,
+/// ports and protocol); address halves of IPv6 are wide.
 public struct DecisionTable: Sendable {
-    public struct Node: Sendable, Hashable {
-        public var bound: UInt64
-        public var field: MatchField
-        /// Taken when the field is below `bound`.
-        public var below: Target
-        public var atOrAbove: Target
-    }
+    public static let linkLeaf: UInt32 = 0x8000_0000
+    /// Most bounds in one node: the walker's search is unrolled this far.
+    public static let maxBounds = DecisionPlan.maxFanout
+    public static let maxSteps = 8
+    /// The largest node, in words: no node starts closer than this to the
+    /// end of its chunk, so every read the walker makes stays inside it.
+    public static let maxNodeWords = 1 + 2 * maxBounds + maxBounds + 1
+    /// Words per chunk: each chunk is one read-only map, whose value may not
+    /// exceed 4 MiB.
+    public static let defaultChunkWords = 1 << 19
 
-    public enum Target: Sendable, Hashable {
-        case node(Int)
-        /// The rule index, or `nil` for no match.
-        case leaf(Int32?)
-    }
+    public let chunkWords: Int
+    public private(set) var words: [UInt32] = []
+    public private(set) var nodeCount = 0
+    /// Entry links of each family's partitions, in partition order.
+    public private(set) var roots: [AddressFamily: [UInt32]] = [:]
+    /// Node visits on the longest walk from each node (0 for a leaf).
+    private var heights: [UInt32: Int] = [:]
+    /// The lowest rule any walk from each node ends at.
+    private var lowestRules: [UInt32: UInt32] = [:]
 
-    public private(set) var nodes: [Node] = []
-    /// Entry point of each family's plan.
-    public private(set) var roots: [AddressFamily: Target] = [:]
-
-    public init(plans: [DecisionPlan]) {
+    public init(plans: [DecisionPlan], chunkWords: Int = DecisionTable.defaultChunkWords) {
+        precondition(chunkWords > 2 * Self.maxNodeWords, "a chunk must hold the largest node")
+        self.chunkWords = chunkWords
         for plan in plans {
-            var flattener = Flattener(plan: plan, table: self)
-            let root = flattener.target(plan.root)
-            self = flattener.table
-            roots[plan.family] = root
-        }
-    }
-
-    /// The rule `key` reaches from `family`'s root.
-    public func evaluate(_ key: MatchKey, family: AddressFamily) -> Int32? {
-        var at = roots[family] ?? .leaf(nil)
-        while case .node(let index) = at {
-            let node = nodes[index]
-            at = key[node.field] >= node.bound ? node.atOrAbove : node.below
-        }
-        if case .leaf(let rule) = at { return rule }
-        return nil
-    }
-
-    /// The longest walk from any root, in comparisons.
-    public var depth: Int {
-        var memo = [Int](repeating: -1, count: nodes.count)
-        func depth(_ target: Target) -> Int {
-            guard case .node(let index) = target else { return 0 }
-            if memo[index] >= 0 { return memo[index] }
-            // Successors always have lower indices, so this recursion is shallow
-            // when filled in index order below.
-            let d = 1 + max(depth(nodes[index].below), depth(nodes[index].atOrAbove))
-            memo[index] = d
-            return d
-        }
-        for index in nodes.indices { _ = depth(.node(index)) }
-        return roots.values.map(depth).max() ?? 0
-    }
-
-    fileprivate mutating func append(_ node: Node) -> Target {
-        nodes.append(node)
-        return .node(nodes.count - 1)
-    }
-}
-
-private struct Flattener {
-    let plan: DecisionPlan
-    var table: DecisionTable
-    var done: [DecisionPlan.NodeID: DecisionTable.Target] = [:]
-
-    init(plan: DecisionPlan, table: DecisionTable) {
-        self.plan = plan
-        self.table = table
-    }
-
-    /// Plan node ids grow from children to parents, so flattening in id
-    /// order finds every successor already flattened.
-    mutating func target(_ root: DecisionPlan.NodeID) -> DecisionTable.Target {
-        for id in 0...Int(root) {
-            let node = DecisionPlan.NodeID(id)
-            if done[node] == nil { done[node] = flatten(node) }
-        }
-        return done[root] ?? .leaf(nil)
-    }
-
-    private mutating func flatten(_ id: DecisionPlan.NodeID) -> DecisionTable.Target {
-        switch plan[id] {
-        case .leaf(let rule):
-            return .leaf(rule)
-        case .split(let field, let bounds, let children):
-            let targets = children.map { done[$0] ?? .leaf(nil) }
-            return search(field, bounds, targets, lo: 0, hi: targets.count - 1)
-        case .linear(let candidates):
-            // Last candidate first, so each can fall through to the next.
-            var next: DecisionTable.Target = .leaf(nil)
-            for candidate in candidates.reversed() {
-                var pass: DecisionTable.Target = .leaf(candidate.rule)
-                for check in candidate.checks.reversed() {
-                    pass = membership(check, pass: pass, fail: next)
-                }
-                next = pass
+            var links = [DecisionPlan.NodeID: UInt32]()
+            // Plan node ids grow from children to parents: children first.
+            for id in plan.nodes.indices {
+                links[DecisionPlan.NodeID(id)] = append(plan[DecisionPlan.NodeID(id)], plan.family, links)
             }
-            return next
+            roots[plan.family, default: []].append(links[plan.root] ?? Self.linkLeaf)
         }
     }
 
-    /// A balanced tree of comparisons choosing among `targets`.
-    private mutating func search(
-        _ field: MatchField, _ bounds: [UInt64], _ targets: [DecisionTable.Target], lo: Int, hi: Int
-    ) -> DecisionTable.Target {
-        if lo == hi { return targets[lo] }
-        let mid = (lo + hi) / 2
-        let below = search(field, bounds, targets, lo: lo, hi: mid)
-        let above = search(field, bounds, targets, lo: mid + 1, hi: hi)
-        return table.append(.init(bound: bounds[mid], field: field, below: below, atOrAbove: above))
+    public static func leafLink(_ rule: Int32?) -> UInt32 {
+        linkLeaf | (rule.map { UInt32($0) + 1 } ?? 0)
     }
 
-    /// Goes to `pass` when the field's value is in the check's set.
-    private mutating func membership(
-        _ check: DecisionPlan.FieldCheck, pass: DecisionTable.Target, fail: DecisionTable.Target
-    ) -> DecisionTable.Target {
-        // The domain as alternating segments, each from its start value on.
-        var segments: [(start: UInt64, target: DecisionTable.Target)] = []
-        var cursor: UInt64? = 0
-        for piece in check.values.intervals {
-            guard let from = cursor else { break }
-            if piece.lower > from { segments.append((from, fail)) }
-            segments.append((piece.lower, pass))
-            cursor = piece.upper == .max ? nil : piece.upper + 1
+    private mutating func append(
+        _ node: DecisionPlan.Node, _ family: AddressFamily, _ links: [DecisionPlan.NodeID: UInt32]
+    ) -> UInt32 {
+        switch node {
+        case .leaf(let rule):
+            return Self.leafLink(rule)
+        case .split(let field, let bounds, let children):
+            let wide = !field.isNarrow(family)
+            let size = 1 + bounds.count * (wide ? 2 : 1) + children.count
+            // Nodes never straddle a chunk, nor start in its last words.
+            let offsetInChunk = words.count % chunkWords
+            if offsetInChunk + Self.maxNodeWords > chunkWords {
+                words += [UInt32](repeating: 0, count: chunkWords - offsetInChunk)
+            }
+            let at = UInt32(words.count)
+            words.append(UInt32(field.rawValue) | (wide ? 8 : 0) | UInt32(bounds.count) << 8)
+            for bound in bounds {
+                words.append(UInt32(truncatingIfNeeded: bound))
+                if wide { words.append(UInt32(truncatingIfNeeded: bound >> 32)) }
+            }
+            var height = 0
+            var lowest = UInt32.max
+            for child in children {
+                let link = links[child] ?? Self.linkLeaf
+                words.append(link)
+                height = max(height, heights[link] ?? 0)
+                lowest = min(lowest, self.lowest(link))
+            }
+            assert(words.count - Int(at) == size)
+            heights[at] = height + 1
+            lowestRules[at] = lowest
+            nodeCount += 1
+            return at
         }
-        if let from = cursor { segments.append((from, fail)) }
-        let bounds = segments.dropFirst().map(\.start)
-        return search(check.field, Array(bounds), segments.map(\.target), lo: 0, hi: segments.count - 1)
+    }
+
+    /// The rule `key` reaches: the lowest over `family`'s partitions. Reads
+    /// the words as the BPF walker does (`vtap_walk_step`, `vtap_visit`),
+    /// so tests of it test the layout; `visits` counts the steps the
+    /// walker's loop takes, which `walkBound` must cover.
+    public func evaluate(_ key: MatchKey, family: AddressFamily) -> (rule: Int32?, visits: Int) {
+        var best: UInt32 = .max
+        var visits = 0
+        for (index, root) in (roots[family] ?? []).enumerated() {
+            // A partition that holds no rule below the best so far is skipped.
+            var at = index == 0 || lowest(root) < best ? root : Self.linkLeaf
+            while at & Self.linkLeaf == 0 {
+                at = visit(at, key)
+                visits += 1
+            }
+            visits += 1
+            let found = (at & ~Self.linkLeaf) &- 1
+            if found < best { best = found }
+        }
+        return (best == .max ? nil : Int32(best), visits)
+    }
+
+    private func visit(_ at: UInt32, _ key: MatchKey) -> UInt32 {
+        let node = Int(at)
+        let header = words[node]
+        let field = MatchField(rawValue: Int(header & 7)) ?? .proto
+        let width = header & 8 != 0 ? 2 : 1
+        let count = Int((header >> 8) & 0xFF)
+        let value = key[field]
+        func bound(_ index: Int) -> UInt64 {
+            width == 2
+                ? UInt64(words[node + 1 + 2 * index]) | UInt64(words[node + 2 + 2 * index]) << 32
+                : UInt64(words[node + 1 + index])
+        }
+        // What is left to search is [position, position + left]: halve it
+        // until one bound remains, then test that one.
+        var position = 0
+        var left = count
+        while left > 1 {
+            let half = left >> 1
+            if bound(position + half - 1) <= value { position += half }
+            left -= half
+        }
+        if left == 1, bound(position) <= value { position += 1 }
+        return words[node + 1 + width * count + position]
+    }
+
+    /// The lowest rule below `link`, which the walker compares with the
+    /// best so far before walking a partition.
+    public func lowest(_ link: UInt32) -> UInt32 { lowestRules[link] ?? Self.lowestOf(link) }
+
+    private static func lowestOf(_ link: UInt32) -> UInt32 {
+        link & linkLeaf != 0 ? (link & ~linkLeaf) &- 1 : .max
+    }
+
+    /// Bytes the program holds for the table.
+    public var bytes: Int { words.count * 4 }
+
+    /// The most nodes one walk from `link` visits.
+    public func height(_ link: UInt32) -> Int { heights[link] ?? 0 }
+
+    /// The most nodes one packet of `family` visits: the longest walk of
+    /// every partition, one after the other.
+    public func walkBound(_ family: AddressFamily) -> Int {
+        (roots[family] ?? []).reduce(0) { $0 + height($1) }
+    }
+
+    /// The longest walk from one root, in nodes.
+    public var depth: Int {
+        roots.values.flatMap { $0 }.map(height).max() ?? 0
     }
 }

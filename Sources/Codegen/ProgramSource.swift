@@ -45,22 +45,34 @@ public struct ProgramSource: Sendable {
     public var plans: [DecisionPlan]
     public var strategy: MatchStrategy
     public var functionCount: Int
-    /// Comparison nodes, for the table strategy.
+    /// Decision nodes, for the table strategy.
     public var tableNodes: Int
+    /// Bytes of the decision table, for the table strategy.
+    public var tableBytes: Int = 0
     /// Rules that no packet can reach: earlier rules together cover them.
     public var unreachableRules: [Int]
+    /// Per family, the partitions a packet walks and the most decision nodes
+    /// it visits in all of them.
+    public func walk(_ family: AddressFamily) -> (partitions: Int, nodes: Int) {
+        let partitions = plans.filter { $0.family == family }
+        return (partitions.count, partitions.reduce(0) { $0 + $1.depth })
+    }
+
     /// Set for the programs vtap-bench compares against; nil for vtap's own.
     public var comparison: ComparisonProgram? = nil
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case missingTemplate(String)
         case tooManyFunctions(Int)
+        case capacity(Classifier.CapacityExceeded)
 
         public var description: String {
             switch self {
             case .missingTemplate(let name): "template '\(name)' is not embedded in this build"
             case .tooManyFunctions(let count):
                 "the ruleset needs \(count) decision functions, more than a BPF program may have"
+            case .capacity(let error):
+                "the ruleset exceeds the classifier's capacity: \(error)"
             }
         }
     }
@@ -71,11 +83,20 @@ public struct ProgramSource: Sendable {
     static let tableIndexHeaderName = "vtap_table_index.h"
     static let keptHeaders: Set<String> = [tableHeaderName, tableIndexHeaderName]
 
-    public static func generate(_ ruleset: Ruleset, strategy requested: MatchStrategy? = nil) throws -> ProgramSource {
-        let plans = AddressFamily.allCases.map { DecisionPlan.build(ruleset, family: $0) }
+    public static func generate(
+        _ ruleset: Ruleset, strategy requested: MatchStrategy? = nil, limits: Classifier.Limits = .standard
+    ) throws -> ProgramSource {
+        let classifier: Classifier
+        do {
+            classifier = try Classifier.build(ruleset, limits: limits)
+        } catch {
+            throw Failure.capacity(error)
+        }
+        let plans = classifier.plans
         let strategy = requested ?? MatchStrategy.choose(for: plans)
         var functions = 0
         var tableNodes = 0
+        var tableBytes = 0
         var rulesHeader = settingsDefines(ruleset)
         var tableHeaders: [(name: String, text: String)] = []
         rulesHeader += "/* Strategy: \(strategy.rawValue). */\n"
@@ -84,37 +105,60 @@ public struct ProgramSource: Sendable {
             functions = try inlineFunctions(plans, into: &rulesHeader)
         case .table:
             let table = DecisionTable(plans: plans)
-            guard table.nodes.count < TableEmitter.maxNodes else { throw Failure.tooManyFunctions(table.nodes.count) }
-            tableNodes = table.nodes.count
+            let budget = limits.tableBytesPerRule * ruleset.rules.count + limits.tableAllowance
+            guard table.bytes <= budget else {
+                throw Failure.capacity(.table(bytes: table.bytes, budget: budget, rules: ruleset.rules.count))
+            }
+            tableNodes = table.nodeCount
+            tableBytes = table.bytes
             let output = TableEmitter().emit(table)
             rulesHeader += output.declarations
             tableHeaders = [(tableHeaderName, output.table), (tableIndexHeaderName, output.index)]
         }
 
-        let reachable = plans.reduce(into: Set<Int32>()) { $0.formUnion($1.reachableRules) }
-        let unreachable = ruleset.rules.map(\.index).filter { !reachable.contains(Int32($0)) }
+        let unreachable = classifier.unreachableRules(of: ruleset)
         var generated = ["vtap_rules.h": rulesHeader]
         for header in tableHeaders { generated[header.name] = header.text }
         let main = try expand(fileName, generated: generated, keep: keptHeaders, depth: 0)
         let headers = tableHeaders
-        return ProgramSource(
+        var source = ProgramSource(
             compileUnit: (main, headers), plans: plans, strategy: strategy, functionCount: functions,
             tableNodes: tableNodes, unreachableRules: unreachable)
+        source.tableBytes = tableBytes
+        return source
     }
 
+    /// Each partition as functions of its own; the family's entry takes the
+    /// lowest rule any of them finds (-1, none, is the largest unsigned).
     private static func inlineFunctions(_ plans: [DecisionPlan], into rulesHeader: inout String) throws -> Int {
         var functions = 0
-        for plan in plans {
-            let output: DecisionEmitter.Output
-            do {
-                output = try DecisionEmitter().emit(plan, entry: "vtap_match_\(plan.family.rawValue)")
-            } catch DecisionEmitter.Failure.tooManyFunctions(let count) {
-                throw Failure.tooManyFunctions(count)
+        for family in AddressFamily.allCases {
+            let partitions = plans.filter { $0.family == family }
+            let entry = "vtap_match_\(family.rawValue)"
+            var entries: [String] = []
+            for plan in partitions {
+                let name = partitions.count == 1 ? entry : "\(entry)_p\(plan.partition)"
+                let output: DecisionEmitter.Output
+                do {
+                    output = try DecisionEmitter().emit(plan, entry: name)
+                } catch DecisionEmitter.Failure.tooManyFunctions(let count) {
+                    throw Failure.tooManyFunctions(count)
+                }
+                functions += output.functionCount
+                entries.append(name)
+                rulesHeader += "\n/* \(family == .v4 ? "IPv4" : "IPv6") partition \(plan.partition): \(plan.splitCount) splits, "
+                rulesHeader += "\(plan.boundCount) bounds, \(output.functionCount) functions */\n"
+                rulesHeader += output.text
             }
-            functions += output.functionCount
-            rulesHeader += "\n/* \(plan.family == .v4 ? "IPv4" : "IPv6"): \(plan.splitCount) splits, "
-            rulesHeader += "\(plan.boundCount) bounds, \(output.functionCount) functions */\n"
-            rulesHeader += output.text
+            if partitions.count != 1 {
+                rulesHeader += "\n__noinline int \(entry)(const struct vtap_match_key *key)\n{\n"
+                rulesHeader += "\t__u32 best = 0xffffffffu, found;\n"
+                for name in entries {
+                    rulesHeader += "\tfound = (__u32)\(name)(key);\n\tif (found < best)\n\t\tbest = found;\n"
+                }
+                rulesHeader += "\treturn (int)best;\n}\n"
+                functions += 1
+            }
         }
         return functions
     }

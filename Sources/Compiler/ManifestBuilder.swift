@@ -46,9 +46,10 @@ enum ManifestBuilder {
                     decisionFunctions: source.functionCount,
                     plans: source.plans.map {
                         .init(
-                            family: $0.family.rawValue, splits: $0.splitCount, bounds: $0.boundCount,
-                            linearFallback: $0.usedLinearFallback)
-                    }),
+                            family: $0.family.rawValue, partition: $0.partition, rules: $0.homeRules,
+                            splits: $0.splitCount, bounds: $0.boundCount)
+                    },
+                    classifier: source.comparison == nil ? classifierFigures(source, ruleset) : nil),
                 programs: programs, maps: maps, structs: structs, globals: globals,
                 slots: .init(
                     protocols: ProtocolClass.allCases.map(\.name), totals: ObjectContract.totals,
@@ -65,4 +66,15 @@ enum ManifestBuilder {
     }
 
     static func sha256(_ bytes: [UInt8]) -> String { sha256Hex(bytes) }
+
+    static func classifierFigures(_ source: ProgramSource, _ ruleset: Ruleset) -> Manifest.Build.Classifier {
+        var partitions: [String: Int] = [:]
+        var walk: [String: Int] = [:]
+        for family in AddressFamily.allCases {
+            (partitions[family.rawValue], walk[family.rawValue]) = source.walk(family)
+        }
+        return .init(
+            tableBytes: source.tableBytes, bytesPerRule: Double(source.tableBytes) / Double(max(1, ruleset.rules.count)),
+            partitions: partitions, walkBound: walk)
+    }
 }

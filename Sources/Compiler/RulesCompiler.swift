@@ -35,15 +35,18 @@ public enum RulesCompiler {
         public var strategy: MatchStrategy?
         /// A program to compare against instead of vtap's (vtap-bench only).
         public var comparison: ComparisonProgram?
+        /// The classifier's capacity (tests shrink it).
+        public var limits: Classifier.Limits
 
         public init(
             verify: Bool = true, objectFileName: String = "filter.o", strategy: MatchStrategy? = nil,
-            comparison: ComparisonProgram? = nil
+            comparison: ComparisonProgram? = nil, limits: Classifier.Limits = .standard
         ) {
             self.verify = verify
             self.objectFileName = objectFileName
             self.strategy = strategy
             self.comparison = comparison
+            self.limits = limits
         }
     }
 
@@ -68,7 +71,10 @@ public enum RulesCompiler {
         let source: ProgramSource
         do {
             source = try options.comparison.map { try ProgramSource.generate(ruleset, comparison: $0) }
-                ?? ProgramSource.generate(ruleset, strategy: options.strategy)
+                ?? ProgramSource.generate(ruleset, strategy: options.strategy, limits: options.limits)
+        } catch ProgramSource.Failure.capacity(let capacity) {
+            // Before clang: the figures, not a verifier limit, are the news.
+            throw CompileError.rules(file: file, diagnostics: diagnostics + [Self.capacityError(capacity, ruleset)])
         } catch {
             throw CompileError.internalError("\(error)")
         }
@@ -139,10 +145,19 @@ public enum RulesCompiler {
             let rule = ruleset.rules[index]
             guard !reported.contains(rule.range) else { return nil }
             return .warning(
-                "rule-unreachable",
+                .ruleUnreachable,
                 "\(rule.displayName) can never match: earlier rules together match every packet it matches",
                 at: rule.range)
         }
+    }
+
+    /// The ruleset as a whole is too much for the classifier: said with the
+    /// figures, at the RULES array, before clang runs.
+    static func capacityError(_ capacity: Classifier.CapacityExceeded, _ ruleset: Ruleset) -> Diagnostic {
+        let range = ruleset.rules.first.map(\.range)
+        return .error(
+            .rulesetCapacity, "the rules exceed the classifier's capacity: \(capacity)", at: range,
+            notes: [.init("docs/design.md (Capacity) gives the limits; splitting the file, or fewer overlapping wide rules, brings it within them")])
     }
 
     public static func reason(_ error: Error) -> String {

@@ -81,23 +81,52 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var strategy: String
         public var decisionFunctions: Int
         public var plans: [Plan]
-        public init(clangArguments: [String], strategy: String, decisionFunctions: Int, plans: [Plan]) {
+        /// What matching costs: absent for the programs vtap-bench compares.
+        public var classifier: Classifier?
+        public init(
+            clangArguments: [String], strategy: String, decisionFunctions: Int, plans: [Plan],
+            classifier: Classifier? = nil
+        ) {
             self.clangArguments = clangArguments
             self.strategy = strategy
             self.decisionFunctions = decisionFunctions
             self.plans = plans
+            self.classifier = classifier
         }
 
+        /// The classifier's size and per-packet work, as built.
+        public struct Classifier: Codable, Sendable, Equatable {
+            /// Bytes of constant match data in the object (the decision
+            /// table; 0 when the plans are inline code).
+            public var tableBytes: Int
+            public var bytesPerRule: Double
+            /// Per family ("v4", "v6"): partitions a packet walks.
+            public var partitions: [String: Int]
+            /// Per family: the most decision nodes one packet visits, over
+            /// all its partitions.
+            public var walkBound: [String: Int]
+            public init(tableBytes: Int, bytesPerRule: Double, partitions: [String: Int], walkBound: [String: Int]) {
+                self.tableBytes = tableBytes
+                self.bytesPerRule = bytesPerRule
+                self.partitions = partitions
+                self.walkBound = walkBound
+            }
+        }
+
+        /// One partition of the classifier: a decision DAG over some rules.
         public struct Plan: Codable, Sendable, Equatable {
             public var family: String
+            public var partition: Int
+            /// Rules the partition holds whole.
+            public var rules: Int
             public var splits: Int
             public var bounds: Int
-            public var linearFallback: Bool
-            public init(family: String, splits: Int, bounds: Int, linearFallback: Bool) {
+            public init(family: String, partition: Int, rules: Int, splits: Int, bounds: Int) {
                 self.family = family
+                self.partition = partition
+                self.rules = rules
                 self.splits = splits
                 self.bounds = bounds
-                self.linearFallback = linearFallback
             }
         }
     }
@@ -245,6 +274,8 @@ public enum ObjectContract {
     public static let arrivalsMap = "vtap_arrivals"
     public static let flowsMap = "vtap_flows"
     public static let scratchMap = "vtap_scratch"
+    /// Only in objects that match with the decision table.
+    public static let walkMap = "vtap_walk"
     public static let countersStruct = "vtap_counters"
     public static let tallyStruct = "vtap_tally"
     public static let replayGlobal = "vtap_replay"
@@ -270,5 +301,6 @@ public enum ObjectContract {
         arrivalsMap: ("last_arrival_ns", "rule index, then rule count + protocol class", nil),
         flowsMap: ("flow_sequence_state", "vtap_flow_key", "vtap_flow_state"),
         scratchMap: ("pattern_scan_window", "0", nil),
+        walkMap: ("decision_table_walk", "0", nil),
     ]
 }
