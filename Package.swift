@@ -125,7 +125,7 @@ let package = Package(
             path: "Tests/SemaTests"),
         .testTarget(
             name: "CodegenTests",
-            dependencies: ["VtapCodegen", "VtapSema", "VtapFrontend", "VtapTestSupport"],
+            dependencies: ["VtapCodegen", "VtapSema", "VtapFrontend", "VtapRuleGen", "VtapTestSupport"],
             path: "Tests/CodegenTests"),
         .testTarget(
             name: "CompilerTests", dependencies: ["VtapCompiler", "VtapTestSupport"],

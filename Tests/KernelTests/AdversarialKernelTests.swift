@@ -1,0 +1,82 @@
+import Testing
+import VtapCodegen
+import VtapCompiler
+import VtapDiagnostics
+import VtapRuleGen
+import VtapRuleModel
+import VtapRuntime
+import VtapTestSupport
+
+/// Rulesets shaped to blow up a classifier's cross-products (nested and
+/// repeated prefixes with many port ranges, rules with one field set,
+/// ladders of overlapping port ranges, crossed rules, mixed families)
+/// compile, verify, and pick the reference's rule in the kernel for random
+/// packets and packets on every rule boundary.
+@Suite(.kernel) struct AdversarialKernelTests {
+    /// Mixed families at 10,000 rules and more exceed the classifier's
+    /// capacity (see `rulesBeyondCapacityAreRefusedWithFigures`).
+    static let cases: [(AdversarialRulesets.Shape, Int)] = AdversarialRulesets.Shape.allCases.flatMap { shape in
+        [(shape, 1_000), (shape, shape == .mixedFamilies ? 5_000 : 20_000)]
+    }
+
+    static func compile(_ shape: AdversarialRulesets.Shape, _ count: Int) throws -> CompiledRuleset {
+        var generator = AdversarialRulesets(shape: shape, seed: UInt64(count))
+        let name = "\(shape.rawValue)-\(count).json"
+        do {
+            return try RulesCompiler.compile(SourceFile(path: name, text: generator.file(ruleCount: count)))
+        } catch let error as CompileError {
+            // The message, not the whole rules file the error carries.
+            let errors = if case .rules(_, let diagnostics) = error { diagnostics.filter { $0.severity == .error }.map(\.message) } else { [] }
+            throw AdversarialFailure(description: "\(name): \(error.message) \(errors.prefix(3))")
+        }
+    }
+
+    struct AdversarialFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    @Test(arguments: cases)
+    func kernelPicksTheReferenceRule(shape: AdversarialRulesets.Shape, count: Int) throws {
+        let name = "\(shape.rawValue)-\(count).json"
+        let compiled = try Self.compile(shape, count)
+        let processed = compiled.verification?.programs.first?.stats?.instructionsProcessed
+        #expect((processed ?? .max) < 200_000, "\(name): \(String(describing: processed)) instructions processed")
+        let figures = try #require(compiled.manifest.build.classifier)
+        #expect(figures.bytesPerRule <= 1024, "\(name): \(figures.bytesPerRule) bytes per rule")
+
+        let session = try ReplaySession(MeasurementObject(elf: compiled.object, manifest: compiled.manifest, origin: name))
+        let reference = FirstMatchIndex(compiled.ruleset)
+        let bounds = compiled.ruleset.boundaryValues
+        var packets = RandomPacketGenerator(
+            seed: UInt64(count) &+ 17, interestingV4: bounds.v4, interestingV6: bounds.v6,
+            interestingPorts: bounds.ports, interestingProtocols: bounds.protocols)
+        var mismatches = 0
+        for (index, packet) in packets.next(3_000).enumerated() {
+            let expected: Verdict = reference.firstMatch(packet.fields).map { .matched(rule: $0) } ?? .unmatched
+            let actual = try session.run(
+                frame: packet.frame, timestampNanoseconds: UInt64(index + 1) * 1_000, wireLength: packet.frame.count)
+            if actual != expected {
+                mismatches += 1
+                if mismatches <= 3 { Issue.record("\(name): packet \(index) \(packet.fields): kernel \(actual), reference \(expected)") }
+            }
+        }
+        #expect(mismatches == 0, "\(name): \(mismatches) mismatches")
+    }
+
+    /// Beyond the documented capacity the compiler stops before clang, with
+    /// an error that gives the figures, and writes nothing.
+    @Test func rulesBeyondCapacityAreRefusedWithFigures() throws {
+        var generator = AdversarialRulesets(shape: .mixedFamilies, seed: 20_000)
+        let file = SourceFile(path: "mixed-families-20000.json", text: generator.file(ruleCount: 20_000))
+        do {
+            _ = try RulesCompiler.compile(file, options: .init(verify: false))
+            Issue.record("compiled beyond capacity")
+        } catch CompileError.rules(_, let diagnostics) {
+            let capacity = diagnostics.filter { $0.id == .rulesetCapacity }
+            #expect(capacity.count == 1)
+            #expect(capacity.first?.severity == .error)
+            #expect(capacity.first?.message.contains("do not fit 32 partitions") == true, "\(capacity)")
+            #expect(CompileError.rules(file: file, diagnostics: diagnostics).exitCode == ExitCodes.rulesErrors)
+        }
+    }
+}
