@@ -128,7 +128,7 @@ let package = Package(
             dependencies: ["VtapCodegen", "VtapSema", "VtapFrontend", "VtapRuleGen", "VtapTestSupport"],
             path: "Tests/CodegenTests"),
         .testTarget(
-            name: "CompilerTests", dependencies: ["VtapCompiler", "VtapTestSupport"],
+            name: "CompilerTests", dependencies: ["VtapCompiler", "VtapSema", "VtapFrontend", "VtapTestSupport"],
             path: "Tests/CompilerTests"),
         .testTarget(
             name: "MetricsTests", dependencies: ["VtapMetrics", "VtapTestSupport"], path: "Tests/MetricsTests"),

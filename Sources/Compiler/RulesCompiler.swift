@@ -74,7 +74,9 @@ public enum RulesCompiler {
                 ?? ProgramSource.generate(ruleset, strategy: options.strategy, limits: options.limits)
         } catch ProgramSource.Failure.capacity(let capacity) {
             // Before clang: the figures, not a verifier limit, are the news.
-            throw CompileError.rules(file: file, diagnostics: diagnostics + [Self.capacityError(capacity, ruleset)])
+            var bag = DiagnosticBag()
+            bag.append(contentsOf: diagnostics + [Self.capacityError(capacity, ruleset)])
+            throw CompileError.rules(file: file, diagnostics: bag.sorted)
         } catch {
             throw CompileError.internalError("\(error)")
         }

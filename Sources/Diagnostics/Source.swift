@@ -6,6 +6,13 @@ public struct SourceFile: Sendable {
     /// UTF-8 bytes of `text`; offsets everywhere are indices into this.
     public let bytes: [UInt8]
     private let lineStarts: [Int]
+    /// For valid UTF-8: scalars before every `checkpointStride`-th byte, so
+    /// a column costs at most that many bytes to count, not the whole line
+    /// (machine-generated files are often one line of megabytes, with
+    /// thousands of diagnostics on it). Empty for invalid UTF-8, which
+    /// takes the slow path that decodes as `text` does.
+    private let scalarCheckpoints: [Int]
+    private static let checkpointStride = 256
 
     public init(path: String, text: String) {
         self.init(path: path, text: text, bytes: Array(text.utf8))
@@ -27,6 +34,25 @@ public struct SourceFile: Sendable {
             starts.append(i + 1)
         }
         self.lineStarts = starts
+        var checkpoints: [Int] = []
+        if text.utf8.elementsEqual(bytes) {
+            checkpoints.reserveCapacity(bytes.count / Self.checkpointStride + 1)
+            var scalars = 0
+            for (i, b) in bytes.enumerated() {
+                if i % Self.checkpointStride == 0 { checkpoints.append(scalars) }
+                if b & 0xC0 != 0x80 { scalars += 1 }
+            }
+            checkpoints.append(scalars)
+        }
+        self.scalarCheckpoints = checkpoints
+    }
+
+    /// Unicode scalars in `bytes[..<offset]`, for valid UTF-8.
+    private func scalarsBefore(_ offset: Int) -> Int {
+        let block = offset / Self.checkpointStride
+        var count = scalarCheckpoints[min(block, scalarCheckpoints.count - 1)]
+        for b in bytes[(block * Self.checkpointStride)..<offset] where b & 0xC0 != 0x80 { count += 1 }
+        return count
     }
 
     /// Line and column of a byte offset. Columns count Unicode scalars, so a
@@ -40,6 +66,9 @@ public struct SourceFile: Sendable {
             if lineStarts[mid] <= clamped { lo = mid } else { hi = mid - 1 }
         }
         let lineStart = lineStarts[lo]
+        if !scalarCheckpoints.isEmpty {
+            return SourceLocation(line: lo + 1, column: scalarsBefore(clamped) - scalarsBefore(lineStart) + 1)
+        }
         let prefix = bytes[lineStart..<clamped]
         let column = String(decoding: prefix, as: UTF8.self).unicodeScalars.count + 1
         return SourceLocation(line: lo + 1, column: column)

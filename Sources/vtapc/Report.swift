@@ -7,6 +7,8 @@ import VtapDiagnostics
 struct Report {
     var format: DiagnosticFormat
     var verbose = false
+    /// Text output only: JSON always holds every diagnostic.
+    var maxDiagnostics = 0
 
     private var renderer: DiagnosticRenderer {
         DiagnosticRenderer(useColor: isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
@@ -18,7 +20,7 @@ struct Report {
             return
         }
         if !compiled.diagnostics.isEmpty {
-            printError(renderer.render(compiled.diagnostics, in: compiled.file))
+            printError(renderer.render(compiled.diagnostics, in: compiled.file, limit: maxDiagnostics))
         }
         let total = compiled.phases.reduce(Duration.zero) { $0 + $1.duration }
         var line = "\(compiled.file.path): \(compiled.ruleset.rules.count) rule\(compiled.ruleset.rules.count == 1 ? "" : "s")"
@@ -43,7 +45,7 @@ struct Report {
         }
         switch error {
         case .rules(let file, let diagnostics):
-            printError(renderer.render(diagnostics, in: file))
+            printError(renderer.render(diagnostics, in: file, limit: maxDiagnostics))
             printError(error.message)
         case .verifierRejected(let rejection):
             printError("vtapc: error: \(rejection.headline)")

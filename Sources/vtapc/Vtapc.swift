@@ -27,6 +27,17 @@ struct DiagnosticOptions: ParsableArguments {
 
     @Flag(name: .shortAndLong, help: "Also print the time each phase took.")
     var verbose = false
+
+    @Option(
+        name: .customLong("max-diagnostics"),
+        help: ArgumentHelp(
+            "Print at most N errors and warnings per file, then one line per id saying how many more; 0 prints all.",
+            discussion: "JSON output always holds every diagnostic.", valueName: "N"))
+    var maxDiagnostics = 50
+
+    func validate() throws {
+        if maxDiagnostics < 0 { throw ValidationError("--max-diagnostics must be 0 (all) or more") }
+    }
 }
 
 enum DiagnosticFormat: String, ExpressibleByArgument, CaseIterable {
@@ -51,7 +62,7 @@ struct Compile: ParsableCommand {
 
     func run() throws {
         let objectPath = output ?? "bpf-out/\(URL(fileURLWithPath: rules).deletingPathExtension().lastPathComponent).o"
-        let report = Report(format: options.format, verbose: options.verbose)
+        let report = Report(format: options.format, verbose: options.verbose, maxDiagnostics: options.maxDiagnostics)
         do {
             let compiled = try compileAndWrite(to: objectPath)
             report.success(compiled, wrote: objectPath)
@@ -91,7 +102,7 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        let report = Report(format: options.format, verbose: options.verbose)
+        let report = Report(format: options.format, verbose: options.verbose, maxDiagnostics: options.maxDiagnostics)
         var firstFailure: Int32?
         var results: [FileResult] = []
         for path in rules {

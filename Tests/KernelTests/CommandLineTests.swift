@@ -87,4 +87,48 @@ import VtapTestSupport
         ])
         #expect(skipped.status == 0, "\(skipped.summary)")
     }
+
+    /// A machine-generated file on one line with 1,999 warnings: text output
+    /// stays readable (50 diagnostics, windows of the line, a line for the
+    /// rest), JSON output holds them all.
+    @Test func generatedOneLineFilesStayReadable() throws {
+        let directory = try TemporaryDirectory()
+        let rules = directory.file("generated.json")
+        let text = #"{"RULES": ["# + Array(repeating: #""10.0.0.1 - - 80 TCP""#, count: 2_000).joined(separator: ",") + "]}"
+        try text.write(to: rules, atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run([BuiltProducts.vtapc, "check", "--no-verify", rules.path])
+        #expect(result.status == 0, "\(result.summary)")
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.filter { $0.contains(": warning: ") }.count == 50)
+        #expect(lines.contains { $0.contains("1949 more warnings [rule-duplicate] not shown") })
+        #expect(result.standardError.utf8.count < 30_000, "\(result.standardError.utf8.count) bytes")
+        #expect(lines.allSatisfy { $0.count < 300 })
+
+        let all = try CommandRunner.run([BuiltProducts.vtapc, "check", "--no-verify", "--max-diagnostics", "0", rules.path])
+        #expect(all.standardError.split(separator: "\n").filter { $0.contains(": warning: ") }.count == 1_999)
+        let json = try CommandRunner.run([BuiltProducts.vtapc, "check", "--no-verify", "--format", "json", rules.path])
+        let output = try #require(JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let files = try #require(output["files"] as? [[String: Any]])
+        #expect((files.first?["diagnostics"] as? [Any])?.count == 1_999)
+        let negative = try CommandRunner.run([BuiltProducts.vtapc, "check", "--max-diagnostics", "-1", rules.path])
+        #expect(negative.status == 64)
+    }
+
+    /// Rules beyond the classifier's capacity: exit 1, the figures in one
+    /// error, nothing written.
+    @Test func rulesBeyondCapacityAreAnErrorWithFigures() throws {
+        let directory = try TemporaryDirectory()
+        let rules = directory.file("big.json")
+        let result = try CommandRunner.run([BuiltProducts.rulegen, "20000", "mixed-families", "20000"])
+        try result.standardOutput.write(to: rules, atomically: true, encoding: .utf8)
+        // A debug build takes most of a minute to fill its 32 partitions.
+        let compile = try CommandRunner.run(
+            [BuiltProducts.vtapc, rules.path, "-o", directory.file("big.o").path], timeout: .seconds(240))
+        #expect(compile.status == 1, "\(compile.summary)")
+        let errors = compile.standardError.split(separator: "\n").filter { $0.contains(": error: ") }
+        #expect(errors.count == 1)
+        #expect(errors.first?.contains("[ruleset-capacity]") == true)
+        #expect(errors.first?.contains("do not fit 32 partitions") == true, "\(errors)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["big.json"])
+    }
 }
