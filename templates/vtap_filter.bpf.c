@@ -746,8 +746,20 @@ char _license[] SEC("license") = "GPL";
 #define VTAP_LINK_LEAF 0x80000000u
 #define VTAP_NODE_WIDE 0x8u
 #define VTAP_NO_RULE 0xffffffffu
-/* Node visits per bpf_loop step: the loop's own cost is paid once for these. */
+/*
+ * A table in one array is walked with the visit inline, several per
+ * bpf_loop step, so the loop's own cost is paid once for them. With more
+ * arrays, each is a pointer type of its own, and the verifier would follow
+ * every combination of them through the visits of a step: the visit is a
+ * global function then, checked once on its own, at the cost of a call.
+ */
+#if VTAP_TABLE_CHUNKS == 1
+#define VTAP_VISIT static __always_inline
+#define VTAP_WALK_UNROLL 4
+#else
+#define VTAP_VISIT __noinline
 #define VTAP_WALK_UNROLL 2
+#endif
 
 /* 1 when value >= bound, without a branch: the verifier then follows one
  * path through a node's search, not one per outcome of each comparison.
@@ -771,56 +783,66 @@ static __always_inline __u64 vtap_at_least_wide(__u64 value, __u64 bound_lo, __u
 	return (high >> 63) ^ 1;
 }
 
-/*
- * One node: the number of its bounds at or below the key's field (a
- * binary search that halves what is left, so every index it reads is one
- * of the node's bounds), then the link of that piece. Global, so the
- * verifier checks it once on its own: inline, each chunk's pointer type
- * would be a path of its own through every visit after it.
- */
-__noinline __u32 vtap_visit(const struct vtap_match_key *key, __u32 at)
+/* 1 when every range of a check node holds the key's field. */
+static __always_inline __u32 vtap_check(const struct vtap_match_key *key, const __u32 *node, __u32 count)
 {
-	if (!key)
-		return VTAP_LINK_LEAF;
+	__u64 pass = 1;
+#pragma unroll
+	for (int entry = 0; entry < VTAP_FIELD_COUNT; entry++) {
+		if (entry >= count)
+			break;
+		const __u32 *range = node + 1 + 5 * entry;
+		__u32 field = range[0];
+		if (field >= VTAP_FIELD_COUNT)
+			return 0;
+		__u64 value = ((const __u64 *)key)[field];
+		pass &= vtap_at_least_wide(value, range[1], range[2]);
+		pass &= vtap_at_least_wide(((__u64)range[4] << 32) | range[3], value & 0xffffffffULL, value >> 32);
+	}
+	return pass;
+}
+
+/*
+ * One node: a descent through its search tree of bounds (breadth-first,
+ * slot i's children at 2i and 2i + 1) that ends at 2^levels plus the
+ * number of bounds at or below the key's field, which is where that
+ * piece's link is (after the wide slots' second words in a wide node).
+ * Padding slots hold the largest value, their links repeat the last piece's.
+ */
+VTAP_VISIT __u32 vtap_visit(const struct vtap_match_key *key, __u32 at)
+{
 	const __u32 *node = vtap_table_node(at);
-	if (!node)
+	if (!node || !key)
 		return VTAP_LINK_LEAF;
 	__u32 header = node[0];
 	__u32 field = header & 7;
-	__u64 count = (header >> 8) & 0xff;
-	if (field >= VTAP_FIELD_COUNT)
-		return VTAP_LINK_LEAF;
-	__u64 value = ((const __u64 *)key)[field];
-	__u64 pos = 0;
-	__u64 left = count;
-	__u64 width = 1;
-	if (header & VTAP_NODE_WIDE) {
-		width = 2;
-#pragma unroll
-		for (int i = 0; i < VTAP_TABLE_STEPS; i++) {
-			if (left <= 1)
-				break;
-			__u64 half = left >> 1;
-			__u64 index = (pos + half - 1) & 0xff;
-			pos += half & -vtap_at_least_wide(value, node[1 + 2 * index], node[2 + 2 * index]);
-			left -= half;
-		}
-		if (left == 1)
-			pos += vtap_at_least_wide(value, node[1 + 2 * (pos & 0xff)], node[2 + 2 * (pos & 0xff)]);
-	} else {
-#pragma unroll
-		for (int i = 0; i < VTAP_TABLE_STEPS; i++) {
-			if (left <= 1)
-				break;
-			__u64 half = left >> 1;
-			__u64 index = (pos + half - 1) & 0xff;
-			pos += half & -vtap_at_least(value, node[1 + index]);
-			left -= half;
-		}
-		if (left == 1)
-			pos += vtap_at_least(value, node[1 + (pos & 0xff)]);
+	__u32 levels = (header >> 4) & 0xf;
+	if (field >= VTAP_FIELD_COUNT) {
+		__u32 count = (header >> 8) & 0xff;
+		return node[1 + 5 * (count & 7) + (vtap_check(key, node, count) ^ 1)];
 	}
-	return node[1 + width * count + (pos & 0xff)];
+	__u64 value = ((const __u64 *)key)[field];
+	__u64 index = 1;
+	if (header & VTAP_NODE_WIDE) {
+		__u64 top = 1;
+#pragma unroll
+		for (int level = 0; level < VTAP_TABLE_STEPS; level++) {
+			if (level >= levels)
+				break;
+			index &= 0xff;
+			index = 2 * index + vtap_at_least_wide(value, node[2 * index - 1], node[2 * index]);
+			top <<= 1;
+		}
+		return node[(index & 0x1ff) + ((top - 1) & 0xff)];
+	}
+#pragma unroll
+	for (int level = 0; level < VTAP_TABLE_STEPS; level++) {
+		if (level >= levels)
+			break;
+		index &= 0xff;
+		index = 2 * index + vtap_at_least(value, node[index]);
+	}
+	return node[index & 0x1ff];
 }
 
 /* Where a walk is: the link being followed, the partition being walked
@@ -850,8 +872,9 @@ struct vtap_walk_context {
 
 /*
  * A bpf_loop step: the verifier checks this body once, whatever the table's
- * size and depth. A leaf ends a partition's walk; the next partition is
- * skipped when it holds no rule below the best so far.
+ * size and depth. Each of its visits that ends at a leaf ends a partition's
+ * walk there and then; the next partition is skipped when it holds no rule
+ * below the best so far.
  */
 static long vtap_walk_step(__u32 index, void *data)
 {
@@ -862,10 +885,10 @@ static long vtap_walk_step(__u32 index, void *data)
 	__u32 at = walk->at;
 #pragma unroll
 	for (int i = 0; i < VTAP_WALK_UNROLL; i++) {
-		if (!(at & VTAP_LINK_LEAF)) {
+		if (!(at & VTAP_LINK_LEAF))
 			at = vtap_visit(context->key, at);
+		if (!(at & VTAP_LINK_LEAF))
 			continue;
-		}
 		__u32 found = (at & ~VTAP_LINK_LEAF) - 1;
 		if (found < walk->best)
 			walk->best = found;
@@ -912,4 +935,9 @@ __noinline int vtap_match_v6(const struct vtap_match_key *key)
 #ifdef VTAP_RULES_MAP
 /* vtap-bench's map-driven matcher, the design vtap rejected. */
 #include "vtap_rules_map.h"
+#endif
+
+#ifdef VTAP_LBVS
+/* vtap-bench's Linear Bit-Vector Search, bpf-iptables' algorithm. */
+#include "vtap_lbvs.h"
 #endif

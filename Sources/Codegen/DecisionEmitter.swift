@@ -72,10 +72,8 @@ private struct Job {
         func size(_ id: DecisionPlan.NodeID) -> Int {
             if sizes[Int(id)] >= 0 { return sizes[Int(id)] }
             var total = ownCost(plan[id], plan.family)
-            if case .split(_, _, let children) = plan[id] {
-                for child in Set(children) where total < cap {
-                    total += size(child)
-                }
+            for child in Set(Self.successors(plan[id])) where total < cap {
+                total += size(child)
             }
             sizes[Int(id)] = min(total, cap)
             return sizes[Int(id)]
@@ -86,6 +84,14 @@ private struct Job {
         return sizes
     }
 
+    private static func successors(_ node: DecisionPlan.Node) -> [DecisionPlan.NodeID] {
+        switch node {
+        case .leaf: []
+        case .split(_, _, let children): children
+        case .check(_, let pass, let fail): [pass, fail]
+        }
+    }
+
     private static func ownCost(_ node: DecisionPlan.Node, _ family: AddressFamily) -> Int {
         switch node {
         case .leaf:
@@ -93,6 +99,8 @@ private struct Job {
         case .split(let field, let bounds, let children):
             let compare = bounds.reduce(0) { $0 + Self.compareCost(field, $1, family) }
             return compare + children.count
+        case .check(let ranges, _, _):
+            return ranges.reduce(2) { $0 + Self.compareCost($1.field, $1.lower, family) + Self.compareCost($1.field, $1.upper, family) }
         }
     }
 
@@ -128,6 +136,12 @@ private struct Job {
                     edges.append(edge(to: child, scheduled: &scheduled, pending: &pending, committed: &reserved, emitted: size))
                 }
                 body += search(field, bounds, edges, lo: 0, hi: edges.count - 1, depth: 1)
+            case .check(let ranges, let pass, let fail):
+                ranges.forEach { usedFields.insert($0.field) }
+                let tests = ranges.map { "\($0.field.cMember) >= \(literal($0.lower, $0.field)) && \($0.field.cMember) <= \(literal($0.upper, $0.field))" }
+                let passEdge = edge(to: pass, scheduled: &scheduled, pending: &pending, committed: &reserved, emitted: size)
+                let failEdge = edge(to: fail, scheduled: &scheduled, pending: &pending, committed: &reserved, emitted: size)
+                body += "\tif (\(tests.joined(separator: " && ")))\n\t\t\(passEdge)\n\t\(failEdge)\n"
             }
         }
         estimated += size

@@ -23,7 +23,23 @@ public struct DecisionPlan: Sendable {
         /// `children[i]` handles values in `[bounds[i-1], bounds[i])`, with
         /// `bounds` strictly increasing; `children.count == bounds.count + 1`.
         case split(field: MatchField, bounds: [UInt64], children: [NodeID])
+        /// Every range holds the key's field: `pass`, else `fail`. One
+        /// rule's remaining fields tested at once, where splitting on each
+        /// in turn would cost a node per field.
+        case check(ranges: [FieldRange], pass: NodeID, fail: NodeID)
     }
+
+    public struct FieldRange: Sendable, Hashable {
+        public var field: MatchField
+        public var lower: UInt64
+        public var upper: UInt64
+
+        public func contains(_ key: MatchKey) -> Bool { key[field] >= lower && key[field] <= upper }
+    }
+
+    /// Most candidates left where a check node may be used: each one a
+    /// packet may test, where a split would separate them all at once.
+    public static let checkCandidates = 2
 
     public let family: AddressFamily
     /// Position among the family's partitions, from 0.
@@ -62,6 +78,8 @@ public struct DecisionPlan: Sendable {
                     if value < bounds[mid] { hi = mid } else { lo = mid + 1 }
                 }
                 id = children[lo]
+            case .check(let ranges, let pass, let fail):
+                id = ranges.allSatisfy { $0.contains(key) } ? pass : fail
             }
         }
     }
@@ -72,8 +90,10 @@ public struct DecisionPlan: Sendable {
         var depths = [Int](repeating: 0, count: nodes.count)
         // Children always have lower ids than their parents.
         for (index, node) in nodes.enumerated() {
-            if case .split(_, _, let children) = node {
-                depths[index] = 1 + (children.map { depths[Int($0)] }.max() ?? 0)
+            switch node {
+            case .leaf: break
+            case .split(_, _, let children): depths[index] = 1 + (children.map { depths[Int($0)] }.max() ?? 0)
+            case .check(_, let pass, let fail): depths[index] = 1 + max(depths[Int(pass)], depths[Int(fail)])
             }
         }
         return nodes.isEmpty ? 0 : depths[Int(root)]
@@ -204,10 +224,35 @@ struct PlanBuilder {
 
         let key = Subproblem(resolved: resolved, candidates: candidates)
         if let id = memo[key] { return id }
-        let field = chooseField(candidates, among: fields)
-        let id = try split(candidates, resolved, on: field)
+        let id: DecisionPlan.NodeID
+        if let ranges = checkRanges(candidates, resolved) {
+            leading.insert(first)
+            let pass = leaf(cubes[Int(first)].rule)
+            work += candidates.count
+            let fail = try build(candidates: Array(candidates.dropFirst()), resolved: resolved)
+            id = append(.check(ranges: ranges, pass: pass, fail: fail))
+        } else {
+            let field = chooseField(candidates, among: fields)
+            id = try split(candidates, resolved, on: field)
+        }
         memo[key] = id
         return id
+    }
+
+    /// The first candidate's open fields as one range each, when few
+    /// candidates are left and it has more than one such field: then one
+    /// check node replaces a split per field.
+    private func checkRanges(_ candidates: [Int32], _ resolved: UInt8) -> [DecisionPlan.FieldRange]? {
+        guard candidates.count <= DecisionPlan.checkCandidates, let first = candidates.first else { return nil }
+        let open = openFields(first, resolved)
+        guard open.nonzeroBitCount >= 2 else { return nil }
+        var ranges: [DecisionPlan.FieldRange] = []
+        for field in MatchField.allCases where open & (1 << field.rawValue) != 0 {
+            let intervals = cubes[Int(first)].fields[field.rawValue].intervals
+            guard intervals.count == 1 else { return nil }
+            ranges.append(.init(field: field, lower: intervals[0].lower, upper: intervals[0].upper))
+        }
+        return ranges
     }
 
     /// Elementary boundaries on `field`: every place a candidate's set starts

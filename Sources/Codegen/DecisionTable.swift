@@ -6,12 +6,29 @@ import VtapRuleModel
 /// memory, not instructions or verifier time. Shared plan nodes stay
 /// shared.
 ///
-/// A node at word offset `at`:
+/// A node at word offset `at`, with `count` bounds and `levels` the least
+/// `h` such that 2^h - 1 >= count:
 ///
-///     at + 0                 header: field | wide << 3 | count << 8
-///     at + 1 ...             count bounds, ascending: one word each, or two
-///                            (low word first) when `wide`
-///     then count + 1 links   child i takes values in [bound i-1, bound i)
+///     at + 0                 header: field | wide << 3 | levels << 4 | count << 8
+///     at + 1 ...             2^levels - 1 bound slots in breadth-first order
+///                            of the complete search tree over the sorted
+///                            bounds (slot i's children are 2i and 2i + 1),
+///                            padded with the largest value; one word each,
+///                            or two (low word first) when `wide`
+///     then count + 1 links   child r takes values in [bound r-1, bound r)
+///
+/// A check node tests up to seven ranges at once:
+///
+///     at + 0                 header: 7 | count << 8
+///     at + 1 ...             count ranges of 5 words: field, lower (low word,
+///                            high word), upper (low, high)
+///     then 2 links           pass (every range holds the key's field), fail
+///
+/// The walker descends `levels` times, `i = 2i + (value >= slot[i])`, and
+/// `i - 2^levels` is the number of bounds at or below the value: one load,
+/// one subtraction and a shift per level, no bookkeeping (the breadth-first
+/// layout is Eytzinger's). A value that reaches the padding is at or above
+/// every real bound, and takes the last link.
 ///
 /// A link is a node's word offset, or `linkLeaf | (rule + 1)` (0: no rule).
 /// Narrow nodes serve fields whose values fit 32 bits (every IPv4 field,
@@ -23,7 +40,7 @@ public struct DecisionTable: Sendable {
     public static let maxSteps = 8
     /// The largest node, in words: no node starts closer than this to the
     /// end of its chunk, so every read the walker makes stays inside it.
-    public static let maxNodeWords = 1 + 2 * maxBounds + maxBounds + 1
+    public static let maxNodeWords = 1 + 2 * 255 + 256
     /// Words per chunk: each chunk is one read-only map, whose value may not
     /// exceed 4 MiB.
     public static let defaultChunkWords = 1 << 19
@@ -51,6 +68,31 @@ public struct DecisionTable: Sendable {
         }
     }
 
+    /// The least h with 2^h - 1 >= count.
+    static func levels(_ count: Int) -> Int {
+        var levels = 0
+        while (1 << levels) - 1 < count { levels += 1 }
+        return levels
+    }
+
+    /// The sorted bounds in breadth-first order of a complete search tree
+    /// of 2^levels - 1 slots, the slots past the bounds holding the largest
+    /// value (an in-order walk of the tree fills slots in sorted order).
+    static func searchOrder(_ bounds: [UInt64], levels: Int) -> [UInt64] {
+        let slots = (1 << levels) - 1
+        var out = [UInt64](repeating: .max, count: slots)
+        var next = 0
+        func fill(_ slot: Int) {
+            guard slot <= slots else { return }
+            fill(2 * slot)
+            if next < bounds.count { out[slot - 1] = bounds[next] }
+            next += 1
+            fill(2 * slot + 1)
+        }
+        fill(1)
+        return out
+    }
+
     public static func leafLink(_ rule: Int32?) -> UInt32 {
         linkLeaf | (rule.map { UInt32($0) + 1 } ?? 0)
     }
@@ -58,37 +100,47 @@ public struct DecisionTable: Sendable {
     private mutating func append(
         _ node: DecisionPlan.Node, _ family: AddressFamily, _ links: [DecisionPlan.NodeID: UInt32]
     ) -> UInt32 {
+        var body: [UInt32]
+        let successors: [UInt32]
         switch node {
         case .leaf(let rule):
             return Self.leafLink(rule)
         case .split(let field, let bounds, let children):
             let wide = !field.isNarrow(family)
-            let size = 1 + bounds.count * (wide ? 2 : 1) + children.count
-            // Nodes never straddle a chunk, nor start in its last words.
-            let offsetInChunk = words.count % chunkWords
-            if offsetInChunk + Self.maxNodeWords > chunkWords {
-                words += [UInt32](repeating: 0, count: chunkWords - offsetInChunk)
+            let levels = Self.levels(bounds.count)
+            body = [UInt32(field.rawValue) | (wide ? 8 : 0) | UInt32(levels) << 4 | UInt32(bounds.count) << 8]
+            for bound in Self.searchOrder(bounds, levels: levels) {
+                body.append(UInt32(truncatingIfNeeded: bound))
+                if wide { body.append(UInt32(truncatingIfNeeded: bound >> 32)) }
             }
-            let at = UInt32(words.count)
-            words.append(UInt32(field.rawValue) | (wide ? 8 : 0) | UInt32(bounds.count) << 8)
-            for bound in bounds {
-                words.append(UInt32(truncatingIfNeeded: bound))
-                if wide { words.append(UInt32(truncatingIfNeeded: bound >> 32)) }
+            successors = children.map { links[$0] ?? Self.linkLeaf }
+            body += successors + [UInt32](repeating: successors.last ?? Self.linkLeaf, count: (1 << levels) - successors.count)
+        case .check(let ranges, let pass, let fail):
+            body = [Self.checkField | UInt32(ranges.count) << 8]
+            for range in ranges {
+                body += [UInt32(range.field.rawValue)] + Self.halves(range.lower) + Self.halves(range.upper)
             }
-            var height = 0
-            var lowest = UInt32.max
-            for child in children {
-                let link = links[child] ?? Self.linkLeaf
-                words.append(link)
-                height = max(height, heights[link] ?? 0)
-                lowest = min(lowest, self.lowest(link))
-            }
-            assert(words.count - Int(at) == size)
-            heights[at] = height + 1
-            lowestRules[at] = lowest
-            nodeCount += 1
-            return at
+            successors = [links[pass] ?? Self.linkLeaf, links[fail] ?? Self.linkLeaf]
+            body += successors
         }
+        // Nodes never straddle a chunk, nor start in its last words.
+        let offsetInChunk = words.count % chunkWords
+        if offsetInChunk + Self.maxNodeWords > chunkWords {
+            words += [UInt32](repeating: 0, count: chunkWords - offsetInChunk)
+        }
+        let at = UInt32(words.count)
+        words += body
+        heights[at] = 1 + (successors.map { heights[$0] ?? 0 }.max() ?? 0)
+        lowestRules[at] = successors.map(lowest).min() ?? .max
+        nodeCount += 1
+        return at
+    }
+
+    /// The field number of a check node's header: above every key field.
+    static let checkField: UInt32 = 7
+
+    private static func halves(_ value: UInt64) -> [UInt32] {
+        [UInt32(truncatingIfNeeded: value), UInt32(truncatingIfNeeded: value >> 32)]
     }
 
     /// The rule `key` reaches: the lowest over `family`'s partitions. Reads
@@ -115,26 +167,30 @@ public struct DecisionTable: Sendable {
     private func visit(_ at: UInt32, _ key: MatchKey) -> UInt32 {
         let node = Int(at)
         let header = words[node]
+        if header & 7 == Self.checkField {
+            let count = Int((header >> 8) & 0xFF)
+            var pass = true
+            for entry in 0..<count {
+                let base = node + 1 + 5 * entry
+                let value = key[MatchField(rawValue: Int(words[base] & 7)) ?? .proto]
+                let lower = UInt64(words[base + 1]) | UInt64(words[base + 2]) << 32
+                let upper = UInt64(words[base + 3]) | UInt64(words[base + 4]) << 32
+                pass = pass && value >= lower && value <= upper
+            }
+            return words[node + 1 + 5 * count + (pass ? 0 : 1)]
+        }
         let field = MatchField(rawValue: Int(header & 7)) ?? .proto
         let width = header & 8 != 0 ? 2 : 1
-        let count = Int((header >> 8) & 0xFF)
+        let levels = Int((header >> 4) & 0xF)
         let value = key[field]
-        func bound(_ index: Int) -> UInt64 {
+        func slot(_ index: Int) -> UInt64 {
             width == 2
-                ? UInt64(words[node + 1 + 2 * index]) | UInt64(words[node + 2 + 2 * index]) << 32
-                : UInt64(words[node + 1 + index])
+                ? UInt64(words[node + 2 * index - 1]) | UInt64(words[node + 2 * index]) << 32
+                : UInt64(words[node + index])
         }
-        // What is left to search is [position, position + left]: halve it
-        // until one bound remains, then test that one.
-        var position = 0
-        var left = count
-        while left > 1 {
-            let half = left >> 1
-            if bound(position + half - 1) <= value { position += half }
-            left -= half
-        }
-        if left == 1, bound(position) <= value { position += 1 }
-        return words[node + 1 + width * count + position]
+        var index = 1
+        for _ in 0..<levels { index = 2 * index + (value >= slot(index) ? 1 : 0) }
+        return words[node + index + (width - 1) * ((1 << levels) - 1)]
     }
 
     /// The lowest rule below `link`, which the walker compares with the

@@ -22,6 +22,7 @@ struct TableEmitter {
         declarations += "#define VTAP_TABLE_CHUNK_SHIFT \(chunkWords.trailingZeroBitCount)\n"
         declarations += "#define VTAP_TABLE_NODE_WORDS \(DecisionTable.maxNodeWords)\n"
         declarations += "#define VTAP_TABLE_STEPS \(DecisionTable.maxSteps)\n"
+        declarations += "#define VTAP_TABLE_CHUNKS \(chunks)\n"
         // Roots of every partition, IPv4's first; a packet walks its
         // family's in turn. `lowest` is the lowest rule a partition can
         // answer: a partition that cannot beat the best so far is skipped.

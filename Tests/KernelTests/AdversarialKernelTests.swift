@@ -13,10 +13,8 @@ import VtapTestSupport
 /// compile, verify, and pick the reference's rule in the kernel for random
 /// packets and packets on every rule boundary.
 @Suite(.kernel) struct AdversarialKernelTests {
-    /// Mixed families at 10,000 rules and more exceed the classifier's
-    /// capacity (see `rulesBeyondCapacityAreRefusedWithFigures`).
     static let cases: [(AdversarialRulesets.Shape, Int)] = AdversarialRulesets.Shape.allCases.flatMap { shape in
-        [(shape, 1_000), (shape, shape == .mixedFamilies ? 5_000 : 20_000)]
+        [(shape, 1_000), (shape, 20_000)]
     }
 
     static func compile(_ shape: AdversarialRulesets.Shape, _ count: Int) throws -> CompiledRuleset {
@@ -63,19 +61,21 @@ import VtapTestSupport
         #expect(mismatches == 0, "\(name): \(mismatches) mismatches")
     }
 
-    /// Beyond the documented capacity the compiler stops before clang, with
-    /// an error that gives the figures, and writes nothing.
+    /// Beyond the classifier's capacity the compiler stops before clang,
+    /// with an error that gives the figures. (Mixed families pass the
+    /// documented capacity at 30,000 rules, see CommandLineTests; here a
+    /// capacity of 4 partitions makes 5,000 do it quickly.)
     @Test func rulesBeyondCapacityAreRefusedWithFigures() throws {
-        var generator = AdversarialRulesets(shape: .mixedFamilies, seed: 20_000)
-        let file = SourceFile(path: "mixed-families-20000.json", text: generator.file(ruleCount: 20_000))
+        var generator = AdversarialRulesets(shape: .mixedFamilies, seed: 5_000)
+        let file = SourceFile(path: "mixed-families-5000.json", text: generator.file(ruleCount: 5_000))
         do {
-            _ = try RulesCompiler.compile(file, options: .init(verify: false))
+            _ = try RulesCompiler.compile(file, options: .init(verify: false, limits: .init(maxPartitions: 4)))
             Issue.record("compiled beyond capacity")
         } catch CompileError.rules(_, let diagnostics) {
             let capacity = diagnostics.filter { $0.id == .rulesetCapacity }
             #expect(capacity.count == 1)
             #expect(capacity.first?.severity == .error)
-            #expect(capacity.first?.message.contains("do not fit 32 partitions") == true, "\(capacity)")
+            #expect(capacity.first?.message.contains("do not fit 4 partitions") == true, "\(capacity)")
             #expect(CompileError.rules(file: file, diagnostics: diagnostics).exitCode == ExitCodes.rulesErrors)
         }
     }

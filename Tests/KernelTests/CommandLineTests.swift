@@ -119,7 +119,7 @@ import VtapTestSupport
     @Test func rulesBeyondCapacityAreAnErrorWithFigures() throws {
         let directory = try TemporaryDirectory()
         let rules = directory.file("big.json")
-        let result = try CommandRunner.run([BuiltProducts.rulegen, "20000", "mixed-families", "20000"])
+        let result = try CommandRunner.run([BuiltProducts.rulegen, "30000", "mixed-families", "30000"])
         try result.standardOutput.write(to: rules, atomically: true, encoding: .utf8)
         // A debug build takes most of a minute to fill its 32 partitions.
         let compile = try CommandRunner.run(
