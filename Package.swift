@@ -90,7 +90,7 @@ let package = Package(
 
         // Large, realistic rulesets for scale tests and benchmarks.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "VtapRuleGen", dependencies: ["CZlib"], path: "Sources/RuleGen"),
+        .target(name: "VtapRuleGen", dependencies: ["CZlib", "VtapRuleModel"], path: "Sources/RuleGen"),
         .executableTarget(name: "vtap-rulegen", dependencies: ["VtapRuleGen"], path: "Sources/vtap-rulegen"),
 
         // Benchmarks: per-packet, pattern and compile cost against the compared programs.

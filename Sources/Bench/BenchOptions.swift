@@ -24,9 +24,21 @@ public struct BenchOptions: Sendable {
     /// The repository (scripts, rules/seed.json); the working directory by default.
     public var repositoryRoot = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     public var log: @Sendable (String) -> Void
+    /// ClassBench: the sets measured, headers timed per set (spread over
+    /// the trace, plus the worst cases), test_runs per timed run.
+    public var classBenchSets = ClassBenchBenchmark.allSets
+    public var classBenchSample = 400
+    public var classBenchExtremes = 20
+    public var classBenchRepeat = 20_000
+    /// `../shared/seed-data` beside the repository, or `VTAP_SEED_DATA`.
+    public var seedData: URL = {
+        if let path = ProcessInfo.processInfo.environment["VTAP_SEED_DATA"] { return URL(fileURLWithPath: path) }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).deletingLastPathComponent()
+            .appendingPathComponent("shared/seed-data")
+    }()
 
     public enum Section: String, Sendable, CaseIterable {
-        case packet, pattern, compile, startup, live
+        case packet, classbench, pattern, compile, startup, live
     }
 
     public static let fullRuleCounts = [1, 10, 100, 1_000, 10_000, 100_000]
@@ -42,10 +54,15 @@ public struct BenchOptions: Sendable {
     /// For CI: proves every part works and every program counts the same
     /// packets; the figures are rough.
     public static func quick(workDirectory: URL, vtapcPath: String?, log: @escaping @Sendable (String) -> Void) -> BenchOptions {
-        BenchOptions(
+        var options = BenchOptions(
             quick: true, repeatCount: 10_000, runs: 2, ruleCounts: quickRuleCounts, naiveChainLimit: 1_000,
             secondsPerTimedRun: 0.05, workDirectory: workDirectory, vtapcPath: vtapcPath,
-            sections: [.packet, .pattern, .compile], binDirectory: nil, log: log)
+            sections: [.packet, .classbench, .pattern, .compile], binDirectory: nil, log: log)
+        options.classBenchSets = ClassBenchBenchmark.allSets.filter { !$0.hasSuffix("_100000") }
+        options.classBenchSample = 24
+        options.classBenchExtremes = 4
+        options.classBenchRepeat = 1_000
+        return options
     }
 }
 

@@ -14,6 +14,8 @@ public struct BenchReport: Codable, Sendable {
     public var mode: BenchMode
     /// BPF_PROG_TEST_RUN ns/packet: every compared program × ruleset size × packet.
     public var packetCost: PacketCostSection?
+    /// Every ClassBench set over its own trace, beside the peers.
+    public var classBench: ClassBenchSection?
     /// The PATTERN sequence-number search, by where the pattern sits.
     public var patternCost: PatternCostSection?
     /// The `vtapc` process per ruleset size.
@@ -33,6 +35,7 @@ public struct BenchReport: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case schema, environment, mode, targets
         case packetCost = "packet_cost"
+        case classBench = "classbench"
         case patternCost = "pattern_cost"
         case compileCost = "compile_cost"
         case startup

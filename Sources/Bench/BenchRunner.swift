@@ -23,6 +23,10 @@ public struct BenchRunner {
             options.log("per-packet cost (BPF_PROG_TEST_RUN)")
             report.packetCost = try PacketCostBenchmark.run(options)
         }
+        if options.sections.contains(.classbench) {
+            options.log("ClassBench sets over their traces (BPF_PROG_TEST_RUN)")
+            report.classBench = try ClassBenchBenchmark.run(options, vtapc: options.vtapcPath)
+        }
         if options.sections.contains(.pattern) {
             options.log("PATTERN search cost")
             report.patternCost = try PatternCostBenchmark.run(options)

@@ -5,6 +5,7 @@ public enum BenchTable {
         var out = "vtap-bench: \(report.environment.kernel), \(report.environment.cpus) CPUs (\(report.environment.cpuModel)), "
         out += "\(report.mode.quick ? "quick mode" : "full mode"), \(report.environment.date)\n"
         if let packets = report.packetCost { out += "\n" + packetTable(packets, report.mode) }
+        if let classBench = report.classBench { out += "\n" + classBenchTable(classBench) }
         if let pattern = report.patternCost { out += "\n" + patternTable(pattern) }
         if let compile = report.compileCost { out += "\n" + compileTable(compile) }
         for (title, rows, note) in [
@@ -64,6 +65,41 @@ public enum BenchTable {
         }
         out += "\nThe floor column is the same program with matching and accounting removed (parsing only); the ratio to it uses the floor's no-match figure.\n"
         if !failures.isEmpty { out += "\n" + failures.map { "- " + $0 }.joined(separator: "\n") + "\n" }
+        return out
+    }
+
+    static func classBenchTable(_ section: ClassBenchSection) -> String {
+        var out = "### ClassBench: each set over its own trace (ns per header, BPF_PROG_TEST_RUN)\n\n"
+        out += "| Set | Rules | vtapc | Peak RSS | Verifier insns | Bytes/rule | Partitions | vtap p50 / worst "
+        out += "| 1 rule p50 / worst | vtap ÷ 1 rule | naive chain p50 / worst | LBVS p50 / worst | LBVS bytes/rule |\n"
+        out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        var notes: [String] = []
+        for set in section.sets {
+            func pair(_ label: String) -> String {
+                guard let p = set.program(label) else { return "-" }
+                if p.failure != nil { return "n/a" }
+                return "\(p.p50.map(number) ?? "-") / \(p.worst.map(number) ?? "-")"
+            }
+            let vtap = set.program("vtap")
+            let one = set.program("1 rule")
+            let ratio: String
+            if let v = vtap, let o = one, let vp = v.p50, let vw = v.worst, let op = o.p50, let ow = o.worst, op > 0, ow > 0 {
+                ratio = "\(number(vp / op))× / \(number(vw / ow))×"
+            } else {
+                ratio = "-"
+            }
+            let lbvsBytes = set.program("LBVS").flatMap { $0.failure == nil ? $0.matchBytes : nil }
+                .map { number(Double($0) / Double(max(1, set.rules))) } ?? "-"
+            let compile = set.compile
+            out += "| \(set.name) | \(grouped(set.rules)) | \(compile.map { number($0.wallSeconds) + " s" } ?? "-") "
+            out += "| \(compile.map { "\($0.peakRSSBytes / 1_048_576) MB" } ?? "-") | \(compile?.verifiedInstructions.map(grouped) ?? "-") "
+            out += "| \(set.bytesPerRule.map(number) ?? "-") | \(set.partitions.map(String.init) ?? "-") | \(pair("vtap")) | \(pair("1 rule")) "
+            out += "| \(ratio) | \(pair("naive chain")) | \(pair("LBVS")) | \(lbvsBytes) |\n"
+            for p in set.programs { if let failure = p.failure { notes.append("\(set.name), \(p.program): \(failure)") } }
+            if let failure = compile?.failure { notes.append("\(set.name), vtapc: \(failure)") }
+        }
+        out += "\n\(section.note)\n"
+        if !notes.isEmpty { out += "\n" + notes.map { "- " + $0 }.joined(separator: "\n") + "\n" }
         return out
     }
 

@@ -60,11 +60,63 @@ enum BenchTargets {
                 target: "every compared program counts the same packets under the same rule",
                 measured: agree ? "verdicts and counter maps equal the reference for every ruleset" : "MISMATCH", holds: agree))
         }
+        if let classBench = report.classBench { out += classBenchTargets(classBench) }
         if let compile = report.compileCost, let largest = compile.rulesets.max(by: { $0.rules < $1.rules }), largest.rules >= 100_000 {
             out.append(TargetCheck(
                 target: "100,000 rules compile in < 10 s and pass the verifier",
                 measured: "\(format(largest.wallSeconds)) s, \(largest.verifiedInstructions.map { "\($0) instructions processed" } ?? "not verified")\(largest.failure.map { ", \($0)" } ?? "")",
                 holds: largest.failure == nil && largest.wallSeconds < 10 && largest.verifiedInstructions != nil))
+        }
+        return out
+    }
+
+    /// Issue 9's targets on ClassBench.
+    static func classBenchTargets(_ section: ClassBenchSection) -> [TargetCheck] {
+        var out: [TargetCheck] = []
+        let bytes = section.sets.compactMap { set in set.bytesPerRule.map { (set.name, $0) } }
+        if let worst = bytes.max(by: { $0.1 < $1.1 }) {
+            out.append(TargetCheck(
+                target: "match data <= 256 bytes per rule on every ClassBench set (aim 64)",
+                measured: "largest \(format(worst.1)) (\(worst.0)); \(bytes.filter { $0.1 <= 64 }.count) of \(bytes.count) sets at or below 64",
+                holds: worst.1 <= 256))
+        }
+        for (size, limit) in [(10_000, 2.0), (100_000, 3.0)] {
+            let sets = section.sets.filter { $0.name.hasSuffix("_\(size)") }
+            guard !sets.isEmpty else { continue }
+            var figures: [String] = []
+            var holds = true
+            for set in sets {
+                guard let v = set.program("vtap"), let o = set.program("1 rule"), let vp = v.p50, let vw = v.worst,
+                    let op = o.p50, let ow = o.worst
+                else {
+                    holds = false
+                    figures.append("\(set.name) not measured")
+                    continue
+                }
+                let (p50, worst) = (vp / op, vw / ow)
+                holds = holds && p50 <= limit && worst <= limit
+                figures.append("\(set.name) \(format(p50))× / \(format(worst))×")
+            }
+            out.append(TargetCheck(
+                target: "ClassBench \(size / 1000)k: p50 and worst ns per header <= \(Int(limit))x a 1-rule ruleset (aim 1.5x)",
+                measured: figures.joined(separator: "; "), holds: holds))
+        }
+        for (size, seconds) in [(10_000, 2.0), (100_000, 10.0)] {
+            let compiles = section.sets.filter { $0.name.hasSuffix("_\(size)") }.compactMap { set in set.compile.map { (set.name, $0) } }
+            guard !compiles.isEmpty else { continue }
+            let holds = compiles.allSatisfy { $0.1.failure == nil && $0.1.wallSeconds < seconds && (size < 100_000 || $0.1.peakRSSBytes < 1 << 30) }
+            out.append(TargetCheck(
+                target: size == 100_000
+                    ? "every 100k ClassBench set compiles and verifies in < 10 s with < 1 GB peak RSS (aim 3 s, 512 MB)"
+                    : "every 10k ClassBench set compiles and verifies in < 2 s",
+                measured: compiles.map { "\($0.0) \(format($0.1.wallSeconds)) s, \($0.1.peakRSSBytes >> 20) MB" }.joined(separator: "; "),
+                holds: holds))
+        }
+        let verified = section.sets.compactMap { set in set.compile?.verifiedInstructions.map { (set.name, $0) } }
+        if let most = verified.max(by: { $0.1 < $1.1 }) {
+            out.append(TargetCheck(
+                target: "verifier instructions processed < 200,000 on every set",
+                measured: "most \(most.1) (\(most.0))", holds: most.1 < 200_000))
         }
         return out
     }

@@ -12,7 +12,9 @@ public enum ComparedProgram: Hashable, Sendable, CustomStringConvertible {
     case vtap
     case comparison(ComparisonProgram)
 
-    public static let all: [ComparedProgram] = [.vtap, .comparison(.floor), .comparison(.naiveChain), .comparison(.rulesMap)]
+    public static let all: [ComparedProgram] = [
+        .vtap, .comparison(.floor), .comparison(.naiveChain), .comparison(.rulesMap), .comparison(.lbvs),
+    ]
 
     public var description: String {
         switch self {
@@ -35,15 +37,32 @@ final class ProgramUnderTest {
     let session: ReplaySession
     var repeatCount = 0
 
+    /// Bit vectors beyond this are not loaded: the kernel would have to
+    /// find gigabytes for them (the table says how many).
+    static let bitVectorLimit = 2 << 30
+
     init(_ program: ComparedProgram, rulesText: String, name: String) throws {
         self.program = program
         let comparison: ComparisonProgram? = if case .comparison(let c) = program { c } else { nil }
         compiled = try RulesCompiler.compile(
             SourceFile(path: name, text: rulesText), options: .init(verify: true, comparison: comparison))
+        var tables: BitVectorTables?
+        if comparison == .lbvs {
+            let built = BitVectorTables(compiled.ruleset)
+            guard built.bytes <= Self.bitVectorLimit else {
+                throw BenchMismatch(description: "not loaded: its bit vectors need \(built.bytes >> 20) MiB")
+            }
+            tables = built
+        }
+        matchBytes = tables?.bytes ?? compiled.manifest.build.classifier?.tableBytes
         let object = try MeasurementObject(elf: compiled.object, manifest: compiled.manifest, origin: "\(program) \(name)")
         session = try ReplaySession(object)
         if comparison == .rulesMap { try fillRulesMap() }
+        if let tables { try fillBitVectors(tables) }
     }
+
+    /// Bytes of match data: vtap's decision table, the bit vectors.
+    let matchBytes: Int?
 
     var strategy: String { compiled.manifest.build.strategy }
     var verifiedInstructions: Int? { compiled.verification?.programs.first?.stats?.instructionsProcessed }
@@ -61,6 +80,39 @@ final class ProgramUnderTest {
         let counts = try bpf.map(named: "vtap_rules_count")
         try counts.update(key: Self.key(0), value: Self.key(UInt32(entries.v4.count)))
         try counts.update(key: Self.key(1), value: Self.key(UInt32(entries.v6.count)))
+    }
+
+    /// The bit-vector matcher's intervals, vectors and rules go in after
+    /// load, as bpf-iptables fills its maps.
+    private func fillBitVectors(_ tables: BitVectorTables) throws {
+        let bpf = session.measurement.bpfObject
+        let fields = try bpf.map(named: "vtap_lbvs_fields")
+        let rules = try bpf.map(named: "vtap_lbvs_rules")
+        for (index, family) in [tables.v4, tables.v6].enumerated() {
+            for (number, field) in family.fields.enumerated() {
+                var value = Self.words([UInt64(field.bounds.count), UInt64(field.base)] + field.bounds)
+                value += [UInt8](repeating: 0, count: 8 * (tables.maxBounds - field.bounds.count))
+                try fields.update(key: Self.key(UInt32(index * MatchField.allCases.count + number)), value: value)
+            }
+            let vectors = try bpf.map(named: index == 0 ? "vtap_lbvs_vectors_v4" : "vtap_lbvs_vectors_v6")
+            for interval in 0..<family.intervals {
+                let slice = family.vectors[(interval * tables.words)..<((interval + 1) * tables.words)]
+                try vectors.update(key: Self.key(UInt32(interval)), value: Self.words(Array(slice)))
+            }
+            var ruleBytes: [UInt8] = []
+            for entry in 0..<(tables.words * 64) {
+                let rule = entry < family.rules.count ? family.rules[entry] : 0
+                withUnsafeBytes(of: rule.littleEndian) { ruleBytes += $0 }
+            }
+            try rules.update(key: Self.key(UInt32(index)), value: ruleBytes)
+        }
+    }
+
+    static func words(_ values: [UInt64]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(values.count * 8)
+        for value in values { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
+        return bytes
     }
 
     static func key(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
@@ -115,11 +167,12 @@ final class ProgramUnderTest {
 
     /// Fewer repetitions for a program so slow that `repeatCount` would
     /// take longer than `seconds`.
-    func calibrate(_ packets: [BenchPacket], options: BenchOptions) throws {
-        let probe = max(10, min(1_000, options.repeatCount))
+    func calibrate(_ packets: [BenchPacket], repeatCount wanted: Int? = nil, options: BenchOptions) throws {
+        let wanted = wanted ?? options.repeatCount
+        let probe = max(10, min(1_000, wanted))
         let slowest = try packets.map { try time($0, repeat: probe) }.max() ?? 1
         let affordable = Int(options.secondsPerTimedRun * 1e9 / max(slowest, 1))
-        repeatCount = max(100, min(options.repeatCount, affordable))
+        repeatCount = max(100, min(wanted, affordable))
     }
 }
 
@@ -157,6 +210,8 @@ public enum PacketCostBenchmark {
                 if program == .vtap { throw error }
                 costs[program] = ProgramCost(
                     program: program.description, strategy: program.description, failure: "does not load: " + Self.firstLine(error.message))
+            } catch let error as BenchMismatch {
+                costs[program] = ProgramCost(program: program.description, strategy: program.description, failure: error.description)
             } catch {
                 if program == .vtap { throw error }
                 costs[program] = ProgramCost(

@@ -13,6 +13,9 @@ public enum ComparisonProgram: String, Sendable, CaseIterable, Codable {
     /// Generic code; the rules as ranges in BPF array maps filled at load
     /// time, scanned in order (see `templates/vtap_rules_map.h`).
     case rulesMap = "rules-map"
+    /// Linear Bit-Vector Search, bpf-iptables' matcher: one interval lookup
+    /// per field, the bit vectors ANDed (see `templates/vtap_lbvs.h`).
+    case lbvs
 }
 
 extension ProgramSource {
@@ -36,6 +39,16 @@ extension ProgramSource {
             rulesHeader += "#define VTAP_RULES_MAP 1\n"
             rulesHeader += "#define VTAP_RULES_MAP_V4_CAPACITY \(max(1, entries.v4.count))\n"
             rulesHeader += "#define VTAP_RULES_MAP_V6_CAPACITY \(max(1, entries.v6.count))\n"
+            rulesHeader += "__noinline int vtap_match_v4(const struct vtap_match_key *key);\n"
+            rulesHeader += "__noinline int vtap_match_v6(const struct vtap_match_key *key);\n"
+            functions = 2
+        case .lbvs:
+            let tables = BitVectorTables(ruleset)
+            rulesHeader += "#define VTAP_LBVS 1\n"
+            rulesHeader += "#define VTAP_LBVS_BOUNDS \(tables.maxBounds)\n"
+            rulesHeader += "#define VTAP_LBVS_WORDS \(tables.words)\n"
+            rulesHeader += "#define VTAP_LBVS_INTERVALS_V4 \(tables.v4.intervals)\n"
+            rulesHeader += "#define VTAP_LBVS_INTERVALS_V6 \(tables.v6.intervals)\n"
             rulesHeader += "__noinline int vtap_match_v4(const struct vtap_match_key *key);\n"
             rulesHeader += "__noinline int vtap_match_v6(const struct vtap_match_key *key);\n"
             functions = 2

@@ -1,4 +1,5 @@
 import CZlib
+import VtapRuleModel
 
 /// ClassBench (Taylor & Turner), the packet-classification field's standard
 /// workload: filter sets generated from real access-control lists,
@@ -26,6 +27,15 @@ public enum ClassBench {
         public var destinationPort: UInt16
         public var protocolNumber: UInt8
         public var filter: Int
+
+        /// What vtap's rules see of it: protocols without ports carry none
+        /// (the trace gives ports for every header).
+        public var fields: PacketFields {
+            PacketFields(
+                source: .v4(source), destination: .v4(destination), protocolNumber: protocolNumber,
+                ports: IPProtocol.carriesPorts(protocolNumber)
+                    ? PacketFields.Ports(source: sourcePort, destination: destinationPort) : nil)
+        }
     }
 
     public struct ParseError: Error, CustomStringConvertible, Sendable {
@@ -73,9 +83,6 @@ public enum ClassBench {
         return out
     }
 
-    /// Protocols whose packets carry ports in vtap's language.
-    static func carriesPorts(_ number: UInt8) -> Bool { [6, 17, 132, 136].contains(number) }
-
     /// A filter as a vtap rule string. `0 : 65535` and `/0` are wildcards;
     /// ports given with an exact protocol that carries none cannot be
     /// written in vtap's language (`ports-without-protocol-ports`) and
@@ -88,7 +95,7 @@ public enum ClassBench {
             if range == 0...65535 { return "-" }
             return range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
         }
-        let portless = filter.protocolNumber.map { !carriesPorts($0) } ?? false
+        let portless = filter.protocolNumber.map { !IPProtocol.carriesPorts($0) } ?? false
         return [
             address(filter.source, filter.sourceLength),
             address(filter.destination, filter.destinationLength),
@@ -128,6 +135,7 @@ public enum ClassBench {
     }
 
     // MARK: Files
+
 
     public struct ReadError: Error, CustomStringConvertible, Sendable {
         public var path: String

@@ -15,8 +15,11 @@ struct VtapBenchCommand: ParsableCommand {
     @Option(help: "Where to write the JSON report.")
     var json = "bpf-out/bench/bench.json"
 
-    @Option(help: "Sections to run, comma-separated: packet,pattern,compile,startup,live (default: all).")
+    @Option(help: "Sections to run, comma-separated: packet,classbench,pattern,compile,startup,live (default: all).")
     var only: String?
+
+    @Option(help: "ClassBench sets, comma-separated (default: acl1, fw1, ipc1 at 1000, 10000, 100000; quick: up to 10000).")
+    var sets: String?
 
     @Option(help: "Rule counts, comma-separated (default: 1,10,100,1000,10000,100000; quick: up to 10000).")
     var rules: String?
@@ -41,6 +44,7 @@ struct VtapBenchCommand: ParsableCommand {
             options.sections = Set(only.split(separator: ",").compactMap { BenchOptions.Section(rawValue: String($0)) })
         }
         if let rules { options.ruleCounts = rules.split(separator: ",").compactMap { Int($0) } }
+        if let sets { options.classBenchSets = sets.split(separator: ",").map(String.init) }
         if let count = `repeat` { options.repeatCount = count }
         if let runs { options.runs = runs }
         options.binDirectory = bin
