@@ -754,10 +754,8 @@ char _license[] SEC("license") = "GPL";
  * global function then, checked once on its own, at the cost of a call.
  */
 #if VTAP_TABLE_CHUNKS == 1
-#define VTAP_VISIT static __always_inline
 #define VTAP_WALK_UNROLL 4
 #else
-#define VTAP_VISIT __noinline
 #define VTAP_WALK_UNROLL 2
 #endif
 
@@ -784,7 +782,7 @@ static __always_inline __u64 vtap_at_least_wide(__u64 value, __u64 bound_lo, __u
 }
 
 /* 1 when every range of a check node holds the key's field. */
-static __always_inline __u32 vtap_check(const struct vtap_match_key *key, const __u32 *node, __u32 count)
+static __always_inline __u32 vtap_check(const __u64 *values, const __u32 *node, __u32 count)
 {
 	__u64 pass = 1;
 #pragma unroll
@@ -795,7 +793,7 @@ static __always_inline __u32 vtap_check(const struct vtap_match_key *key, const 
 		__u32 field = range[0];
 		if (field >= VTAP_FIELD_COUNT)
 			return 0;
-		__u64 value = ((const __u64 *)key)[field];
+		__u64 value = values[field];
 		pass &= vtap_at_least_wide(value, range[1], range[2]);
 		pass &= vtap_at_least_wide(((__u64)range[4] << 32) | range[3], value & 0xffffffffULL, value >> 32);
 	}
@@ -809,19 +807,16 @@ static __always_inline __u32 vtap_check(const struct vtap_match_key *key, const 
  * piece's link is (after the wide slots' second words in a wide node).
  * Padding slots hold the largest value, their links repeat the last piece's.
  */
-VTAP_VISIT __u32 vtap_visit(const struct vtap_match_key *key, __u32 at)
+static __always_inline __u32 vtap_visit_node(const __u64 *values, const __u32 *node)
 {
-	const __u32 *node = vtap_table_node(at);
-	if (!node || !key)
-		return VTAP_LINK_LEAF;
 	__u32 header = node[0];
 	__u32 field = header & 7;
 	__u32 levels = (header >> 4) & 0xf;
 	if (field >= VTAP_FIELD_COUNT) {
-		__u32 count = (header >> 8) & 0xff;
-		return node[1 + 5 * (count & 7) + (vtap_check(key, node, count) ^ 1)];
+		__u32 count = (header >> 8) & 7;
+		return node[1 + 5 * count + (vtap_check(values, node, count) ^ 1)];
 	}
-	__u64 value = ((const __u64 *)key)[field];
+	__u64 value = values[field];
 	__u64 index = 1;
 	if (header & VTAP_NODE_WIDE) {
 		__u64 top = 1;
@@ -845,6 +840,22 @@ VTAP_VISIT __u32 vtap_visit(const struct vtap_match_key *key, __u32 at)
 	return node[index & 0x1ff];
 }
 
+#if VTAP_TABLE_CHUNKS == 1
+static __always_inline __u32 vtap_visit(const __u64 *values, __u32 at)
+{
+	const __u32 *node = vtap_table_node(at);
+	return node ? vtap_visit_node(values, node) : VTAP_LINK_LEAF;
+}
+#else
+__noinline __u32 vtap_visit(const struct vtap_match_key *key, __u32 at)
+{
+	const __u32 *node = vtap_table_node(at);
+	if (!node || !key)
+		return VTAP_LINK_LEAF;
+	return vtap_visit_node((const __u64 *)key, node);
+}
+#endif
+
 /* Where a walk is: the link being followed, the partition being walked
  * (its index in vtap_table_roots), one past the family's last, and the
  * lowest rule found so far. Kept in a map value rather than on the stack:
@@ -866,7 +877,7 @@ struct {
 } vtap_walk SEC(".maps");
 
 struct vtap_walk_context {
-	const struct vtap_match_key *key;
+	const struct vtap_match_key *key; /* not null */
 	struct vtap_walk_state *state;
 };
 
@@ -886,7 +897,11 @@ static long vtap_walk_step(__u32 index, void *data)
 #pragma unroll
 	for (int i = 0; i < VTAP_WALK_UNROLL; i++) {
 		if (!(at & VTAP_LINK_LEAF))
+#if VTAP_TABLE_CHUNKS == 1
+			at = vtap_visit((const __u64 *)context->key, at);
+#else
 			at = vtap_visit(context->key, at);
+#endif
 		if (!(at & VTAP_LINK_LEAF))
 			continue;
 		__u32 found = (at & ~VTAP_LINK_LEAF) - 1;
@@ -907,11 +922,13 @@ static __always_inline int vtap_match_table(const struct vtap_match_key *key, __
 					    __u32 steps)
 {
 	__u32 zero = 0;
+	if (!key || count == 0 || first >= VTAP_ROOT_COUNT)
+		return -1;
 	struct vtap_walk_context context = {
 		.key = key,
 		.state = bpf_map_lookup_elem(&vtap_walk, &zero),
 	};
-	if (!key || !context.state || count == 0 || first >= VTAP_ROOT_COUNT)
+	if (!context.state)
 		return -1;
 	context.state->at = vtap_table_roots[first];
 	context.state->root = first;

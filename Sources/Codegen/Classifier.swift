@@ -7,7 +7,7 @@ import VtapRuleModel
 ///
 /// Partitions come from the build itself, not from a guess about rule
 /// shapes: the first partition takes every rule, and a rule that would be
-/// copied into more than `Limits.placementLimit` pieces moves to the next
+/// copied into more than `Limits.placementLimits[0]` pieces moves to the next
 /// (see `PlanBuilder`). On ClassBench's firewall sets that separates rules
 /// wide in the source from rules wide in the destination, the way EffiCuts'
 /// categories do, but without fixed thresholds.
@@ -40,9 +40,27 @@ public struct Classifier: Sendable {
         /// `tableAllowance`.
         public var tableBytesPerRule: Int
         public var tableAllowance: Int
+        /// A remainder of at most this many rule parts, or this fraction of
+        /// the family's, is built as the last partition if it fits.
+        public var tailCubes = 256
+        public var tailFraction = 8
+        public var tailBoundsPerCube = 2
+        /// Rules in the first 1/`earlyDivisor` of the file may be copied
+        /// `earlyFactor` times as often before they move on.
+        public var earlyDivisor = 2
+        public var earlyFactor = 4
+
+        /// No last partition for a small remainder: every part moves on as
+        /// the limits say (tests of the moving).
+        public func withoutTail() -> Limits {
+            var limits = self
+            limits.tailCubes = 0
+            limits.tailFraction = .max
+            return limits
+        }
 
         public init(
-            maxPartitions: Int = 32, placementLimits: [Int] = [8, 2, 1], progressLimits: [Int] = [32, 256],
+            maxPartitions: Int = 32, placementLimits: [Int] = [16, 2, 1], progressLimits: [Int] = [64, 256],
             boundsPerCube: Int = 32, workPerCube: Int = 256, quickWorkPerCube: Int = 32, allowance: Int = 1 << 16,
             tableBytesPerRule: Int = 1024, tableAllowance: Int = 1 << 20
         ) {
@@ -96,6 +114,8 @@ public struct Classifier: Sendable {
         var input = cubes.indices.map(Int32.init)
         let partitions = max(1, limits.maxPartitions)
         let workBudget = limits.workPerCube * cubes.count + limits.allowance
+        let lastRule = cubes.map(\.rule).max() ?? 0
+        let earlyRules = Int32((Int(lastRule) + 1) / max(1, limits.earlyDivisor))
         for partition in 0..<partitions {
             if input.isEmpty && partition > 0 { break }
             let boundBudget = limits.boundsPerCube * input.count + limits.allowance
@@ -103,11 +123,13 @@ public struct Classifier: Sendable {
             // The last partition moves nothing on. Others try the usual
             // limit, then stricter ones while over budget; a partition that
             // would keep nothing tries looser ones.
-            func attempt(_ limit: Int?, quick: Bool = false) -> Result<(PlanBuilder, DecisionPlan.NodeID), PlanBuilder.OverBudget> {
+            func attempt(_ limit: Int?, quick: Bool = false, bounds: Int? = nil)
+                -> Result<(PlanBuilder, DecisionPlan.NodeID), PlanBuilder.OverBudget>
+            {
                 var builder = PlanBuilder(
                     family: family, cubes: cubes, placementLimit: limit,
                     workBudget: quick ? limits.quickWorkPerCube * cubes.count + limits.allowance : workBudget,
-                    boundBudget: boundBudget)
+                    boundBudget: bounds ?? boundBudget, earlyRules: earlyRules, earlyFactor: limits.earlyFactor)
                 do {
                     let root = try builder.build(candidates: input, resolved: 0)
                     return .success((builder, root))
@@ -119,7 +141,17 @@ public struct Classifier: Sendable {
                 built.map { input.count - $0.0.moved.count } ?? 0
             }
             var chosen: (PlanBuilder, DecisionPlan.NodeID)?
-            for (index, limit) in (isLast ? [nil] : limits.placementLimits.map({ Optional($0) })).enumerated() {
+            // A small remainder goes into one last partition if that stays
+            // small beside the whole family (`tailBoundsPerCube` bounds per
+            // rule part of the family): another walk per packet for a
+            // handful of rules costs more than a few copies.
+            if !isLast, input.count <= max(limits.tailCubes, cubes.count / limits.tailFraction),
+                case .success(let built) = attempt(nil, bounds: limits.tailBoundsPerCube * cubes.count + 256)
+            {
+                chosen = built
+            }
+            for (index, limit) in (isLast ? [nil] : limits.placementLimits.map({ Optional($0) })).enumerated()
+            where chosen == nil {
                 if case .success(let built) = attempt(limit, quick: !isLast && index == 0) {
                     chosen = built
                     break

@@ -132,6 +132,12 @@ public struct DecisionPlan: Sendable {
 /// partitions is still the same rule, so the minimum is unchanged. The
 /// last partition moves nothing and is bounded by `workBudget` instead.
 ///
+/// Early rules may be copied more (`earlyFactor`): a packet's answer is
+/// often an early rule, and a later partition whose rules all come after
+/// the answer found so far is not walked, so keeping early rules in the
+/// first partition saves the later walks (ClassBench fw1 10k: 16 to 13
+/// nodes a packet on average, for 2% more table).
+///
 /// A piece closes once a candidate matches all of it: later candidates
 /// there are dead and are not placed, so a long ladder of overlapping
 /// ranges costs one entry per piece, not one per rule and piece.
@@ -145,6 +151,9 @@ struct PlanBuilder {
     let cubes: [Cube]
     /// Copies of one cube allowed in this partition; `nil` in the last.
     let placementLimit: Int?
+    /// Cubes of rules before this one get `earlyFactor` times the limit.
+    let earlyRules: Int32
+    let earlyFactor: Int
     let workBudget: Int
     /// Bounds the partition's splits may hold: its share of the table.
     let boundBudget: Int
@@ -168,10 +177,15 @@ struct PlanBuilder {
         var candidates: [Int32]
     }
 
-    init(family: AddressFamily, cubes: [Cube], placementLimit: Int?, workBudget: Int, boundBudget: Int) {
+    init(
+        family: AddressFamily, cubes: [Cube], placementLimit: Int?, workBudget: Int, boundBudget: Int,
+        earlyRules: Int32 = 0, earlyFactor: Int = 1
+    ) {
         self.family = family
         self.cubes = cubes
         self.placementLimit = placementLimit
+        self.earlyRules = earlyRules
+        self.earlyFactor = earlyFactor
         self.workBudget = workBudget
         self.boundBudget = boundBudget
         placements = [Int32](repeating: 0, count: cubes.count)
@@ -345,7 +359,8 @@ struct PlanBuilder {
             if !closes, let total = placementLimit {
                 // One copy is always allowed (it copies nothing); counting
                 // stops past that or the limit, where the answer no longer matters.
-                let limit = max(1, total - Int(placements[Int(cube)]))
+                let allowed = cubes[Int(cube)].rule < earlyRules ? total * earlyFactor : total
+                let limit = max(1, allowed - Int(placements[Int(cube)]))
                 var landing = 0
                 for (lower, upper) in spans where landing <= limit {
                     landing += open.count(from: lower, through: upper, stoppingAfter: limit + 1 - landing)

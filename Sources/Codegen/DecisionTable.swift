@@ -128,10 +128,11 @@ public struct DecisionTable: Sendable {
         if offsetInChunk + Self.maxNodeWords > chunkWords {
             words += [UInt32](repeating: 0, count: chunkWords - offsetInChunk)
         }
+        let lowest = successors.map(lowest).min() ?? .max
         let at = UInt32(words.count)
         words += body
         heights[at] = 1 + (successors.map { heights[$0] ?? 0 }.max() ?? 0)
-        lowestRules[at] = successors.map(lowest).min() ?? .max
+        lowestRules[at] = lowest
         nodeCount += 1
         return at
     }

@@ -82,13 +82,20 @@ struct TableEmitter {
         // the array. The barrier keeps the compiler from indexing with a
         // copy taken before the check.
         var index = "static __always_inline const __u32 *vtap_table_node(__u32 at)\n{\n"
-        index += "\t__u32 offset = at & ((1u << VTAP_TABLE_CHUNK_SHIFT) - 1);\n"
-        index += "\tswitch (at >> VTAP_TABLE_CHUNK_SHIFT) {\n"
-        for (chunk, size) in sizes.enumerated() {
-            index += "\tcase \(chunk):\n\t\tif (offset > \(size - DecisionTable.maxNodeWords)u)\n\t\t\treturn 0;\n"
-            index += "\t\tvtap_barrier(offset);\n\t\treturn (const __u32 *)&vtap_table_\(chunk)[4 * offset];\n"
+        if sizes.count == 1 {
+            // One array: a single comparison bounds every read of the node
+            // (a leaf's flag bit is far above it too).
+            index += "\tif (at > \(sizes[0] - DecisionTable.maxNodeWords)u)\n\t\treturn 0;\n"
+            index += "\tvtap_barrier(at);\n\treturn (const __u32 *)&vtap_table_0[4 * at];\n}\n"
+        } else {
+            index += "\t__u32 offset = at & ((1u << VTAP_TABLE_CHUNK_SHIFT) - 1);\n"
+            index += "\tswitch (at >> VTAP_TABLE_CHUNK_SHIFT) {\n"
+            for (chunk, size) in sizes.enumerated() {
+                index += "\tcase \(chunk):\n\t\tif (offset > \(size - DecisionTable.maxNodeWords)u)\n\t\t\treturn 0;\n"
+                index += "\t\tvtap_barrier(offset);\n\t\treturn (const __u32 *)&vtap_table_\(chunk)[4 * offset];\n"
+            }
+            index += "\tdefault:\n\t\treturn 0;\n\t}\n}\n"
         }
-        index += "\tdefault:\n\t\treturn 0;\n\t}\n}\n"
         return Output(declarations: declarations, table: text, index: index)
     }
 

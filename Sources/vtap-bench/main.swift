@@ -21,6 +21,9 @@ struct VtapBenchCommand: ParsableCommand {
     @Option(help: "ClassBench sets, comma-separated (default: acl1, fw1, ipc1 at 1000, 10000, 100000; quick: up to 10000).")
     var sets: String?
 
+    @Option(help: "ClassBench headers timed per set, spread over the trace (default 400; quick: 24).")
+    var sample: Int?
+
     @Option(help: "Rule counts, comma-separated (default: 1,10,100,1000,10000,100000; quick: up to 10000).")
     var rules: String?
 
@@ -45,6 +48,7 @@ struct VtapBenchCommand: ParsableCommand {
         }
         if let rules { options.ruleCounts = rules.split(separator: ",").compactMap { Int($0) } }
         if let sets { options.classBenchSets = sets.split(separator: ",").map(String.init) }
+        if let sample { options.classBenchSample = sample }
         if let count = `repeat` { options.repeatCount = count }
         if let runs { options.runs = runs }
         options.binDirectory = bin

@@ -4,14 +4,24 @@ import VtapRuleGen
 import VtapRuleModel
 
 /// The data of the systems vtap grows from, read where the workplace keeps
-/// it (`../shared/seed-data` beside the repository, or `VTAP_SEED_DATA`),
-/// never copied into the repository.
+/// it, never copied into the repository: `VTAP_SEED_DATA`, else
+/// `shared/seed-data` beside the repository or beside one of its parent
+/// directories (a clone's checkout may sit deeper), else the workplace's
+/// `/work/shared/seed-data`.
 public enum SeedData {
     public static let directory: URL = {
         if let path = ProcessInfo.processInfo.environment["VTAP_SEED_DATA"] {
             return URL(fileURLWithPath: path)
         }
-        return RepositoryLayout.root.deletingLastPathComponent().appendingPathComponent("shared/seed-data")
+        var candidates: [URL] = []
+        var directory = RepositoryLayout.root
+        while directory.path != "/" {
+            directory.deleteLastPathComponent()
+            candidates.append(directory.appendingPathComponent("shared/seed-data"))
+        }
+        candidates.append(URL(fileURLWithPath: "/work/shared/seed-data"))
+        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("classbench").path) }
+            ?? candidates[0]
     }()
 
     public static var available: Bool {
