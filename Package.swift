@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "vtapc",
             dependencies: [
-                "VtapCompiler", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "VtapCompiler", "VtapCodegen", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/vtapc"),
         .executableTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VtapCodegen
 import VtapCompiler
 import VtapDiagnostics
 
@@ -40,6 +41,28 @@ struct DiagnosticOptions: ParsableArguments {
     }
 }
 
+/// The classifier's capacity, which a pipeline may tighten: each partition
+/// is one more table walk for every packet.
+struct CapacityOptions: ParsableArguments {
+    static let partitionRange = 1...64
+
+    @Option(
+        name: .customLong("max-partitions"),
+        help: ArgumentHelp(
+            "Refuse rules that need more than N partitions per address family (each is one table walk per packet).",
+            valueName: "N"))
+    var maxPartitions = Classifier.Limits.standard.maxPartitions
+
+    var limits: Classifier.Limits { Classifier.Limits(maxPartitions: maxPartitions) }
+
+    func validate() throws {
+        guard Self.partitionRange.contains(maxPartitions) else {
+            throw ValidationError(
+                "--max-partitions must be \(Self.partitionRange.lowerBound)-\(Self.partitionRange.upperBound)")
+        }
+    }
+}
+
 enum DiagnosticFormat: String, ExpressibleByArgument, CaseIterable {
     case text
     case json
@@ -59,6 +82,7 @@ struct Compile: ParsableCommand {
     var emitC: String?
 
     @OptionGroup var options: DiagnosticOptions
+    @OptionGroup var capacity: CapacityOptions
 
     func run() throws {
         let objectPath = output ?? "bpf-out/\(URL(fileURLWithPath: rules).deletingPathExtension().lastPathComponent).o"
@@ -76,7 +100,9 @@ struct Compile: ParsableCommand {
     private func compileAndWrite(to objectPath: String) throws -> CompiledRuleset {
         let compiled = try RulesCompiler.compile(
             rulesPath: rules,
-            options: .init(verify: !options.noVerify, objectFileName: URL(fileURLWithPath: objectPath).lastPathComponent))
+            options: .init(
+                verify: !options.noVerify, objectFileName: URL(fileURLWithPath: objectPath).lastPathComponent,
+                limits: capacity.limits))
         var files = [
             (path: objectPath, data: Data(compiled.object)),
             (path: OutputFiles.manifestPath(forObject: objectPath), data: try OutputFiles.encodeManifest(compiled.manifest)),
@@ -96,6 +122,7 @@ struct Check: ParsableCommand {
     var rules: [String]
 
     @OptionGroup var options: DiagnosticOptions
+    @OptionGroup var capacity: CapacityOptions
 
     func validate() throws {
         if rules.isEmpty { throw ValidationError("give at least one rules file") }
@@ -107,7 +134,8 @@ struct Check: ParsableCommand {
         var results: [FileResult] = []
         for path in rules {
             do {
-                let compiled = try RulesCompiler.compile(rulesPath: path, options: .init(verify: !options.noVerify))
+                let compiled = try RulesCompiler.compile(
+                    rulesPath: path, options: .init(verify: !options.noVerify, limits: capacity.limits))
                 if options.format == .text { report.success(compiled, wrote: nil) }
                 results.append(FileResult(compiled))
             } catch {
