@@ -61,4 +61,27 @@ import VtapTestSupport
             #expect((row.verifiedInstructions ?? 0) > 0)
         }
     }
+
+    /// The ClassBench section on two small sets: vtap, the 1-rule program,
+    /// the naive chain and LBVS each load, count every sampled header under
+    /// the reference's rule (the runner throws otherwise) and get figures.
+    @Test(.seedData) func classBenchComparesEveryProgramOnTheTrace() throws {
+        var options = Self.options([.classbench])
+        options.vtapcPath = BuiltProducts.vtapc
+        options.seedData = SeedData.directory
+        options.classBenchSets = ["acl1_1000", "fw1_1000"]
+        options.classBenchSample = 8
+        let report = try BenchRunner(options: options).run()
+        let sets = try #require(report.classBench?.sets)
+        #expect(sets.map(\.name) == ["acl1_1000", "fw1_1000"])
+        for set in sets {
+            #expect(set.compile?.failure == nil, "\(set.name): \(set.compile?.failure ?? "")")
+            #expect((set.bytesPerRule ?? .infinity) <= 256, "\(set.name)")
+            #expect(Set(set.programs.map(\.program)).isSuperset(of: ["vtap", "1 rule", "naive chain", "LBVS"]))
+            for program in set.programs {
+                #expect(program.failure == nil, "\(set.name), \(program.program): \(program.failure ?? "")")
+                #expect((program.p50 ?? 0) > 0 && (program.worst ?? 0) >= (program.p50 ?? 0), "\(set.name), \(program.program)")
+            }
+        }
+    }
 }
