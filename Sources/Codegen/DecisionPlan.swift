@@ -316,14 +316,7 @@ struct PlanBuilder {
             let bit = UInt8(1) << field.rawValue
             var open = OpenPieces(count: countsClosing ? pieces : 0)
             for cube in candidates {
-                spans.removeAll(keepingCapacity: true)
-                if restricted[Int(cube)] & bit != 0 {
-                    for piece in cubes[Int(cube)].fields[field.rawValue].intervals {
-                        spans.append((Self.pieceIndex(bounds, piece.lower), Self.pieceIndex(bounds, piece.upper)))
-                    }
-                } else {
-                    spans.append((0, pieces - 1))
-                }
+                pieceSpans(of: cube, on: field, bounds, into: &spans)
                 if !countsClosing {
                     cost += min(spans.reduce(0) { $0 + $1.1 - $1.0 + 1 }, cap)
                     continue
@@ -352,6 +345,20 @@ struct PlanBuilder {
         return best?.field ?? .proto
     }
 
+    /// The pieces of a split on `field` at `bounds` that `cube` lands in,
+    /// as ranges of piece indices: every piece for a cube that does not
+    /// restrict the field.
+    private func pieceSpans(of cube: Int32, on field: MatchField, _ bounds: [UInt64], into spans: inout [(Int, Int)]) {
+        spans.removeAll(keepingCapacity: true)
+        guard restricted[Int(cube)] & (1 << field.rawValue) != 0 else {
+            spans.append((0, bounds.count))
+            return
+        }
+        for piece in cubes[Int(cube)].fields[field.rawValue].intervals {
+            spans.append((Self.pieceIndex(bounds, piece.lower), Self.pieceIndex(bounds, piece.upper)))
+        }
+    }
+
     /// Index of the elementary piece containing `value`.
     static func pieceIndex(_ bounds: [UInt64], _ value: UInt64) -> Int {
         var lo = 0
@@ -369,21 +376,13 @@ struct PlanBuilder {
         let bounds = boundaries(candidates, field)
         let pieces = bounds.count + 1
         let childResolved = resolved | (1 << field.rawValue)
-        let bit = UInt8(1) << field.rawValue
         var perPiece = [[Int32]](repeating: [], count: pieces)
         var open = OpenPieces(count: pieces)
         var spans: [(Int, Int)] = []
 
         for cube in candidates {
             if open.isEmpty { break }
-            spans.removeAll(keepingCapacity: true)
-            if restricted[Int(cube)] & bit != 0 {
-                for piece in cubes[Int(cube)].fields[field.rawValue].intervals {
-                    spans.append((Self.pieceIndex(bounds, piece.lower), Self.pieceIndex(bounds, piece.upper)))
-                }
-            } else {
-                spans.append((0, pieces - 1))
-            }
+            pieceSpans(of: cube, on: field, bounds, into: &spans)
             // A cube that matches all of every piece it lands in closes
             // them: each piece is closed once, so its copies cost at most
             // the split's own size and never multiply further down. Other
