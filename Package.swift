@@ -91,7 +91,8 @@ let package = Package(
         // Large, realistic rulesets for scale tests and benchmarks.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "VtapRuleGen", dependencies: ["CZlib", "VtapRuleModel"], path: "Sources/RuleGen"),
-        .executableTarget(name: "vtap-rulegen", dependencies: ["VtapRuleGen"], path: "Sources/vtap-rulegen"),
+        .executableTarget(
+            name: "vtap-rulegen", dependencies: ["VtapRuleGen", "VtapDiagnostics"], path: "Sources/vtap-rulegen"),
 
         // Benchmarks: per-packet, pattern and compile cost against the compared programs.
         .target(
@@ -103,7 +104,9 @@ let package = Package(
             path: "Sources/Bench"),
         .executableTarget(
             name: "vtap-bench",
-            dependencies: ["VtapBench", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "VtapBench", "VtapDiagnostics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Sources/vtap-bench"),
 
         // Build-time embedding of templates/ into VtapCodegen.

@@ -4,7 +4,8 @@ import Foundation
 // Writes each template as a raw string literal keyed by its file name.
 let arguments = CommandLine.arguments.dropFirst()
 guard let outputPath = arguments.first else {
-    FileHandle.standardError.write(Data("usage: vtap-embed-templates OUTPUT TEMPLATE...\n".utf8))
+    // The throwing write: the trapping one would crash on a closed stderr.
+    try? FileHandle.standardError.write(contentsOf: Data("usage: vtap-embed-templates OUTPUT TEMPLATE...\n".utf8))
     exit(64)
 }
 

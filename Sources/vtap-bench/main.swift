@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VtapBench
+import VtapDiagnostics
 
 @main
 struct VtapBenchCommand: ParsableCommand {
@@ -39,7 +40,7 @@ struct VtapBenchCommand: ParsableCommand {
     func run() throws {
         let bin = bin ?? CommandLine.executableDirectory
         let work = URL(fileURLWithPath: json).deletingLastPathComponent()
-        let log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("vtap-bench: " + $0 + "\n").utf8)) }
+        let log: @Sendable (String) -> Void = { StandardStreams.writeError("vtap-bench: " + $0 + "\n") }
         var options = quick
             ? BenchOptions.quick(workDirectory: work, vtapcPath: bin + "/vtapc", log: log)
             : BenchOptions.standard(workDirectory: work, vtapcPath: bin + "/vtapc", log: log)

@@ -1,4 +1,5 @@
 import Foundation
+import VtapDiagnostics
 import VtapRuleGen
 
 // vtap-rulegen COUNT [MIX] [SEED] > rules.json
@@ -11,33 +12,45 @@ let usage = """
 
     """
 let arguments = Array(CommandLine.arguments.dropFirst())
+
+/// Standard output, or a one-line error and exit 1 when it cannot take
+/// the file (a closed pipe, a full disk).
+func emit(_ text: String) {
+    do {
+        try StandardStreams.writeOutput(text)
+    } catch {
+        StandardStreams.writeError("vtap-rulegen: cannot write standard output: \(error.localizedDescription)\n")
+        exit(1)
+    }
+}
+
 if arguments.first == "classbench" {
     guard arguments.count == 2 else {
-        FileHandle.standardError.write(Data(usage.utf8))
+        StandardStreams.writeError(usage)
         exit(64)
     }
     do {
         let filters = try ClassBench.filters(ClassBench.read(arguments[1]))
-        FileHandle.standardOutput.write(Data(ClassBench.rulesFile(filters).utf8))
+        emit(ClassBench.rulesFile(filters))
     } catch {
-        FileHandle.standardError.write(Data("vtap-rulegen: \(arguments[1]): \(error)\n".utf8))
+        StandardStreams.writeError("vtap-rulegen: \(arguments[1]): \(error)\n")
         exit(1)
     }
     exit(0)
 }
 guard let count = arguments.first.flatMap(Int.init), count > 0 else {
-    FileHandle.standardError.write(Data(usage.utf8))
+    StandardStreams.writeError(usage)
     exit(64)
 }
 let mixName = arguments.count > 1 ? arguments[1] : RulesetGenerator.Mix.realistic.rawValue
 let seed = arguments.count > 2 ? UInt64(arguments[2]) ?? 1 : 1
 if let mix = RulesetGenerator.Mix(rawValue: mixName) {
     var generator = RulesetGenerator(mix: mix, seed: seed)
-    FileHandle.standardOutput.write(Data(generator.file(ruleCount: count).utf8))
+    emit(generator.file(ruleCount: count))
 } else if let shape = AdversarialRulesets.Shape(rawValue: mixName) {
     var generator = AdversarialRulesets(shape: shape, seed: seed)
-    FileHandle.standardOutput.write(Data(generator.file(ruleCount: count).utf8))
+    emit(generator.file(ruleCount: count))
 } else {
-    FileHandle.standardError.write(Data("vtap-rulegen: unknown mix '\(mixName)' (\(mixes.joined(separator: ", ")))\n".utf8))
+    StandardStreams.writeError("vtap-rulegen: unknown mix '\(mixName)' (\(mixes.joined(separator: ", ")))\n")
     exit(64)
 }
