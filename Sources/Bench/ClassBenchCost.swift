@@ -107,11 +107,11 @@ public enum ClassBenchBenchmark {
         }
         // Round-robin: each header on every program in turn, run after run,
         // so that a slow moment of a shared machine lands on all of them.
-        var runs: [String: [[Double]]] = [:]
+        var runs = [String: [[Double]]](
+            uniqueKeysWithValues: loaded.map { ($0.name, [[Double]](repeating: [], count: packets.count)) })
         for _ in 0..<options.runs {
             for (index, packet) in packets.enumerated() {
                 for (label, program) in loaded {
-                    if runs[label] == nil { runs[label] = [[Double]](repeating: [], count: packets.count) }
                     runs[label]?[index].append(try program.time(packet, repeat: program.repeatCount))
                 }
             }
