@@ -4,6 +4,11 @@ import VtapTestSupport
 /// tcpdump on a lab interface, writing a nanosecond pcap: the independent
 /// record of what arrived. `-Q in` keeps only received packets, like vtap's
 /// default direction; `--immediate-mode -U` puts each packet on disk at once.
+/// Immediate mode makes libpcap use a TPACKET_V2 ring (PACKET_VERSION 1 under
+/// strace) of fixed slots sized for the largest frame the interface may hand
+/// over (up to 64 KiB with offloads), so a 16 MiB buffer held a few hundred
+/// packets: a CI run lost 65 of a 200 pps stream while tcpdump waited for a
+/// CPU. 128 MiB holds eight times as many.
 final class PacketCapture: @unchecked Sendable {
     let file: URL
     private let command: RunningCommand
@@ -15,7 +20,7 @@ final class PacketCapture: @unchecked Sendable {
     ) throws -> PacketCapture {
         let command = try lab.start(in: side, [
             "tcpdump", "-i", lab.interface(side), "-w", file.path, "-U", "--immediate-mode", "-n", "-Z", "root",
-            "-s", String(snapLength), "-Q", direction, "--time-stamp-precision=nano", "-B", "16384",
+            "-s", String(snapLength), "-Q", direction, "--time-stamp-precision=nano", "-B", "131072",
         ])
         guard command.waitForStandardError(containing: "listening on", timeout: .seconds(20)) else {
             command.terminate()
