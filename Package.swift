@@ -5,6 +5,10 @@ import PackageDescription
 
 let llvmInclude = "/usr/lib/llvm-14/include"
 
+/// The packaged executables resolve every symbol at start-up and then make
+/// the relocations read-only (full RELRO, as Debian's hardening asks).
+let shippedLinkerSettings: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "-z", "-Xlinker", "now"])]
+
 let package = Package(
     name: "vtap",
     platforms: [.macOS(.v14)],
@@ -40,8 +44,6 @@ let package = Package(
         // libbpf from Debian; only VtapBPF imports it.
         .systemLibrary(name: "CLibbpf", path: "Sources/CLibbpf"),
         .target(name: "VtapBPF", dependencies: ["CLibbpf"], path: "Sources/BPF"),
-        // OpenSSL's libcrypto from Debian, for SHA-256.
-        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         // libpcap from Debian for reading pcap/pcapng captures.
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
         .target(name: "VtapCapture", dependencies: ["CPcap"], path: "Sources/Capture"),
@@ -50,13 +52,13 @@ let package = Package(
             name: "VtapCompiler",
             dependencies: [
                 "VtapDiagnostics", "VtapFrontend", "VtapSema", "VtapRuleModel", "VtapCodegen",
-                "CClangBridge", "VtapBPF", "COpenSSL",
+                "CClangBridge", "VtapBPF",
             ],
             path: "Sources/Compiler"),
         // Loads vtapc objects, replays captures through them, reads counters.
         .target(
             name: "VtapRuntime",
-            dependencies: ["VtapBPF", "VtapRuleModel", "VtapMetrics", "VtapCompiler", "VtapCapture"],
+            dependencies: ["VtapBPF", "VtapRuleModel", "VtapMetrics", "VtapCapture", "VtapDiagnostics"],
             path: "Sources/Runtime"),
         // Pure: counter snapshots and what is computed from them.
         .target(name: "VtapMetrics", dependencies: ["VtapRuleModel"], path: "Sources/Metrics"),
@@ -70,23 +72,24 @@ let package = Package(
             ],
             path: "Sources/Exporter"),
         // Several vtap instances: start (detached), stop, status, file_sd targets.
-        .target(name: "VtapController", dependencies: ["VtapRuleModel"], path: "Sources/Controller"),
+        .target(name: "VtapController", dependencies: ["VtapRuleModel", "VtapDiagnostics"], path: "Sources/Controller"),
         // Console tables, JSON and reports.
         .target(name: "VtapOutputs", dependencies: ["VtapMetrics", "VtapRuleModel"], path: "Sources/Outputs"),
         .executableTarget(
             name: "vtapc",
             dependencies: [
-                "VtapCompiler", "VtapCodegen", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "VtapCompiler", "VtapCodegen", "VtapRuleModel", "VtapDiagnostics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/vtapc"),
+            path: "Sources/vtapc", linkerSettings: shippedLinkerSettings),
         .executableTarget(
             name: "vtap",
             dependencies: [
-                "VtapRuntime", "VtapCompiler", "VtapOutputs", "VtapCapture", "VtapMetrics", "VtapDiagnostics",
+                "VtapRuntime", "VtapOutputs", "VtapCapture", "VtapMetrics", "VtapDiagnostics",
                 "VtapExporter", "VtapController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/vtap"),
+            path: "Sources/vtap", linkerSettings: shippedLinkerSettings),
 
         // Large, realistic rulesets for scale tests and benchmarks.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -146,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "ControllerTests", dependencies: ["VtapController", "VtapTestSupport"], path: "Tests/ControllerTests"),
         .testTarget(
-            name: "RuntimeTests", dependencies: ["VtapRuntime", "VtapMetrics", "VtapRuleModel"],
+            name: "RuntimeTests", dependencies: ["VtapRuntime", "VtapMetrics", "VtapRuleModel", "VtapTestSupport"],
             path: "Tests/RuntimeTests"),
         .testTarget(
             name: "KernelTests",
@@ -160,6 +163,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests", dependencies: ["VtapTestSupport", "VtapRuleModel"],
             path: "Tests/EndToEndTests"),
+        // What a test host installs: the Debian packages and the service unit.
+        .testTarget(name: "PackagingTests", dependencies: ["VtapTestSupport"], path: "Tests/PackagingTests"),
     ],
     cxxLanguageStandard: .cxx17
 )

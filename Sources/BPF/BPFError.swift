@@ -66,7 +66,7 @@ public struct BPFError: Error, Sendable, Equatable, CustomStringConvertible {
         if let object { text += " \(object)" }
         text += ": "
         switch kind {
-        case .permission: text += "permission denied (needs root or CAP_BPF/CAP_NET_RAW)"
+        case .permission: text += "permission denied (needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_RAW)"
         case .unsupported: text += "not supported by this kernel"
         case .invalidObject: text += "not a valid BPF object"
         case .verifierRejected(let log): text += "verifier rejected the program: \(log.summary)"

@@ -47,19 +47,3 @@ public enum CompileError: Error, Sendable {
         }
     }
 }
-
-/// Exit codes shared by vtapc and vtap.
-public enum ExitCodes {
-    public static let success: Int32 = 0
-    public static let rulesErrors: Int32 = 1
-    public static let verifierRejected: Int32 = 2
-    public static let environment: Int32 = 3
-    public static let ioError: Int32 = 4
-    /// An interface is missing or cannot be attached (vtap).
-    public static let interface: Int32 = 5
-    /// The metrics server cannot listen on its address (vtap).
-    public static let listen: Int32 = 6
-    /// Bad flags or arguments (swift-argument-parser's own code).
-    public static let usage: Int32 = 64
-    public static let internalError: Int32 = 70
-}

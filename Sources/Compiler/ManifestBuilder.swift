@@ -39,8 +39,8 @@ enum ManifestBuilder {
             }
             return Manifest(
                 generator: .init(name: "vtapc", version: RulesCompiler.version, clang: Clang.version),
-                rulesFile: .init(path: file.path, sha256: sha256(file.bytes)),
-                object: .init(file: objectFileName, size: object.count, sha256: sha256(object)),
+                rulesFile: .init(path: file.path, sha256: ObjectDigest.sha256Hex(file.bytes)),
+                object: .init(file: objectFileName, size: object.count, sha256: ObjectDigest.sha256Hex(object)),
                 build: .init(
                     clangArguments: Clang.bpfArguments, strategy: source.strategy.rawValue,
                     decisionFunctions: source.functionCount,
@@ -64,8 +64,6 @@ enum ManifestBuilder {
             throw CompileError.internalError("cannot describe the compiled object: \(error)")
         }
     }
-
-    static func sha256(_ bytes: [UInt8]) -> String { sha256Hex(bytes) }
 
     static func classifierFigures(_ source: ProgramSource, _ ruleset: Ruleset) -> Manifest.Build.Classifier {
         var partitions: [String: Int] = [:]

@@ -4,28 +4,12 @@ import VtapRuleModel
 /// Writes an object and its manifest so that either both appear, complete,
 /// or neither does: each goes to a temporary file beside its target first.
 public enum OutputFiles {
-    /// `filter.o` -> `filter.manifest.json`.
-    public static func manifestPath(forObject path: String) -> String {
-        let url = URL(fileURLWithPath: path)
-        let base = url.pathExtension == "o" ? url.deletingPathExtension() : url
-        return base.path + ".manifest.json"
-    }
-
     public static func encodeManifest(_ manifest: Manifest) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
-            return try encoder.encode(manifest) + Data("\n".utf8)
+            return try manifest.encoded()
         } catch {
             throw CompileError.internalError("cannot encode the manifest: \(error)")
         }
-    }
-
-    public static func decodeManifest(_ data: Data) throws -> Manifest {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(Manifest.self, from: data)
     }
 
     /// Writes all files or none; paths are created only by the final renames.

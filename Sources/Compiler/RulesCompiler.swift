@@ -24,7 +24,7 @@ public struct CompiledRuleset: Sendable {
 /// The pipeline shared by `vtapc` and `vtap run RULES.json`:
 /// read -> check -> generate C -> clang -> describe -> verify.
 public enum RulesCompiler {
-    public static let version = "0.1.0"
+    public static let version = VtapVersion.current
 
     public struct Options: Sendable {
         /// Load the program into the kernel once to run the verifier.
@@ -162,16 +162,7 @@ public enum RulesCompiler {
             notes: [.init("docs/design.md (Capacity) gives the limits; splitting the file, or fewer overlapping wide rules, brings it within them")])
     }
 
-    public static func reason(_ error: Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError {
-            return "no such file"
-        }
-        return nsError.localizedDescription
-    }
+    public static func reason(_ error: Error) -> String { SystemErrorText.describe(error) }
 }
 
 /// Wall time of consecutive phases.

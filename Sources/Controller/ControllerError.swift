@@ -1,3 +1,5 @@
+import VtapDiagnostics
+
 /// Why an instance could not be started, stopped or listed. Exit codes are
 /// the ones README.md documents for vtap.
 public enum ControllerError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -16,11 +18,11 @@ public enum ControllerError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var exitCode: Int32 {
         switch self {
-        case .unknownInstance, .instanceIDInUse: 1
-        case .invalidID: 64
-        case .io: 4
-        case .signal: 3
-        case .startTimedOut: 70
+        case .unknownInstance, .instanceIDInUse: ExitCodes.rulesErrors
+        case .invalidID: ExitCodes.usage
+        case .io: ExitCodes.ioError
+        case .signal: ExitCodes.environment
+        case .startTimedOut: ExitCodes.internalError
         }
     }
 

@@ -156,11 +156,18 @@ public enum DetachedLaunch {
         return stat(path, &info) == 0 ? UInt64(info.st_size) : 0
     }
 
-    /// The last `vtap: error:` line, else the last line with text.
+    /// The last `vtap: error:` line; else, when vtapc refused the rules
+    /// (its diagnostics, positions and carets included, are the child's
+    /// whole output), everything from its first line; else the last line
+    /// with text.
     public static func errorLine(in text: String) -> String? {
-        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        return lines.last { $0.hasPrefix("vtap: error:") }
-            ?? lines.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+        while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
+        if let line = lines.last(where: { $0.hasPrefix("vtap: error:") }) { return line }
+        if let first = lines.firstIndex(where: { !$0.hasPrefix("vtap: ") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            return lines[first...].joined(separator: "\n")
+        }
+        return lines.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
     }
 
     static func logTail(_ path: String, from offset: UInt64) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import VtapDiagnostics
 
 /// One vtap measurement per interface: an advisory lock held for as long as
 /// the measurement runs, so a second `vtap run` on the same interface is
@@ -19,13 +20,16 @@ public final class InterfaceLock: @unchecked Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw RuntimeError.io("cannot create \(directory): \(RulesCompilerReason.describe(error))")
+            throw RuntimeError.io("cannot create \(directory): \(SystemErrorText.describe(error))")
         }
         // Names are unique only within a network namespace.
         let path = "\(directory)/\(Self.networkNamespace())-\(interface).lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // A file left by another user (a root run before the service's user)
+        // still locks read-only: flock needs no write access.
+        if fd < 0, errno == EACCES { fd = open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else {
-            throw RuntimeError.io("cannot open \(path): \(String(cString: strerror(errno)))")
+            throw RuntimeError.io("cannot open \(path): \(SystemErrorText.errno(errno))")
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = Self.holder(fd)
@@ -57,12 +61,5 @@ public final class InterfaceLock: @unchecked Sendable {
         let count = pread(fd, &buffer, buffer.count - 1, 0)
         guard count > 0 else { return nil }
         return Int32(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-}
-
-/// Readable reasons for Foundation errors.
-enum RulesCompilerReason {
-    static func describe(_ error: Error) -> String {
-        (error as NSError).localizedDescription
     }
 }

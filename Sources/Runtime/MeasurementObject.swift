@@ -1,5 +1,5 @@
 import Foundation
-import VtapCompiler
+import VtapDiagnostics
 import VtapRuleModel
 
 /// A vtapc object paired with its manifest, checked to belong together
@@ -19,12 +19,12 @@ public struct MeasurementObject: Sendable {
 
     /// Reads `FILE.o` and `FILE.manifest.json`.
     public static func open(objectPath: String) throws -> MeasurementObject {
-        let manifestPath = OutputFiles.manifestPath(forObject: objectPath)
+        let manifestPath = Manifest.path(forObject: objectPath)
         let elf: [UInt8]
         do {
             elf = try Array(Data(contentsOf: URL(fileURLWithPath: objectPath)))
         } catch {
-            throw RuntimeError.io("cannot read \(objectPath): \(RulesCompiler.reason(error))")
+            throw RuntimeError.io("cannot read \(objectPath): \(SystemErrorText.describe(error))")
         }
         guard elf.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else {
             throw RuntimeError.badInput("\(objectPath) is not an ELF object")
@@ -34,27 +34,18 @@ public struct MeasurementObject: Sendable {
         }
         let manifest: Manifest
         do {
-            manifest = try OutputFiles.decodeManifest(manifestData)
+            manifest = try Manifest.decoded(from: manifestData)
         } catch {
             throw RuntimeError.badInput("\(manifestPath) is not a vtap manifest: \(Self.describe(error))")
         }
         return try MeasurementObject(elf: elf, manifest: manifest, origin: objectPath)
     }
 
-    /// Compiles a rules file in process, as vtapc would (with verification).
-    public static func compile(rulesPath: String) throws -> MeasurementObject {
-        let compiled: CompiledRuleset
-        do {
-            compiled = try RulesCompiler.compile(rulesPath: rulesPath)
-        } catch {
-            throw RuntimeError.compile(CompileError.wrapping(error))
-        }
-        return try MeasurementObject(elf: compiled.object, manifest: compiled.manifest, origin: rulesPath)
-    }
-
-    /// A rules file (`.json`) is compiled; anything else is read as an object.
-    public static func load(_ path: String) throws -> MeasurementObject {
-        path.hasSuffix(".json") ? try compile(rulesPath: path) : try open(objectPath: path)
+    /// A rules file (`.json`) is compiled by vtapc (`compiler`, found when
+    /// nil); anything else is read as an object.
+    public static func load(_ path: String, compiler: String? = nil) throws -> MeasurementObject {
+        guard path.hasSuffix(".json") else { return try open(objectPath: path) }
+        return try CompilerProcess.locate(explicit: compiler, forRules: path).compile(rulesPath: path)
     }
 
     private func validate() throws {
@@ -62,7 +53,7 @@ public struct MeasurementObject: Sendable {
             throw RuntimeError.badInput(
                 "\(origin): manifest schema \(manifest.schemaVersion) is not supported (this vtap reads \(Manifest.currentSchemaVersion))")
         }
-        let digest = sha256Hex(elf)
+        let digest = ObjectDigest.sha256Hex(elf)
         guard digest == manifest.object.sha256 else {
             throw RuntimeError.badInput("\(origin): the object does not match its manifest (rebuild both with vtapc)")
         }

@@ -1,5 +1,6 @@
+import Foundation
 import VtapBPF
-import VtapCompiler
+import VtapDiagnostics
 
 /// Why vtap could not do what it was asked. Exit codes are documented in
 /// README.md and shared with vtapc where the meaning is the same.
@@ -13,7 +14,11 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
     case io(String)
     /// The metrics server cannot listen where it was asked to.
     case listen(String)
-    case compile(CompileError)
+    /// A rules file was given and no vtapc can be run to compile it.
+    case compilerUnavailable(String)
+    /// vtapc ran and refused (its diagnostics are already on stderr); its
+    /// exit code is vtap's, as the codes mean the same in both tools.
+    case compileFailed(String, exitCode: Int32)
     case internalError(String)
 
     public var exitCode: Int32 {
@@ -23,7 +28,8 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
         case .interface: ExitCodes.interface
         case .io: ExitCodes.ioError
         case .listen: ExitCodes.listen
-        case .compile(let error): error.exitCode
+        case .compilerUnavailable: ExitCodes.compilerUnavailable
+        case .compileFailed(_, let exitCode): exitCode
         case .internalError: ExitCodes.internalError
         }
     }
@@ -31,9 +37,8 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badInput(let message), .environment(let message), .interface(let message), .io(let message),
-            .listen(let message):
+            .listen(let message), .compilerUnavailable(let message), .compileFailed(let message, _):
             message
-        case .compile(let error): error.message
         case .internalError(let message): "internal error: \(message)"
         }
     }
@@ -41,11 +46,29 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
     /// Sorts a libbpf failure by who can fix it.
     static func from(_ error: BPFError, doing what: String) -> RuntimeError {
         switch error.kind {
-        case .permission: .environment("\(what): \(error.description) (run as root or with CAP_BPF and CAP_NET_RAW)")
+        case .permission: .environment("\(what): \(error.description)")
+        // Without CAP_PERFMON the verifier checks as for an unprivileged
+        // user and refuses vtap's pointer comparisons: the host, not the
+        // object, is what is missing something.
+        case .verifierRejected where !Capabilities.effective(Capabilities.perfmon):
+            .environment("\(what): \(error.description) (the verifier needs CAP_PERFMON beside CAP_BPF and CAP_NET_RAW)")
         case .unsupported: .environment("\(what): \(error.description)")
         case .notFound: .interface("\(what): \(error.description)")
         case .busy: .interface("\(what): \(error.description)")
         default: .internalError("\(what): \(error.description)")
         }
+    }
+}
+
+/// The process's effective capabilities, from /proc/self/status.
+enum Capabilities {
+    static let perfmon = 38
+
+    static func effective(_ capability: Int) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
+            let mask = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return true }
+        return mask & (1 << UInt64(capability)) != 0
     }
 }

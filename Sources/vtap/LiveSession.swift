@@ -1,5 +1,5 @@
 import Foundation
-import VtapCompiler
+import VtapDiagnostics
 import VtapExporter
 import VtapRuntime
 
@@ -16,7 +16,7 @@ struct StartedSession {
 enum LiveSession {
     static func run(_ options: RunOptions, started: (StartedSession) throws -> Void = { _ in }) throws {
         let stop = StopRequest()
-        let measurement = try MeasurementObject.load(options.object)
+        let measurement = try MeasurementObject.load(options.object, compiler: options.compiler.vtapc)
         let manifest = measurement.manifest
         let exporter = try options.exporterConfiguration(manifest.settings)
         let writer = try ReportWriter(
@@ -35,7 +35,7 @@ enum LiveSession {
         defer { server?.stop() }
         if let exporter {
             let metrics = MetricsServer(
-                manifest: manifest, configuration: exporter, version: RulesCompiler.version,
+                manifest: manifest, configuration: exporter, version: VtapVersion.current,
                 read: { try ExportSnapshot(totals.current()) })
             do {
                 session.metricsPort = try metrics.start()

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import VtapCompiler
+import VtapDiagnostics
 import VtapRuntime
 
 /// The seed's interval flags, shared by run and replay.
@@ -32,24 +32,25 @@ enum LogFormatOption: String, ExpressibleByArgument, CaseIterable {
     case seed
 }
 
+/// Where to find vtapc when the object given is a rules file.
+struct CompilerOption: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The vtapc that compiles a rules file given instead of an object.",
+            discussion: "Default: the vtapc beside this vtap, else the first on PATH.", valueName: "path"))
+    var vtapc: String?
+}
+
 /// One line on stderr and the documented exit code, for every failure.
+/// vtapc's own diagnostics, when it ran, are already above that line.
 enum Failure {
     static func exit(_ error: Error) -> ExitCode {
         if let exit = error as? ExitCode { return exit }
-        let runtime = error as? RuntimeError ?? (error as? CompileError).map(RuntimeError.compile)
-            ?? .internalError("\(error)")
-        FileHandle.standardError.write(Data("vtap: error: \(message(runtime))\n".utf8))
+        let runtime = error as? RuntimeError ?? .internalError("\(error)")
+        // When vtapc refused, its own lines (diagnostics with positions, or
+        // one error) are the report; a line more would only repeat them.
+        if case .compileFailed = runtime { return ExitCode(runtime.exitCode) }
+        StandardStreams.writeError("vtap: error: \(runtime.description)\n")
         return ExitCode(runtime.exitCode)
-    }
-
-    /// A rules file's first error, with its place; `vtapc check` shows them all.
-    static func message(_ error: RuntimeError) -> String {
-        guard case .compile(.rules(let file, let diagnostics)) = error,
-            let first = diagnostics.first(where: { $0.severity == .error })
-        else { return error.description }
-        let place = first.range.map { "\(file.path):\(file.location(of: $0.start))" } ?? file.path
-        let others = diagnostics.count { $0.severity == .error } - 1
-        let more = others > 0 ? " (and \(others) more; vtapc check \(file.path) shows all)" : ""
-        return "\(place): \(first.message) [\(first.id)]\(more)"
     }
 }

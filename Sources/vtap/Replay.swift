@@ -19,9 +19,11 @@ struct Replay: ParsableCommand {
 
     @OptionGroup var intervals: IntervalOptions
 
+    @OptionGroup var compiler: CompilerOption
+
     func run() throws {
         do {
-            let measurement = try MeasurementObject.load(object)
+            let measurement = try MeasurementObject.load(object, compiler: compiler.vtapc)
             let writer = try ReportWriter(manifest: measurement.manifest, options: intervals, logDirectory: nil, logFormat: .csv)
             writer.interfaces = [capture]
             let result = try ReplayRun.run(

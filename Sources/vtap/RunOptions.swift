@@ -14,6 +14,8 @@ struct RunOptions: ParsableArguments {
 
     @OptionGroup var intervals: IntervalOptions
 
+    @OptionGroup var compiler: CompilerOption
+
     @Option(help: "Stop by itself after this many seconds.")
     var duration: Double?
 

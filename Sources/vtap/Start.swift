@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import VtapCompiler
+import VtapDiagnostics
 import VtapController
 
 struct Start: ParsableCommand {

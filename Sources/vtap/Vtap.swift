@@ -1,5 +1,5 @@
 import ArgumentParser
-import VtapCompiler
+import VtapDiagnostics
 
 @main
 struct Vtap: ParsableCommand {
@@ -11,8 +11,10 @@ struct Vtap: ParsableCommand {
             2 the kernel verifier rejected the program, 3 the kernel refused (no privilege \
             or BPF support), 4 a file could not be read or written, 5 an interface is \
             missing or cannot be attached, 6 the metrics server cannot listen on its address, \
-            64 bad usage, 70 internal error.
+            7 a rules file was given and no vtapc could be run to compile it, 64 bad usage, \
+            70 internal error. A rules file given instead of an object is compiled by running \
+            vtapc (see --vtapc), whose messages and exit code are passed through.
             """,
-        version: RulesCompiler.version,
+        version: VtapVersion.current,
         subcommands: [Run.self, Replay.self, Start.self, Stop.self, Status.self])
 }

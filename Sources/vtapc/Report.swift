@@ -14,7 +14,7 @@ struct Report {
         DiagnosticRenderer(useColor: isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
     }
 
-    func success(_ compiled: CompiledRuleset, wrote path: String?) {
+    func success(_ compiled: CompiledRuleset, wrote path: String?, quiet: Bool = false) {
         if format == .json {
             if path != nil { printJSON(CheckOutput(files: [FileResult(compiled)])) }
             return
@@ -22,6 +22,7 @@ struct Report {
         if !compiled.diagnostics.isEmpty {
             printError(renderer.render(compiled.diagnostics, in: compiled.file, limit: maxDiagnostics))
         }
+        if quiet { return }
         let total = compiled.phases.reduce(Duration.zero) { $0 + $1.duration }
         var line = "\(compiled.file.path): \(compiled.ruleset.rules.count) rule\(compiled.ruleset.rules.count == 1 ? "" : "s")"
         if let path { line += " -> \(path) (\(compiled.object.count) bytes)" }

@@ -3,6 +3,7 @@ import Foundation
 import VtapCodegen
 import VtapCompiler
 import VtapDiagnostics
+import VtapRuleModel
 
 @main
 struct Vtapc: ParsableCommand {
@@ -81,6 +82,9 @@ struct Compile: ParsableCommand {
     @Option(name: .customLong("emit-c"), help: "Also write the generated C translation unit here.")
     var emitC: String?
 
+    @Flag(name: .shortAndLong, help: "On success, print warnings only (vtap runs vtapc this way).")
+    var quiet = false
+
     @OptionGroup var options: DiagnosticOptions
     @OptionGroup var capacity: CapacityOptions
 
@@ -89,7 +93,7 @@ struct Compile: ParsableCommand {
         let report = Report(format: options.format, verbose: options.verbose, maxDiagnostics: options.maxDiagnostics)
         do {
             let compiled = try compileAndWrite(to: objectPath)
-            report.success(compiled, wrote: objectPath)
+            report.success(compiled, wrote: objectPath, quiet: quiet)
         } catch {
             let failure = CompileError.wrapping(error)
             report.failure(failure)
@@ -105,7 +109,7 @@ struct Compile: ParsableCommand {
                 limits: capacity.limits))
         var files = [
             (path: objectPath, data: Data(compiled.object)),
-            (path: OutputFiles.manifestPath(forObject: objectPath), data: try OutputFiles.encodeManifest(compiled.manifest)),
+            (path: Manifest.path(forObject: objectPath), data: try OutputFiles.encodeManifest(compiled.manifest)),
         ]
         if let emitC { files.append((emitC, Data(compiled.source.text.utf8))) }
         try OutputFiles.writeAll(files)

@@ -7,8 +7,7 @@ import VtapTestSupport
 /// Not timed: each script fails unless every compared program (vtap, BCC,
 /// tcpdump) counted exactly the packets sent; here the JSON is checked too.
 @Suite(.kernel, .serialized) struct ScriptBenchTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = RepositoryLayout.root
 
     static func runQuick(_ script: String) throws -> [String: Any] {
         let directory = try TemporaryDirectory(prefix: "vtap-bench-script")

@@ -14,7 +14,7 @@ import VtapRuleModel
             """)
         let compiled = try RulesCompiler.compile(file, options: .init(verify: false))
         let data = try OutputFiles.encodeManifest(compiled.manifest)
-        let decoded = try OutputFiles.decodeManifest(data)
+        let decoded = try Manifest.decoded(from: data)
         #expect(decoded == compiled.manifest)
         #expect(decoded.settings.display.goodput == false)
         #expect(decoded.settings.display.sequenceErrors == false)

@@ -107,5 +107,8 @@ import VtapController
         #expect(DetachedLaunch.errorLine(in: "vtap: metrics at x\nvtap: error: no such interface\n\n") == "vtap: error: no such interface")
         #expect(DetachedLaunch.errorLine(in: "Fatal error: boom\n") == "Fatal error: boom")
         #expect(DetachedLaunch.errorLine(in: "") == nil)
+        // vtapc refused the rules: its diagnostics, as printed, blank lines kept.
+        let diagnostics = "r.json:3:4: error: bad [address-invalid]\n    \"1.1.1.300\"\n     ^~~\n\n1 error, 0 warnings in r.json\n"
+        #expect(DetachedLaunch.errorLine(in: "vtap: metrics at x\n" + diagnostics) == String(diagnostics.dropLast()))
     }
 }

@@ -50,12 +50,22 @@ extension EndToEnd {
                 mentioning: "was not built by vtapc")
         }
 
+        /// vtap compiles a rules file by running vtapc, whose diagnostics
+        /// (every error, with its position and id) reach the user unchanged.
         @Test(.kernel) func rulesWithErrorsAreBadInput() throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-bad")
             let rules = try RulesFile.write([.init(nil, "1.1.1.300 - - - UDP"), .init(nil, "3.3.3.3 - 80 - ICMP")], to: directory)
-            Self.expectOneLineError(try Self.vtapRun(lab, [rules.path, "-i", lab.receiverInterface, "--json"]), status: 1)
+            let result = try Self.vtapRun(lab, [rules.path, "-i", lab.receiverInterface, "--json"])
+            let direct = try CommandRunner.run([BuiltProducts.vtapc, "check", rules.path])
+            #expect(result.status == 1 && direct.status == 1, "\(result.summary)")
+            #expect(result.standardOutput.isEmpty && !result.standardError.contains(VtapRun.attachedMarker))
+            #expect(result.standardError == direct.standardError, "vtapc's diagnostics unchanged: \(result.standardError)")
+            for (place, id) in [(":3:", "[address-invalid]"), (":4:", "[ports-without-protocol-ports]")] {
+                #expect(result.standardError.contains(rules.path + place) && result.standardError.contains(id),
+                    "\(place) \(id) in \(result.standardError)")
+            }
         }
 
         @Test(.kernel) func missingFilesAndBadUsage() throws {

@@ -169,10 +169,12 @@ extension EndToEnd {
                 atPath: instances.stateDirectory.appendingPathComponent("instances").path)
             #expect(leftovers.isEmpty, "no entry, no hold: \(leftovers)")
 
-            // A rules file with errors: exit 1, the first error with its place.
+            // A rules file with errors: exit 1, and vtapc's diagnostics as it printed them in the log.
             let bad = try RulesFile.write([.init(nil, "1.1.1.300 - - - UDP")], to: directory, name: "bad.json")
             let rules = try instances.startDetached([bad.path, "-i", lab.receiverInterface])
-            #expect(rules.status == 1 && rules.standardError.hasPrefix("vtap: error: \(bad.path):"), "\(rules.summary)")
+            let direct = try CommandRunner.run([BuiltProducts.vtapc, "check", bad.path])
+            #expect(rules.status == 1 && rules.standardError.hasPrefix("\(bad.path):3:"), "\(rules.summary)")
+            #expect(rules.standardError == direct.standardError, "vtapc's diagnostics: \(rules.standardError)")
 
             // An id that is taken is refused before anything starts.
             let first = try instances.startDetached(["--id", "db", object.path, "-i", lab.receiverInterface])

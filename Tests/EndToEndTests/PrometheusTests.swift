@@ -74,7 +74,7 @@ extension EndToEnd {
             let scraped = try ScrapedStream.record(capturing: false)
             defer { scraped.close() }
             let exposed = try scraped.scrapedMetricNames()
-            let dashboard = try GrafanaDashboard(url: repositoryRoot.appendingPathComponent("deploy/grafana/dashboards/vtap.json"))
+            let dashboard = try GrafanaDashboard(url: RepositoryLayout.file("deploy/grafana/dashboards/vtap.json"))
             #expect(dashboard.queries.count >= 15, "dashboard queries: \(dashboard.queries.count)")
             #expect(Set(dashboard.variables) == ["datasource", "instance", "interface", "rule"], "\(dashboard.variables)")
             for variable in dashboard.variableQueries {
@@ -228,7 +228,8 @@ struct ScrapedStream {
         frames.insert(broken, at: brokenIndex)
         offsets.insert(brokenAt, at: brokenIndex)
 
-        let capture = capturing ? try PacketCapture.start(in: lab, file: directory.file("stream.pcap")) : nil
+        // Frames are 600 bytes: a 2 KiB snap length makes each ring slot small (see PacketCapture).
+        let capture = capturing ? try PacketCapture.start(in: lab, snapLength: 2048, file: directory.file("stream.pcap")) : nil
         let midScrape = MidTrafficScrape()
         let start = Date()
         do {
@@ -312,10 +313,6 @@ private final class MidTrafficScrape: @unchecked Sendable {
         set { lock.withLock { value = newValue } }
     }
 }
-
-/// The checkout this test file is in.
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 /// The queries of a Grafana dashboard JSON: every panel target's PromQL
 /// and every query variable.

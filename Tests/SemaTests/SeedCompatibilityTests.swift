@@ -8,9 +8,7 @@ import VtapTestSupport
 @Suite struct SeedCompatibilityTests {
     static let seedExample = SeedExample.rules
 
-    static let rulesDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("rules")
+    static let rulesDirectory = RepositoryLayout.file("rules")
 
     @Test func seedExampleChecksIntoTwoRulesAndItsSettings() throws {
         let result = check(Self.seedExample)

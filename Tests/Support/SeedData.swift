@@ -34,6 +34,9 @@ public enum RepositoryLayout {
     /// Tests/Support/SeedData.swift -> the repository root.
     public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A path relative to the repository root.
+    public static func file(_ relativePath: String) -> URL { root.appendingPathComponent(relativePath) }
 }
 
 extension Trait where Self == ConditionTrait {

@@ -25,11 +25,12 @@ struct Recording: @unchecked Sendable {
     /// the capture is quiet); stops vtap, then tcpdump.
     static func make(
         in lab: NetworkLab, rules: URL, directory: TemporaryDirectory, vtapOptions: [String] = [],
-        snapLength: Int = 0, ending: Ending = .signal(.interrupt), traffic: () throws -> Int?
+        snapLength: Int = 0, ending: Ending = .signal(.interrupt), loader: [String] = [BuiltProducts.vtap],
+        traffic: () throws -> Int?
     ) throws -> Recording {
         let captureFile = directory.file("received.pcap")
         let capture = try PacketCapture.start(in: lab, snapLength: snapLength, file: captureFile)
-        let vtap = try VtapRun.start(in: lab, object: rules, options: vtapOptions)
+        let vtap = try VtapRun.start(in: lab, object: rules, options: vtapOptions, loader: loader)
         let attachedLine = vtap.attachedLine ?? ""
         let expectedFrames: Int?
         do {

@@ -18,11 +18,13 @@ final class VtapRun: @unchecked Sendable {
     /// Starts `vtap run OBJECT [-i IF]... --json EXTRA...` in `side`'s
     /// namespace (default: the receiver, on its veth) and waits for the
     /// attached line. Throws with vtap's stderr if it never comes.
+    /// `loader`: the command that is vtap (another binary, or one wrapped).
     static func start(
         in lab: NetworkLab, side: NetworkLab.Side = .receiver, object: URL, interfaces: [String]? = nil,
-        json: Bool = true, options: [String] = [], attachTimeout: Duration = .seconds(60)
+        json: Bool = true, options: [String] = [], attachTimeout: Duration = .seconds(60),
+        loader: [String] = [BuiltProducts.vtap]
     ) throws -> VtapRun {
-        var arguments = [BuiltProducts.vtap, "run", object.path]
+        var arguments = loader + ["run", object.path]
         for interface in interfaces ?? [lab.interface(side)] { arguments += ["-i", interface] }
         if json { arguments.append("--json") }
         arguments += options

@@ -103,8 +103,10 @@ struct TotalsScenario {
 
     /// Builds the lab traffic, measures it, and returns the recording.
     /// `compiled`: measure with the object vtapc built from the rules
-    /// instead of letting vtap compile them.
-    static func record(in lab: NetworkLab, compiled: Bool = false, options: [String] = []) throws
+    /// instead of letting vtap compile them. `loader`: the vtap command.
+    static func record(
+        in lab: NetworkLab, compiled: Bool = false, options: [String] = [], loader: [String] = [BuiltProducts.vtap]
+    ) throws
         -> (TotalsScenario, Recording)
     {
         let scenario = TotalsScenario(try lab.preparedEndpoints())
@@ -116,7 +118,9 @@ struct TotalsScenario {
             rules = object
         }
         let frames = scenario.sendOrder
-        let recording = try Recording.make(in: lab, rules: rules, directory: directory, vtapOptions: options) {
+        let recording = try Recording.make(
+            in: lab, rules: rules, directory: directory, vtapOptions: options, loader: loader
+        ) {
             try lab.sendWithTrafgen(frames, gap: .milliseconds(2))
             return frames.count
         }
