@@ -72,7 +72,8 @@ let package = Package(
             ],
             path: "Sources/Exporter"),
         // Several vtap instances: start (detached), stop, status, file_sd targets.
-        .target(name: "VtapController", dependencies: ["VtapRuleModel", "VtapDiagnostics"], path: "Sources/Controller"),
+        .target(
+            name: "VtapController", dependencies: ["VtapRuleModel", "VtapDiagnostics"], path: "Sources/Controller"),
         // Console tables, JSON and reports.
         .target(name: "VtapOutputs", dependencies: ["VtapMetrics", "VtapRuleModel"], path: "Sources/Outputs"),
         .executableTarget(
@@ -154,7 +155,8 @@ let package = Package(
         .testTarget(
             name: "KernelTests",
             dependencies: [
-                "VtapCompiler", "VtapRuntime", "VtapMetrics", "VtapBPF", "VtapCapture", "VtapSema", "VtapCodegen", "VtapRuleGen",
+                "VtapCompiler", "VtapRuntime", "VtapMetrics", "VtapBPF", "VtapCapture", "VtapSema", "VtapCodegen",
+                "VtapRuleGen",
                 "VtapTestSupport",
             ],
             path: "Tests/KernelTests"),

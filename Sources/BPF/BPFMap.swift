@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLibbpf
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One map of a ``BPFObject``: its definition, and byte-level access once
 /// the object is loaded. Keeps its object alive.
@@ -168,7 +169,9 @@ public struct BPFMap: @unchecked Sendable, CustomStringConvertible {
         }
         let slot = perCPUSlot(valueSize)
         var storage = [UInt8](repeating: 0, count: slot * cpus)
-        for (cpu, value) in values.enumerated() { storage.replaceSubrange(cpu * slot..<cpu * slot + valueSize, with: value) }
+        for (cpu, value) in values.enumerated() {
+            storage.replaceSubrange(cpu * slot..<cpu * slot + valueSize, with: value)
+        }
         try store(fd: fd, key: key, value: storage, mode: mode)
     }
 
@@ -188,7 +191,9 @@ public struct BPFMap: @unchecked Sendable, CustomStringConvertible {
             let result = next.withUnsafeMutableBytes { nextBytes in
                 if let previous {
                     return previous.withUnsafeBytes { previousBytes in
-                        retryingOnInterrupt { bpf_map_get_next_key(fd, previousBytes.baseAddress, nextBytes.baseAddress) }
+                        retryingOnInterrupt {
+                            bpf_map_get_next_key(fd, previousBytes.baseAddress, nextBytes.baseAddress)
+                        }
                     }
                 }
                 return retryingOnInterrupt { bpf_map_get_next_key(fd, nil, nextBytes.baseAddress) }
@@ -238,7 +243,8 @@ public struct BPFMap: @unchecked Sendable, CustomStringConvertible {
                     var key = UInt32(index)
                     let result = retryingOnInterrupt { bpf_map_lookup_elem(fd, &key, base + index * entryBytes) }
                     if case .failure(let error) = result {
-                        throw BPFError.fromErrno(error.code, operation: "read array", object: mapName, detail: "index \(index)")
+                        throw BPFError.fromErrno(
+                            error.code, operation: "read array", object: mapName, detail: "index \(index)")
                     }
                 }
             }
@@ -313,7 +319,8 @@ public struct BPFMap: @unchecked Sendable, CustomStringConvertible {
     private func descriptor(for operation: String, key: [UInt8]?) throws -> Int32 {
         guard let fd = fileDescriptor else {
             throw BPFError(
-                .invalidArgument, operation: operation, object: mapName, detail: "object '\(object.name)' is not loaded")
+                .invalidArgument, operation: operation, object: mapName, detail: "object '\(object.name)' is not loaded"
+            )
         }
         if let key, key.count != keySize {
             throw BPFError(
@@ -341,7 +348,9 @@ public struct BPFMap: @unchecked Sendable, CustomStringConvertible {
     private func store(fd: Int32, key: [UInt8], value: [UInt8], mode: UpdateMode) throws {
         let result = key.withUnsafeBytes { keyBytes in
             value.withUnsafeBytes { valueBytes in
-                retryingOnInterrupt { bpf_map_update_elem(fd, keyBytes.baseAddress, valueBytes.baseAddress, mode.flags) }
+                retryingOnInterrupt {
+                    bpf_map_update_elem(fd, keyBytes.baseAddress, valueBytes.baseAddress, mode.flags)
+                }
             }
         }
         if case .failure(let error) = result {

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLibbpf
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A BPF ELF object opened from memory: its programs, maps, global
 /// variables and BTF; loaded into the kernel at most once.
@@ -187,7 +188,8 @@ public final class BPFObject: @unchecked Sendable {
     {
         let messages = collector.warnings
         let failing = Self.failingProgramName(in: messages) ?? lastProgramWithLog(logBuffers)
-        let logText = failing.flatMap { logBuffers[$0]?.text }.flatMap { $0.isEmpty ? nil : $0 }
+        let logText =
+            failing.flatMap { logBuffers[$0]?.text }.flatMap { $0.isEmpty ? nil : $0 }
             ?? failing.flatMap { Self.printedLog(for: $0, in: collector.messages.map(\.text)) }
         let objectName = failing.map { "program '\($0)' of object '\(name)'" } ?? "object '\(name)'"
         if let logText, code != EPERM {

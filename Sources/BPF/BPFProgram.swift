@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLibbpf
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One program of a ``BPFObject``. Keeps its object alive.
 ///

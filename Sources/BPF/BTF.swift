@@ -194,7 +194,8 @@ extension BPFObject {
                 var size = 0
                 guard let current = bpf_map__initial_value(map.handle, &size), variable.offset + variable.size <= size
                 else {
-                    throw BPFError(.invalidArgument, operation: "set", object: objectName, detail: "section has no data")
+                    throw BPFError(
+                        .invalidArgument, operation: "set", object: objectName, detail: "section has no data")
                 }
                 var contents = Array(UnsafeRawBufferPointer(start: current, count: size))
                 contents.replaceSubrange(variable.offset..<variable.offset + variable.size, with: bytes)

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLibbpf
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// libbpf's own printouts, captured instead of going to stderr.
 ///

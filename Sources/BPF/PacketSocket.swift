@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLibbpf
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// An AF_PACKET raw socket on one interface with a socket-filter program
 /// attached: the program sees every frame the interface sends or receives.
@@ -43,7 +44,9 @@ public final class PacketSocket: @unchecked Sendable {
         }
         let target = "interface '\(interfaceName)'"
         // 1. A packet socket that receives nothing until bound with a protocol.
-        let created = retryingOnInterrupt { socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        let created = retryingOnInterrupt {
+            socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
         let fd: Int32
         switch created {
         case .success(let value): fd = value
@@ -153,7 +156,8 @@ public struct NetworkInterface: Sendable, Equatable, CustomStringConvertible {
     /// The interface called `name`. - Throws: `.notFound` naming it.
     public static func named(_ name: String) throws -> NetworkInterface {
         guard !name.isEmpty, name.utf8.count < Int(IFNAMSIZ) else {
-            throw BPFError(.notFound, operation: "find", object: "interface '\(name)'", detail: "not a valid interface name")
+            throw BPFError(
+                .notFound, operation: "find", object: "interface '\(name)'", detail: "not a valid interface name")
         }
         let probe = try controlSocket()
         return try withExtendedLifetime(probe) { try describe(name, using: probe.rawValue) }

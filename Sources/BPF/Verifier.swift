@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Verifier dry-runs: load an object into the kernel only to learn whether
@@ -16,7 +16,8 @@ public enum Verifier {
         /// summary needs; a cut log is reported ``VerifierLog/truncated``.
         public var maximumFailureLogSize: Int
 
-        public init(statsLogSize: Int = 1 << 16, failureLogSize: Int = 16 << 20, maximumFailureLogSize: Int = 256 << 20) {
+        public init(statsLogSize: Int = 1 << 16, failureLogSize: Int = 16 << 20, maximumFailureLogSize: Int = 256 << 20)
+        {
             self.statsLogSize = statsLogSize
             self.failureLogSize = failureLogSize
             self.maximumFailureLogSize = maximumFailureLogSize
@@ -60,7 +61,8 @@ public enum Verifier {
         for (index, program) in loaded.enumerated() {
             if index < failingIndex {
                 // Loaded fine before the failure; libbpf unloaded it again.
-                programs.append(ProgramVerification(program: program, outcome: .accepted, stats: program.verifierLog?.stats))
+                programs.append(
+                    ProgramVerification(program: program, outcome: .accepted, stats: program.verifierLog?.stats))
             } else if index == failingIndex {
                 programs.append(
                     ProgramVerification(

@@ -16,7 +16,9 @@ public enum BenchFrame {
             frame += bytes(source) + bytes(destination)
         case (.v6(let source), .v6(let destination)):
             frame += [0x86, 0xdd]
-            frame += [0x60, 0, 0, 0, UInt8(transport.count >> 8), UInt8(transport.count & 0xff), fields.protocolNumber, 64]
+            frame += [
+                0x60, 0, 0, 0, UInt8(transport.count >> 8), UInt8(transport.count & 0xff), fields.protocolNumber, 64,
+            ]
             frame += bytes(source) + bytes(destination)
         default:
             preconditionFailure("mixed address families")
@@ -27,7 +29,9 @@ public enum BenchFrame {
     static func transportHeader(_ fields: PacketFields) -> [UInt8] {
         var ports: [UInt8] = [0, 0, 0, 0]
         if let p = fields.ports {
-            ports = [UInt8(p.source >> 8), UInt8(p.source & 0xff), UInt8(p.destination >> 8), UInt8(p.destination & 0xff)]
+            ports = [
+                UInt8(p.source >> 8), UInt8(p.source & 0xff), UInt8(p.destination >> 8), UInt8(p.destination & 0xff),
+            ]
         }
         switch fields.protocolNumber {
         case 6:  // TCP: seq 1, data offset 5, ACK

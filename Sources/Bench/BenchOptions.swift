@@ -44,7 +44,9 @@ public struct BenchOptions: Sendable {
     public static let fullRuleCounts = [1, 10, 100, 1_000, 10_000, 100_000]
     public static let quickRuleCounts = [1, 10, 100, 1_000, 10_000]
 
-    public static func standard(workDirectory: URL, vtapcPath: String?, log: @escaping @Sendable (String) -> Void) -> BenchOptions {
+    public static func standard(workDirectory: URL, vtapcPath: String?, log: @escaping @Sendable (String) -> Void)
+        -> BenchOptions
+    {
         BenchOptions(
             quick: false, repeatCount: 1_000_000, runs: 5, ruleCounts: fullRuleCounts, naiveChainLimit: 10_000,
             secondsPerTimedRun: 0.5, workDirectory: workDirectory, vtapcPath: vtapcPath,
@@ -53,7 +55,9 @@ public struct BenchOptions: Sendable {
 
     /// For CI: proves every part works and every program counts the same
     /// packets; the figures are rough.
-    public static func quick(workDirectory: URL, vtapcPath: String?, log: @escaping @Sendable (String) -> Void) -> BenchOptions {
+    public static func quick(workDirectory: URL, vtapcPath: String?, log: @escaping @Sendable (String) -> Void)
+        -> BenchOptions
+    {
         var options = BenchOptions(
             quick: true, repeatCount: 10_000, runs: 2, ruleCounts: quickRuleCounts, naiveChainLimit: 1_000,
             secondsPerTimedRun: 0.05, workDirectory: workDirectory, vtapcPath: vtapcPath,

@@ -53,7 +53,8 @@ public enum BenchPacketChooser {
         let payload = [UInt8](repeating: 0x5a, count: payloadBytes)
         return [
             BenchPacket(kind: .first, fields: first, frame: BenchFrame.frame(first, payload: payload), expectedRule: 0),
-            BenchPacket(kind: .last, fields: last.0, frame: BenchFrame.frame(last.0, payload: payload), expectedRule: last.1),
+            BenchPacket(
+                kind: .last, fields: last.0, frame: BenchFrame.frame(last.0, payload: payload), expectedRule: last.1),
             BenchPacket(kind: .none, fields: none, frame: BenchFrame.frame(none, payload: payload), expectedRule: nil),
         ]
     }
@@ -69,12 +70,15 @@ public enum BenchPacketChooser {
             for proto in protocols(rule.protocols, family: family, portsNeeded: portsNeeded) {
                 let carriesPorts = BenchFrame.portProtocols.contains(proto)
                 for pick in 0..<3 {
-                    let ports: PacketFields.Ports? = carriesPorts
-                        ? .init(source: port(rule.sourcePort, pick), destination: port(rule.destinationPort, pick)) : nil
+                    let ports: PacketFields.Ports? =
+                        carriesPorts
+                        ? .init(source: port(rule.sourcePort, pick), destination: port(rule.destinationPort, pick))
+                        : nil
                     out.append(
                         PacketFields(
                             source: sources[min(pick, sources.count - 1)],
-                            destination: destinations[min(pick, destinations.count - 1)], protocolNumber: proto, ports: ports))
+                            destination: destinations[min(pick, destinations.count - 1)], protocolNumber: proto,
+                            ports: ports))
                 }
             }
         }
@@ -86,10 +90,12 @@ public enum BenchPacketChooser {
         let extensions: Set<UInt8> = [0, 43, 44, 51, 60]
         let preferred: [UInt8] = family == 4 ? [6, 17, 1, 132, 47] : [6, 17, 58, 132, 47]
         var out = preferred.filter { match.contains($0) && (!portsNeeded || BenchFrame.portProtocols.contains($0)) }
-        if out.isEmpty, let any = (0...255).map(UInt8.init).first(where: {
-            match.contains($0) && !(family == 6 && extensions.contains($0))
-                && (!portsNeeded || BenchFrame.portProtocols.contains($0))
-        }) {
+        if out.isEmpty,
+            let any = (0...255).map(UInt8.init).first(where: {
+                match.contains($0) && !(family == 6 && extensions.contains($0))
+                    && (!portsNeeded || BenchFrame.portProtocols.contains($0))
+            })
+        {
             out = [any]
         }
         return out
@@ -105,7 +111,9 @@ public enum BenchPacketChooser {
     }
 
     private static func port(_ match: PortMatch, _ pick: Int) -> UInt16 {
-        guard case .ports(let set) = match, let piece = set.intervals.first else { return [40_000, 40_001, 40_002][pick] }
+        guard case .ports(let set) = match, let piece = set.intervals.first else {
+            return [40_000, 40_001, 40_002][pick]
+        }
         return [piece.lower, piece.lower + (piece.upper - piece.lower) / 2, piece.upper][pick]
     }
 
@@ -116,10 +124,13 @@ public enum BenchPacketChooser {
         let v6a: UInt128 = 0x3fff_0000_0000_0000_0000_0000_0000_0001
         let v6b: UInt128 = 0x3fff_0000_0000_0000_0000_0000_0000_0002
         return [
-            PacketFields(source: .v4(v4a), destination: .v4(v4b), protocolNumber: 6, ports: .init(source: 9, destination: 9)),
-            PacketFields(source: .v4(v4a), destination: .v4(v4b), protocolNumber: 17, ports: .init(source: 9, destination: 9)),
+            PacketFields(
+                source: .v4(v4a), destination: .v4(v4b), protocolNumber: 6, ports: .init(source: 9, destination: 9)),
+            PacketFields(
+                source: .v4(v4a), destination: .v4(v4b), protocolNumber: 17, ports: .init(source: 9, destination: 9)),
             PacketFields(source: .v4(v4a), destination: .v4(v4b), protocolNumber: 47, ports: nil),
-            PacketFields(source: .v6(v6a), destination: .v6(v6b), protocolNumber: 6, ports: .init(source: 9, destination: 9)),
+            PacketFields(
+                source: .v6(v6a), destination: .v6(v6b), protocolNumber: 6, ports: .init(source: 9, destination: 9)),
             PacketFields(source: .v6(v6a), destination: .v6(v6b), protocolNumber: 47, ports: nil),
         ]
     }()

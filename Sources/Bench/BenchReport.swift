@@ -199,7 +199,10 @@ public struct PatternCase: Codable, Sendable {
     /// The sequence number the program read (checked against the packet's).
     public var sequenceFound: Bool
 
-    public init(name: String, patternOffset: Int?, payloadBytes: Int, nanoseconds: Double, samples: [Double], sequenceFound: Bool) {
+    public init(
+        name: String, patternOffset: Int?, payloadBytes: Int, nanoseconds: Double, samples: [Double],
+        sequenceFound: Bool
+    ) {
         self.name = name
         self.patternOffset = patternOffset
         self.payloadBytes = payloadBytes

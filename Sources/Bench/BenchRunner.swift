@@ -14,7 +14,9 @@ public struct BenchRunner {
         try FileManager.default.createDirectory(at: options.workDirectory, withIntermediateDirectories: true)
         var report = BenchReport(
             environment: Self.environment(),
-            mode: BenchMode(quick: options.quick, repeatCount: options.repeatCount, runs: options.runs, ruleCounts: options.ruleCounts))
+            mode: BenchMode(
+                quick: options.quick, repeatCount: options.repeatCount, runs: options.runs,
+                ruleCounts: options.ruleCounts))
         if options.sections.contains(.compile), let vtapc = options.vtapcPath {
             options.log("compile cost (vtapc processes)")
             report.compileCost = try CompileCostBenchmark.run(options, vtapc: vtapc)
@@ -61,10 +63,14 @@ public struct BenchRunner {
     static func environment() -> BenchEnvironment {
         var name = utsname()
         uname(&name)
-        let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        let release = withUnsafeBytes(of: name.release) {
+            String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
         let cpuInfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuInfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        let model =
+            cpuInfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) }
+            ?? "unknown"
         let formatter = ISO8601DateFormatter()
         return BenchEnvironment(
             kernel: release, cpus: ProcessInfo.processInfo.activeProcessorCount, cpuModel: model,

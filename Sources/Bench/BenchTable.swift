@@ -2,14 +2,16 @@
 /// docs/performance.md and the README quote.
 public enum BenchTable {
     public static func render(_ report: BenchReport) -> String {
-        var out = "vtap-bench: \(report.environment.kernel), \(report.environment.cpus) CPUs (\(report.environment.cpuModel)), "
+        var out =
+            "vtap-bench: \(report.environment.kernel), \(report.environment.cpus) CPUs (\(report.environment.cpuModel)), "
         out += "\(report.mode.quick ? "quick mode" : "full mode"), \(report.environment.date)\n"
         if let packets = report.packetCost { out += "\n" + packetTable(packets, report.mode) }
         if let classBench = report.classBench { out += "\n" + classBenchTable(classBench) }
         if let pattern = report.patternCost { out += "\n" + patternTable(pattern) }
         if let compile = report.compileCost { out += "\n" + compileTable(compile) }
         for (title, rows, note) in [
-            ("Start-up", report.startup?.rows, report.startup?.note), ("Live overhead", report.liveOverhead?.rows, report.liveOverhead?.note),
+            ("Start-up", report.startup?.rows, report.startup?.note),
+            ("Live overhead", report.liveOverhead?.rows, report.liveOverhead?.note),
         ] {
             guard let rows else { continue }
             out += "\n### \(title)\n\n| | median | min | max |\n|---|---:|---:|---:|\n"
@@ -22,7 +24,8 @@ public enum BenchTable {
         if !report.targets.isEmpty {
             out += "\n### Targets\n\n| Target | Measured | Holds |\n|---|---|---|\n"
             for target in report.targets {
-                out += "| \(target.target) | \(target.measured) | \(target.holds.map { $0 ? "yes" : "**no**" } ?? "-") |\n"
+                out +=
+                    "| \(target.target) | \(target.measured) | \(target.holds.map { $0 ? "yes" : "**no**" } ?? "-") |\n"
             }
         }
         return out
@@ -30,7 +33,8 @@ public enum BenchTable {
 
     static func packetTable(_ section: PacketCostSection, _ mode: BenchMode) -> String {
         var out = "### Per-packet cost (ns per packet, BPF_PROG_TEST_RUN, median of \(mode.runs) runs)\n\n"
-        out += "| Rules | vtap matcher | Packet | vtap | floor | naive chain | rules map | vtap ÷ 1 rule | vtap ÷ floor | chain ÷ vtap | map ÷ vtap |\n"
+        out +=
+            "| Rules | vtap matcher | Packet | vtap | floor | naive chain | rules map | vtap ÷ 1 rule | vtap ÷ floor | chain ÷ vtap | map ÷ vtap |\n"
         out += "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         let one = section.rulesets.first { $0.rules == 1 }
         var failures: [String] = []
@@ -51,19 +55,25 @@ public enum BenchTable {
                 }
                 let base = one?.programs.first { $0.program == "vtap" }?.nanoseconds[kind]
                 let label = kind == "last" ? "last (rule \((packet.expectedRule ?? 0) + 1))" : kind
-                out += "| \(index == 0 ? grouped(ruleset.rules) : "") | \(index == 0 ? shortStrategy(vtap?.strategy) : "") | \(label) "
+                out +=
+                    "| \(index == 0 ? grouped(ruleset.rules) : "") | \(index == 0 ? shortStrategy(vtap?.strategy) : "") | \(label) "
                 out += "| \(cell("vtap")) | \(cell("floor")) | \(cell("naive-chain")) | \(cell("rules-map")) "
                 out += "| \(ratio(ns("vtap"), base)) | \(ratio(ns("vtap"), program("floor")?.nanoseconds["none"])) "
                 out += "| \(ratio(ns("naive-chain"), ns("vtap"))) | \(ratio(ns("rules-map"), ns("vtap"))) |\n"
             }
             for p in ruleset.programs {
-                if let failure = p.failure { failures.append("\(grouped(ruleset.rules)) rules, \(p.program): \(failure)") }
+                if let failure = p.failure {
+                    failures.append("\(grouped(ruleset.rules)) rules, \(p.program): \(failure)")
+                }
                 if p.failure == nil, p.repeatCount < mode.repeatCount {
-                    failures.append("\(grouped(ruleset.rules)) rules, \(p.program): \(grouped(p.repeatCount)) repetitions per run (slow program; time box)")
+                    failures.append(
+                        "\(grouped(ruleset.rules)) rules, \(p.program): \(grouped(p.repeatCount)) repetitions per run (slow program; time box)"
+                    )
                 }
             }
         }
-        out += "\nThe floor column is the same program with matching and accounting removed (parsing only); the ratio to it uses the floor's no-match figure.\n"
+        out +=
+            "\nThe floor column is the same program with matching and accounting removed (parsing only); the ratio to it uses the floor's no-match figure.\n"
         if !failures.isEmpty { out += "\n" + failures.map { "- " + $0 }.joined(separator: "\n") + "\n" }
         return out
     }
@@ -83,19 +93,26 @@ public enum BenchTable {
             let vtap = set.program("vtap")
             let one = set.program("1 rule")
             let ratio: String
-            if let v = vtap, let o = one, let vp = v.p50, let vw = v.worst, let op = o.p50, let ow = o.worst, op > 0, ow > 0 {
+            if let v = vtap, let o = one, let vp = v.p50, let vw = v.worst, let op = o.p50, let ow = o.worst, op > 0,
+                ow > 0
+            {
                 ratio = "\(number(vp / op))× / \(number(vw / ow))×"
             } else {
                 ratio = "-"
             }
-            let lbvsBytes = set.program("LBVS").flatMap { $0.failure == nil ? $0.matchBytes : nil }
+            let lbvsBytes =
+                set.program("LBVS").flatMap { $0.failure == nil ? $0.matchBytes : nil }
                 .map { number(Double($0) / Double(max(1, set.rules))) } ?? "-"
             let compile = set.compile
             out += "| \(set.name) | \(grouped(set.rules)) | \(compile.map { number($0.wallSeconds) + " s" } ?? "-") "
-            out += "| \(compile.map { "\($0.peakRSSBytes / 1_048_576) MB" } ?? "-") | \(compile?.verifiedInstructions.map(grouped) ?? "-") "
-            out += "| \(set.bytesPerRule.map(number) ?? "-") | \(set.partitions.map(String.init) ?? "-") | \(pair("vtap")) | \(pair("1 rule")) "
+            out +=
+                "| \(compile.map { "\($0.peakRSSBytes / 1_048_576) MB" } ?? "-") | \(compile?.verifiedInstructions.map(grouped) ?? "-") "
+            out +=
+                "| \(set.bytesPerRule.map(number) ?? "-") | \(set.partitions.map(String.init) ?? "-") | \(pair("vtap")) | \(pair("1 rule")) "
             out += "| \(ratio) | \(pair("naive chain")) | \(pair("LBVS")) | \(lbvsBytes) |\n"
-            for p in set.programs { if let failure = p.failure { notes.append("\(set.name), \(p.program): \(failure)") } }
+            for p in set.programs {
+                if let failure = p.failure { notes.append("\(set.name), \(p.program): \(failure)") }
+            }
             if let failure = compile?.failure { notes.append("\(set.name), vtapc: \(failure)") }
         }
         out += "\n\(section.note)\n"
@@ -107,11 +124,14 @@ public enum BenchTable {
         var out = "### PATTERN search (ns per packet, one UDP rule, same frame length)\n\n"
         out += "| Case | Pattern at payload byte | Payload | ns | Sequence number read |\n|---|---:|---:|---:|---|\n"
         for c in section.cases {
-            let name = [
-                "none": "no PATTERN setting (baseline)", "start": "pattern near the start", "far": "pattern far into the payload",
-                "absent": "pattern absent (whole payload searched)",
-            ][c.name] ?? c.name
-            out += "| \(name) | \(c.patternOffset.map { grouped($0) } ?? "-") | \(grouped(c.payloadBytes)) B | \(number(c.nanoseconds)) | \(c.sequenceFound ? "yes" : "no") |\n"
+            let name =
+                [
+                    "none": "no PATTERN setting (baseline)", "start": "pattern near the start",
+                    "far": "pattern far into the payload",
+                    "absent": "pattern absent (whole payload searched)",
+                ][c.name] ?? c.name
+            out +=
+                "| \(name) | \(c.patternOffset.map { grouped($0) } ?? "-") | \(grouped(c.payloadBytes)) B | \(number(c.nanoseconds)) | \(c.sequenceFound ? "yes" : "no") |\n"
         }
         out += "\n\(section.note).\n"
         return out
@@ -119,12 +139,16 @@ public enum BenchTable {
 
     static func compileTable(_ section: CompileCostSection) -> String {
         var out = "### Compile cost (whole vtapc process: parse, check, C, clang, manifest, verifier, write)\n\n"
-        out += "| Rules | Matcher | Wall time | Peak RSS | Verifier: instructions processed | Object | Slowest phases |\n"
+        out +=
+            "| Rules | Matcher | Wall time | Peak RSS | Verifier: instructions processed | Object | Slowest phases |\n"
         out += "|---:|---|---:|---:|---:|---:|---|\n"
         for c in section.rulesets {
-            let phases = c.phases.sorted { $0.value > $1.value }.prefix(2).map { "\($0.key) \(number($0.value)) s" }.joined(separator: ", ")
-            out += "| \(grouped(c.rules)) | \(shortStrategy(c.strategy)) | \(number(c.wallSeconds)) s | \(c.peakRSSBytes / 1_048_576) MB "
-            out += "| \(c.verifiedInstructions.map(grouped) ?? "-") | \(grouped(c.objectBytes / 1024)) KB | \(c.failure ?? phases) |\n"
+            let phases = c.phases.sorted { $0.value > $1.value }.prefix(2).map { "\($0.key) \(number($0.value)) s" }
+                .joined(separator: ", ")
+            out +=
+                "| \(grouped(c.rules)) | \(shortStrategy(c.strategy)) | \(number(c.wallSeconds)) s | \(c.peakRSSBytes / 1_048_576) MB "
+            out +=
+                "| \(c.verifiedInstructions.map(grouped) ?? "-") | \(grouped(c.objectBytes / 1024)) KB | \(c.failure ?? phases) |\n"
         }
         return out
     }

@@ -22,11 +22,14 @@ import VtapRuntime
 /// program has one rule that matches everything, so every header pays the
 /// same accounting as in vtap and the ratio is the cost of matching.
 public enum ClassBenchBenchmark {
-    public static let allSets = [1000, 10000, 100_000].flatMap { size in ["acl1", "fw1", "ipc1"].map { "\($0)_\(size)" } }
+    public static let allSets = [1000, 10000, 100_000].flatMap { size in
+        ["acl1", "fw1", "ipc1"].map { "\($0)_\(size)" }
+    }
 
     public static func run(_ options: BenchOptions, vtapc: String?) throws -> ClassBenchSection {
         var section = ClassBenchSection(
-            note: "Headers per set: \(options.classBenchSample) spread over the trace plus the \(options.classBenchExtremes) "
+            note:
+                "Headers per set: \(options.classBenchSample) spread over the trace plus the \(options.classBenchExtremes) "
                 + "deepest for vtap and the \(options.classBenchExtremes) that match last or not at all; each the median of "
                 + "\(options.runs) runs of up to \(options.classBenchRepeat) test_runs, programs in turn, the slowest headers "
                 + "of each program timed \(options.runs) times more. 1 rule: `- - - - -`.")
@@ -45,7 +48,8 @@ public enum ClassBenchBenchmark {
     static func measure(
         _ name: String, directory: URL, one: ProgramUnderTest, options: BenchOptions, vtapc: String?
     ) throws -> ClassBenchSetCost {
-        let filters = try ClassBench.filters(ClassBench.read(directory.appendingPathComponent("\(name).filters.gz").path))
+        let filters = try ClassBench.filters(
+            ClassBench.read(directory.appendingPathComponent("\(name).filters.gz").path))
         let headers = try ClassBench.trace(ClassBench.read(directory.appendingPathComponent("\(name).trace.gz").path))
         let text = ClassBench.rulesFile(filters)
         let rulesFile = options.workDirectory.appendingPathComponent("\(name).json")
@@ -55,9 +59,12 @@ public enum ClassBenchBenchmark {
         if let vtapc {
             options.log("    vtapc \(name)")
             let object = options.workDirectory.appendingPathComponent("\(name).o")
-            let process = try SpawnedProcess.run(vtapc, [rulesFile.path, "-o", object.path, "-v", "--max-diagnostics", "1"])
+            let process = try SpawnedProcess.run(
+                vtapc, [rulesFile.path, "-o", object.path, "-v", "--max-diagnostics", "1"])
             result.compile = CompileCost(
-                rules: filters.count, strategy: CompileCostBenchmark.strategy(manifest: object.deletingPathExtension().appendingPathExtension("manifest.json")) ?? "?",
+                rules: filters.count,
+                strategy: CompileCostBenchmark.strategy(
+                    manifest: object.deletingPathExtension().appendingPathExtension("manifest.json")) ?? "?",
                 wallSeconds: process.wallSeconds, peakRSSBytes: process.peakRSSBytes,
                 verifiedInstructions: CompileCostBenchmark.verified(process.stderr),
                 objectBytes: (try? FileManager.default.attributesOfItem(atPath: object.path)[.size] as? Int) ?? 0,
@@ -76,19 +83,26 @@ public enum ClassBenchBenchmark {
         }
         for (label, comparison) in [("naive chain", ComparisonProgram.naiveChain), ("LBVS", .lbvs)] {
             if comparison == .naiveChain, filters.count > options.naiveChainLimit {
-                result.programs.append(ClassBenchProgramCost(program: label, failure: "not attempted above \(options.naiveChainLimit) rules"))
+                result.programs.append(
+                    ClassBenchProgramCost(
+                        program: label, failure: "not attempted above \(options.naiveChainLimit) rules"))
                 continue
             }
             do {
-                loaded.append((label, try ProgramUnderTest(.comparison(comparison), rulesText: text, name: "\(name).json")))
+                loaded.append(
+                    (label, try ProgramUnderTest(.comparison(comparison), rulesText: text, name: "\(name).json")))
             } catch let error as CompileError {
-                result.programs.append(ClassBenchProgramCost(program: label, failure: "does not load: " + PacketCostBenchmark.firstLine(error.message)))
+                result.programs.append(
+                    ClassBenchProgramCost(
+                        program: label, failure: "does not load: " + PacketCostBenchmark.firstLine(error.message)))
             } catch {
-                result.programs.append(ClassBenchProgramCost(program: label, failure: PacketCostBenchmark.firstLine("\(error)")))
+                result.programs.append(
+                    ClassBenchProgramCost(program: label, failure: PacketCostBenchmark.firstLine("\(error)")))
             }
         }
 
-        let sample = Self.sample(headers, ruleset: vtap.compiled.ruleset, source: vtap.compiled.source, options: options)
+        let sample = Self.sample(
+            headers, ruleset: vtap.compiled.ruleset, source: vtap.compiled.source, options: options)
         result.sampled = sample.count
         let frames = sample.map { BenchFrame.frame($0.fields) }
         let expected = sample.map { vtap.compiled.ruleset.firstMatch($0.fields)?.index }
@@ -97,10 +111,13 @@ public enum ClassBenchBenchmark {
             // Every program must pick the reference's rule for every sampled
             // header before it is timed (the 1-rule program: rule 0).
             for (index, frame) in frames.enumerated() {
-                let verdict = try program.session.run(frame: frame, timestampNanoseconds: UInt64(index + 1) * 1_000, wireLength: frame.count)
-                let want: Verdict = label == "1 rule" ? .matched(rule: 0) : expected[index].map { .matched(rule: $0) } ?? .unmatched
+                let verdict = try program.session.run(
+                    frame: frame, timestampNanoseconds: UInt64(index + 1) * 1_000, wireLength: frame.count)
+                let want: Verdict =
+                    label == "1 rule" ? .matched(rule: 0) : expected[index].map { .matched(rule: $0) } ?? .unmatched
                 guard verdict == want else {
-                    throw BenchMismatch(description: "\(label) on \(name), header \(sample[index]): \(verdict), reference \(want)")
+                    throw BenchMismatch(
+                        description: "\(label) on \(name), header \(sample[index]): \(verdict), reference \(want)")
                 }
             }
             try program.calibrate(Array(packets.prefix(32)), repeatCount: options.classBenchRepeat, options: options)
@@ -121,7 +138,8 @@ public enum ClassBenchBenchmark {
         var suspects = Set<Int>()
         for (_, perHeader) in runs {
             let medians = perHeader.map(median)
-            suspects.formUnion(medians.indices.sorted { medians[$0] > medians[$1] }.prefix(options.classBenchExtremes / 2))
+            suspects.formUnion(
+                medians.indices.sorted { medians[$0] > medians[$1] }.prefix(options.classBenchExtremes / 2))
         }
         for _ in 0..<options.runs {
             for index in suspects.sorted() {

@@ -13,13 +13,16 @@ public enum CompileCostBenchmark {
             options.log("  vtapc \(count) rules")
             let process = try SpawnedProcess.run(vtapc, [rules.path, "-o", object.path, "-v"])
             let objectBytes = (try? FileManager.default.attributesOfItem(atPath: object.path)[.size] as? Int) ?? 0
-            let strategy = Self.strategy(manifest: object.deletingPathExtension().appendingPathExtension("manifest.json"))
+            let strategy = Self.strategy(
+                manifest: object.deletingPathExtension().appendingPathExtension("manifest.json"))
             section.rulesets.append(
                 CompileCost(
-                    rules: count, strategy: strategy ?? "?", wallSeconds: process.wallSeconds, peakRSSBytes: process.peakRSSBytes,
+                    rules: count, strategy: strategy ?? "?", wallSeconds: process.wallSeconds,
+                    peakRSSBytes: process.peakRSSBytes,
                     verifiedInstructions: Self.verified(process.stderr), objectBytes: objectBytes,
                     phases: Self.phases(process.stderr),
-                    failure: process.status == 0 ? nil : "vtapc exited \(process.status): \(process.stderr.prefix(300))"))
+                    failure: process.status == 0 ? nil : "vtapc exited \(process.status): \(process.stderr.prefix(300))"
+                ))
         }
         return section
     }
@@ -67,12 +70,15 @@ struct SpawnedProcess {
     static let timeCommand = "/usr/bin/time"
 
     static func run(_ path: String, _ arguments: [String]) throws -> SpawnedProcess {
-        let rssPath = FileManager.default.temporaryDirectory.appendingPathComponent("vtap-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).rss").path
+        let rssPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "vtap-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).rss"
+        ).path
         defer { unlink(rssPath) }
         var process = try spawn(Self.timeCommand, ["-f", "%M", "-o", rssPath, path] + arguments)
         let text = (try? String(contentsOfFile: rssPath, encoding: .utf8)) ?? ""
         // GNU time: the command's ru_maxrss in KiB, on the last line.
-        guard let kib = text.split(separator: "\n").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
+        guard let kib = text.split(separator: "\n").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) })
+        else {
             throw BenchMismatch(description: "\(Self.timeCommand) gave no peak RSS for \(path): \(text.prefix(200))")
         }
         process.peakRSSBytes = kib * 1024
@@ -80,7 +86,9 @@ struct SpawnedProcess {
     }
 
     private static func spawn(_ path: String, _ arguments: [String]) throws -> SpawnedProcess {
-        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("vtap-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).err").path
+        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "vtap-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).err"
+        ).path
         defer { unlink(errPath) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -92,10 +100,14 @@ struct SpawnedProcess {
         var pid: pid_t = 0
         let start = ContinuousClock.now
         let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw BenchMismatch(description: "cannot run \(path): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else {
+            throw BenchMismatch(description: "cannot run \(path): \(String(cString: strerror(spawned)))")
+        }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw BenchMismatch(description: "waitpid: \(String(cString: strerror(errno)))") }
+            guard errno == EINTR else {
+                throw BenchMismatch(description: "waitpid: \(String(cString: strerror(errno)))")
+            }
         }
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

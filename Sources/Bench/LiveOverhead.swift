@@ -39,7 +39,8 @@ public enum LiveOverheadBenchmark {
                 name: "rx packets/s over none", values: ["vtap": vtapRatio, "tcpdump": tcpdumpRatio], unit: "ratio"))
         let section = LiveOverheadSection(
             rows: rows,
-            note: "\(Int(jsonNumber(live["seconds"]) ?? 0)) s x \(Int(jsonNumber(live["rounds"]) ?? 0)) rounds, medians; "
+            note:
+                "\(Int(jsonNumber(live["seconds"]) ?? 0)) s x \(Int(jsonNumber(live["rounds"]) ?? 0)) rounds, medians; "
                 + "load average " + String(format: "%.2f", jsonNumber(load["before"]) ?? -1) + "; "
                 + (live["setup"] as? String ?? ""))
         let vtapCost = 100 * (1 - vtapRatio)

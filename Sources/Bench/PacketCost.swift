@@ -55,7 +55,8 @@ final class ProgramUnderTest {
             tables = built
         }
         matchBytes = tables?.bytes ?? compiled.manifest.build.classifier?.tableBytes
-        let object = try MeasurementObject(elf: compiled.object, manifest: compiled.manifest, origin: "\(program) \(name)")
+        let object = try MeasurementObject(
+            elf: compiled.object, manifest: compiled.manifest, origin: "\(program) \(name)")
         session = try ReplaySession(object)
         if comparison == .rulesMap { try fillRulesMap() }
         if let tables { try fillBitVectors(tables) }
@@ -124,7 +125,9 @@ final class ProgramUnderTest {
         var verdicts: [Verdict] = []
         for (index, packet) in packets.enumerated() {
             verdicts.append(
-                try session.run(frame: packet.frame, timestampNanoseconds: UInt64(index + 1) * 1_000, wireLength: packet.frame.count))
+                try session.run(
+                    frame: packet.frame, timestampNanoseconds: UInt64(index + 1) * 1_000, wireLength: packet.frame.count
+                ))
         }
         let snapshot = try session.measurement.snapshot()
         let isFloor = program == .comparison(.floor)
@@ -133,22 +136,31 @@ final class ProgramUnderTest {
             return packet.expectedRule.map { .matched(rule: $0) } ?? .unmatched
         }
         var expectedPerRule: [Int: UInt64] = [:]
-        if !isFloor { for packet in packets { if let rule = packet.expectedRule { expectedPerRule[rule, default: 0] += 1 } } }
+        if !isFloor {
+            for packet in packets { if let rule = packet.expectedRule { expectedPerRule[rule, default: 0] += 1 } }
+        }
         var countedPerRule: [Int: UInt64] = [:]
-        for (rule, counters) in snapshot.rules.enumerated() where counters.packets > 0 { countedPerRule[rule] = counters.packets }
+        for (rule, counters) in snapshot.rules.enumerated() where counters.packets > 0 {
+            countedPerRule[rule] = counters.packets
+        }
         let expectedUnmatched = isFloor ? 0 : UInt64(packets.filter { $0.expectedRule == nil }.count)
 
         var problems: [String] = []
         if verdicts != expectedVerdicts { problems.append("verdicts \(verdicts), expected \(expectedVerdicts)") }
         if countedPerRule != expectedPerRule {
-            problems.append("per-rule packet counters \(countedPerRule.sorted { $0.key < $1.key }), expected \(expectedPerRule.sorted { $0.key < $1.key })")
+            problems.append(
+                "per-rule packet counters \(countedPerRule.sorted { $0.key < $1.key }), expected \(expectedPerRule.sorted { $0.key < $1.key })"
+            )
         }
         if snapshot.unmatched.packets != expectedUnmatched {
             problems.append("unmatched counter \(snapshot.unmatched.packets), expected \(expectedUnmatched)")
         }
-        if snapshot.malformed.packets != 0 { problems.append("\(snapshot.malformed.packets) packets counted malformed") }
+        if snapshot.malformed.packets != 0 {
+            problems.append("\(snapshot.malformed.packets) packets counted malformed")
+        }
         if !problems.isEmpty {
-            throw BenchMismatch(description: "\(program) on \(compiled.ruleset.rules.count) rules: " + problems.joined(separator: "; "))
+            throw BenchMismatch(
+                description: "\(program) on \(compiled.ruleset.rules.count) rules: " + problems.joined(separator: "; "))
         }
     }
 
@@ -209,16 +221,21 @@ public enum PacketCostBenchmark {
             } catch let error as CompileError {
                 if program == .vtap { throw error }
                 costs[program] = ProgramCost(
-                    program: program.description, strategy: program.description, failure: "does not load: " + Self.firstLine(error.message))
+                    program: program.description, strategy: program.description,
+                    failure: "does not load: " + Self.firstLine(error.message))
             } catch let error as BenchMismatch {
-                costs[program] = ProgramCost(program: program.description, strategy: program.description, failure: error.description)
+                costs[program] = ProgramCost(
+                    program: program.description, strategy: program.description, failure: error.description)
             } catch {
                 if program == .vtap { throw error }
                 costs[program] = ProgramCost(
-                    program: program.description, strategy: program.description, failure: "does not load: " + Self.firstLine("\(error)"))
+                    program: program.description, strategy: program.description,
+                    failure: "does not load: " + Self.firstLine("\(error)"))
             }
         }
-        guard let reference = loaded.first(where: { $0.program == .vtap }) else { throw BenchMismatch(description: "vtap did not load") }
+        guard let reference = loaded.first(where: { $0.program == .vtap }) else {
+            throw BenchMismatch(description: "vtap did not load")
+        }
         let packets = try BenchPacketChooser.packets(for: reference.compiled.ruleset)
         for program in loaded {
             try program.checkCounters(packets)
@@ -248,7 +265,9 @@ public enum PacketCostBenchmark {
         return RulesetCost(
             rules: ruleCount,
             packets: packets.map {
-                PacketDescription(kind: $0.kind.rawValue, expectedRule: $0.expectedRule, summary: $0.summary, frameBytes: $0.frame.count)
+                PacketDescription(
+                    kind: $0.kind.rawValue, expectedRule: $0.expectedRule, summary: $0.summary,
+                    frameBytes: $0.frame.count)
             },
             programs: ComparedProgram.all.compactMap { costs[$0] })
     }

@@ -38,10 +38,13 @@ public enum PatternCostBenchmark {
                 payload.replaceSubrange(at..<at + 4, with: bytes(pattern))
                 payload.replaceSubrange(at + offset..<at + offset + 4, with: bytes(sequence))
             }
-            let packet = BenchPacket(kind: .first, fields: fields, frame: BenchFrame.frame(fields, payload: payload), expectedRule: 0)
+            let packet = BenchPacket(
+                kind: .first, fields: fields, frame: BenchFrame.frame(fields, payload: payload), expectedRule: 0)
             packets.append(packet)
             let before = try test.program.session.measurement.snapshot().rules[0]
-            try test.program.session.run(frame: packet.frame, timestampNanoseconds: UInt64(index + 1) * 1_000_000, wireLength: packet.frame.count)
+            try test.program.session.run(
+                frame: packet.frame, timestampNanoseconds: UInt64(index + 1) * 1_000_000, wireLength: packet.frame.count
+            )
             let after = try test.program.session.measurement.snapshot().rules[0]
             guard after.packets == before.packets + 1 else {
                 throw BenchMismatch(description: "pattern case \(test.name): the packet was not counted under its rule")
@@ -50,7 +53,9 @@ public enum PatternCostBenchmark {
             let expectedSeen = test.at != nil
             if seen != expectedSeen || (seen && after.sequenceLast != sequence) {
                 throw BenchMismatch(
-                    description: "pattern case \(test.name): sequence number \(seen ? "found" : "not found") (last \(after.sequenceLast.map(String.init) ?? "-")), expected \(expectedSeen ? "\(sequence)" : "none")")
+                    description:
+                        "pattern case \(test.name): sequence number \(seen ? "found" : "not found") (last \(after.sequenceLast.map(String.init) ?? "-")), expected \(expectedSeen ? "\(sequence)" : "none")"
+                )
             }
             found.append(seen)
         }
@@ -69,7 +74,8 @@ public enum PatternCostBenchmark {
                 name: cases[index].name, patternOffset: cases[index].at, payloadBytes: payloadBytes,
                 nanoseconds: median(samples[index]), samples: samples[index], sequenceFound: found[index])
         }
-        section.note = "test_run takes frames up to \(frameLimit) bytes here, so the farthest pattern it can show is at payload byte \(far) of \(payloadBytes), not at the 5,000-byte search limit; a live socket searches up to 5,000 bytes at the same cost per byte"
+        section.note =
+            "test_run takes frames up to \(frameLimit) bytes here, so the farthest pattern it can show is at payload byte \(far) of \(payloadBytes), not at the 5,000-byte search limit; a live socket searches up to 5,000 bytes at the same cost per byte"
         return section
     }
 

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CPcap
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One packet from a capture file.
 public struct CapturedPacket: Sendable, Equatable {
@@ -60,7 +61,8 @@ public final class CaptureReader {
             throw CaptureError(.notACaptureFile, path: path, message: "is a directory")
         }
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let opened = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+        guard
+            let opened = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
         else {
             let code = errno
             let message = cString(errorBuffer)

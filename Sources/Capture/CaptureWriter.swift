@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CPcap
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Writes a pcap file with nanosecond timestamps (magic 0xa1b23c4d)
 /// through libpcap's dumper; for tests and exports.
@@ -59,12 +60,15 @@ public final class CaptureWriter {
         guard bytes.count <= snapshotLength, original >= bytes.count, original <= Int(UInt32.max) else {
             throw CaptureError(
                 .invalidArgument, path: path,
-                message: "packet of \(bytes.count) bytes (original \(original)) does not fit snapshot length \(snapshotLength)")
+                message:
+                    "packet of \(bytes.count) bytes (original \(original)) does not fit snapshot length \(snapshotLength)"
+            )
         }
         // The pcap record header has 32 unsigned bits of seconds.
         guard timestampNanoseconds / 1_000_000_000 <= UInt64(UInt32.max) else {
             throw CaptureError(
-                .invalidArgument, path: path, message: "timestamp \(timestampNanoseconds) ns is past what pcap holds (2106)")
+                .invalidArgument, path: path,
+                message: "timestamp \(timestampNanoseconds) ns is past what pcap holds (2106)")
         }
         var header = pcap_pkthdr()
         header.ts.tv_sec = Int(timestampNanoseconds / 1_000_000_000)
@@ -88,7 +92,8 @@ public final class CaptureWriter {
 
     /// Appends `packet` (its bytes, timestamp and original length).
     public func write(_ packet: CapturedPacket) throws {
-        try write(packet.bytes, timestampNanoseconds: packet.timestampNanoseconds, originalLength: packet.originalLength)
+        try write(
+            packet.bytes, timestampNanoseconds: packet.timestampNanoseconds, originalLength: packet.originalLength)
     }
 
     /// Flushes and closes the file; idempotent.

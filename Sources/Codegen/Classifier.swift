@@ -109,7 +109,8 @@ public struct Classifier: Sendable {
         return Classifier(plans: plans)
     }
 
-    static func build(_ cubes: [Cube], family: AddressFamily, limits: Limits) throws(CapacityExceeded) -> [DecisionPlan] {
+    static func build(_ cubes: [Cube], family: AddressFamily, limits: Limits) throws(CapacityExceeded) -> [DecisionPlan]
+    {
         var plans: [DecisionPlan] = []
         var input = cubes.indices.map(Int32.init)
         let partitions = max(1, limits.maxPartitions)
@@ -189,7 +190,8 @@ public struct Classifier: Sendable {
             }
             guard let (builder, root) = chosen, kept(chosen) > 0 || input.isEmpty else {
                 throw .partitions(
-                    family: family, parts: cubes.count, left: input.count, partitions: partition + 1, bounds: boundBudget)
+                    family: family, parts: cubes.count, left: input.count, partitions: partition + 1,
+                    bounds: boundBudget)
             }
             let moved = Set(builder.moved)
             let home = input.filter { !moved.contains($0) }
@@ -203,7 +205,8 @@ public struct Classifier: Sendable {
             if input.isEmpty { break }
             if isLast {
                 throw .partitions(
-                    family: family, parts: cubes.count, left: input.count, partitions: partition + 1, bounds: boundBudget)
+                    family: family, parts: cubes.count, left: input.count, partitions: partition + 1,
+                    bounds: boundBudget)
             }
         }
         return plans

@@ -152,7 +152,9 @@ public struct RulesMapEntries: Sendable {
     public func firstMatch(_ key: MatchKey, family: AddressFamily) -> Int32? {
         let entries = family == .v4 ? v4 : v6
         for entry in entries
-        where MatchField.allCases.allSatisfy({ key[$0] >= entry.lower[$0.rawValue] && key[$0] <= entry.upper[$0.rawValue] }) {
+        where MatchField.allCases.allSatisfy({
+            key[$0] >= entry.lower[$0.rawValue] && key[$0] <= entry.upper[$0.rawValue]
+        }) {
             return Int32(entry.rule)
         }
         return nil

@@ -60,7 +60,9 @@ private struct Job {
             if queue.count > emitter.maxFunctions { throw DecisionEmitter.Failure.tooManyFunctions(queue.count) }
         }
         // Functions call each other in any order: declare them all first.
-        let prototypes = queue.map { "__noinline int \(functionRoots[$0] ?? entry)(const struct vtap_match_key *key);\n" }
+        let prototypes = queue.map {
+            "__noinline int \(functionRoots[$0] ?? entry)(const struct vtap_match_key *key);\n"
+        }
         let text = prototypes.joined() + "\n" + functions.joined(separator: "\n")
         return .init(text: text, functionCount: functions.count, estimatedInstructions: estimated)
     }
@@ -100,7 +102,9 @@ private struct Job {
             let compare = bounds.reduce(0) { $0 + Self.compareCost(field, $1, family) }
             return compare + children.count
         case .check(let ranges, _, _):
-            return ranges.reduce(2) { $0 + Self.compareCost($1.field, $1.lower, family) + Self.compareCost($1.field, $1.upper, family) }
+            return ranges.reduce(2) {
+                $0 + Self.compareCost($1.field, $1.lower, family) + Self.compareCost($1.field, $1.upper, family)
+            }
         }
     }
 
@@ -133,14 +137,19 @@ private struct Job {
                 usedFields.insert(field)
                 var edges: [String] = []
                 for child in children {
-                    edges.append(edge(to: child, scheduled: &scheduled, pending: &pending, committed: &reserved, emitted: size))
+                    edges.append(
+                        edge(to: child, scheduled: &scheduled, pending: &pending, committed: &reserved, emitted: size))
                 }
                 body += search(field, bounds, edges, lo: 0, hi: edges.count - 1, depth: 1)
             case .check(let ranges, let pass, let fail):
                 ranges.forEach { usedFields.insert($0.field) }
-                let tests = ranges.map { "\($0.field.cMember) >= \(literal($0.lower, $0.field)) && \($0.field.cMember) <= \(literal($0.upper, $0.field))" }
-                let passEdge = edge(to: pass, scheduled: &scheduled, pending: &pending, committed: &reserved, emitted: size)
-                let failEdge = edge(to: fail, scheduled: &scheduled, pending: &pending, committed: &reserved, emitted: size)
+                let tests = ranges.map {
+                    "\($0.field.cMember) >= \(literal($0.lower, $0.field)) && \($0.field.cMember) <= \(literal($0.upper, $0.field))"
+                }
+                let passEdge = edge(
+                    to: pass, scheduled: &scheduled, pending: &pending, committed: &reserved, emitted: size)
+                let failEdge = edge(
+                    to: fail, scheduled: &scheduled, pending: &pending, committed: &reserved, emitted: size)
                 body += "\tif (\(tests.joined(separator: " && ")))\n\t\t\(passEdge)\n\t\(failEdge)\n"
             }
         }

@@ -473,7 +473,10 @@ struct PlanBuilder {
                 groups.append(children[start])
             } else {
                 groups.append(
-                    append(.split(field: field, bounds: Array(bounds[start..<(end - 1)]), children: Array(children[start..<end]))))
+                    append(
+                        .split(
+                            field: field, bounds: Array(bounds[start..<(end - 1)]),
+                            children: Array(children[start..<end]))))
             }
             start = end
         }

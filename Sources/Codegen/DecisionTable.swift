@@ -114,7 +114,9 @@ public struct DecisionTable: Sendable {
                 if wide { body.append(UInt32(truncatingIfNeeded: bound >> 32)) }
             }
             successors = children.map { links[$0] ?? Self.linkLeaf }
-            body += successors + [UInt32](repeating: successors.last ?? Self.linkLeaf, count: (1 << levels) - successors.count)
+            body +=
+                successors
+                + [UInt32](repeating: successors.last ?? Self.linkLeaf, count: (1 << levels) - successors.count)
         case .check(let ranges, let pass, let fail):
             body = [Self.checkField | UInt32(ranges.count) << 8]
             for range in ranges {

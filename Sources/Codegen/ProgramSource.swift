@@ -146,7 +146,8 @@ public struct ProgramSource: Sendable {
                 }
                 functions += output.functionCount
                 entries.append(name)
-                rulesHeader += "\n/* \(family == .v4 ? "IPv4" : "IPv6") partition \(plan.partition): \(plan.splitCount) splits, "
+                rulesHeader +=
+                    "\n/* \(family == .v4 ? "IPv4" : "IPv6") partition \(plan.partition): \(plan.splitCount) splits, "
                 rulesHeader += "\(plan.boundCount) bounds, \(output.functionCount) functions */\n"
                 rulesHeader += output.text
             }

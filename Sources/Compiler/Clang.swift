@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CClangBridge
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The in-process clang, fed only from memory.
 public enum Clang {

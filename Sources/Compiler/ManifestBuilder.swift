@@ -20,7 +20,9 @@ enum ManifestBuilder {
                 let layout = try btf.structLayout(named: name)
                 return Manifest.Struct(
                     name: layout.name, size: layout.size,
-                    fields: layout.members.map { Manifest.Struct.Field(name: $0.name, offset: $0.offset, size: $0.size) })
+                    fields: layout.members.map {
+                        Manifest.Struct.Field(name: $0.name, offset: $0.offset, size: $0.size)
+                    })
             }
             let maps = opened.maps.filter { !$0.isInternal }.map { map in
                 let role = ObjectContract.mapRoles[map.name]
@@ -72,7 +74,8 @@ enum ManifestBuilder {
             (partitions[family.rawValue], walk[family.rawValue]) = source.walk(family)
         }
         return .init(
-            tableBytes: source.tableBytes, bytesPerRule: Double(source.tableBytes) / Double(max(1, ruleset.rules.count)),
+            tableBytes: source.tableBytes,
+            bytesPerRule: Double(source.tableBytes) / Double(max(1, ruleset.rules.count)),
             partitions: partitions, walkBound: walk)
     }
 }

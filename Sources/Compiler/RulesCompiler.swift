@@ -70,7 +70,8 @@ public enum RulesCompiler {
 
         let source: ProgramSource
         do {
-            source = try options.comparison.map { try ProgramSource.generate(ruleset, comparison: $0) }
+            source =
+                try options.comparison.map { try ProgramSource.generate(ruleset, comparison: $0) }
                 ?? ProgramSource.generate(ruleset, strategy: options.strategy, limits: options.limits)
         } catch ProgramSource.Failure.capacity(let capacity) {
             // Before clang: the figures, not a verifier limit, are the news.
@@ -83,7 +84,8 @@ public enum RulesCompiler {
         diagnostics += unreachableWarnings(source, ruleset, already: diagnostics)
         clock.lap("generate")
 
-        let output = Clang.compile(main: (ProgramSource.fileName, source.compileUnit.main), headers: source.compileUnit.headers)
+        let output = Clang.compile(
+            main: (ProgramSource.fileName, source.compileUnit.main), headers: source.compileUnit.headers)
         guard output.status == .ok, let object = output.object else {
             throw CompileError.internalError("clang rejected the generated C:\n\(output.diagnostics)")
         }
@@ -123,9 +125,11 @@ public enum RulesCompiler {
             switch error.kind {
             case .permission:
                 throw CompileError.environment(
-                    "the kernel refused to load BPF programs (\(error.description)); run as root or with CAP_BPF, or pass --no-verify")
+                    "the kernel refused to load BPF programs (\(error.description)); run as root or with CAP_BPF, or pass --no-verify"
+                )
             case .unsupported:
-                throw CompileError.environment("this kernel cannot verify the program (\(error.description)); pass --no-verify to skip")
+                throw CompileError.environment(
+                    "this kernel cannot verify the program (\(error.description)); pass --no-verify to skip")
             default:
                 throw CompileError.internalError("verifier dry-run failed: \(error.description)")
             }
@@ -134,14 +138,16 @@ public enum RulesCompiler {
         }
         if let rejected = report.rejected {
             let log = rejected.rejectionLog ?? VerifierLog("")
-            throw CompileError.verifierRejected(VerifierRejection(program: rejected.name, log: log, rules: ruleset.rules))
+            throw CompileError.verifierRejected(
+                VerifierRejection(program: rejected.name, log: log, rules: ruleset.rules))
         }
         return report
     }
 
     /// Rules no packet reaches because earlier rules together cover them;
     /// sema already names a single covering rule, so those are not repeated.
-    static func unreachableWarnings(_ source: ProgramSource, _ ruleset: Ruleset, already: [Diagnostic]) -> [Diagnostic] {
+    static func unreachableWarnings(_ source: ProgramSource, _ ruleset: Ruleset, already: [Diagnostic]) -> [Diagnostic]
+    {
         let reported = Set(already.filter { $0.id == "rule-shadowed" || $0.id == "rule-duplicate" }.compactMap(\.range))
         return source.unreachableRules.compactMap { index in
             let rule = ruleset.rules[index]
@@ -159,7 +165,11 @@ public enum RulesCompiler {
         let range = ruleset.rules.first.map(\.range)
         return .error(
             .rulesetCapacity, "the rules exceed the classifier's capacity: \(capacity)", at: range,
-            notes: [.init("docs/design.md (Capacity) gives the limits; splitting the file, or fewer overlapping wide rules, brings it within them")])
+            notes: [
+                .init(
+                    "docs/design.md (Capacity) gives the limits; splitting the file, or fewer overlapping wide rules, brings it within them"
+                )
+            ])
     }
 
     public static func reason(_ error: Error) -> String { SystemErrorText.describe(error) }

@@ -36,7 +36,8 @@ public enum ControllerError: Error, Sendable, Equatable, CustomStringConvertible
                 ? "instance id \(id) is taken by an instance being started (pid \(pid))"
                 : "instance id \(id) is taken by a running instance (pid \(pid))"
         case .invalidID(let id):
-            return "'\(id)' is not a usable instance id: use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'"
+            return
+                "'\(id)' is not a usable instance id: use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'"
         case .io(let message), .signal(let message):
             return message
         case .startTimedOut(let id, let seconds, let log):

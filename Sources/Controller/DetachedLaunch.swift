@@ -132,7 +132,8 @@ public enum DetachedLaunch {
                 if let instance = registry.instance(id), instance.pid == child { return .started(instance) }
                 let line = errorLine(in: logTail(logFile, from: logOffset))
                 let signal = status & 0x7F
-                return signal == 0 ? .exited(status: (status >> 8) & 0xFF, errorLine: line) : .signalled(signal, errorLine: line)
+                return signal == 0
+                    ? .exited(status: (status >> 8) & 0xFF, errorLine: line) : .signalled(signal, errorLine: line)
             }
             if Date() >= deadline {
                 kill(child, SIGTERM)
@@ -164,7 +165,9 @@ public enum DetachedLaunch {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
         if let line = lines.last(where: { $0.hasPrefix("vtap: error:") }) { return line }
-        if let first = lines.firstIndex(where: { !$0.hasPrefix("vtap: ") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+        if let first = lines.firstIndex(where: {
+            !$0.hasPrefix("vtap: ") && !$0.trimmingCharacters(in: .whitespaces).isEmpty
+        }) {
             return lines[first...].joined(separator: "\n")
         }
         return lines.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }

@@ -13,13 +13,15 @@ public enum StatusTable {
     public static let columns = ["ID", "PID", "INTERFACES", "METRICS", "STARTED", "UPTIME", "OBJECT"]
 
     public static func render(_ instances: [Instance], now: Date = Date()) -> String {
-        let rows = [columns] + instances.map { instance in
-            [
-                instance.id, String(instance.pid), instance.interfaces.joined(separator: ","),
-                instance.metricsTarget, instance.started,
-                instance.startDate.map { uptime(now.timeIntervalSince($0)) } ?? "-", instance.object,
-            ]
-        }
+        let rows =
+            [columns]
+            + instances.map { instance in
+                [
+                    instance.id, String(instance.pid), instance.interfaces.joined(separator: ","),
+                    instance.metricsTarget, instance.started,
+                    instance.startDate.map { uptime(now.timeIntervalSince($0)) } ?? "-", instance.object,
+                ]
+            }
         let widths = (0..<columns.count - 1).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
             (0..<columns.count - 1).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }

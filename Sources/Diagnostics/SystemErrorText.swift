@@ -16,7 +16,8 @@ public enum SystemErrorText {
     public static func describe(_ error: Error) -> String {
         let nsError = error as NSError
         if nsError.domain == NSPOSIXErrorDomain { return errno(Int32(nsError.code)) }
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
+        {
             return errno(Int32(underlying.code))
         }
         if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where the exporter listens.
@@ -40,7 +40,9 @@ public struct ExporterConfiguration: Sendable, Equatable {
                 throw fail("an IPv6 address needs brackets, e.g. [::1]:8080")
             }
             // Go's ":PORT" means every interface; saying so must be explicit here.
-            guard !host.isEmpty else { throw fail("missing address (127.0.0.1:PORT, or 0.0.0.0:PORT for every interface)") }
+            guard !host.isEmpty else {
+                throw fail("missing address (127.0.0.1:PORT, or 0.0.0.0:PORT for every interface)")
+            }
             guard isHostName(host) else { throw fail("the address is neither an IPv4 address nor a host name") }
         }
         guard !portText.isEmpty, portText.utf8.count <= 5, portText.allSatisfy({ $0.isASCII && $0.isNumber }),

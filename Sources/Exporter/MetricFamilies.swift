@@ -79,7 +79,8 @@ public enum MetricFamilies {
     public static let unmatchedPackets = counter(
         "vtap_unmatched_packets_total", perInterface, "Parsed frames no rule matched, non-IP frames included.")
     public static let unmatchedBytes = counter(
-        "vtap_unmatched_bytes_total", perInterface, "Frame bytes of the frames no rule matched, non-IP frames included.")
+        "vtap_unmatched_bytes_total", perInterface, "Frame bytes of the frames no rule matched, non-IP frames included."
+    )
     public static let nonIPPackets = counter(
         "vtap_non_ip_packets_total", perInterface,
         "Frames that were neither IPv4 nor IPv6 (also counted in vtap_unmatched_packets_total).")

@@ -60,9 +60,11 @@ public struct MetricsExposition: Sendable {
             })
 
         let protocols = snapshot.interfaces.flatMap(protocolJitter)
-        writer.write(MetricFamilies.protocolJitterMean, protocols.map { ($0.labels, .real($0.jitter.meanNanoseconds / 1e9)) })
         writer.write(
-            MetricFamilies.protocolJitterStddev, protocols.map { ($0.labels, .real($0.jitter.stddevNanoseconds / 1e9)) })
+            MetricFamilies.protocolJitterMean, protocols.map { ($0.labels, .real($0.jitter.meanNanoseconds / 1e9)) })
+        writer.write(
+            MetricFamilies.protocolJitterStddev, protocols.map { ($0.labels, .real($0.jitter.stddevNanoseconds / 1e9)) }
+        )
 
         // Always present, zero or not: a handful of series per interface,
         // and alerts on them need a series to start from.
@@ -102,7 +104,8 @@ public struct MetricsExposition: Sendable {
                 guard totals.hasCounts else { continue }
                 scopes.append(
                     Scope(
-                        labels: RenderedLabels(MetricFamilies.series, [interface.name, protocolClass.name, rule.label]),
+                        labels: RenderedLabels(
+                            MetricFamilies.series, [interface.name, protocolClass.name, rule.label]),
                         totals: totals,
                         jitter: JitterStatistics(
                             from: interface.jitterFrom.rule(rule.index, protocolClass),
@@ -112,12 +115,15 @@ public struct MetricsExposition: Sendable {
         return scopes
     }
 
-    private func protocolJitter(of interface: ExportedInterface) -> [(labels: RenderedLabels, jitter: JitterStatistics)] {
+    private func protocolJitter(of interface: ExportedInterface) -> [(labels: RenderedLabels, jitter: JitterStatistics)]
+    {
         ProtocolClass.allCases.compactMap { protocolClass in
             JitterStatistics(
                 from: interface.jitterFrom.protocolClass(protocolClass),
                 to: interface.jitterTo.protocolClass(protocolClass)
-            ).map { (RenderedLabels(MetricFamilies.protocolJitterMean.labels, [interface.name, protocolClass.name]), $0) }
+            ).map {
+                (RenderedLabels(MetricFamilies.protocolJitterMean.labels, [interface.name, protocolClass.name]), $0)
+            }
         }
     }
 }

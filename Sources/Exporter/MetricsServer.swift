@@ -8,7 +8,7 @@ import Synchronization
 import VtapRuleModel
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Serves GET /metrics until stopped. Synchronous facade: the caller (vtap
@@ -34,7 +34,8 @@ public final class MetricsServer: Sendable {
         manifest: Manifest, configuration: ExporterConfiguration, version: String,
         read: @escaping @Sendable () throws -> ExportSnapshot
     ) {
-        self.init(manifest: manifest, configuration: configuration, version: version, limits: ConnectionLimits(), read: read)
+        self.init(
+            manifest: manifest, configuration: configuration, version: version, limits: ConnectionLimits(), read: read)
     }
 
     init(

@@ -42,8 +42,9 @@ public struct Counters: Sendable, Equatable {
             total.sequenceBig &+= part.sequenceBig
             total.sequenceLost &+= part.sequenceLost
             total.sequenceMissing &+= part.sequenceMissing
-            if let last = part.sequenceLast, total.sequenceLast == nil
-                || part.sequenceLastNanoseconds >= total.sequenceLastNanoseconds
+            if let last = part.sequenceLast,
+                total.sequenceLast == nil
+                    || part.sequenceLastNanoseconds >= total.sequenceLastNanoseconds
             {
                 total.sequenceLast = last
                 total.sequenceLastNanoseconds = part.sequenceLastNanoseconds

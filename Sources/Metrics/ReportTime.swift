@@ -17,7 +17,9 @@ public struct ReportTime: Sendable, Hashable, Comparable {
         let (seconds, nanoseconds) = Self.floorDivide(nanosecondsSinceEpoch, 1_000_000_000)
         let (days, secondOfDay) = Self.floorDivide(seconds, 86_400)
         let (year, month, day) = Self.civilDate(daysSinceEpoch: days)
-        let hour = secondOfDay / 3600, minute = secondOfDay / 60 % 60, second = secondOfDay % 60
+        let hour = secondOfDay / 3600
+        let minute = secondOfDay / 60 % 60
+        let second = secondOfDay % 60
         return "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2))T"
             + "\(Self.pad(hour, 2)):\(Self.pad(minute, 2)):\(Self.pad(second, 2)).\(Self.pad(nanoseconds / 1_000_000, 3))Z"
     }

@@ -40,9 +40,13 @@ public struct TotalsAccumulator: Sendable {
         previous[source] = snapshot
     }
 
-    private static func add(_ snapshot: CounterSnapshot, since before: CounterSnapshot?, to totals: inout MeasurementTotals) {
+    private static func add(
+        _ snapshot: CounterSnapshot, since before: CounterSnapshot?, to totals: inout MeasurementTotals
+    ) {
         for index in totals.rules.indices {
-            add(counters(snapshot.rules, index), since: before.map { counters($0.rules, index) }, to: &totals.rules[index])
+            add(
+                counters(snapshot.rules, index), since: before.map { counters($0.rules, index) },
+                to: &totals.rules[index])
         }
         for index in totals.protocols.indices {
             add(

@@ -47,8 +47,10 @@ public struct ConsoleReport: Sendable {
         func row(_ scope: String, _ m: ScopeMetrics, matches: String) -> [String] {
             var cells = [scope, grouped(m.packets)]
             if display.throughput {
-                cells += [m.packetsPerSecond.map { NumberText.si($0, unit: "") } ?? "-",
-                          NumberText.rate(m.throughput, unit: report.throughputUnit)]
+                cells += [
+                    m.packetsPerSecond.map { NumberText.si($0, unit: "") } ?? "-",
+                    NumberText.rate(m.throughput, unit: report.throughputUnit),
+                ]
             }
             if display.goodput { cells.append(NumberText.rate(m.goodput, unit: report.throughputUnit)) }
             if display.jitter { cells.append(NumberText.jitter(m.jitter)) }

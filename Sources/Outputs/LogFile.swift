@@ -3,7 +3,7 @@ import VtapMetrics
 import VtapRuleModel
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The layouts a log file can have.
@@ -67,7 +67,8 @@ public struct LogLayout: Sendable {
                 fields += [
                     String(m.packets), String(m.bytes), decimal(m.packetsPerSecond, 3, none: ""),
                     decimal(m.throughput, 3, none: ""), decimal(m.goodput, 3, none: ""),
-                    decimal(m.jitter?.meanMilliseconds, 6, none: ""), decimal(m.jitter?.stddevMilliseconds, 6, none: ""),
+                    decimal(m.jitter?.meanMilliseconds, 6, none: ""),
+                    decimal(m.jitter?.stddevMilliseconds, 6, none: ""),
                     String(m.sequenceTotal), String(m.sequenceLost),
                 ]
             }
@@ -82,7 +83,8 @@ public struct LogLayout: Sendable {
                 let m = metrics[index]
                 let values = [
                     decimal(m.throughput, 3, none: "-"), decimal(m.goodput, 3, none: "-"),
-                    decimal(m.jitter?.meanMilliseconds, 6, none: "-"), decimal(m.jitter?.stddevMilliseconds, 6, none: "-"),
+                    decimal(m.jitter?.meanMilliseconds, 6, none: "-"),
+                    decimal(m.jitter?.stddevMilliseconds, 6, none: "-"),
                     m.sequenceLast.map { String($0) } ?? "-", String(m.sequenceCount), String(m.sequenceReverse),
                     String(m.sequenceSmall), String(m.sequenceBig), String(m.sequenceTotal), String(m.sequenceLost),
                 ]
@@ -103,9 +105,11 @@ public struct LogLayout: Sendable {
     static func ruleScopes(_ rules: [Manifest.RuleEntry]) -> [String] {
         var seen = Set<String>()
         return rules.map { rule in
-            let label = String(rule.label.unicodeScalars.map { scalar -> Character in
-                scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "_") ? Character(scalar) : "_"
-            })
+            let label = String(
+                rule.label.unicodeScalars.map { scalar -> Character in
+                    scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "_")
+                        ? Character(scalar) : "_"
+                })
             var scope = "rule_\(label)"
             if seen.contains(scope) { scope += "_\(rule.number)" }
             while seen.contains(scope) { scope += "_" }
@@ -120,7 +124,8 @@ public enum CSV {
     /// The field as is, or in double quotes (inner quotes doubled) when it
     /// holds a comma, a quote, a line break or starts or ends with a space.
     public static func field(_ value: String) -> String {
-        let needsQuotes = value.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
+        let needsQuotes =
+            value.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
             || value.first == " " || value.last == " "
         guard needsQuotes else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -42,7 +42,9 @@ public struct AdversarialRulesets {
             // Sources nest and repeat; destinations are subnets and hosts of
             // one /8, so source prefixes cross many destinations.
             let proto = pick(["TCP", "UDP", "[TCP,UDP]", "6"])
-            let destination = dotted(0x0B00_0000 | UInt32(truncatingIfNeeded: next() % 0x00FF_FFFF) & ~0xFF) + pick(["/24", "/28", ""])
+            let destination =
+                dotted(0x0B00_0000 | UInt32(truncatingIfNeeded: next() % 0x00FF_FFFF) & ~0xFF)
+                + pick(["/24", "/28", ""])
             return "\(nestedPrefix()) \(destination) \(chance(70) ? "-" : portRanges()) \(portRanges()) \(proto)"
         case .singleField:
             switch next() % 5 {

@@ -52,12 +52,15 @@ public enum ClassBench {
         var out: [Filter] = []
         for (number, line) in lines(text) {
             var fields = line.split(whereSeparator: { $0 == "\t" }).map { $0.trimmingSpaces }
-            guard fields.first?.first == "@" else { throw ParseError(line: number, message: "a filter starts with '@'") }
+            guard fields.first?.first == "@" else {
+                throw ParseError(line: number, message: "a filter starts with '@'")
+            }
             fields[0] = fields[0].dropFirst()
             guard fields.count >= 5 else { throw ParseError(line: number, message: "expected at least 5 fields") }
             func prefix(_ text: Substring) throws -> (UInt32, Int) {
                 let parts = text.split(separator: "/")
-                guard parts.count == 2, let address = dotted(parts[0]), let length = Int(parts[1]), (0...32).contains(length)
+                guard parts.count == 2, let address = dotted(parts[0]), let length = Int(parts[1]),
+                    (0...32).contains(length)
                 else { throw ParseError(line: number, message: "'\(text)' is not an IPv4 prefix") }
                 let mask: UInt32 = length == 0 ? 0 : ~UInt32(0) << (32 - length)
                 return (address & mask, length)
@@ -93,7 +96,8 @@ public enum ClassBench {
         }
         func ports(_ range: ClosedRange<UInt16>) -> String {
             if range == 0...65535 { return "-" }
-            return range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
+            return range.lowerBound == range.upperBound
+                ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
         }
         let portless = filter.protocolNumber.map { !IPProtocol.carriesPorts($0) } ?? false
         return [
@@ -135,7 +139,6 @@ public enum ClassBench {
     }
 
     // MARK: Files
-
 
     public struct ReadError: Error, CustomStringConvertible, Sendable {
         public var path: String

@@ -39,7 +39,8 @@ public struct RulesetGenerator {
             case 45..<60:
                 return "\(v4Prefix(index)) - \(portRange()) - \(pick(["TCP", "UDP", "[TCP,UDP]"]))"
             case 60..<70:
-                return "[\(v4Host(index)),\(v4Host(index &+ 1_000_003)),\(v4Host(index &+ 2_000_003))] - - \(ports()) TCP"
+                return
+                    "[\(v4Host(index)),\(v4Host(index &+ 1_000_003)),\(v4Host(index &+ 2_000_003))] - - \(ports()) TCP"
             case 70..<82:
                 return "\(v6Host(index)) - - \(port()) \(pick(["TCP", "UDP"]))"
             case 82..<90:
@@ -54,7 +55,8 @@ public struct RulesetGenerator {
 
     // Addresses are spread by index so rules stay distinct at any count.
     private func v4Host(_ index: Int) -> String {
-        let value = UInt32(truncatingIfNeeded: 0x0A00_0000 &+ UInt32(truncatingIfNeeded: index) &* 2_654_435_761 % 0x00FF_FFFF)
+        let value = UInt32(
+            truncatingIfNeeded: 0x0A00_0000 &+ UInt32(truncatingIfNeeded: index) &* 2_654_435_761 % 0x00FF_FFFF)
         return dotted(value)
     }
 
@@ -67,7 +69,8 @@ public struct RulesetGenerator {
 
     private func v6Host(_ index: Int) -> String {
         let value = UInt32(truncatingIfNeeded: index) &* 2_246_822_519
-        return "2001:db8:\(String(value >> 16, radix: 16)):\(String(value & 0xffff, radix: 16))::\(String(index & 0xffff, radix: 16))"
+        return
+            "2001:db8:\(String(value >> 16, radix: 16)):\(String(value & 0xffff, radix: 16))::\(String(index & 0xffff, radix: 16))"
     }
 
     private mutating func v6Prefix(_ index: Int) -> String {

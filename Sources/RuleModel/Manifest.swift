@@ -251,7 +251,9 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var totalStates: Int?
         public var peakStates: Int?
         public var instructions: Int?
-        public init(program: String, instructionsProcessed: Int, totalStates: Int?, peakStates: Int?, instructions: Int?) {
+        public init(
+            program: String, instructionsProcessed: Int, totalStates: Int?, peakStates: Int?, instructions: Int?
+        ) {
             self.program = program
             self.instructionsProcessed = instructionsProcessed
             self.totalStates = totalStates

@@ -69,7 +69,8 @@ extension Settings.SequenceSource: Codable {
         case "none": self = .none
         case "fixed_offset": self = .fixedOffset(try c.decode(Int.self, forKey: .offset))
         case "pattern":
-            self = .pattern(try c.decode(UInt32.self, forKey: .pattern), offset: try c.decode(Int.self, forKey: .offset))
+            self = .pattern(
+                try c.decode(UInt32.self, forKey: .pattern), offset: try c.decode(Int.self, forKey: .offset))
         case let other:
             throw DecodingError.dataCorruptedError(forKey: .mode, in: c, debugDescription: "unknown mode \(other)")
         }

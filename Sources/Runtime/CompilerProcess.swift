@@ -64,7 +64,8 @@ public struct CompilerProcess: Sendable {
         process.waitUntilExit()
         let status = process.terminationStatus
         guard process.terminationReason == .exit else {
-            throw RuntimeError.internalError("\(executable) was killed by signal \(status) while compiling \(rulesPath)")
+            throw RuntimeError.internalError(
+                "\(executable) was killed by signal \(status) while compiling \(rulesPath)")
         }
         guard status == ExitCodes.success else {
             throw RuntimeError.compileFailed(

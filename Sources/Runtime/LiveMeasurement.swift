@@ -31,7 +31,8 @@ public final class LiveMeasurement: @unchecked Sendable {
             let lock = try InterfaceLock(interface: interface.name, stateDirectory: stateDirectory)
             do {
                 let socket = try PacketSocket(interface: interface.name, program: measurement.program)
-                attachments.append(Attachment(interface: interface, measurement: measurement, socket: socket, lock: lock))
+                attachments.append(
+                    Attachment(interface: interface, measurement: measurement, socket: socket, lock: lock))
             } catch let error as BPFError {
                 throw RuntimeError.from(error, doing: "attaching to \(interface.name)")
             }

@@ -20,7 +20,9 @@ public struct LoadConfiguration: Sendable, Equatable {
     /// `nil` keeps the rules file's DIRECTION.
     public var direction: Settings.Direction?
 
-    public init(replay: Bool = false, verdict: Bool = false, link: Link = .ethernet, direction: Settings.Direction? = nil) {
+    public init(
+        replay: Bool = false, verdict: Bool = false, link: Link = .ethernet, direction: Settings.Direction? = nil
+    ) {
         self.replay = replay
         self.verdict = verdict
         self.link = link

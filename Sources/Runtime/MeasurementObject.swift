@@ -51,14 +51,17 @@ public struct MeasurementObject: Sendable {
     private func validate() throws {
         guard manifest.schemaVersion == Manifest.currentSchemaVersion else {
             throw RuntimeError.badInput(
-                "\(origin): manifest schema \(manifest.schemaVersion) is not supported (this vtap reads \(Manifest.currentSchemaVersion))")
+                "\(origin): manifest schema \(manifest.schemaVersion) is not supported (this vtap reads \(Manifest.currentSchemaVersion))"
+            )
         }
         let digest = ObjectDigest.sha256Hex(elf)
         guard digest == manifest.object.sha256 else {
             throw RuntimeError.badInput("\(origin): the object does not match its manifest (rebuild both with vtapc)")
         }
         for name in [ObjectContract.ruleStatsMap, ObjectContract.protocolStatsMap, ObjectContract.totalsMap] {
-            guard manifest.map(named: name) != nil else { throw RuntimeError.badInput("\(origin): the manifest lists no map \(name)") }
+            guard manifest.map(named: name) != nil else {
+                throw RuntimeError.badInput("\(origin): the manifest lists no map \(name)")
+            }
         }
         for name in [ObjectContract.countersStruct, ObjectContract.tallyStruct] {
             guard manifest.structLayout(named: name) != nil else {

@@ -41,7 +41,8 @@ public final class ReplaySession: @unchecked Sendable {
         }
         replayGlobal = global
         do {
-            bss = try measurement.bpfObject.map(named: Self.internalMapName(for: global.section, in: measurement.bpfObject))
+            bss = try measurement.bpfObject.map(
+                named: Self.internalMapName(for: global.section, in: measurement.bpfObject))
         } catch let error as BPFError {
             throw RuntimeError.from(error, doing: "finding \(global.section)")
         } catch {
@@ -81,7 +82,8 @@ public final class ReplaySession: @unchecked Sendable {
         // test_run refuses frames whose headers are cut short, which are
         // exactly the malformed ones to count. Padded, they run; the program
         // reads no further than the captured length it is given.
-        let runnable = frame.count >= Self.minimumRunnableFrame
+        let runnable =
+            frame.count >= Self.minimumRunnableFrame
             ? frame : frame + [UInt8](repeating: 0, count: Self.minimumRunnableFrame - frame.count)
         var value = [UInt8](repeating: 0, count: bss.valueSize)
         let offset = replayGlobal.offset

@@ -51,7 +51,8 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
         // user and refuses vtap's pointer comparisons: the host, not the
         // object, is what is missing something.
         case .verifierRejected where !Capabilities.effective(Capabilities.perfmon):
-            .environment("\(what): \(error.description) (the verifier needs CAP_PERFMON beside CAP_BPF and CAP_NET_RAW)")
+            .environment(
+                "\(what): \(error.description) (the verifier needs CAP_PERFMON beside CAP_BPF and CAP_NET_RAW)")
         case .unsupported: .environment("\(what): \(error.description)")
         case .notFound: .interface("\(what): \(error.description)")
         case .busy: .interface("\(what): \(error.description)")

@@ -19,7 +19,8 @@ struct VtapBenchCommand: ParsableCommand {
     @Option(help: "Sections to run, comma-separated: packet,classbench,pattern,compile,startup,live (default: all).")
     var only: String?
 
-    @Option(help: "ClassBench sets, comma-separated (default: acl1, fw1, ipc1 at 1000, 10000, 100000; quick: up to 10000).")
+    @Option(
+        help: "ClassBench sets, comma-separated (default: acl1, fw1, ipc1 at 1000, 10000, 100000; quick: up to 10000).")
     var sets: String?
 
     @Option(help: "ClassBench headers timed per set, spread over the trace (default 400; quick: 24).")
@@ -41,7 +42,8 @@ struct VtapBenchCommand: ParsableCommand {
         let bin = bin ?? CommandLine.executableDirectory
         let work = URL(fileURLWithPath: json).deletingLastPathComponent()
         let log: @Sendable (String) -> Void = { StandardStreams.writeError("vtap-bench: " + $0 + "\n") }
-        var options = quick
+        var options =
+            quick
             ? BenchOptions.quick(workDirectory: work, vtapcPath: bin + "/vtapc", log: log)
             : BenchOptions.standard(workDirectory: work, vtapcPath: bin + "/vtapc", log: log)
         if let only {
@@ -58,7 +60,9 @@ struct VtapBenchCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         try report.json().write(to: URL(fileURLWithPath: json))
         log("wrote \(json)")
-        if report.packetCost?.rulesets.contains(where: { $0.programs.contains { $0.failure == nil && !$0.countersAgree } }) == true {
+        if report.packetCost?.rulesets.contains(where: {
+            $0.programs.contains { $0.failure == nil && !$0.countersAgree }
+        }) == true {
             throw ExitCode(1)
         }
     }

@@ -24,7 +24,8 @@ struct Replay: ParsableCommand {
     func run() throws {
         do {
             let measurement = try MeasurementObject.load(object, compiler: compiler.vtapc)
-            let writer = try ReportWriter(manifest: measurement.manifest, options: intervals, logDirectory: nil, logFormat: .csv)
+            let writer = try ReportWriter(
+                manifest: measurement.manifest, options: intervals, logDirectory: nil, logFormat: .csv)
             writer.interfaces = [capture]
             let result = try ReplayRun.run(
                 measurement, capture: capture, reportSeconds: intervals.throughputInterval,

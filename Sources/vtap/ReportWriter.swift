@@ -34,7 +34,8 @@ final class ReportWriter: MeasurementObserver {
 
     func measured(_ interval: IntervalTotals) throws {
         let context = ReportContext(time: interval.end, interfaces: interfaces, bits: bits, manifest: manifest)
-        let report = interval.isSummary
+        let report =
+            interval.isSummary
             ? ReportBuilder.summary(totals: interval.to, seconds: interval.seconds, context: context)
             : ReportBuilder.interval(
                 from: interval.from, to: interval.to, seconds: interval.seconds, jitterFrom: interval.jitterFrom,

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import VtapDiagnostics
 import VtapController
+import VtapDiagnostics
 
 struct Start: ParsableCommand {
     static let configuration = CommandConfiguration(

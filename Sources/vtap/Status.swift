@@ -24,7 +24,9 @@ struct Status: ParsableCommand {
             let instances = try state.registry.instances()
             if json {
                 // JSONEncoder prints an empty array over three lines.
-                print(instances.isEmpty ? "[]" : String(decoding: try Instance.encoder().encode(instances), as: UTF8.self))
+                print(
+                    instances.isEmpty ? "[]" : String(decoding: try Instance.encoder().encode(instances), as: UTF8.self)
+                )
             } else {
                 print(StatusTable.render(instances), terminator: "")
             }

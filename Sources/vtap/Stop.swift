@@ -48,7 +48,8 @@ struct Stop: ParsableCommand {
             chosen = running
         } else if ids.isEmpty {
             throw ValidationError(
-                "say which instances to stop: their ids or --all (running: \(running.map(\.id).joined(separator: ", ")))")
+                "say which instances to stop: their ids or --all (running: \(running.map(\.id).joined(separator: ", ")))"
+            )
         } else {
             var seen = Set<String>()
             chosen = try ids.filter { seen.insert($0).inserted }.map { id in
@@ -65,7 +66,8 @@ struct Stop: ParsableCommand {
             let name = "instance \(instance.id) (pid \(instance.pid))"
             switch outcome {
             case .stopped: print("stopped \(name)")
-            case .killed: print("\(name) was still running \(Self.seconds(timeout)) after SIGTERM: killed it with SIGKILL")
+            case .killed:
+                print("\(name) was still running \(Self.seconds(timeout)) after SIGTERM: killed it with SIGKILL")
             case .alreadyEnded: print("\(name) had already ended")
             }
         }

@@ -11,7 +11,8 @@ struct Report {
     var maxDiagnostics = 0
 
     private var renderer: DiagnosticRenderer {
-        DiagnosticRenderer(useColor: isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+        DiagnosticRenderer(
+            useColor: isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
     }
 
     func success(_ compiled: CompiledRuleset, wrote path: String?, quiet: Bool = false) {
@@ -24,7 +25,8 @@ struct Report {
         }
         if quiet { return }
         let total = compiled.phases.reduce(Duration.zero) { $0 + $1.duration }
-        var line = "\(compiled.file.path): \(compiled.ruleset.rules.count) rule\(compiled.ruleset.rules.count == 1 ? "" : "s")"
+        var line =
+            "\(compiled.file.path): \(compiled.ruleset.rules.count) rule\(compiled.ruleset.rules.count == 1 ? "" : "s")"
         if let path { line += " -> \(path) (\(compiled.object.count) bytes)" }
         if let program = compiled.verification?.programs.first, let stats = program.stats {
             line += ", verified: \(stats.instructionsProcessed) instructions processed"

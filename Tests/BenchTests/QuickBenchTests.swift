@@ -8,7 +8,9 @@ import VtapTestSupport
 /// program counts the same packets under the same rule (the runner throws
 /// `BenchMismatch` otherwise). No assertion is about speed.
 @Suite(.kernel, .serialized) struct QuickBenchTests {
-    static func options(_ sections: Set<BenchOptions.Section>, ruleCounts: [Int] = BenchOptions.quickRuleCounts) -> BenchOptions {
+    static func options(_ sections: Set<BenchOptions.Section>, ruleCounts: [Int] = BenchOptions.quickRuleCounts)
+        -> BenchOptions
+    {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("vtap-bench-test-\(getpid())")
         var options = BenchOptions.quick(workDirectory: work, vtapcPath: nil, log: { _ in })
         options.sections = sections
@@ -80,7 +82,9 @@ import VtapTestSupport
             #expect(Set(set.programs.map(\.program)).isSuperset(of: ["vtap", "1 rule", "naive chain", "LBVS"]))
             for program in set.programs {
                 #expect(program.failure == nil, "\(set.name), \(program.program): \(program.failure ?? "")")
-                #expect((program.p50 ?? 0) > 0 && (program.worst ?? 0) >= (program.p50 ?? 0), "\(set.name), \(program.program)")
+                #expect(
+                    (program.p50 ?? 0) > 0 && (program.worst ?? 0) >= (program.p50 ?? 0),
+                    "\(set.name), \(program.program)")
             }
         }
     }

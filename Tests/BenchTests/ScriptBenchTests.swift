@@ -14,7 +14,10 @@ import VtapTestSupport
         let out = directory.file("\(script).json")
         let bin = URL(fileURLWithPath: BuiltProducts.vtap).deletingLastPathComponent().path
         let result = try CommandRunner.run(
-            ["env", "VTAP_BIN=\(bin)", root.appendingPathComponent("scripts/\(script)").path, "--quick", "--out", out.path],
+            [
+                "env", "VTAP_BIN=\(bin)", root.appendingPathComponent("scripts/\(script)").path, "--quick", "--out",
+                out.path,
+            ],
             timeout: .seconds(900))
         try #require(result.succeeded, "\(result.summary)\n\(result.standardOutput)")
         return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])

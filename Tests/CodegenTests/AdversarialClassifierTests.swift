@@ -38,7 +38,9 @@ import VtapTestSupport
             if walked.rule != expected {
                 mismatches += 1
                 if mismatches <= 3 {
-                    Issue.record("\(shape): \(packet.fields): table \(String(describing: walked.rule)), reference \(String(describing: expected))")
+                    Issue.record(
+                        "\(shape): \(packet.fields): table \(String(describing: walked.rule)), reference \(String(describing: expected))"
+                    )
                 }
             }
         }

@@ -13,7 +13,8 @@ import VtapTestSupport
     static func ruleset(_ set: ClassBenchSet) throws -> Ruleset {
         let check = checkRules(SourceFile(path: "\(set.name).json", text: set.rulesText))
         guard let ruleset = check.ruleset else {
-            throw ClassBenchError(description: "\(set.name): \(check.diagnostics.filter { $0.severity == .error }.prefix(3))")
+            throw ClassBenchError(
+                description: "\(set.name): \(check.diagnostics.filter { $0.severity == .error }.prefix(3))")
         }
         return ruleset
     }
@@ -40,7 +41,11 @@ import VtapTestSupport
             let walked = table.evaluate(MatchKey(fields), family: .v4)
             if walked.rule != expected {
                 mismatches += 1
-                if mismatches <= 3 { Issue.record("\(name): header \(header): table \(String(describing: walked.rule)), reference \(String(describing: expected))") }
+                if mismatches <= 3 {
+                    Issue.record(
+                        "\(name): header \(header): table \(String(describing: walked.rule)), reference \(String(describing: expected))"
+                    )
+                }
             }
         }
         #expect(mismatches == 0)

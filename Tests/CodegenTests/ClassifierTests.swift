@@ -113,7 +113,8 @@ import VtapTestSupport
     @Test func crossedRulesExceedASmallCapacity() throws {
         var rules: [Rule] = []
         for index in 0..<2000 {
-            let host = AddressMatch(v4: IntervalSet(UInt32(0x0A00_0000 + index), UInt32(0x0A00_0000 + index)), v6: .empty)
+            let host = AddressMatch(
+                v4: IntervalSet(UInt32(0x0A00_0000 + index), UInt32(0x0A00_0000 + index)), v6: .empty)
             rules.append(
                 Rule(
                     index: index, name: nil, source: "", location: SourceLocation(line: index + 1, column: 1),
@@ -134,6 +135,8 @@ import VtapTestSupport
         var random = RandomRulesets(seed: 11)
         let ruleset = random.ruleset(count: 200)
         let limits = Classifier.Limits(tableBytesPerRule: 1, tableAllowance: 0)
-        #expect(throws: ProgramSource.Failure.self) { try ProgramSource.generate(ruleset, strategy: .table, limits: limits) }
+        #expect(throws: ProgramSource.Failure.self) {
+            try ProgramSource.generate(ruleset, strategy: .table, limits: limits)
+        }
     }
 }

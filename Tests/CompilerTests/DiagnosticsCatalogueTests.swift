@@ -19,8 +19,11 @@ import VtapTestSupport
         let compilerIds = Set(CompilerDiagnostics.ids.map(\.rawValue))
         for entry in try DiagnosticsCatalogue.entries() where compilerIds.contains(entry.id) {
             guard let example = entry.example else { continue }
-            let compiled = try RulesCompiler.compile(SourceFile(path: "example.json", text: example), options: .init(verify: false))
-            #expect(compiled.diagnostics.map(\.id.rawValue).contains(entry.id), "\(entry.id): \(compiled.diagnostics.map(\.message))")
+            let compiled = try RulesCompiler.compile(
+                SourceFile(path: "example.json", text: example), options: .init(verify: false))
+            #expect(
+                compiled.diagnostics.map(\.id.rawValue).contains(entry.id),
+                "\(entry.id): \(compiled.diagnostics.map(\.message))")
         }
     }
 }

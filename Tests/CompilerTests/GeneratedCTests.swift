@@ -9,14 +9,15 @@ import VtapTestSupport
 /// The generated C compiles cleanly (no clang warnings) and reproducibly.
 @Suite struct GeneratedCTests {
     static func hostRuleset(_ count: Int) -> Ruleset {
-        Ruleset(rules: (0..<count).map { index in
-            let host = UInt32(0x0A00_0000) + UInt32(index) * 7
-            return Rule(
-                index: index, name: nil, source: "", location: SourceLocation(line: 1, column: 1),
-                range: SourceRange(at: 0), sourceAddress: AddressMatch(v4: IntervalSet(host, host), v6: .empty),
-                destinationAddress: .any, sourcePort: .any, destinationPort: .ports(IntervalSet(80, 80)),
-                protocols: ProtocolMatch(numbers: IntervalSet(6, 6)))
-        }, settings: Settings(sequence: .pattern(0xE7A5_C318, offset: 4)))
+        Ruleset(
+            rules: (0..<count).map { index in
+                let host = UInt32(0x0A00_0000) + UInt32(index) * 7
+                return Rule(
+                    index: index, name: nil, source: "", location: SourceLocation(line: 1, column: 1),
+                    range: SourceRange(at: 0), sourceAddress: AddressMatch(v4: IntervalSet(host, host), v6: .empty),
+                    destinationAddress: .any, sourcePort: .any, destinationPort: .ports(IntervalSet(80, 80)),
+                    protocols: ProtocolMatch(numbers: IntervalSet(6, 6)))
+            }, settings: Settings(sequence: .pattern(0xE7A5_C318, offset: 4)))
     }
 
     @Test(arguments: [1, 7, 23])

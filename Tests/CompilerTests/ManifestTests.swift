@@ -7,11 +7,13 @@ import VtapRuleModel
 @Suite struct ManifestTests {
     /// A manifest reads back as written, so a runtime sees what vtapc saw.
     @Test func manifestRoundTrips() throws {
-        let file = SourceFile(path: "seed.json", text: """
-            {"RULES": ["1.1.1.1 2.2.2.2 11 22 TCP", {"name": "voice", "rule": "3.3.3.3 - - - [TCP,UDP]"}],
-             "DISPLAY": {"Throughput": "True", "Goodput": "False", "Jitter": "True", "SEQ_ERRORS": "False"},
-             "PATTERN": "0xE7A5C318", "OFFSET": 4, "DIRECTION": "both"}
-            """)
+        let file = SourceFile(
+            path: "seed.json",
+            text: """
+                {"RULES": ["1.1.1.1 2.2.2.2 11 22 TCP", {"name": "voice", "rule": "3.3.3.3 - - - [TCP,UDP]"}],
+                 "DISPLAY": {"Throughput": "True", "Goodput": "False", "Jitter": "True", "SEQ_ERRORS": "False"},
+                 "PATTERN": "0xE7A5C318", "OFFSET": 4, "DIRECTION": "both"}
+                """)
         let compiled = try RulesCompiler.compile(file, options: .init(verify: false))
         let data = try OutputFiles.encodeManifest(compiled.manifest)
         let decoded = try Manifest.decoded(from: data)

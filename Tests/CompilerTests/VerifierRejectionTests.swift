@@ -1,8 +1,9 @@
 import Testing
 import VtapBPF
-@testable import VtapCompiler
 import VtapDiagnostics
 import VtapRuleModel
+
+@testable import VtapCompiler
 
 /// A rejected program is summarised, with the generated C line it failed on
 /// and, when that line is a rule's decision, the rule.

@@ -10,7 +10,8 @@ import VtapController
         throws -> (pid: pid_t, outcome: DetachedLaunch.Outcome)
     {
         let log = fixture.registry.logFile(for: id)
-        try FileManager.default.createDirectory(atPath: fixture.registry.logsDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: fixture.registry.logsDirectory, withIntermediateDirectories: true)
         let offset = DetachedLaunch.logSize(log)
         let pid = try DetachedLaunch.spawn(executable: "/bin/sh", arguments: ["sh", "-c", script], logFile: log)
         let outcome = DetachedLaunch.awaitStart(
@@ -91,7 +92,8 @@ import VtapController
             ])
         // After "--" everything is an argument, even "--detached".
         #expect(
-            DetachedLaunch.childArguments(["vtap", "start", "--detached", "--", "--detached"], id: "1", stateDirectory: "/s")
+            DetachedLaunch.childArguments(
+                ["vtap", "start", "--detached", "--", "--detached"], id: "1", stateDirectory: "/s")
                 == ["vtap", "start", "--id", "1", "--state-dir", "/s", "--", "--detached"])
     }
 
@@ -104,11 +106,14 @@ import VtapController
     }
 
     @Test func errorLines() {
-        #expect(DetachedLaunch.errorLine(in: "vtap: metrics at x\nvtap: error: no such interface\n\n") == "vtap: error: no such interface")
+        #expect(
+            DetachedLaunch.errorLine(in: "vtap: metrics at x\nvtap: error: no such interface\n\n")
+                == "vtap: error: no such interface")
         #expect(DetachedLaunch.errorLine(in: "Fatal error: boom\n") == "Fatal error: boom")
         #expect(DetachedLaunch.errorLine(in: "") == nil)
         // vtapc refused the rules: its diagnostics, as printed, blank lines kept.
-        let diagnostics = "r.json:3:4: error: bad [address-invalid]\n    \"1.1.1.300\"\n     ^~~\n\n1 error, 0 warnings in r.json\n"
+        let diagnostics =
+            "r.json:3:4: error: bad [address-invalid]\n    \"1.1.1.300\"\n     ^~~\n\n1 error, 0 warnings in r.json\n"
         #expect(DetachedLaunch.errorLine(in: "vtap: metrics at x\n" + diagnostics) == String(diagnostics.dropLast()))
     }
 }

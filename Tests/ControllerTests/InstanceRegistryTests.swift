@@ -38,7 +38,8 @@ import VtapTestSupport
     @Test func aForegroundEntryHasANullLogFile() throws {
         let fixture = try RegistryFixture()
         try fixture.registry.register(id: "web") { Sample.instance($0) }
-        let object = try JSONSerialization.jsonObject(with: Data(try #require(fixture.entryText("web")).utf8)) as? [String: Any]
+        let object =
+            try JSONSerialization.jsonObject(with: Data(try #require(fixture.entryText("web")).utf8)) as? [String: Any]
         #expect(object?["log_file"] is NSNull)
     }
 
@@ -96,7 +97,8 @@ import VtapTestSupport
         let current = ProcessIdentity.current
         #expect(current.startTicks > 0)
         // This process's pid, but not its start: the recorded process ended and the pid went to us.
-        try fixture.plant(Sample.instance("1", process: ProcessIdentity(pid: current.pid, startTicks: current.startTicks + 1)))
+        try fixture.plant(
+            Sample.instance("1", process: ProcessIdentity(pid: current.pid, startTicks: current.startTicks + 1)))
         #expect(fixture.registry.instance("1") == nil)
         #expect(try fixture.registry.instances().isEmpty)
         #expect(fixture.entryText("1") == nil)
@@ -105,12 +107,14 @@ import VtapTestSupport
     @Test func pruningRewritesTheTargets() throws {
         let fixture = try RegistryFixture()
         try fixture.registry.register(id: "1") { Sample.instance($0, port: 40_001) }
-        try fixture.plant(Sample.instance("2", process: ProcessIdentity(pid: Sample.impossiblePID, startTicks: 5), port: 40_002))
+        try fixture.plant(
+            Sample.instance("2", process: ProcessIdentity(pid: Sample.impossiblePID, startTicks: 5), port: 40_002))
         try fixture.registry.register(id: "3") { Sample.instance($0, port: 40_003) }
         // Registering "3" pruned "2" on the way.
         #expect(fixture.targetsText.contains("127.0.0.1:40001") && fixture.targetsText.contains("127.0.0.1:40003"))
         #expect(!fixture.targetsText.contains("40002"))
-        try fixture.plant(Sample.instance("4", process: ProcessIdentity(pid: Sample.impossiblePID, startTicks: 5), port: 40_004))
+        try fixture.plant(
+            Sample.instance("4", process: ProcessIdentity(pid: Sample.impossiblePID, startTicks: 5), port: 40_004))
         try fixture.registry.prune()
         #expect(!fixture.targetsText.contains("40004"))
     }
@@ -176,7 +180,9 @@ import VtapTestSupport
         let line = "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 1 0 0 0 3 4 0 0 20 0 1 0 987654 1 2 3\n"
         let identity = try #require(ProcessIdentity.parse(pid: 4242, stat: line))
         #expect(identity.startTicks == 987_654)
-        #expect(ProcessIdentity.parse(pid: 4242, stat: "4242 (x) Z 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20") == nil)
+        #expect(
+            ProcessIdentity.parse(pid: 4242, stat: "4242 (x) Z 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20")
+                == nil)
         #expect(ProcessIdentity.of(getpid()) == .current)
         #expect(ProcessIdentity.of(Sample.impossiblePID) == nil)
     }

@@ -13,13 +13,16 @@ import VtapController
         let table = StatusTable.render(instances, now: now)
         let lines = table.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
-        #expect(lines[0].split(separator: " ") == ["ID", "PID", "INTERFACES", "METRICS", "STARTED", "UPTIME", "OBJECT"])
-        #expect(lines[1].split(separator: " ").map(String.init) == [
-            "1", pid, "eth1,eth2", "127.0.0.1:40123", "2026-11-18T11:06:40Z", "1h02m", "/srv/vtap/filter.o",
-        ])
-        #expect(lines[2].split(separator: " ").map(String.init) == [
-            "web", pid, "eth0", "[::1]:9100", "2026-11-18T11:06:40Z", "1h02m", "/srv/vtap/filter.o",
-        ])
+        #expect(
+            lines[0].split(separator: " ") == ["ID", "PID", "INTERFACES", "METRICS", "STARTED", "UPTIME", "OBJECT"])
+        #expect(
+            lines[1].split(separator: " ").map(String.init) == [
+                "1", pid, "eth1,eth2", "127.0.0.1:40123", "2026-11-18T11:06:40Z", "1h02m", "/srv/vtap/filter.o",
+            ])
+        #expect(
+            lines[2].split(separator: " ").map(String.init) == [
+                "web", pid, "eth0", "[::1]:9100", "2026-11-18T11:06:40Z", "1h02m", "/srv/vtap/filter.o",
+            ])
         // Every column starts where its header does.
         for header in ["PID", "INTERFACES", "METRICS", "STARTED", "UPTIME", "OBJECT"] {
             let column = lines[0].range(of: header)!.lowerBound.utf16Offset(in: lines[0])

@@ -12,16 +12,23 @@ extension EndToEnd {
             try lab.run(in: .receiver, prefix + [BuiltProducts.vtap, "run"] + arguments, timeout: .seconds(90))
         }
 
-        static func expectOneLineError(_ result: CommandResult, status: Int32, mentioning text: String? = nil,
-            sourceLocation: SourceLocation = #_sourceLocation)
-        {
+        static func expectOneLineError(
+            _ result: CommandResult, status: Int32, mentioning text: String? = nil,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             #expect(result.status == status && !result.timedOut, "\(result.summary)", sourceLocation: sourceLocation)
             let lines = result.standardError.split(separator: "\n", omittingEmptySubsequences: true)
             #expect(lines.count == 1, "one line on stderr: \(result.standardError)", sourceLocation: sourceLocation)
-            #expect(!result.standardError.contains(VtapRun.attachedMarker), "nothing attached", sourceLocation: sourceLocation)
-            #expect(result.standardOutput.isEmpty, "nothing measured: \(result.standardOutput)", sourceLocation: sourceLocation)
+            #expect(
+                !result.standardError.contains(VtapRun.attachedMarker), "nothing attached",
+                sourceLocation: sourceLocation)
+            #expect(
+                result.standardOutput.isEmpty, "nothing measured: \(result.standardOutput)",
+                sourceLocation: sourceLocation)
             if let text {
-                #expect(result.standardError.contains(text), "mentions \(text): \(result.standardError)", sourceLocation: sourceLocation)
+                #expect(
+                    result.standardError.contains(text), "mentions \(text): \(result.standardError)",
+                    sourceLocation: sourceLocation)
             }
         }
 
@@ -56,14 +63,17 @@ extension EndToEnd {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-bad")
-            let rules = try RulesFile.write([.init(nil, "1.1.1.300 - - - UDP"), .init(nil, "3.3.3.3 - 80 - ICMP")], to: directory)
+            let rules = try RulesFile.write(
+                [.init(nil, "1.1.1.300 - - - UDP"), .init(nil, "3.3.3.3 - 80 - ICMP")], to: directory)
             let result = try Self.vtapRun(lab, [rules.path, "-i", lab.receiverInterface, "--json"])
             let direct = try CommandRunner.run([BuiltProducts.vtapc, "check", rules.path])
             #expect(result.status == 1 && direct.status == 1, "\(result.summary)")
             #expect(result.standardOutput.isEmpty && !result.standardError.contains(VtapRun.attachedMarker))
-            #expect(result.standardError == direct.standardError, "vtapc's diagnostics unchanged: \(result.standardError)")
+            #expect(
+                result.standardError == direct.standardError, "vtapc's diagnostics unchanged: \(result.standardError)")
             for (place, id) in [(":3:", "[address-invalid]"), (":4:", "[ports-without-protocol-ports]")] {
-                #expect(result.standardError.contains(rules.path + place) && result.standardError.contains(id),
+                #expect(
+                    result.standardError.contains(rules.path + place) && result.standardError.contains(id),
                     "\(place) \(id) in \(result.standardError)")
             }
         }
@@ -92,7 +102,8 @@ extension EndToEnd {
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-bad")
             let rules = try Self.seedRules(lab, in: directory)
             Self.expectOneLineError(
-                try Self.vtapRun(lab, [rules.path, "-i", lab.receiverInterface, "-i", "vtnosuch0", "--json"]), status: 5,
+                try Self.vtapRun(lab, [rules.path, "-i", lab.receiverInterface, "-i", "vtnosuch0", "--json"]),
+                status: 5,
                 mentioning: "vtnosuch0")
         }
 
@@ -114,7 +125,8 @@ extension EndToEnd {
             let outcome = first.stop(.interrupt)
             try capture.stop()
             let summary = try outcome.summary()
-            #expect(summary.rules[0].metrics.packets == 2, "the first run still counts: \(summary.rules[0].metrics.totals)")
+            #expect(
+                summary.rules[0].metrics.packets == 2, "the first run still counts: \(summary.rules[0].metrics.totals)")
         }
 
         @Test(.kernel) func withoutPrivilegeItIsExitThree() throws {
@@ -127,11 +139,13 @@ extension EndToEnd {
             // Everything the unprivileged run reads is readable by it.
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.url.path)
             for name in ["rules.json", "filter.o", "filter.manifest.json"] {
-                try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: directory.file(name).path)
+                try FileManager.default.setAttributes(
+                    [.posixPermissions: 0o644], ofItemAtPath: directory.file(name).path)
             }
             let unprivileged = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]
             let readable = try lab.run(in: .receiver, unprivileged + ["cat", object.path])
-            try #require(readable.succeeded, "the object must be readable for the test to mean anything: \(readable.summary)")
+            try #require(
+                readable.succeeded, "the object must be readable for the test to mean anything: \(readable.summary)")
             for input in [object, rules] {
                 Self.expectOneLineError(
                     try Self.vtapRun(lab, [input.path, "-i", lab.receiverInterface, "--json"], prefix: unprivileged),
@@ -151,7 +165,9 @@ extension EndToEnd {
             let held = Self.programIDs(heldBy: run.processIdentifier)
             let during = try LoadedProgram.measuring()
             #expect(!held.isEmpty, "vtap holds its program through a descriptor")
-            #expect(held.isSubset(of: Set(during.map(\.id))), "bpftool lists vtap's program \(held) as vtap_measure: \(during)")
+            #expect(
+                held.isSubset(of: Set(during.map(\.id))),
+                "bpftool lists vtap's program \(held) as vtap_measure: \(during)")
             #expect(held.isDisjoint(with: before))
             let outcome = run.stop(signal)
             #expect(outcome.endedCleanly, "\(outcome.result.summary)")
@@ -174,7 +190,9 @@ extension EndToEnd {
             for entry in entries {
                 guard let text = try? String(contentsOfFile: "\(directory)/\(entry)", encoding: .utf8) else { continue }
                 for line in text.split(separator: "\n") where line.hasPrefix("prog_id:") {
-                    if let id = Int(line.dropFirst("prog_id:".count).trimmingCharacters(in: .whitespaces)) { ids.insert(id) }
+                    if let id = Int(line.dropFirst("prog_id:".count).trimmingCharacters(in: .whitespaces)) {
+                        ids.insert(id)
+                    }
                 }
             }
             return ids

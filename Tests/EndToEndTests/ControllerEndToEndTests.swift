@@ -45,14 +45,17 @@ extension EndToEnd {
             for (index, result) in results.value.sorted(by: { $0.key < $1.key }) {
                 #expect(result.succeeded, "start on \(interfaces[index]): \(result.summary)")
                 let lines = result.standardOutput.split(separator: "\n")
-                #expect(lines.count == 1 && lines[0].hasPrefix("instance ") && lines[0].contains("started: pid "),
+                #expect(
+                    lines.count == 1 && lines[0].hasPrefix("instance ") && lines[0].contains("started: pid "),
                     "one line: \(result.standardOutput)")
             }
 
             // The registry: three live instances, one per interface, on distinct ports.
             let running = try instances.status()
             #expect(running.map(\.id) == ["1", "2", "3"], "\(running)")
-            #expect(Set(running.flatMap(\.interfaces)) == Set(interfaces) && running.allSatisfy { $0.interfaces.count == 1 })
+            #expect(
+                Set(running.flatMap(\.interfaces)) == Set(interfaces) && running.allSatisfy { $0.interfaces.count == 1 }
+            )
             #expect(Set(running.map(\.metricsPort)).count == 3, "distinct ports: \(running.map(\.metricsPort))")
             #expect(running.allSatisfy { $0.metricsHost == "127.0.0.1" && $0.metricsPort > 0 })
             #expect(running.allSatisfy { $0.object == object.path })
@@ -60,7 +63,9 @@ extension EndToEnd {
                 #expect(instances.isRunning(instance.pid), "instance \(instance.id): pid \(instance.pid) runs")
                 #expect(
                     instance.logFile == instances.stateDirectory.appendingPathComponent("logs/\(instance.id).log").path)
-                #expect(!EndToEnd.BadInput.programIDs(heldBy: instance.pid).isEmpty, "instance \(instance.id) holds its program")
+                #expect(
+                    !EndToEnd.BadInput.programIDs(heldBy: instance.pid).isEmpty,
+                    "instance \(instance.id) holds its program")
                 let (status, body) = try instances.get("http://127.0.0.1:\(instance.metricsPort)/metrics")
                 #expect(status == 200 && body.contains("vtap_"), "GET /metrics of \(instance.id): \(status)")
             }
@@ -70,8 +75,11 @@ extension EndToEnd {
             let table = try instances.vtap(["status", "--state-dir", instances.stateDirectory.path])
             let rows = table.standardOutput.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
             #expect(rows.first == Self.header, "\(table.standardOutput)")
-            #expect(rows.dropFirst().map { [$0[0], $0[1], $0[2], $0[3], $0.last!] }
-                == running.map { [$0.id, String($0.pid), $0.interfaces[0], "127.0.0.1:\($0.metricsPort)", object.path] },
+            #expect(
+                rows.dropFirst().map { [$0[0], $0[1], $0[2], $0[3], $0.last!] }
+                    == running.map {
+                        [$0.id, String($0.pid), $0.interfaces[0], "127.0.0.1:\($0.metricsPort)", object.path]
+                    },
                 "\(table.standardOutput)")
 
             // file_sd: exactly these three targets, labelled.
@@ -97,7 +105,9 @@ extension EndToEnd {
             defer { prometheus.stop() }
             let upIDs = { () throws -> [String: String] in
                 var health: [String: String] = [:]
-                for target in try prometheus.activeTargets() { health[target.labels["vtap_instance"] ?? "?"] = target.health }
+                for target in try prometheus.activeTargets() {
+                    health[target.labels["vtap_instance"] ?? "?"] = target.health
+                }
                 return health
             }
             try prometheus.wait(for: "all three instances up") { try upIDs() == ["1": "up", "2": "up", "3": "up"] }
@@ -107,7 +117,8 @@ extension EndToEnd {
             // Stop one: gone from the process table, the registry, the file and Prometheus.
             let second = try #require(running.first { $0.id == "2" })
             let stopped = try instances.stop(["2"])
-            #expect(stopped.succeeded && stopped.standardOutput == "stopped instance 2 (pid \(second.pid))\n",
+            #expect(
+                stopped.succeeded && stopped.standardOutput == "stopped instance 2 (pid \(second.pid))\n",
                 "\(stopped.summary)\n\(stopped.standardOutput)")
             #expect(!instances.isRunning(second.pid))
             #expect(try instances.status().map(\.id) == ["1", "3"])
@@ -122,7 +133,8 @@ extension EndToEnd {
             #expect(running.allSatisfy { !instances.isRunning($0.pid) })
             #expect(try instances.status().isEmpty)
             #expect(try instances.targets().isEmpty)
-            let log = try String(contentsOf: instances.stateDirectory.appendingPathComponent("logs/1.log"), encoding: .utf8)
+            let log = try String(
+                contentsOf: instances.stateDirectory.appendingPathComponent("logs/1.log"), encoding: .utf8)
             #expect(log.contains("summary of"), "a stopped instance reports its summary into its log")
             let deadline = ContinuousClock.now + .seconds(5)
             var left = held
@@ -133,7 +145,8 @@ extension EndToEnd {
             #expect(!held.isEmpty && left.isEmpty, "programs still loaded after stop --all: \(left)")
             #expect(held.isDisjoint(with: before))
             let nothing = try instances.stop(["--all"])
-            #expect(nothing.succeeded && nothing.standardOutput == "no vtap instance is running\n", "\(nothing.summary)")
+            #expect(
+                nothing.succeeded && nothing.standardOutput == "no vtap instance is running\n", "\(nothing.summary)")
         }
 
         @Test(.kernel) func stoppingAnUnknownInstanceIsOneLine() throws {
@@ -161,7 +174,8 @@ extension EndToEnd {
             let missing = try instances.startDetached([object.path, "-i", "vtnosuch0"])
             #expect(missing.status == 5 && missing.standardOutput.isEmpty, "\(missing.summary)")
             let lines = missing.standardError.split(separator: "\n")
-            #expect(lines.count == 1 && lines[0].hasPrefix("vtap: error: ") && lines[0].contains("vtnosuch0"),
+            #expect(
+                lines.count == 1 && lines[0].hasPrefix("vtap: error: ") && lines[0].contains("vtnosuch0"),
                 "\(missing.standardError)")
             #expect(try instances.status().isEmpty)
             #expect(try instances.targets().isEmpty)

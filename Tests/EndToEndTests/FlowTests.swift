@@ -13,7 +13,8 @@ extension EndToEnd {
             let endpoints = try lab.preparedEndpoints()
             let scenario = InterleavedFlowsScenario(endpoints)
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-flows")
-            let rules = try RulesFile.write(scenario.groups.map { .init($0.name, $0.rule) }, settings: RulesFile.seedSequence, to: directory)
+            let rules = try RulesFile.write(
+                scenario.groups.map { .init($0.name, $0.rule) }, settings: RulesFile.seedSequence, to: directory)
             let frames = scenario.groups.flatMap { $0.frames }
             let recording = try Recording.make(in: lab, rules: rules, directory: directory) {
                 try lab.sendWithTrafgen(frames, gap: .milliseconds(1))
@@ -22,10 +23,14 @@ extension EndToEnd {
             let summary = recording.summary
             try #require(summary.rules.count == scenario.groups.count)
             for (group, rule) in zip(scenario.groups, summary.rules) {
-                #expect(rule.metrics.sequence == group.expected, "\(group.name): vtap \(rule.metrics.sequence); expected \(group.expected)")
+                #expect(
+                    rule.metrics.sequence == group.expected,
+                    "\(group.name): vtap \(rule.metrics.sequence); expected \(group.expected)")
                 #expect(rule.metrics.packets == UInt64(group.frames.count), "\(group.name): packets")
             }
-            let udp = scenario.groups.filter { $0.rule.hasSuffix("UDP") }.reduce(SequenceCounters()) { $0 + $1.expected }
+            let udp = scenario.groups.filter { $0.rule.hasSuffix("UDP") }.reduce(SequenceCounters()) {
+                $0 + $1.expected
+            }
             #expect(summary.udp.sequence == udp, "protocol udp: vtap \(summary.udp.sequence); expected \(udp)")
             #expect(summary.icmp.sequence == scenario.groups[4].expected, "protocol icmp")
             #expect(summary.tcp.sequence == scenario.groups[5].expected, "protocol tcp")
@@ -45,10 +50,12 @@ struct InterleavedFlowsScenario {
     let groups: [Group]
 
     init(_ e: LabEndpoints) {
-        let s = e.senderAddress, r = e.receiverAddress
-        func udp(from source: String = e.senderAddress, to destination: String = e.receiverAddress, _ sport: UInt16,
-            _ dport: UInt16, _ numbers: [UInt32]) -> [[UInt8]]
-        {
+        let s = e.senderAddress
+        let r = e.receiverAddress
+        func udp(
+            from source: String = e.senderAddress, to destination: String = e.receiverAddress, _ sport: UInt16,
+            _ dport: UInt16, _ numbers: [UInt32]
+        ) -> [[UInt8]] {
             numbers.map {
                 e.ipv4(from: source, to: destination).udp(from: sport, to: dport)
                     .payload(seqPayload(sequence: $0, totalLength: 16)).bytes

@@ -24,7 +24,8 @@ import VtapTestSupport
 
     @Test func sequenceReferenceKeepsFlowsApartAndSkipsMissing() {
         var reference = SequenceReference(.counter)
-        for (flow, number) in [("a", 1), ("b", 100), ("a", 2), ("b", 101), ("a", nil), ("a", 3)] as [(String, UInt32?)] {
+        for (flow, number) in [("a", 1), ("b", 100), ("a", 2), ("b", 101), ("a", nil), ("a", 3)] as [(String, UInt32?)]
+        {
             reference.observe(flow: flow, number: number)
         }
         #expect(reference.counters == .init(count: 5, missing: 1))
@@ -68,7 +69,8 @@ import VtapTestSupport
         "seq_small":0,"seq_big":0,"seq_total":0,"seq_lost":0,"seq_missing":0
         """
 
-    static func line(protocols: [String] = ProtocolName.all, metrics: String = metrics, summary: Bool = false) -> String {
+    static func line(protocols: [String] = ProtocolName.all, metrics: String = metrics, summary: Bool = false) -> String
+    {
         let classes = protocols.map { "\"\($0)\":{\(metrics)}" }.joined(separator: ",")
         return """
             {"time":"2026-11-22T04:38:22.370Z","interfaces":["v"],"interval_s":1.0,"throughput_unit":"B/s",\

@@ -14,7 +14,9 @@ extension EndToEnd {
             let receiver = lab.namespace(.receiver)
             // A second veth pair inside the receiver's namespace, left down.
             let down = (lab.name + "d", lab.name + "e")
-            try CommandRunner.check(["ip", "-n", receiver, "link", "add", down.0, "type", "veth", "peer", "name", down.1])
+            try CommandRunner.check([
+                "ip", "-n", receiver, "link", "add", down.0, "type", "veth", "peer", "name", down.1,
+            ])
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-ifaces")
             let rules = try RulesFile.write(
                 [.init("flow", "\(endpoints.senderAddress) \(endpoints.receiverAddress) - - UDP")], to: directory)
@@ -46,11 +48,14 @@ extension EndToEnd {
             let rules = try RulesFile.write(
                 [.init("icmp", "- - - - ICMP")], settings: ["DIRECTION": "\"\(direction)\""], to: directory)
             let requests = (0..<8).map {
-                endpoints.ipv4.icmpEcho(identifier: 9, sequence: UInt16($0)).payload(seqPayload(sequence: UInt32($0), totalLength: 56))
-                    .bytes
+                endpoints.ipv4.icmpEcho(identifier: 9, sequence: UInt16($0)).payload(
+                    seqPayload(sequence: UInt32($0), totalLength: 56)
+                )
+                .bytes
             }
             let captureFile = directory.file("both.pcap")
-            let capture = try PacketCapture.start(in: lab, direction: direction == "out" ? "out" : "inout", file: captureFile)
+            let capture = try PacketCapture.start(
+                in: lab, direction: direction == "out" ? "out" : "inout", file: captureFile)
             let run = try VtapRun.start(in: lab, object: rules)
             try lab.sendWithTrafgen(requests, gap: .milliseconds(2))
             // Requests in, replies out: the capture sees 8 or 16 frames.
@@ -60,7 +65,9 @@ extension EndToEnd {
             let summary = try outcome.summary()
             let expected = try CaptureAnalysis.totals(in: captureFile, filter: "icmp")
             #expect(expected.packets == UInt64(direction == "out" ? 8 : 16), "oracle: \(expected)")
-            #expect(summary.rules[0].metrics.totals == expected, "vtap \(summary.rules[0].metrics.totals); tcpdump \(expected)")
+            #expect(
+                summary.rules[0].metrics.totals == expected,
+                "vtap \(summary.rules[0].metrics.totals); tcpdump \(expected)")
             #expect(summary.icmp.totals == expected)
         }
     }

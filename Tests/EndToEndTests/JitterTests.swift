@@ -40,7 +40,8 @@ extension EndToEnd {
             }
             // Enough for the traffic and the start-up of trafgen, with room to spare.
             let seconds = Int((Double(gap.milliseconds * gap.packets) / 1000 + 2.5).rounded(.up))
-            let options = gap.byDuration ? ["--duration", "\(seconds)", "-t", "\(seconds)", "-j", "\(seconds)"] : ["-j", "60"]
+            let options =
+                gap.byDuration ? ["--duration", "\(seconds)", "-t", "\(seconds)", "-j", "\(seconds)"] : ["-j", "60"]
             let recording = try Recording.make(
                 in: lab, rules: rules, directory: directory, vtapOptions: options,
                 ending: gap.byDuration ? .duration(timeout: .seconds(Int64(seconds) + 30)) : .signal(.interrupt)
@@ -52,7 +53,8 @@ extension EndToEnd {
             try #require(captured.count == gap.packets)
             let expected = try #require(InterArrival(timesNanoseconds: captured.map(\.timeNanoseconds)))
             // The configured gap is what trafgen aims at; the capture is the truth.
-            #expect(abs(expected.meanMilliseconds - Double(gap.milliseconds)) < 0.2 * Double(gap.milliseconds),
+            #expect(
+                abs(expected.meanMilliseconds - Double(gap.milliseconds)) < 0.2 * Double(gap.milliseconds),
                 "trafgen paced \(expected)")
 
             var reports = [("summary", recording.summary)]
@@ -63,10 +65,13 @@ extension EndToEnd {
             }
             for (name, report) in reports {
                 for (scope, measured) in [("udp", report.udp), ("rule", report.rules[0].metrics)] {
-                    #expect(Agreement.jitterAgrees(measured.jitterMeanMs, expected.meanMilliseconds),
+                    #expect(
+                        Agreement.jitterAgrees(measured.jitterMeanMs, expected.meanMilliseconds),
                         "\(name) \(scope) mean \(String(describing: measured.jitterMeanMs)) ms; tcpdump \(expected)")
-                    #expect(Agreement.jitterAgrees(measured.jitterStddevMs, expected.stddevMilliseconds),
-                        "\(name) \(scope) stddev \(String(describing: measured.jitterStddevMs)) ms; tcpdump \(expected)")
+                    #expect(
+                        Agreement.jitterAgrees(measured.jitterStddevMs, expected.stddevMilliseconds),
+                        "\(name) \(scope) stddev \(String(describing: measured.jitterStddevMs)) ms; tcpdump \(expected)"
+                    )
                 }
             }
         }
@@ -81,9 +86,11 @@ extension EndToEnd {
                 ("rule a", summary.rules[0].metrics, capture.a), ("rule b", summary.rules[1].metrics, capture.b),
                 ("udp", summary.udp, capture.all),
             ] {
-                #expect(Agreement.jitterAgrees(measured.jitterMeanMs, expected.meanMilliseconds),
+                #expect(
+                    Agreement.jitterAgrees(measured.jitterMeanMs, expected.meanMilliseconds),
                     "\(scope) mean \(String(describing: measured.jitterMeanMs)) ms; tcpdump \(expected)")
-                #expect(Agreement.jitterAgrees(measured.jitterStddevMs, expected.stddevMilliseconds),
+                #expect(
+                    Agreement.jitterAgrees(measured.jitterStddevMs, expected.stddevMilliseconds),
                     "\(scope) stddev \(String(describing: measured.jitterStddevMs)) ms; tcpdump \(expected)")
             }
         }
@@ -104,7 +111,9 @@ extension EndToEnd {
                 return 1
             }
             // One packet gives no gap; no packet gives none either.
-            for measured in [recording.summary.rules[0].metrics, recording.summary.rules[1].metrics, recording.summary.tcp] {
+            for measured in [
+                recording.summary.rules[0].metrics, recording.summary.rules[1].metrics, recording.summary.tcp,
+            ] {
                 #expect(measured.jitterMeanMs == nil && measured.jitterStddevMs == nil, "\(measured)")
             }
             #expect(recording.summary.rules[0].metrics.packets == 1)
@@ -121,7 +130,8 @@ struct IrregularJitterScenario {
     let offsets: [UInt64]
 
     var rules: [RulesFile.Rule] {
-        let s = endpoints.senderAddress, r = endpoints.receiverAddress
+        let s = endpoints.senderAddress
+        let r = endpoints.receiverAddress
         return [.init("a", "\(s) \(r) 5001 9 UDP"), .init("b", "\(s) \(r) 5002 9 UDP")]
     }
 
@@ -135,7 +145,8 @@ struct IrregularJitterScenario {
             let port: UInt16 = Bool.random(using: &random) ? 5001 : 5002
             numbers[port]! += 1
             frames.append(
-                endpoints.ipv4.udp(from: port, to: 9).payload(seqPayload(sequence: numbers[port]!, totalLength: 100)).bytes)
+                endpoints.ipv4.udp(from: port, to: 9).payload(seqPayload(sequence: numbers[port]!, totalLength: 100))
+                    .bytes)
             if index > 0 {
                 gaps.append(index == 40 ? 2_400_000_000 : UInt64.random(in: 1_000_000...60_000_000, using: &random))
             }

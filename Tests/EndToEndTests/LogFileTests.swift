@@ -50,7 +50,8 @@ extension EndToEnd {
             #expect(header.contains("B_per_s") || header.contains("B/s"), "throughput unit in the header: \(header)")
             #expect(header.contains("ms"), "jitter unit in the header: \(header)")
             let body = Array(lines.dropFirst())
-            #expect(body.count == output.intervals.count,
+            #expect(
+                body.count == output.intervals.count,
                 "\(body.count) log lines for \(output.intervals.count) JSON intervals:\n\(text)")
             #expect(body.allSatisfy { !$0.isEmpty })
             if format == "csv" {
@@ -73,7 +74,11 @@ extension EndToEnd {
             let regularFile = directory.file("not-a-directory")
             try "x".write(to: regularFile, atomically: true, encoding: .utf8)
             let result = try BadInput.vtapRun(
-                lab, [rules.path, "-i", lab.receiverInterface, "--json", "--log-dir", regularFile.appendingPathComponent("logs").path])
+                lab,
+                [
+                    rules.path, "-i", lab.receiverInterface, "--json", "--log-dir",
+                    regularFile.appendingPathComponent("logs").path,
+                ])
             BadInput.expectOneLineError(result, status: 4, mentioning: "not-a-directory")
         }
     }

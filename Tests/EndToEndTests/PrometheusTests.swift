@@ -24,12 +24,16 @@ extension EndToEnd {
             let at = Date(timeIntervalSince1970: Double(middle) / 1e9)
             let rates = try scraped.prometheus.query(#"sum(rate(vtap_bytes_total{rule="stream"}[4s]))"#, at: at)
             let rate = try #require(rates.first?.value, "no rate: \(rates)")
-            #expect(abs(rate / generated - 1) <= 0.05,
+            #expect(
+                abs(rate / generated - 1) <= 0.05,
                 "rate(vtap_bytes_total) \(rate) B/s; generated \(generated) B/s (nominal \(stream.bytesPerSecond))")
-            let goodput = try #require(try scraped.prometheus.query(
-                #"sum(rate(vtap_payload_bytes_total{rule="stream"}[4s]))"#, at: at).first?.value)
+            let goodput = try #require(
+                try scraped.prometheus.query(
+                    #"sum(rate(vtap_payload_bytes_total{rule="stream"}[4s]))"#, at: at
+                ).first?.value)
             let generatedPayload = generated * Double(stream.frameLength - 42) / Double(stream.frameLength)
-            #expect(abs(goodput / generatedPayload - 1) <= 0.05,
+            #expect(
+                abs(goodput / generatedPayload - 1) <= 0.05,
                 "rate(vtap_payload_bytes_total) \(goodput) B/s; generated \(generatedPayload) B/s")
 
             // Counters scraped after the traffic are exact, and sum() over the
@@ -43,9 +47,13 @@ extension EndToEnd {
             let errors = try scraped.prometheus.query(#"sum by (kind) (vtap_sequence_errors_total)"#)
             let byKind = Dictionary(uniqueKeysWithValues: errors.map { ($0.labels["kind"] ?? "", $0.value) })
             let expected = stream.expectedSequence
-            let expectedByKind = ["reverse": Double(expected.reverse), "small": Double(expected.small), "big": Double(expected.big)]
+            let expectedByKind = [
+                "reverse": Double(expected.reverse), "small": Double(expected.small), "big": Double(expected.big),
+            ]
             #expect(byKind == expectedByKind.filter { $0.value > 0 }, "sequence errors \(errors); expected \(expected)")
-            #expect(expected.reverse > 0 && expected.small > 0 && expected.big > 0, "the stream has every kind: \(expected)")
+            #expect(
+                expected.reverse > 0 && expected.small > 0 && expected.big > 0, "the stream has every kind: \(expected)"
+            )
             let lost = try scraped.prometheus.query(#"sum(vtap_sequence_lost_total)"#).first?.value
             #expect(lost == Double(expected.lost), "lost \(String(describing: lost)); expected \(expected.lost)")
 
@@ -54,8 +62,10 @@ extension EndToEnd {
                 let series = try scraped.prometheus.query(name, at: at)
                 #expect(series.count == 1, "\(name): \(series)")
                 guard let sample = series.first else { continue }
-                #expect(sample.labels["interface"] == scraped.interface && sample.labels["protocol"] == "udp"
-                    && sample.labels["rule"] == "stream" && sample.labels["job"] == "vtap", "\(name) labels \(sample.labels)")
+                #expect(
+                    sample.labels["interface"] == scraped.interface && sample.labels["protocol"] == "udp"
+                        && sample.labels["rule"] == "stream" && sample.labels["job"] == "vtap",
+                    "\(name) labels \(sample.labels)")
                 if name == "vtap_jitter_mean_seconds" {
                     #expect(abs(sample.value - stream.gapSeconds) <= stream.gapSeconds * 0.1, "\(name) \(sample.value)")
                 } else {
@@ -63,8 +73,9 @@ extension EndToEnd {
                 }
             }
             let protocolJitter = try scraped.prometheus.query("vtap_protocol_jitter_mean_seconds", at: at)
-            #expect(protocolJitter.map { $0.labels["protocol"] } == ["udp"]
-                && protocolJitter.first?.labels["interface"] == scraped.interface, "\(protocolJitter)")
+            #expect(
+                protocolJitter.map { $0.labels["protocol"] } == ["udp"]
+                    && protocolJitter.first?.labels["interface"] == scraped.interface, "\(protocolJitter)")
         }
 
         /// Every query of the shipped Grafana dashboard parses in Prometheus,
@@ -76,7 +87,8 @@ extension EndToEnd {
             let exposed = try scraped.scrapedMetricNames()
             let dashboard = try GrafanaDashboard(url: RepositoryLayout.file("deploy/grafana/dashboards/vtap.json"))
             #expect(dashboard.queries.count >= 15, "dashboard queries: \(dashboard.queries.count)")
-            #expect(Set(dashboard.variables) == ["datasource", "instance", "interface", "rule"], "\(dashboard.variables)")
+            #expect(
+                Set(dashboard.variables) == ["datasource", "instance", "interface", "rule"], "\(dashboard.variables)")
             for variable in dashboard.variableQueries {
                 for name in GrafanaDashboard.metricNames(in: variable) {
                     #expect(exposed.contains(name), "variable query \(variable) names \(name), not exposed")
@@ -90,7 +102,9 @@ extension EndToEnd {
                 let names = GrafanaDashboard.metricNames(in: query.expression)
                 #expect(!names.isEmpty, "\(query.panel): no vtap metric in \(query.expression)")
                 for name in names {
-                    #expect(exposed.contains(name), "\(query.panel): \(name) is not exposed; scrape has \(exposed.sorted())")
+                    #expect(
+                        exposed.contains(name), "\(query.panel): \(name) is not exposed; scrape has \(exposed.sorted())"
+                    )
                 }
                 let expression = query.expression
                     .replacingOccurrences(of: "$__rate_interval", with: "5s")
@@ -184,8 +198,10 @@ struct ScrapedStream {
         let e = try lab.preparedEndpoints()
         let directory = try TemporaryDirectory(prefix: "vtap-e2e-prometheus")
         let rules = try RulesFile.write(
-            [.init("stream", "\(e.senderAddress) \(e.receiverAddress) 4500 9 UDP"),
-             .init("quiet", "\(e.senderAddress) \(e.receiverAddress) - - TCP")],
+            [
+                .init("stream", "\(e.senderAddress) \(e.receiverAddress) 4500 9 UDP"),
+                .init("quiet", "\(e.senderAddress) \(e.receiverAddress) - - TCP"),
+            ],
             settings: RulesFile.seedSequence, to: directory)
         let object = directory.file("filter.o")
         try RulesFile.compile(rules, to: object)
@@ -209,8 +225,9 @@ struct ScrapedStream {
         var frames: [[UInt8]] = []
         var offsets: [UInt64] = []
         for (index, number) in stream.sequence.prefix(stream.frames).enumerated() {
-            frames.append(e.ipv4.udp(from: 4500, to: 9)
-                .payload(seqPayload(sequence: number, totalLength: stream.frameLength - 42)).bytes)
+            frames.append(
+                e.ipv4.udp(from: 4500, to: 9)
+                    .payload(seqPayload(sequence: number, totalLength: stream.frameLength - 42)).bytes)
             offsets.append(UInt64(index) * stream.gapNanoseconds)
         }
         // Unmatched: another port, once a second, between two stream frames.
@@ -229,13 +246,15 @@ struct ScrapedStream {
         offsets.insert(brokenAt, at: brokenIndex)
 
         // Frames are 600 bytes: a 2 KiB snap length makes each ring slot small (see PacketCapture).
-        let capture = capturing ? try PacketCapture.start(in: lab, snapLength: 2048, file: directory.file("stream.pcap")) : nil
+        let capture =
+            capturing ? try PacketCapture.start(in: lab, snapLength: 2048, file: directory.file("stream.pcap")) : nil
         let midScrape = MidTrafficScrape()
         let start = Date()
         do {
             let scraper = Thread {
                 Thread.sleep(forTimeInterval: stream.seconds / 2)
-                midScrape.text = (try? lab.run(in: .receiver, ["curl", "-sS", "http://127.0.0.1:\(metricsPort)/metrics"]))?
+                midScrape.text =
+                    (try? lab.run(in: .receiver, ["curl", "-sS", "http://127.0.0.1:\(metricsPort)/metrics"]))?
                     .standardOutput ?? ""
             }
             scraper.start()
@@ -290,7 +309,8 @@ struct ScrapedStream {
             throw ReportError("no scrape during the traffic: \(midTrafficScrape)")
         }
         var names = Set<String>()
-        for line in (midTrafficScrape + "\n" + result.standardOutput).split(separator: "\n") where !line.hasPrefix("#") {
+        for line in (midTrafficScrape + "\n" + result.standardOutput).split(separator: "\n") where !line.hasPrefix("#")
+        {
             let name = line.prefix { $0 != "{" && $0 != " " }
             if !name.isEmpty { names.insert(String(name)) }
         }

@@ -34,9 +34,11 @@ extension EndToEnd {
                 ("rule a", replayed.rules[0].metrics, capture.a), ("rule b", replayed.rules[1].metrics, capture.b),
                 ("udp", replayed.udp, capture.all),
             ] {
-                #expect(Agreement.jitterAgrees(measured.jitterMeanMs, expected.meanMilliseconds),
+                #expect(
+                    Agreement.jitterAgrees(measured.jitterMeanMs, expected.meanMilliseconds),
                     "replay \(scope) mean \(String(describing: measured.jitterMeanMs)); capture \(expected)")
-                #expect(Agreement.jitterAgrees(measured.jitterStddevMs, expected.stddevMilliseconds),
+                #expect(
+                    Agreement.jitterAgrees(measured.jitterStddevMs, expected.stddevMilliseconds),
                     "replay \(scope) stddev \(String(describing: measured.jitterStddevMs)); capture \(expected)")
             }
         }
@@ -70,26 +72,36 @@ extension EndToEnd {
             var scopes = zip(live.rules, replayed.rules).map { ("rule \($0.label)", $0.metrics, $1.metrics) }
             scopes += ProtocolName.all.map { ("protocol \($0)", live.protocolClass($0), replayed.protocolClass($0)) }
             for (scope, l, r) in scopes {
-                #expect(r.totals == l.totals, "\(scope): replay \(r.totals), live \(l.totals)", sourceLocation: sourceLocation)
+                #expect(
+                    r.totals == l.totals, "\(scope): replay \(r.totals), live \(l.totals)",
+                    sourceLocation: sourceLocation)
                 if beyondLimit == 0 {
-                    #expect(r.sequence == l.sequence, "\(scope): replay \(r.sequence), live \(l.sequence)", sourceLocation: sourceLocation)
+                    #expect(
+                        r.sequence == l.sequence, "\(scope): replay \(r.sequence), live \(l.sequence)",
+                        sourceLocation: sourceLocation)
                     #expect(r.seqLast == l.seqLast, "\(scope): seq_last", sourceLocation: sourceLocation)
                 }
             }
             if beyondLimit > 0 {
                 let missing = replayed.rules.reduce(0) { $0 + $1.metrics.sequence.missing }
                 let liveMissing = live.rules.reduce(0) { $0 + $1.metrics.sequence.missing }
-                #expect(missing >= liveMissing && missing <= liveMissing + UInt64(beyondLimit),
+                #expect(
+                    missing >= liveMissing && missing <= liveMissing + UInt64(beyondLimit),
                     "replay seq_missing \(missing), live \(liveMissing), frames past the limit \(beyondLimit)",
                     sourceLocation: sourceLocation)
             }
             for (scope, l, r) in scopes {
-                for (what, lv, rv) in [("mean", l.jitterMeanMs, r.jitterMeanMs), ("stddev", l.jitterStddevMs, r.jitterStddevMs)] {
+                for (what, lv, rv) in [
+                    ("mean", l.jitterMeanMs, r.jitterMeanMs), ("stddev", l.jitterStddevMs, r.jitterStddevMs),
+                ] {
                     if let lv {
-                        #expect(Agreement.jitterAgrees(rv, lv),
-                            "\(scope): jitter \(what) replay \(String(describing: rv)) ms, live \(lv) ms", sourceLocation: sourceLocation)
+                        #expect(
+                            Agreement.jitterAgrees(rv, lv),
+                            "\(scope): jitter \(what) replay \(String(describing: rv)) ms, live \(lv) ms",
+                            sourceLocation: sourceLocation)
                     } else {
-                        #expect(rv == nil, "\(scope): jitter \(what) replay \(String(describing: rv)), live null",
+                        #expect(
+                            rv == nil, "\(scope): jitter \(what) replay \(String(describing: rv)), live null",
                             sourceLocation: sourceLocation)
                     }
                 }

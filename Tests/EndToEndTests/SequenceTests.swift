@@ -18,18 +18,26 @@ extension EndToEnd {
                     SequenceScenario.reference(for: sequenceCase) == sequenceCase.expected,
                     "\(sequenceCase.name): the hand-written expectation disagrees with the written-out rules")
                 let measured = rule.metrics
-                #expect(measured.sequence == sequenceCase.expected,
+                #expect(
+                    measured.sequence == sequenceCase.expected,
                     "\(sequenceCase.name): vtap \(measured.sequence); expected \(sequenceCase.expected)")
-                #expect(measured.seqTotal == sequenceCase.expected.total, "\(sequenceCase.name): seq_total \(measured.seqTotal)")
-                #expect(measured.seqLast == sequenceCase.last,
-                    "\(sequenceCase.name): seq_last \(String(describing: measured.seqLast)), expected \(String(describing: sequenceCase.last))")
-                #expect(measured.totals == sequenceCase.packets.expectedTotals, "\(sequenceCase.name): totals \(measured.totals)")
+                #expect(
+                    measured.seqTotal == sequenceCase.expected.total,
+                    "\(sequenceCase.name): seq_total \(measured.seqTotal)")
+                #expect(
+                    measured.seqLast == sequenceCase.last,
+                    "\(sequenceCase.name): seq_last \(String(describing: measured.seqLast)), expected \(String(describing: sequenceCase.last))"
+                )
+                #expect(
+                    measured.totals == sequenceCase.packets.expectedTotals,
+                    "\(sequenceCase.name): totals \(measured.totals)")
             }
             // Each protocol's counters are its rules' together.
             for name in ["udp", "icmp", "tcp"] {
                 let cases = scenario.cases.filter { $0.protocolClass == name }
                 let expected = cases.reduce(SequenceCounters()) { $0 + $1.expected }
-                #expect(summary.protocolClass(name).sequence == expected,
+                #expect(
+                    summary.protocolClass(name).sequence == expected,
                     "protocol \(name): vtap \(summary.protocolClass(name).sequence); expected \(expected)")
             }
             // The capture holds what was sent, in order (the oracle's premise).
@@ -48,16 +56,20 @@ extension EndToEnd {
             let settings: KeyValuePairs<String, String> =
                 fixedOffset ? ["PATTERN": "\"0xFFFFFFFF\"", "OFFSET": "8", "SEQUENCE_THRESHOLD": "2"] : [:]
             let rules = try RulesFile.write(
-                [.init("udp", "\(e.senderAddress) \(e.receiverAddress) - - UDP"),
-                 .init("tcp", "\(e.senderAddress) \(e.receiverAddress) - - TCP")],
+                [
+                    .init("udp", "\(e.senderAddress) \(e.receiverAddress) - - UDP"),
+                    .init("tcp", "\(e.senderAddress) \(e.receiverAddress) - - TCP"),
+                ],
                 settings: settings, to: directory)
             // The number sits at payload offset 8 (the seed layout's pattern at 4);
             // the last datagram ends before offset 12.
-            let udp = [UInt32(1), 2, 3, 5].map {
-                e.ipv4.udp(from: 4500, to: 9).payload(seqPayload(sequence: $0, totalLength: 16))
-            } + [e.ipv4.udp(from: 4500, to: 9).payload(Array(repeating: 0xA5, count: 10))]
+            let udp =
+                [UInt32(1), 2, 3, 5].map {
+                    e.ipv4.udp(from: 4500, to: 9).payload(seqPayload(sequence: $0, totalLength: 16))
+                } + [e.ipv4.udp(from: 4500, to: 9).payload(Array(repeating: 0xA5, count: 10))]
             let tcp = [UInt32(100), 200, 300].map {
-                e.ipv4.tcp(from: 6000, to: 80) { [s = $0] in $0.sequence = s }.payload(Array(repeating: 0x54, count: 100))
+                e.ipv4.tcp(from: 6000, to: 80) { [s = $0] in $0.sequence = s }.payload(
+                    Array(repeating: 0x54, count: 100))
             }
             let frames = (udp + tcp).map(\.bytes)
             let recording = try Recording.make(in: lab, rules: rules, directory: directory) {
@@ -66,11 +78,14 @@ extension EndToEnd {
             }
             let measuredUDP = recording.summary.rules[0].metrics.sequence
             if fixedOffset {
-                #expect(measuredUDP == .init(count: 4, small: 1, lost: 1, missing: 1), "udp at offset 8: \(measuredUDP)")
+                #expect(
+                    measuredUDP == .init(count: 4, small: 1, lost: 1, missing: 1), "udp at offset 8: \(measuredUDP)")
                 #expect(recording.summary.rules[0].metrics.seqLast == 5)
             } else {
                 // Not tracked: nothing checked, no error (missing is not asserted: no number is sought).
-                #expect(measuredUDP.count == 0 && measuredUDP.total == 0 && measuredUDP.lost == 0, "udp untracked: \(measuredUDP)")
+                #expect(
+                    measuredUDP.count == 0 && measuredUDP.total == 0 && measuredUDP.lost == 0,
+                    "udp untracked: \(measuredUDP)")
             }
             let measuredTCP = recording.summary.rules[1].metrics.sequence
             #expect(measuredTCP == .init(count: 3), "tcp is always tracked: \(measuredTCP)")
@@ -81,14 +96,17 @@ extension EndToEnd {
             defer { lab.shutdown() }
             let (transfer, recording) = try TCPTransferScenario.record(in: lab)
             let rule = recording.summary.rules[0].metrics
-            #expect(transfer.segments.count > 100, "a few seconds of iperf3 make many segments: \(transfer.segments.count)")
+            #expect(
+                transfer.segments.count > 100, "a few seconds of iperf3 make many segments: \(transfer.segments.count)")
             #expect(rule.totals == transfer.totals, "vtap \(rule.totals); tcpdump \(transfer.totals)")
             #expect(recording.summary.tcp.totals == transfer.totals, "protocol tcp \(recording.summary.tcp.totals)")
-            #expect(rule.sequence == transfer.expectedSequence,
+            #expect(
+                rule.sequence == transfer.expectedSequence,
                 "vtap \(rule.sequence); from the capture \(transfer.expectedSequence)")
             #expect(rule.seqCount > 0)
             if transfer.retransmissions == 0 {
-                #expect(rule.seqReverse == 0 && rule.seqSmall == 0 && rule.seqBig == 0,
+                #expect(
+                    rule.seqReverse == 0 && rule.seqSmall == 0 && rule.seqBig == 0,
                     "tshark saw no retransmission on the clean veth: \(rule.sequence)")
             }
             #expect(rule.seqLost == 0, "TCP has no lost count")
@@ -105,10 +123,11 @@ struct TCPTransferScenario {
     var retransmissions: Int
 
     /// tshark fields after the payload ones.
-    static let fields = CaptureAnalysis.payloadFields + [
-        "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.len", "tcp.flags.syn", "tcp.flags.fin",
-        "tcp.analysis.retransmission",
-    ]
+    static let fields =
+        CaptureAnalysis.payloadFields + [
+            "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.len", "tcp.flags.syn", "tcp.flags.fin",
+            "tcp.analysis.retransmission",
+        ]
 
     static func record(in lab: NetworkLab, options: [String] = []) throws -> (TCPTransferScenario, Recording) {
         let endpoints = try lab.preparedEndpoints()

@@ -13,7 +13,9 @@ extension EndToEnd {
             return root.appendingPathComponent("usr/bin/vtap").path
         }
 
-        static let forbiddenLibraries = ["libLLVM", "libclang", "libswift", "libFoundation", "lib_FoundationICU", "libdispatch", "libBlocksRuntime"]
+        static let forbiddenLibraries = [
+            "libLLVM", "libclang", "libswift", "libFoundation", "lib_FoundationICU", "libdispatch", "libBlocksRuntime",
+        ]
 
         @Test(.packaged) func theLoaderNeedsNoCompilerAndNoSwiftRuntime() throws {
             let directory = try TemporaryDirectory(prefix: "vtap-slim")
@@ -21,7 +23,8 @@ extension EndToEnd {
             // The ELF dynamic section, as binutils reads it.
             let dynamic = try CommandRunner.check(["readelf", "--dynamic", "--wide", vtap]).standardOutput
             let needed = dynamic.split(separator: "\n").compactMap { line -> String? in
-                guard line.contains("(NEEDED)"), let open = line.firstIndex(of: "["), let close = line.lastIndex(of: "]")
+                guard line.contains("(NEEDED)"), let open = line.firstIndex(of: "["),
+                    let close = line.lastIndex(of: "]")
                 else { return nil }
                 return String(line[line.index(after: open)..<close])
             }
@@ -38,7 +41,9 @@ extension EndToEnd {
             let resolved = try CommandRunner.check(["ldd", vtap]).standardOutput
             #expect(!resolved.contains("not found"), "\(resolved)")
             #expect(!resolved.contains(HiddenToolchain.toolchainRoot), "\(resolved)")
-            for prefix in Self.forbiddenLibraries { #expect(!resolved.contains(prefix), "ldd: \(prefix) in \(resolved)") }
+            for prefix in Self.forbiddenLibraries {
+                #expect(!resolved.contains(prefix), "ldd: \(prefix) in \(resolved)")
+            }
         }
 
         @Test(.kernel, .packaged) func itRunsWhereTheToolchainIsNot() throws {
@@ -50,7 +55,8 @@ extension EndToEnd {
 
             // The hiding works: the build's vtap, linked to the toolchain's runtime, cannot start there.
             let dynamicBuild = try CommandRunner.run(hidden([BuiltProducts.vtap, "--version"]))
-            try #require(!dynamicBuild.succeeded && dynamicBuild.standardError.contains("error while loading shared libraries"),
+            try #require(
+                !dynamicBuild.succeeded && dynamicBuild.standardError.contains("error while loading shared libraries"),
                 "the toolchain is not hidden: \(dynamicBuild.summary)")
 
             let version = try CommandRunner.run(hidden([vtap, "--version"]))
@@ -65,7 +71,9 @@ extension EndToEnd {
             let slim = try CommandRunner.run(hidden([vtap, "replay"] + replay), timeout: .seconds(60))
             let reference = try CommandRunner.check([BuiltProducts.vtap, "replay"] + replay, timeout: .seconds(60))
             #expect(slim.succeeded, "\(slim.summary)")
-            #expect(!slim.standardOutput.isEmpty && slim.standardOutput == reference.standardOutput, "replay output differs")
+            #expect(
+                !slim.standardOutput.isEmpty && slim.standardOutput == reference.standardOutput, "replay output differs"
+            )
 
             // A live run on a test veth, hidden, against the build's vtap on the same crafted traffic.
             let lab = try NetworkLab()
@@ -75,10 +83,16 @@ extension EndToEnd {
             try #require(measured.summary.rules.count == scenario.matched.count)
             for (index, frames) in scenario.matched.enumerated() {
                 #expect(measured.summary.rules[index].metrics.totals == frames.expectedTotals, "rule \(index): sent")
-                #expect(measured.summary.rules[index].metrics.totals == normal.summary.rules[index].metrics.totals, "rule \(index): build's vtap")
+                #expect(
+                    measured.summary.rules[index].metrics.totals == normal.summary.rules[index].metrics.totals,
+                    "rule \(index): build's vtap")
             }
-            #expect(measured.summary.unmatched == normal.summary.unmatched && measured.summary.malformed == normal.summary.malformed)
-            #expect(measured.summary.unmatched == scenario.unmatchedTally && measured.summary.malformed == scenario.malformedTally)
+            #expect(
+                measured.summary.unmatched == normal.summary.unmatched
+                    && measured.summary.malformed == normal.summary.malformed)
+            #expect(
+                measured.summary.unmatched == scenario.unmatchedTally
+                    && measured.summary.malformed == scenario.malformedTally)
         }
 
         /// A rules file needs a vtapc: without one reachable, the packaged
@@ -94,20 +108,28 @@ extension EndToEnd {
             // The packaged vtap alone (no vtapc beside it, none on PATH).
             let vtap = try Self.packagedLoader(in: directory)
             for (arguments, mentioning) in [
-                (["run"] + run, "no vtapc was found"), (["run", "--vtapc", "/nonexistent/vtapc"] + run, "--vtapc /nonexistent/vtapc"),
+                (["run"] + run, "no vtapc was found"),
+                (["run", "--vtapc", "/nonexistent/vtapc"] + run, "--vtapc /nonexistent/vtapc"),
                 (["replay", bad.path, RepositoryLayout.file("rules/seed-traffic.pcap").path], "no vtapc was found"),
             ] {
-                let result = try lab.run(in: .receiver, ["env", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", vtap] + arguments)
+                let result = try lab.run(
+                    in: .receiver, ["env", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", vtap] + arguments)
                 #expect(result.status == 7, "\(arguments): \(result.summary)")
                 let lines = result.standardError.split(separator: "\n")
-                #expect(lines.count == 1 && result.standardError.hasPrefix("vtap: error: ") && result.standardError.contains(mentioning),
+                #expect(
+                    lines.count == 1 && result.standardError.hasPrefix("vtap: error: ")
+                        && result.standardError.contains(mentioning),
                     "\(result.standardError)")
                 #expect(!result.standardError.contains(VtapRun.attachedMarker) && result.standardOutput.isEmpty)
             }
             // With --vtapc, the packaged vtap compiles the good rules and runs.
             let good = try RulesFile.write([.init("any", "- - - - -")], to: directory, name: "good.json")
-            let ran = try lab.run(in: .receiver, [vtap, "run", good.path, "--vtapc", BuiltProducts.vtapc, "-i", lab.receiverInterface,
-                "--json", "--duration", "1"], timeout: .seconds(60))
+            let ran = try lab.run(
+                in: .receiver,
+                [
+                    vtap, "run", good.path, "--vtapc", BuiltProducts.vtapc, "-i", lab.receiverInterface,
+                    "--json", "--duration", "1",
+                ], timeout: .seconds(60))
             #expect(ran.succeeded && ran.standardError.contains(VtapRun.attachedMarker), "\(ran.summary)")
         }
 
@@ -131,17 +153,22 @@ extension EndToEnd {
             let state = directory.file("state")
             try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
             try CommandRunner.check(["chown", "65534:65534", state.path])
-            for path in [directory.url.path] { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path) }
+            for path in [directory.url.path] {
+                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+            }
             for name in ["filter.o", "filter.manifest.json"] {
-                try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: directory.file(name).path)
+                try FileManager.default.setAttributes(
+                    [.posixPermissions: 0o644], ofItemAtPath: directory.file(name).path)
             }
             func run(holding held: [String]) throws -> CommandResult {
                 let set = (["-all"] + held.map { "+" + $0 }).joined(separator: ",")
                 return try lab.run(
                     in: .receiver,
                     [
-                        "env", "VTAP_STATE_DIR=\(state.path)", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                        "--no-new-privs", "--inh-caps=\(set)", "--ambient-caps=\(set)", "--bounding-set=\(set)", vtap, "run",
+                        "env", "VTAP_STATE_DIR=\(state.path)", "setpriv", "--reuid=65534", "--regid=65534",
+                        "--clear-groups",
+                        "--no-new-privs", "--inh-caps=\(set)", "--ambient-caps=\(set)", "--bounding-set=\(set)", vtap,
+                        "run",
                         object.path, "-i", lab.receiverInterface, "--duration", "2", "--json", "--no-server",
                     ], timeout: .seconds(60))
             }
@@ -149,7 +176,8 @@ extension EndToEnd {
             #expect(enough.succeeded && enough.standardError.contains(VtapRun.attachedMarker), "\(enough.summary)")
             for missing in capabilities {
                 let refused = try run(holding: capabilities.filter { $0 != missing })
-                #expect(refused.status == 3 && !refused.standardError.contains(VtapRun.attachedMarker),
+                #expect(
+                    refused.status == 3 && !refused.standardError.contains(VtapRun.attachedMarker),
                     "without \(missing): \(refused.summary)")
             }
         }

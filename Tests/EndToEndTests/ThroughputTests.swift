@@ -34,7 +34,8 @@ extension EndToEnd {
             #expect(recording.output.reports.allSatisfy { $0.throughputUnit == (bits ? "bit/s" : "B/s") })
             #expect(recording.summary.udp.bytes == UInt64(Self.packets * Self.frameLength), "bytes stay bytes with -b")
 
-            let first = frames.first!.timeNanoseconds, last = frames.last!.timeNanoseconds
+            let first = frames.first!.timeNanoseconds
+            let last = frames.last!.timeNanoseconds
             let steadyRate = Double(frames.dropLast().reduce(0) { $0 + $1.length }) / (Double(last - first) / 1e9)
             var checked = 0
             for report in recording.output.intervals {
@@ -47,28 +48,41 @@ extension EndToEnd {
                 let expectedThroughput = Double(inside.reduce(0) { $0 + $1.length }) / seconds * unit
                 let expectedGoodput = Double(inside.count * (Self.frameLength - 42)) / seconds * unit
                 let expectedPPS = Double(inside.count) / seconds
-                let context = Comment(rawValue: 
-                    "interval ending \(report.timeText) (\(seconds) s): tcpdump \(inside.count) frames; steady rate \(steadyRate * unit)")
+                let context = Comment(
+                    rawValue:
+                        "interval ending \(report.timeText) (\(seconds) s): tcpdump \(inside.count) frames; steady rate \(steadyRate * unit)"
+                )
                 for measured in [report.udp, report.rules[0].metrics] {
-                    #expect(Agreement.rateAgrees(measured.throughput, expectedThroughput),
+                    #expect(
+                        Agreement.rateAgrees(measured.throughput, expectedThroughput),
                         "throughput \(measured.throughput), expected \(expectedThroughput); \(context)")
-                    #expect(Agreement.rateAgrees(measured.goodput, expectedGoodput),
+                    #expect(
+                        Agreement.rateAgrees(measured.goodput, expectedGoodput),
                         "goodput \(measured.goodput), expected \(expectedGoodput); \(context)")
-                    #expect(Agreement.rateAgrees(measured.pps, expectedPPS),
+                    #expect(
+                        Agreement.rateAgrees(measured.pps, expectedPPS),
                         "pps \(measured.pps), expected \(expectedPPS); \(context)")
                 }
                 // -j equals -t: the interval's jitter is over the gaps ending in it.
-                let gapEnds = zip(frames, frames.dropFirst()).filter { $1.timeNanoseconds > start && $1.timeNanoseconds <= end }
-                let expectedJitter = try #require(InterArrival(timesNanoseconds: [gapEnds[0].0.timeNanoseconds] + gapEnds.map(\.1.timeNanoseconds)))
+                let gapEnds = zip(frames, frames.dropFirst()).filter {
+                    $1.timeNanoseconds > start && $1.timeNanoseconds <= end
+                }
+                let expectedJitter = try #require(
+                    InterArrival(timesNanoseconds: [gapEnds[0].0.timeNanoseconds] + gapEnds.map(\.1.timeNanoseconds)))
                 for measured in [report.udp, report.rules[0].metrics] {
-                    #expect(Agreement.jitterAgrees(measured.jitterMeanMs, expectedJitter.meanMilliseconds),
-                        "jitter mean \(String(describing: measured.jitterMeanMs)); tcpdump \(expectedJitter); \(context)")
-                    #expect(Agreement.jitterAgrees(measured.jitterStddevMs, expectedJitter.stddevMilliseconds),
-                        "jitter stddev \(String(describing: measured.jitterStddevMs)); tcpdump \(expectedJitter); \(context)")
+                    #expect(
+                        Agreement.jitterAgrees(measured.jitterMeanMs, expectedJitter.meanMilliseconds),
+                        "jitter mean \(String(describing: measured.jitterMeanMs)); tcpdump \(expectedJitter); \(context)"
+                    )
+                    #expect(
+                        Agreement.jitterAgrees(measured.jitterStddevMs, expectedJitter.stddevMilliseconds),
+                        "jitter stddev \(String(describing: measured.jitterStddevMs)); tcpdump \(expectedJitter); \(context)"
+                    )
                 }
                 checked += 1
             }
-            #expect(checked >= 2, "full intervals inside the traffic: \(checked) of \(recording.output.intervals.count)")
+            #expect(
+                checked >= 2, "full intervals inside the traffic: \(checked) of \(recording.output.intervals.count)")
         }
     }
 }

@@ -20,14 +20,18 @@ extension EndToEnd {
                 let crafted = frames.expectedTotals
                 let captured = try CaptureAnalysis.totals(in: recording.capture, filter: scenario.captureFilters[index])
                 #expect(captured == crafted, "tcpdump vs the crafted frames, rule \(index) (oracle self-check)")
-                #expect(rule.metrics.totals == crafted, "rule \(index) \(rule.label): vtap \(rule.metrics.totals), sent \(crafted)")
+                #expect(
+                    rule.metrics.totals == crafted,
+                    "rule \(index) \(rule.label): vtap \(rule.metrics.totals), sent \(crafted)")
             }
             for name in ProtocolName.all {
                 let expected = scenario.expectedClassTotals(name)
                 let measured = summary.protocolClass(name)
                 if name == "other" {
                     // The contract defines payload for UDP, TCP and ICMP only.
-                    #expect(measured.packets == expected.packets && measured.bytes == expected.bytes, "protocol other: \(measured.totals)")
+                    #expect(
+                        measured.packets == expected.packets && measured.bytes == expected.bytes,
+                        "protocol other: \(measured.totals)")
                 } else {
                     #expect(measured.totals == expected, "protocol \(name): vtap \(measured.totals), sent \(expected)")
                 }
@@ -37,16 +41,19 @@ extension EndToEnd {
 
             // Everything vtap saw, against everything tcpdump saw.
             let all = try recording.frames()
-            let vtapPackets = summary.rules.reduce(0) { $0 + $1.metrics.packets } + summary.unmatched.packets
+            let vtapPackets =
+                summary.rules.reduce(0) { $0 + $1.metrics.packets } + summary.unmatched.packets
                 + summary.malformed.packets
-            let vtapBytes = summary.rules.reduce(0) { $0 + $1.metrics.bytes } + summary.unmatched.bytes + summary.malformed.bytes
+            let vtapBytes =
+                summary.rules.reduce(0) { $0 + $1.metrics.bytes } + summary.unmatched.bytes + summary.malformed.bytes
             #expect(vtapPackets == UInt64(all.count), "packets: vtap \(vtapPackets), tcpdump \(all.count)")
             #expect(vtapBytes == UInt64(all.reduce(0) { $0 + $1.length }), "bytes vs tcpdump frame lengths")
 
             // Totals run since the start: the last interval's equal the summary's.
             let lastInterval = try #require(recording.output.intervals.last, "no interval line before the summary")
             for index in summary.rules.indices {
-                #expect(lastInterval.rules[index].metrics.totals == summary.rules[index].metrics.totals, "rule \(index)")
+                #expect(
+                    lastInterval.rules[index].metrics.totals == summary.rules[index].metrics.totals, "rule \(index)")
             }
             for name in ProtocolName.all {
                 #expect(lastInterval.protocolClass(name).totals == summary.protocolClass(name).totals, "\(name)")
@@ -62,7 +69,8 @@ extension EndToEnd {
             defer { lab.shutdown() }
             let (scenario, recording) = try TotalsScenario.record(in: lab)
             let output = recording.output
-            #expect(recording.attachedLine == VtapRun.attachedMarker + lab.receiverInterface, "\(recording.attachedLine)")
+            #expect(
+                recording.attachedLine == VtapRun.attachedMarker + lab.receiverInterface, "\(recording.attachedLine)")
             #expect(!output.intervals.isEmpty)
             for report in output.reports {
                 #expect(report.interfaces == [lab.receiverInterface])
@@ -81,7 +89,8 @@ extension EndToEnd {
             }
             if let last = intervals.last { #expect(last.intervalSeconds > 0 && last.intervalSeconds <= 1.02) }
             let covered = intervals.reduce(0) { $0 + $1.intervalSeconds }
-            #expect(abs(recording.summary.intervalSeconds - covered) < 0.01 * covered + 0.005,
+            #expect(
+                abs(recording.summary.intervalSeconds - covered) < 0.01 * covered + 0.005,
                 "summary covers \(recording.summary.intervalSeconds) s, intervals \(covered) s")
             #expect(recording.summary.time == intervals.last?.time, "the summary ends with the last interval")
             // Times go forward, about one throughput interval apart.

@@ -17,7 +17,9 @@ import VtapRuleModel
                 totals[rule, .udp].bytes = 100
             }
         }
-        let snapshot = ExportSnapshot(interfaces: [.init(name: "eth0", totals: totals, jitterFrom: totals, jitterTo: totals)])
+        let snapshot = ExportSnapshot(interfaces: [
+            .init(name: "eth0", totals: totals, jitterFrom: totals, jitterTo: totals)
+        ])
         let exposition = MetricsExposition(manifest: manifest)
         let started = ContinuousClock.now
         let text = exposition.measurementText(snapshot)
@@ -27,7 +29,9 @@ import VtapRuleModel
         // Reading 14 MB with ExpositionReader takes longer than writing it: count lines instead.
         let packets = text.split(separator: UInt8(ascii: "\n")).filter { $0.starts(with: "vtap_packets_total{".utf8) }
         #expect(packets.count == ruleCount)
-        let sum = packets.reduce(0) { sum, line in sum + (Int(String(decoding: line.split(separator: UInt8(ascii: " ")).last!, as: UTF8.self)) ?? 0) }
+        let sum = packets.reduce(0) { sum, line in
+            sum + (Int(String(decoding: line.split(separator: UInt8(ascii: " ")).last!, as: UTF8.self)) ?? 0)
+        }
         #expect(sum == ruleCount * (ruleCount + 1) / 2)
     }
 }

@@ -64,7 +64,8 @@ import VtapRuleModel
             let labels = ["interface": interface.name]
             #expect(reader.sum("vtap_packets_total", labels) == Double(totals.rules.reduce(0) { $0 + $1.packets }))
             #expect(
-                reader.sum("vtap_payload_bytes_total", labels) == Double(totals.rules.reduce(0) { $0 + $1.payloadBytes }))
+                reader.sum("vtap_payload_bytes_total", labels)
+                    == Double(totals.rules.reduce(0) { $0 + $1.payloadBytes }))
             for (index, _) in ExpositionFixture.labels.enumerated() {
                 let rule = ["interface": interface.name, "rule": ExpositionFixture.labels[index]]
                 #expect(reader.sum("vtap_packets_total", rule) == Double(totals.rule(index).packets))
@@ -88,7 +89,10 @@ import VtapRuleModel
         #expect(reader.value("vtap_protocol_jitter_mean_seconds", ["interface": "eth0", "protocol": "udp"]) == 0.01)
         #expect(reader.value("vtap_protocol_jitter_stddev_seconds", ["interface": "eth0", "protocol": "udp"]) == 0)
         #expect(reader.samples("vtap_protocol_jitter_mean_seconds").count == 1)
-        #expect(reader.samples("vtap_protocol_jitter_mean_seconds").first?.labels.keys.sorted() == ["interface", "protocol"])
+        #expect(
+            reader.samples("vtap_protocol_jitter_mean_seconds").first?.labels.keys.sorted() == [
+                "interface", "protocol",
+            ])
     }
 
     @Test func unmatchedAndMalformedTrafficPerInterface() throws {
@@ -135,7 +139,10 @@ import VtapRuleModel
             // OpenMetrics names a counter family without _total; both formats want it on the samples.
             #expect((family.type == .counter) == family.name.hasSuffix("_total"), "\(family.name)")
         }
-        #expect(MetricFamilies.malformedReasons.map(\.reason) == ["l2", "vlan_depth", "ip_header", "ip_length", "ipv6_ext", "l4"])
+        #expect(
+            MetricFamilies.malformedReasons.map(\.reason) == [
+                "l2", "vlan_depth", "ip_header", "ip_length", "ipv6_ext", "l4",
+            ])
     }
 
     @Test func selfMetrics() throws {
@@ -159,7 +166,8 @@ import VtapRuleModel
     @Test func outputIsStableAndInTheContractsOrder() throws {
         let selfMetrics = ExporterSelfMetrics(version: "1", ruleCount: 5)
         let first = exposition.render(ExpositionFixture.snapshot, selfMetrics: selfMetrics, format: .prometheusText)
-        #expect(first == exposition.render(ExpositionFixture.snapshot, selfMetrics: selfMetrics, format: .prometheusText))
+        #expect(
+            first == exposition.render(ExpositionFixture.snapshot, selfMetrics: selfMetrics, format: .prometheusText))
         #expect(try ExpositionReader(first).families == MetricFamilies.all.map(\.name))
     }
 
@@ -169,7 +177,10 @@ import VtapRuleModel
 
     @Test func labelsAreEscapedAsTheFormatSays() throws {
         let text = String(decoding: exposition.measurementText(ExpositionFixture.snapshot), as: UTF8.self)
-        #expect(text.contains("vtap_packets_total{interface=\"eth0\",protocol=\"udp\",rule=\"quo\\\"te back\\\\slash\\nnew line\ttab\rreturn\"} 7"))
+        #expect(
+            text.contains(
+                "vtap_packets_total{interface=\"eth0\",protocol=\"udp\",rule=\"quo\\\"te back\\\\slash\\nnew line\ttab\rreturn\"} 7"
+            ))
         #expect(!text.contains("new line\"} 7\nnew"), "no raw line feed inside a label")
         let reader = try ExpositionReader(Array(text.utf8))
         #expect(reader.samples("vtap_packets_total", ["rule": nasty]).count == 1, "reads back to the rule's label")

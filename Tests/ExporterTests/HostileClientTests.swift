@@ -28,8 +28,11 @@ extension LoopbackServerTests {
 
         @Test func aOneMegabyteHeader() async throws {
             try await TestServer.with(limits: TestServer.quickLimits) { server in
-                let request = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 1 << 20) + "\r\n\r\n"
-                let outcome = try await Blocking.run { [port = server.port] in try Self.send(Array(request.utf8), port: port) }
+                let request =
+                    "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 1 << 20) + "\r\n\r\n"
+                let outcome = try await Blocking.run { [port = server.port] in
+                    try Self.send(Array(request.utf8), port: port)
+                }
                 #expect(outcome == .closed || outcome == .status(400) || outcome == .status(431), "\(outcome)")
                 #expect(server.maps.reads == 0)
                 try await Self.servesStill(server)
@@ -40,7 +43,9 @@ extension LoopbackServerTests {
             try await TestServer.with(limits: TestServer.quickLimits) { server in
                 let headers = (0..<5000).map { "X-\($0): v\r\n" }.joined()
                 let request = "GET /metrics HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n"
-                let outcome = try await Blocking.run { [port = server.port] in try Self.send(Array(request.utf8), port: port) }
+                let outcome = try await Blocking.run { [port = server.port] in
+                    try Self.send(Array(request.utf8), port: port)
+                }
                 #expect(outcome == .closed || outcome == .status(400) || outcome == .status(431), "\(outcome)")
                 try await Self.servesStill(server)
             }
@@ -53,7 +58,9 @@ extension LoopbackServerTests {
         ])
         func aMalformedRequest(request: String) async throws {
             try await TestServer.with(limits: TestServer.quickLimits) { server in
-                let outcome = try await Blocking.run { [port = server.port] in try Self.send(Array(request.utf8), port: port) }
+                let outcome = try await Blocking.run { [port = server.port] in
+                    try Self.send(Array(request.utf8), port: port)
+                }
                 #expect(outcome == .closed || outcome == .status(400), "\(outcome)")
                 try await Self.servesStill(server)
             }
@@ -66,7 +73,8 @@ extension LoopbackServerTests {
                     let bytes = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }
                     return (try? Self.send(bytes, port: port)) ?? .closed
                 }
-                #expect(outcomes.allSatisfy { if case .status(let code) = $0 { (400..<500).contains(code) } else { true } })
+                #expect(
+                    outcomes.allSatisfy { if case .status(let code) = $0 { (400..<500).contains(code) } else { true } })
                 try await Self.servesStill(server)
             }
         }
@@ -82,7 +90,9 @@ extension LoopbackServerTests {
                 let silent = try await Blocking.run { try (0..<50).map { _ in try HTTPTestConnection(port: port) } }
                 try await Self.servesStill(server)
                 try await Self.servesStill(server)
-                let openAfterScrapes = await Blocking.concurrently(silent.count) { !silent[$0].closedByServer(within: 0.01) }
+                let openAfterScrapes = await Blocking.concurrently(silent.count) {
+                    !silent[$0].closedByServer(within: 0.01)
+                }
                 #expect(openAfterScrapes.allSatisfy { $0 }, "the scrapes did not wait for them to go")
                 let dropped = await Blocking.concurrently(silent.count) { silent[$0].closedByServer(within: 6) }
                 #expect(dropped.allSatisfy { $0 }, "every silent connection is dropped after the idle timeout")
@@ -133,7 +143,8 @@ extension LoopbackServerTests {
         @Test func aHugeBody() async throws {
             try await TestServer.with(limits: TestServer.quickLimits) { server in
                 let body = [UInt8](repeating: 0x61, count: 4 << 20)
-                let request = Array("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+                let request =
+                    Array("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
                 let outcome = try await Blocking.run { [port = server.port] in
                     let connection = try HTTPTestConnection(port: port, timeout: 5)
                     try? connection.send(request)
@@ -154,7 +165,9 @@ extension LoopbackServerTests {
                 for rule in 0..<ruleCount { totals[rule, .udp].packets = 1 }
             }
             let maps = FakeMaps(
-                snapshot: ExportSnapshot(interfaces: [.init(name: "eth0", totals: totals, jitterFrom: totals, jitterTo: totals)]))
+                snapshot: ExportSnapshot(interfaces: [
+                    .init(name: "eth0", totals: totals, jitterFrom: totals, jitterTo: totals)
+                ]))
             let manifest = ExporterFixtures.manifest(labels: (0..<ruleCount).map { "rule-\($0)" })
             try await TestServer.with(maps: maps, limits: TestServer.quickLimits, manifest: manifest) { server in
                 let port = server.port
@@ -171,7 +184,8 @@ extension LoopbackServerTests {
                     while (try? connection.readResponse()) != nil { received += 1 }
                     return (received, sent)
                 }
-                print("non-reading client: sent \(sent) requests, got \(received) responses before the server dropped it")
+                print(
+                    "non-reading client: sent \(sent) requests, got \(received) responses before the server dropped it")
                 #expect(received < sent, "dropped before answering every request")
                 try await Self.servesStill(server)
             }

@@ -35,7 +35,9 @@ extension LoopbackServerTests {
                     for scrape in 0..<scrapesEach {
                         let sent = Date()
                         do {
-                            if connection == nil || !keepAlive { connection = try HTTPTestConnection(port: port, timeout: 15) }
+                            if connection == nil || !keepAlive {
+                                connection = try HTTPTestConnection(port: port, timeout: 15)
+                            }
                             let response = try connection!.request("GET", "/metrics", headers: headers)
                             scraper.latencies.append(Date().timeIntervalSince(sent))
                             if let problem = Self.problem(response, openMetrics: !headers.isEmpty) {
@@ -51,15 +53,22 @@ extension LoopbackServerTests {
                 }
                 let elapsed = ContinuousClock.now - started
                 let latencies = outcomes.flatMap(\.latencies).sorted()
-                let failures = outcomes.flatMap(\.failures) + outcomes.compactMap { Self.unreadable($0.firstResponse, $0.openMetrics) }
+                let failures =
+                    outcomes.flatMap(\.failures)
+                    + outcomes.compactMap { Self.unreadable($0.firstResponse, $0.openMetrics) }
                 let requests = scrapers * scrapesEach
-            let selfMetrics = try ExpositionReader(try await server.get().body)
-            let handled = try #require(selfMetrics.value("vtap_scrape_duration_seconds_sum"))
-                / Double(requests)
-                func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+                let selfMetrics = try ExpositionReader(try await server.get().body)
+                let handled =
+                    try #require(selfMetrics.value("vtap_scrape_duration_seconds_sum"))
+                    / Double(requests)
+                func percentile(_ p: Double) -> Double {
+                    latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+                }
                 print(
                     "load: \(requests) scrapes by \(scrapers) scrapers in \(elapsed), \(maps.reads) map reads; latency p50 "
-                        + String(format: "%.1f ms, p99 %.1f ms, max %.1f ms", percentile(0.5) * 1000, percentile(0.99) * 1000,
+                        + String(
+                            format: "%.1f ms, p99 %.1f ms, max %.1f ms", percentile(0.5) * 1000,
+                            percentile(0.99) * 1000,
                             (latencies.last ?? 0) * 1000)
                         + String(format: "; in the handler (read and render) %.1f ms on average", handled * 1000))
                 #expect(failures.count == 0, "e.g. \(failures.prefix(3))")
@@ -79,7 +88,10 @@ extension LoopbackServerTests {
                     (try? HTTPTestClient.get("/metrics", port: port))?.text ?? ""
                 }
                 #expect(maps.reads <= 2, "20 scrapes within a second: \(maps.reads) reads")
-                #expect(bodies.allSatisfy { $0.contains(#"vtap_packets_total{interface="eth0",protocol="tcp",rule="web"} 10"#) })
+                #expect(
+                    bodies.allSatisfy {
+                        $0.contains(#"vtap_packets_total{interface="eth0",protocol="tcp",rule="web"} 10"#)
+                    })
             }
         }
 
@@ -87,8 +99,11 @@ extension LoopbackServerTests {
         /// last lines while the clock runs.
         static func problem(_ response: HTTPTestResponse, openMetrics: Bool) -> String? {
             guard response.status == 200 else { return "status \(response.status)" }
-            let contentType = openMetrics ? ExpositionFormat.openMetrics.contentType : ExpositionFormat.prometheusText.contentType
-            guard response.header("Content-Type") == contentType else { return "content type \(response.header("Content-Type") ?? "none")" }
+            let contentType =
+                openMetrics ? ExpositionFormat.openMetrics.contentType : ExpositionFormat.prometheusText.contentType
+            guard response.header("Content-Type") == contentType else {
+                return "content type \(response.header("Content-Type") ?? "none")"
+            }
             let text = response.text
             guard text.hasPrefix(openMetrics ? "# HELP vtap_packets " : "# HELP vtap_packets_total "),
                 text.hasSuffix(openMetrics ? "\nvtap_interfaces 2.0\n# EOF\n" : "\nvtap_interfaces 2.0\n")
@@ -100,7 +115,8 @@ extension LoopbackServerTests {
         static func unreadable(_ response: HTTPTestResponse?, _ openMetrics: Bool) -> String? {
             guard let response else { return "no response" }
             guard let reader = try? ExpositionReader(response.body) else { return "unreadable body" }
-            guard reader.samples("vtap_packets_total").count == 6, reader.value("vtap_build_info", ["version": "test"]) == 1,
+            guard reader.samples("vtap_packets_total").count == 6,
+                reader.value("vtap_build_info", ["version": "test"]) == 1,
                 reader.families.count == MetricFamilies.all.count
             else { return "incomplete body" }
             return nil

@@ -4,7 +4,7 @@ import Testing
 @testable import VtapExporter
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension LoopbackServerTests {
@@ -21,7 +21,8 @@ extension LoopbackServerTests {
                 #expect(response.status == 200)
                 #expect(response.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
                 let reader = try ExpositionReader(response.body)
-                #expect(reader.value("vtap_packets_total", ["interface": "eth0", "protocol": "tcp", "rule": "web"]) == 10)
+                #expect(
+                    reader.value("vtap_packets_total", ["interface": "eth0", "protocol": "tcp", "rule": "web"]) == 10)
                 #expect(reader.value("vtap_build_info", ["version": "test"]) == 1)
                 #expect(reader.types["vtap_packets_total"] == "counter")
                 #expect(!response.text.contains("# EOF"))
@@ -37,7 +38,8 @@ extension LoopbackServerTests {
                 #expect(response.text.contains("# TYPE vtap_packets counter\n"))
                 #expect(response.text.contains("# TYPE vtap_scrape_duration_seconds histogram\n"))
                 let reader = try ExpositionReader(response.body)
-                #expect(reader.value("vtap_packets_total", ["interface": "veth-a", "protocol": "tcp", "rule": "web"]) == 3)
+                #expect(
+                    reader.value("vtap_packets_total", ["interface": "veth-a", "protocol": "tcp", "rule": "web"]) == 3)
 
                 let plain = try await server.get(headers: ["Accept: text/plain;version=0.0.4"])
                 #expect(plain.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
@@ -102,7 +104,8 @@ extension LoopbackServerTests {
         @Test func aPortInUseIsAClearError() async throws {
             try await TestServer.with { first in
                 let second = MetricsServer(
-                    manifest: ExpositionFixture.manifest, configuration: ExporterConfiguration(port: first.port), version: "t",
+                    manifest: ExpositionFixture.manifest, configuration: ExporterConfiguration(port: first.port),
+                    version: "t",
                     read: { ExpositionFixture.snapshot })
                 let error = await #expect(throws: MetricsServerError.self) {
                     _ = try await Blocking.run { try second.start() }
@@ -115,7 +118,9 @@ extension LoopbackServerTests {
         }
 
         @Test func anAddressThatIsNotLocalIsAClearError() async throws {
-            for (host, reason) in [("192.0.2.1", "Cannot assign requested address"), ("no-such-host.invalid", "unknown host")] {
+            for (host, reason) in [
+                ("192.0.2.1", "Cannot assign requested address"), ("no-such-host.invalid", "unknown host"),
+            ] {
                 let server = MetricsServer(
                     manifest: ExpositionFixture.manifest, configuration: ExporterConfiguration(host: host, port: 0),
                     version: "t", read: { ExpositionFixture.snapshot })
@@ -123,7 +128,9 @@ extension LoopbackServerTests {
                     _ = try await Blocking.run { try server.start() }
                 }
                 let description = error?.description ?? ""
-                #expect(description.hasPrefix("cannot listen on \(host):0: ") && description.contains(reason), "\(description)")
+                #expect(
+                    description.hasPrefix("cannot listen on \(host):0: ") && description.contains(reason),
+                    "\(description)")
                 #expect(!description.contains("\n"))
             }
         }

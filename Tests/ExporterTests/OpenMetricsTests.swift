@@ -98,8 +98,12 @@ import Testing
         #expect(ExpositionFormat.negotiate(accept: "text/plain") == .prometheusText)
         #expect(ExpositionFormat.negotiate(accept: "application/json") == .prometheusText)
         #expect(ExpositionFormat.negotiate(accept: "application/openmetrics-text") == .openMetrics)
-        #expect(ExpositionFormat.negotiate(accept: "Application/OpenMetrics-Text; Version=1.0.0 ; charset=utf-8") == .openMetrics)
-        #expect(ExpositionFormat.negotiate(accept: "text/plain;q=0.9, application/openmetrics-text;q=0.5") == .prometheusText)
+        #expect(
+            ExpositionFormat.negotiate(accept: "Application/OpenMetrics-Text; Version=1.0.0 ; charset=utf-8")
+                == .openMetrics)
+        #expect(
+            ExpositionFormat.negotiate(accept: "text/plain;q=0.9, application/openmetrics-text;q=0.5")
+                == .prometheusText)
         #expect(ExpositionFormat.negotiate(accept: "text/plain;q=0.5, application/openmetrics-text") == .openMetrics)
         #expect(ExpositionFormat.negotiate(accept: "application/openmetrics-text;q=0, text/plain") == .prometheusText)
         #expect(ExpositionFormat.negotiate(accept: "application/openmetrics-text;version=9.9.9") == .prometheusText)

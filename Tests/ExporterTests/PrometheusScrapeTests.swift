@@ -4,7 +4,6 @@ import VtapTestSupport
 
 @testable import VtapExporter
 
-
 extension LoopbackServerTests {
     /// A real Prometheus (2.42 here) scrapes the exporter. It asks for
     /// OpenMetrics first, and promtool cannot judge that format, so this is the
@@ -52,7 +51,9 @@ extension LoopbackServerTests {
                 #expect(scraped.map(\.value) == [Double(sampleLines)])
 
                 // The metadata is keyed by OpenMetrics family names: OpenMetrics it was.
-                let text = try await Blocking.run { try prometheus.get("/api/v1/metadata", query: ["metric": "vtap_packets"]) }
+                let text = try await Blocking.run {
+                    try prometheus.get("/api/v1/metadata", query: ["metric": "vtap_packets"])
+                }
                 let metadata = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
                 let families = (metadata?["data"] as? [String: Any])?["vtap_packets"] as? [[String: Any]]
                 #expect(families?.first?["type"] as? String == "counter", "\(text)")

@@ -24,7 +24,10 @@ import VtapTestSupport
             return try RulesCompiler.compile(SourceFile(path: name, text: generator.file(ruleCount: count)))
         } catch let error as CompileError {
             // The message, not the whole rules file the error carries.
-            let errors = if case .rules(_, let diagnostics) = error { diagnostics.filter { $0.severity == .error }.map(\.message) } else { [] }
+            let errors =
+                if case .rules(_, let diagnostics) = error {
+                    diagnostics.filter { $0.severity == .error }.map(\.message)
+                } else { [] }
             throw AdversarialFailure(description: "\(name): \(error.message) \(errors.prefix(3))")
         }
     }
@@ -45,7 +48,8 @@ import VtapTestSupport
         #expect(figures.bytesPerRule <= 256, "\(name): \(figures.bytesPerRule) bytes per rule")
         #expect(figures.partitions.values.allSatisfy { $0 <= 6 }, "\(name): partitions \(figures.partitions)")
 
-        let session = try ReplaySession(MeasurementObject(elf: compiled.object, manifest: compiled.manifest, origin: name))
+        let session = try ReplaySession(
+            MeasurementObject(elf: compiled.object, manifest: compiled.manifest, origin: name))
         let reference = FirstMatchIndex(compiled.ruleset)
         let bounds = compiled.ruleset.boundaryValues
         var packets = RandomPacketGenerator(
@@ -58,7 +62,9 @@ import VtapTestSupport
                 frame: packet.frame, timestampNanoseconds: UInt64(index + 1) * 1_000, wireLength: packet.frame.count)
             if actual != expected {
                 mismatches += 1
-                if mismatches <= 3 { Issue.record("\(name): packet \(index) \(packet.fields): kernel \(actual), reference \(expected)") }
+                if mismatches <= 3 {
+                    Issue.record("\(name): packet \(index) \(packet.fields): kernel \(actual), reference \(expected)")
+                }
             }
         }
         #expect(mismatches == 0, "\(name): \(mismatches) mismatches")

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
 import VtapBPF
 import VtapTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Objects, maps, BTF, globals and test_run against the real kernel.
 @Suite struct BPFObjectTests {
@@ -187,7 +188,9 @@ import VtapTestSupport
         try object.load()
         let program = try object.program(named: "vtap_count")
         for (type, runs) in [(UInt16(0x0800), 2), (0x86DD, 1), (0x0806, 3)] {
-            for _ in 0..<runs { _ = try program.testRun(packet: BPFTestPrograms.frame(etherType: type, payloadLength: 40)) }
+            for _ in 0..<runs {
+                _ = try program.testRun(packet: BPFTestPrograms.frame(etherType: type, payloadLength: 40))
+            }
         }
         let ethertypes = try object.map(named: "vtap_ethertypes")
         let keys = try ethertypes.keys().compactMap { HostBytes.load(UInt16.self, from: $0) }
@@ -195,7 +198,9 @@ import VtapTestSupport
         let entries = try ethertypes.entries()
         var seen: [UInt16: UInt64] = [:]
         for entry in entries {
-            if let key = HostBytes.load(UInt16.self, from: entry.key) { seen[key] = HostBytes.load(UInt64.self, from: entry.value) }
+            if let key = HostBytes.load(UInt16.self, from: entry.key) {
+                seen[key] = HostBytes.load(UInt64.self, from: entry.value)
+            }
         }
         #expect(seen == [0x0800: 2, 0x86DD: 1, 0x0806: 3])
 
@@ -204,12 +209,16 @@ import VtapTestSupport
         #expect(try ethertypes.lookup(key: key) == nil)
         try ethertypes.update(key: key, value: HostBytes.encode(UInt64(7)))
         #expect(try ethertypes.lookup(key: key) == HostBytes.encode(UInt64(7)))
-        #expect(throws: BPFError.self) { try ethertypes.update(key: key, value: HostBytes.encode(UInt64(8)), mode: .createOnly) }
+        #expect(throws: BPFError.self) {
+            try ethertypes.update(key: key, value: HostBytes.encode(UInt64(8)), mode: .createOnly)
+        }
         #expect(try ethertypes.delete(key: key))
         #expect(try !ethertypes.delete(key: key))
         let badKey = try #require(throws: BPFError.self) { try ethertypes.lookup(key: [1, 2, 3]) }
         #expect(badKey.kind == .invalidArgument)
-        let perCPU = try #require(throws: BPFError.self) { try object.map(named: "vtap_counts").lookup(key: [0, 0, 0, 0]) }
+        let perCPU = try #require(throws: BPFError.self) {
+            try object.map(named: "vtap_counts").lookup(key: [0, 0, 0, 0])
+        }
         #expect(perCPU.description.contains("per-CPU"))
     }
 
@@ -260,12 +269,18 @@ import VtapTestSupport
         #expect(unloaded.kind == .invalidArgument)
         #expect(unloaded.description.contains("not loaded"))
         try object.load()
-        let short = try #require(throws: BPFError.self) { try program.testRun(packet: [UInt8](repeating: 0, count: 13)) }
+        let short = try #require(throws: BPFError.self) {
+            try program.testRun(packet: [UInt8](repeating: 0, count: 13))
+        }
         #expect(short.kind == .invalidArgument)
         #expect(short.description.contains("14 bytes"))
         // A non-IP frame may be just an Ethernet header; IP needs its whole header.
-        #expect(try program.testRun(packet: BPFTestPrograms.frame(etherType: 0x88CC, payloadLength: 0)).returnValue == 0xffff)
-        #expect(try program.testRun(packet: BPFTestPrograms.frame(etherType: 0x0800, payloadLength: 20)).returnValue == 0xffff)
+        #expect(
+            try program.testRun(packet: BPFTestPrograms.frame(etherType: 0x88CC, payloadLength: 0)).returnValue
+                == 0xffff)
+        #expect(
+            try program.testRun(packet: BPFTestPrograms.frame(etherType: 0x0800, payloadLength: 20)).returnValue
+                == 0xffff)
         let truncatedIPv4 = try #require(throws: BPFError.self) {
             try program.testRun(packet: BPFTestPrograms.frame(etherType: 0x0800, payloadLength: 19))
         }
@@ -283,8 +298,10 @@ import VtapTestSupport
         let object = try openCounter()
         try object.load()
         let program = try object.program(named: "vtap_count")
-        let context = SkBuffContext(mark: 0x1234, priority: 3, controlBuffer: [1, 2, 3, 4, 5], timestampNanoseconds: 1_700_000_000_123_456_789)
-        let result = try program.testRun(packet: BPFTestPrograms.frame(etherType: 0x0800, payloadLength: 40), context: context, repeat: 5)
+        let context = SkBuffContext(
+            mark: 0x1234, priority: 3, controlBuffer: [1, 2, 3, 4, 5], timestampNanoseconds: 1_700_000_000_123_456_789)
+        let result = try program.testRun(
+            packet: BPFTestPrograms.frame(etherType: 0x0800, payloadLength: 40), context: context, repeat: 5)
         let out = try #require(result.contextOut)
         #expect(out.mark == 0x1234)
         #expect(out.controlBuffer == [1, 2, 3, 4, 5])

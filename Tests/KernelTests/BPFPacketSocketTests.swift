@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
 import VtapBPF
 import VtapTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Packet sockets with an attached filter, on the loopback interface.
 @Suite struct BPFPacketSocketTests {
@@ -22,7 +23,9 @@ import VtapTestSupport
         let error = try #require(throws: BPFError.self) { try NetworkInterface.named("vtapnope0") }
         #expect(error.kind == .notFound)
         #expect(error.description == "find interface 'vtapnope0': not found [ENODEV]")
-        let tooLong = try #require(throws: BPFError.self) { try NetworkInterface.named(String(repeating: "x", count: 40)) }
+        let tooLong = try #require(throws: BPFError.self) {
+            try NetworkInterface.named(String(repeating: "x", count: 40))
+        }
         #expect(tooLong.kind == .notFound)
     }
 

@@ -1,8 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
+
 @testable import VtapBPF
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Verifier logs saved from this project's kernel (6.18) by loading the
 /// broken programs in BPFTestPrograms with `Verifier.dryRun`. The
@@ -147,7 +149,9 @@ enum SavedVerifierLogs {
 @Suite struct BPFVerifierStatsParsing {
     @Test func parsesTheKernelStatsLine() {
         let stats = VerifierStats.parse(
-            statsLine: "processed 1000001 insns (limit 1000000) max_states_per_insn 4 total_states 16668 peak_states 16668 mark_read 0")
+            statsLine:
+                "processed 1000001 insns (limit 1000000) max_states_per_insn 4 total_states 16668 peak_states 16668 mark_read 0"
+        )
         #expect(
             stats
                 == VerifierStats(
@@ -161,7 +165,8 @@ enum SavedVerifierLogs {
         #expect(older?.instructionLimit == 131072)
         #expect(older?.totalStates == nil)
         let newer = VerifierStats.parse(
-            statsLine: "processed 12 insns (limit 1000000) max_states_per_insn 1 total_states 3 peak_states 2 future_field 9")
+            statsLine:
+                "processed 12 insns (limit 1000000) max_states_per_insn 1 total_states 3 peak_states 2 future_field 9")
         #expect(newer?.peakStates == 2)
         #expect(newer?.markRead == nil)
     }
@@ -210,7 +215,10 @@ enum SavedVerifierLogs {
             log.summary(filledFrom: ["vtap_test.c": source])
                 == "R0 invalid mem access 'map_value_or_null' at vtap_test.c:29 `*value += 1;` (11 lines omitted)")
         let filled = log.sourceAnnotations(filledFrom: ["/vtap/vtap_test.c": source])
-        #expect(filled.map(\.code) == ["__u32 key = skb->len;", "__u64 *value = bpf_map_lookup_elem(&vtap_table, &key);", "*value += 1;"])
+        #expect(
+            filled.map(\.code) == [
+                "__u32 key = skb->len;", "__u64 *value = bpf_map_lookup_elem(&vtap_table, &key);", "*value += 1;",
+            ])
     }
 
     @Test func stackOutOfBounds() {
@@ -256,7 +264,10 @@ enum SavedVerifierLogs {
         let excerpt = VerifierLog(SavedVerifierLogs.uncheckedMapValue).excerpt
         #expect(
             excerpt.split(separator: "\n").suffix(3)
-                == ["; vtap_test.c:29 `*value += 1;`", "7: (79) r1 = *(u64 *)(r0 +0)", "R0 invalid mem access 'map_value_or_null'"])
+                == [
+                    "; vtap_test.c:29 `*value += 1;`", "7: (79) r1 = *(u64 *)(r0 +0)",
+                    "R0 invalid mem access 'map_value_or_null'",
+                ])
     }
 }
 
@@ -289,8 +300,10 @@ enum SavedVerifierLogs {
             object: "program 'vtap_forever' of object 'loop'", errno: EINVAL)
         #expect(
             error.description
-                == "load program 'vtap_forever' of object 'loop': verifier rejected the program: infinite loop detected at insn 3 at vtap_test.c:21 `spin = 1;` (17 lines omitted) [EINVAL]")
-        let system = BPFError.fromErrno(EMFILE, operation: "create map", object: "map 'x'", detail: "line one\nline two")
+                == "load program 'vtap_forever' of object 'loop': verifier rejected the program: infinite loop detected at insn 3 at vtap_test.c:21 `spin = 1;` (17 lines omitted) [EINVAL]"
+        )
+        let system = BPFError.fromErrno(
+            EMFILE, operation: "create map", object: "map 'x'", detail: "line one\nline two")
         #expect(!system.description.contains("\n"))
         #expect(system.description.hasPrefix("create map map 'x': "))
     }

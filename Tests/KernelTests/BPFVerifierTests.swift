@@ -48,10 +48,12 @@ import VtapTestSupport
         #expect(!log.truncated)
     }
 
-    @Test(.kernel, arguments: [
-        ("stack", BPFTestPrograms.stackOutOfBounds, "invalid write to stack"),
-        ("loop", BPFTestPrograms.infiniteLoop, "infinite loop detected"),
-    ])
+    @Test(
+        .kernel,
+        arguments: [
+            ("stack", BPFTestPrograms.stackOutOfBounds, "invalid write to stack"),
+            ("loop", BPFTestPrograms.infiniteLoop, "infinite loop detected"),
+        ])
     func otherRejections(name: String, source: String, expected: String) throws {
         let report = try Verifier.dryRun(object: BPFTestPrograms.compile(source), name: name)
         let log = try #require(report.rejected?.rejectionLog)
@@ -73,7 +75,9 @@ import VtapTestSupport
     }
 
     @Test(.kernel) func invalidObjectIsAnErrorNotAReport() throws {
-        let error = try #require(throws: BPFError.self) { try Verifier.dryRun(object: [0x7F, 0x45, 0x4C, 0x46], name: "elf") }
+        let error = try #require(throws: BPFError.self) {
+            try Verifier.dryRun(object: [0x7F, 0x45, 0x4C, 0x46], name: "elf")
+        }
         #expect(error.kind == .invalidObject)
     }
 

@@ -17,7 +17,9 @@ import VtapTestSupport
         CapturedPacket(timestampNanoseconds: 1_700_000_000_000_000_001, bytes: frame(0x0800, length: 60, fill: 1)),
         CapturedPacket(timestampNanoseconds: 1_700_000_000_999_999_999, bytes: frame(0x86DD, length: 94, fill: 2)),
         // Cut by a snapshot length: captured 64 of 1514.
-        CapturedPacket(timestampNanoseconds: 1_700_000_001_000_000_000, originalLength: 1514, bytes: frame(0x0800, length: 64, fill: 3)),
+        CapturedPacket(
+            timestampNanoseconds: 1_700_000_001_000_000_000, originalLength: 1514,
+            bytes: frame(0x0800, length: 64, fill: 3)),
         // Year 2100: past a signed 32-bit second count, within pcap's unsigned one.
         CapturedPacket(timestampNanoseconds: 4_102_444_800_123_456_789, bytes: frame(0x0806, length: 42, fill: 4)),
     ]
@@ -62,7 +64,9 @@ import VtapTestSupport
         let writer = try CaptureWriter(path: path)
         let count = 20_000
         for index in 0..<count {
-            try writer.write(Self.frame(0x0800, length: 60 + index % 40, fill: UInt8(index & 0xFF)), timestampNanoseconds: UInt64(index) * 1_000 + 7)
+            try writer.write(
+                Self.frame(0x0800, length: 60 + index % 40, fill: UInt8(index & 0xFF)),
+                timestampNanoseconds: UInt64(index) * 1_000 + 7)
         }
         try writer.close()
         let reader = try CaptureReader(path: path)
@@ -140,7 +144,8 @@ import VtapTestSupport
         #expect(throws: CaptureError.self) { try writer.write([1, 2, 3], timestampNanoseconds: 1) }
         let future = try CaptureWriter(path: directory.appendingPathComponent("future.pcap").path)
         let pastEnd = try #require(throws: CaptureError.self) {
-            try future.write([UInt8](repeating: 0, count: 20), timestampNanoseconds: (UInt64(UInt32.max) + 1) * 1_000_000_000)
+            try future.write(
+                [UInt8](repeating: 0, count: 20), timestampNanoseconds: (UInt64(UInt32.max) + 1) * 1_000_000_000)
         }
         #expect(pastEnd.kind == .invalidArgument)
     }
@@ -165,7 +170,9 @@ import VtapTestSupport
         let micro = directory.appendingPathComponent("micro.pcap").path
         try ExternalTool.run("/usr/bin/editcap", ["-F", "pcap", source, micro])
         let microPackets = try CaptureReader(path: micro).readAll()
-        #expect(microPackets.map(\.timestampNanoseconds) == Self.samplePackets.map { $0.timestampNanoseconds / 1000 * 1000 })
+        #expect(
+            microPackets.map(\.timestampNanoseconds) == Self.samplePackets.map { $0.timestampNanoseconds / 1000 * 1000 }
+        )
         #expect(microPackets.map(\.bytes) == Self.samplePackets.map(\.bytes))
     }
 
@@ -176,7 +183,8 @@ import VtapTestSupport
             0x45, 0x00, 0x00, 0x1D, 0x12, 0x34, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00, 10, 0, 0, 1, 10, 0, 0, 2,
             0x30, 0x39, 0x00, 0x35, 0x00, 0x09, 0x00, 0x00, 0x61,
         ]
-        let ipv6: [UInt8] = [0x60, 0, 0, 0, 0, 0, 59, 64] + [UInt8](repeating: 0, count: 15) + [1]
+        let ipv6: [UInt8] =
+            [0x60, 0, 0, 0, 0, 0, 59, 64] + [UInt8](repeating: 0, count: 15) + [1]
             + [UInt8](repeating: 0, count: 15) + [2]
         let dump = [ipv4, ipv6].map(hexDump).joined()
         let text = directory.appendingPathComponent("packets.txt").path
@@ -221,13 +229,16 @@ import VtapTestSupport
         let finished = UInt64(Date().timeIntervalSince1970 * 1e9)
 
         let reader = try CaptureReader(path: path)
-        let expectedType: LinkType = linkType == "LINUX_SLL" ? .linuxSLL : linkType == "LINUX_SLL2" ? .linuxSLL2 : .ethernet
+        let expectedType: LinkType =
+            linkType == "LINUX_SLL" ? .linuxSLL : linkType == "LINUX_SLL2" ? .linuxSLL2 : .ethernet
         #expect(reader.linkType == expectedType)
         var count = 0
         while let packet = try reader.nextEthernetPacket() {
             count += 1
             #expect(packet.timestampNanoseconds % 1000 == 0, "tcpdump writes microseconds")
-            #expect(packet.timestampNanoseconds + 1_000_000_000 >= started && packet.timestampNanoseconds <= finished + 1_000_000_000)
+            #expect(
+                packet.timestampNanoseconds + 1_000_000_000 >= started
+                    && packet.timestampNanoseconds <= finished + 1_000_000_000)
             #expect(Array(packet.bytes[12..<14]) == [0x08, 0x00], "IPv4 in Ethernet")
             #expect(packet.bytes[14] == 0x45)
             #expect(packet.bytes[23] == 17, "UDP")
@@ -241,7 +252,8 @@ import VtapTestSupport
     /// text2pcap's input: offset-prefixed hex lines, one packet per offset-0 block.
     private func hexDump(_ bytes: [UInt8]) -> String {
         stride(from: 0, to: bytes.count, by: 16).map { offset in
-            let line = bytes[offset..<min(offset + 16, bytes.count)].map { String(format: "%02x", $0) }.joined(separator: " ")
+            let line = bytes[offset..<min(offset + 16, bytes.count)].map { String(format: "%02x", $0) }.joined(
+                separator: " ")
             return String(format: "%06x  ", offset) + line + "\n"
         }.joined()
     }

@@ -17,7 +17,9 @@ import VtapCapture
         #expect(try EthernetFraming.frame(Self.ipv6, linkType: .rawIP) == Self.zeroMACs + [0x86, 0xDD] + Self.ipv6)
         #expect(try EthernetFraming.frame(Self.ipv4, linkType: .ipv4) == Self.zeroMACs + [0x08, 0x00] + Self.ipv4)
         #expect(try EthernetFraming.frame(Self.ipv6, linkType: .ipv6) == Self.zeroMACs + [0x86, 0xDD] + Self.ipv6)
-        let badVersion = try #require(throws: CaptureError.self) { try EthernetFraming.frame([0x55, 0, 0], linkType: .rawIP) }
+        let badVersion = try #require(throws: CaptureError.self) {
+            try EthernetFraming.frame([0x55, 0, 0], linkType: .rawIP)
+        }
         #expect(badVersion.kind == .malformedPacket)
         #expect(badVersion.description.contains("IP version 5"))
         #expect(throws: CaptureError.self) { try EthernetFraming.frame([], linkType: .rawIP) }
@@ -46,25 +48,39 @@ import VtapCapture
         let header: [UInt8] = [0x86, 0xDD, 0, 0, 0, 0, 0, 7, 0, 1, 4, 6] + sender + [0, 0]
         let frame = try EthernetFraming.frame(header + Self.ipv6, linkType: .linuxSLL2)
         #expect(frame == [0, 0, 0, 0, 0, 0] + sender + [0x86, 0xDD] + Self.ipv6)
-        let short = try #require(throws: CaptureError.self) { try EthernetFraming.frame(Array(header.prefix(19)), linkType: .linuxSLL2) }
+        let short = try #require(throws: CaptureError.self) {
+            try EthernetFraming.frame(Array(header.prefix(19)), linkType: .linuxSLL2)
+        }
         #expect(short.kind == .malformedPacket)
         #expect(short.description.contains("20-byte header"))
         let netlink: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 1, 0x03, 0x38, 0, 0] + [UInt8](repeating: 0, count: 8)
-        let notPacket = try #require(throws: CaptureError.self) { try EthernetFraming.frame(netlink + [1], linkType: .linuxSLL2) }
+        let notPacket = try #require(throws: CaptureError.self) {
+            try EthernetFraming.frame(netlink + [1], linkType: .linuxSLL2)
+        }
         #expect(notPacket.description.contains("netlink"))
     }
 
     @Test func bsdLoopbackFamiliesInEitherByteOrder() throws {
-        #expect(try EthernetFraming.frame([2, 0, 0, 0] + Self.ipv4, linkType: .null) == Self.zeroMACs + [0x08, 0x00] + Self.ipv4)
-        #expect(try EthernetFraming.frame([0, 0, 0, 2] + Self.ipv4, linkType: .null) == Self.zeroMACs + [0x08, 0x00] + Self.ipv4)
-        #expect(try EthernetFraming.frame([30, 0, 0, 0] + Self.ipv6, linkType: .null) == Self.zeroMACs + [0x86, 0xDD] + Self.ipv6)
-        #expect(try EthernetFraming.frame([0, 0, 0, 24] + Self.ipv6, linkType: .loop) == Self.zeroMACs + [0x86, 0xDD] + Self.ipv6)
+        #expect(
+            try EthernetFraming.frame([2, 0, 0, 0] + Self.ipv4, linkType: .null) == Self.zeroMACs + [0x08, 0x00]
+                + Self.ipv4)
+        #expect(
+            try EthernetFraming.frame([0, 0, 0, 2] + Self.ipv4, linkType: .null) == Self.zeroMACs + [0x08, 0x00]
+                + Self.ipv4)
+        #expect(
+            try EthernetFraming.frame([30, 0, 0, 0] + Self.ipv6, linkType: .null) == Self.zeroMACs + [0x86, 0xDD]
+                + Self.ipv6)
+        #expect(
+            try EthernetFraming.frame([0, 0, 0, 24] + Self.ipv6, linkType: .loop) == Self.zeroMACs + [0x86, 0xDD]
+                + Self.ipv6)
         #expect(throws: CaptureError.self) { try EthernetFraming.frame([7, 0, 0, 0] + Self.ipv4, linkType: .null) }
     }
 
     @Test func unsupportedLinkTypeIsNamed() throws {
         let ieee80211 = LinkType(rawValue: 105)
-        let error = try #require(throws: CaptureError.self) { try EthernetFraming.frame([1, 2, 3], linkType: ieee80211) }
+        let error = try #require(throws: CaptureError.self) {
+            try EthernetFraming.frame([1, 2, 3], linkType: ieee80211)
+        }
         #expect(error.kind == .unsupportedLinkType(ieee80211))
         #expect(error.description.contains("IEEE802_11"))
         #expect(!ieee80211.isConvertibleToEthernet)

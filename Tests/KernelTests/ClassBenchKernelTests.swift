@@ -40,7 +40,9 @@ import VtapTestSupport
             if case .matched = expected { matched += 1 }
             if actual != expected {
                 mismatches += 1
-                if mismatches <= 3 { Issue.record("\(name): header \(index) \(header): kernel \(actual), reference \(expected)") }
+                if mismatches <= 3 {
+                    Issue.record("\(name): header \(index) \(header): kernel \(actual), reference \(expected)")
+                }
             }
         }
         #expect(mismatches == 0, "\(name): \(mismatches) of \(set.headers.count) headers")

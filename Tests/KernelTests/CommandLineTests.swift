@@ -23,9 +23,12 @@ import VtapTestSupport
     @Test func rulesWithErrorsExitOneAndWriteNothing() throws {
         let directory = try TemporaryDirectory()
         let rules = directory.file("bad.json")
-        try #"{"RULES": ["1.1.1.300 - 70000 - TCP", "- - - - FOO"]}"#.write(to: rules, atomically: true, encoding: .utf8)
+        try #"{"RULES": ["1.1.1.300 - 70000 - TCP", "- - - - FOO"]}"#.write(
+            to: rules, atomically: true, encoding: .utf8)
         let object = directory.file("bad.o").path
-        let result = try CommandRunner.run([BuiltProducts.vtapc, rules.path, "-o", object, "--emit-c", directory.file("bad.c").path])
+        let result = try CommandRunner.run([
+            BuiltProducts.vtapc, rules.path, "-o", object, "--emit-c", directory.file("bad.c").path,
+        ])
         #expect(result.status == 1)
         // Every problem at once, each FILE:LINE:COL with its id.
         #expect(result.standardError.contains("bad.json:1:13: error:"), "\(result.standardError)")
@@ -45,7 +48,8 @@ import VtapTestSupport
         try #"{"RULES": ["- - 80 - ICMP"], "COLOUR": 1}"#.write(to: bad, atomically: true, encoding: .utf8)
         let result = try CommandRunner.run([BuiltProducts.vtapc, "check", "--format", "json", good.path, bad.path])
         #expect(result.status == 1)
-        let output = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let output = try #require(
+            JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
         let files = try #require(output["files"] as? [[String: Any]])
         #expect(files.count == 2)
         #expect(files[0]["ok"] as? Bool == true)
@@ -56,7 +60,10 @@ import VtapTestSupport
         #expect(ids.contains("unknown-key"))
         #expect(diagnostics.allSatisfy { $0["line"] as? Int == 1 })
         // check writes no files.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted() == ["bad.json", "good.json"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted() == [
+                "bad.json", "good.json",
+            ])
     }
 
     @Test func missingFileAndBadUsageHaveTheirOwnCodes() throws {
@@ -94,7 +101,8 @@ import VtapTestSupport
     @Test func generatedOneLineFilesStayReadable() throws {
         let directory = try TemporaryDirectory()
         let rules = directory.file("generated.json")
-        let text = #"{"RULES": ["# + Array(repeating: #""10.0.0.1 - - 80 TCP""#, count: 2_000).joined(separator: ",") + "]}"
+        let text =
+            #"{"RULES": ["# + Array(repeating: #""10.0.0.1 - - 80 TCP""#, count: 2_000).joined(separator: ",") + "]}"
         try text.write(to: rules, atomically: true, encoding: .utf8)
         let result = try CommandRunner.run([BuiltProducts.vtapc, "check", "--no-verify", rules.path])
         #expect(result.status == 0, "\(result.summary)")
@@ -104,7 +112,9 @@ import VtapTestSupport
         #expect(result.standardError.utf8.count < 30_000, "\(result.standardError.utf8.count) bytes")
         #expect(lines.allSatisfy { $0.count < 300 })
 
-        let all = try CommandRunner.run([BuiltProducts.vtapc, "check", "--no-verify", "--max-diagnostics", "0", rules.path])
+        let all = try CommandRunner.run([
+            BuiltProducts.vtapc, "check", "--no-verify", "--max-diagnostics", "0", rules.path,
+        ])
         #expect(all.standardError.split(separator: "\n").filter { $0.contains(": warning: ") }.count == 1_999)
         let json = try CommandRunner.run([BuiltProducts.vtapc, "check", "--no-verify", "--format", "json", rules.path])
         let output = try #require(JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])

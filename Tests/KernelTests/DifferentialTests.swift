@@ -1,8 +1,8 @@
 import Testing
 import VtapCodegen
 import VtapCompiler
-import VtapMetrics
 import VtapDiagnostics
+import VtapMetrics
 import VtapRuleModel
 import VtapRuntime
 import VtapTestSupport
@@ -34,10 +34,13 @@ import VtapTestSupport
         var mismatches = 0
         for (index, packet) in packets.next(300).enumerated() {
             let expected: Verdict = ruleset.firstMatch(packet.fields).map { .matched(rule: $0.index) } ?? .unmatched
-            let actual = try session.run(frame: packet.frame, timestampNanoseconds: UInt64(index + 1) * 1000, wireLength: packet.frame.count)
+            let actual = try session.run(
+                frame: packet.frame, timestampNanoseconds: UInt64(index + 1) * 1000, wireLength: packet.frame.count)
             if actual != expected {
                 mismatches += 1
-                Issue.record("seed \(seed), \(strategy.rawValue), packet \(index): kernel \(actual), reference \(expected)\nfields \(packet.fields)\nrules:\n\(text)")
+                Issue.record(
+                    "seed \(seed), \(strategy.rawValue), packet \(index): kernel \(actual), reference \(expected)\nfields \(packet.fields)\nrules:\n\(text)"
+                )
                 if mismatches > 3 { return }
             }
         }

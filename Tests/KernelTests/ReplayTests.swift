@@ -37,7 +37,9 @@ import VtapTestSupport
             case 1: packet = packet.ipv4(from: "3.3.3.3", to: "10.9.9.9").udp(from: 5060, to: 5060)
             case 2: packet = packet.ipv6(from: "2001:db8::\(i)", to: "fd00::1").udp(from: 1, to: 2)
             case 3: packet = packet.ipv4(from: "10.1.4.4", to: "10.1.0.9").tcp(from: 1, to: 8080)
-            case 4: packet = packet.ipv4(from: "192.168.0.1", to: "192.168.0.2").icmpEcho(identifier: 1, sequence: UInt16(i))
+            case 4:
+                packet = packet.ipv4(from: "192.168.0.1", to: "192.168.0.2").icmpEcho(
+                    identifier: 1, sequence: UInt16(i))
             default: packet = packet.ipv6(from: "fd00::2", to: "2001:db8::1").tcp(from: 1, to: 2)
             }
             frames.append(packet.payload(payload).paddedToMinimumLength().bytes)
@@ -74,10 +76,11 @@ import VtapTestSupport
         var expectedBytes = [UInt64](repeating: 0, count: Self.filters.count)
         var claimed = Set<Int>()
         for (index, filter) in Self.filters.enumerated() {
-            let matched = try CommandRunner.check([
-                "tshark", "-n", "-r", capture.path, "-Y", "frame.number <= \(good.count) && (\(filter))",
-                "-T", "fields", "-e", "frame.number", "-e", "frame.len",
-            ], timeout: .seconds(60))
+            let matched = try CommandRunner.check(
+                [
+                    "tshark", "-n", "-r", capture.path, "-Y", "frame.number <= \(good.count) && (\(filter))",
+                    "-T", "fields", "-e", "frame.number", "-e", "frame.len",
+                ], timeout: .seconds(60))
             for line in matched.standardOutput.split(separator: "\n") {
                 let parts = line.split(separator: "\t")
                 guard parts.count == 2, let number = Int(parts[0]), let length = UInt64(parts[1]),

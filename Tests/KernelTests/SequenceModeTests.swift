@@ -14,8 +14,10 @@ import VtapTestSupport
     }
 
     static func counters(rules: String, payloads: [[UInt8]]) throws -> Counters {
-        let compiled = try RulesCompiler.compile(SourceFile(path: "modes.json", text: rules), options: .init(verify: false))
-        let session = try ReplaySession(try MeasurementObject(elf: compiled.object, manifest: compiled.manifest, origin: "modes"))
+        let compiled = try RulesCompiler.compile(
+            SourceFile(path: "modes.json", text: rules), options: .init(verify: false))
+        let session = try ReplaySession(
+            try MeasurementObject(elf: compiled.object, manifest: compiled.manifest, origin: "modes"))
         for (i, payload) in payloads.enumerated() {
             let frame = Self.datagram(payload)
             try session.run(frame: frame, timestampNanoseconds: UInt64(i + 1) * 1_000_000, wireLength: frame.count)
@@ -28,7 +30,10 @@ import VtapTestSupport
     }
 
     @Test func fixedOffset() throws {
-        let payloads = [1, 2, 3, 5].map { [UInt8](repeating: 0xAA, count: 8) + Self.number($0) + [0, 0] } + [[UInt8](repeating: 0, count: 10)]
+        let payloads =
+            [1, 2, 3, 5].map { [UInt8](repeating: 0xAA, count: 8) + Self.number($0) + [0, 0] } + [
+                [UInt8](repeating: 0, count: 10)
+            ]
         let c = try Self.counters(
             rules: #"{"RULES": ["- - - - UDP"], "PATTERN": "0xFFFFFFFF", "OFFSET": 8}"#, payloads: payloads)
         #expect(c.sequenceCount == 4)

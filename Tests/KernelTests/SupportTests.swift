@@ -16,10 +16,11 @@ extension SupportTests {
             let packet = PacketBuilder().ipv4(from: "192.168.0.1", to: "192.168.0.199") { $0.dontFragment = true }
                 .udp(from: 1, to: 2).payload(Array(repeating: 0, count: 0x73 - 28))
             let header = Array(packet.bytes[14..<34])
-            #expect(header == [
-                0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0xB8, 0x61,
-                0xC0, 0xA8, 0x00, 0x01, 0xC0, 0xA8, 0x00, 0xC7,
-            ])
+            #expect(
+                header == [
+                    0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0xB8, 0x61,
+                    0xC0, 0xA8, 0x00, 0x01, 0xC0, 0xA8, 0x00, 0xC7,
+                ])
         }
 
         @Test func ethernetAndVLANTagsAreLaidOutInWireOrder() {
@@ -34,9 +35,10 @@ extension SupportTests {
             // udp_packet.cfg: A5300F10 E7A5C318 <seq> A5300F10, seq counting from 35.
             let packet = PacketBuilder().ipv4(from: "192.168.51.2", to: "10.1.0.2") { $0.ttl = 64 }
                 .udp(from: 4500, to: 9).payload(seqPayload(sequence: 35, totalLength: 16))
-            #expect(Array(packet.bytes.suffix(16)) == [
-                0xA5, 0x30, 0x0F, 0x10, 0xE7, 0xA5, 0xC3, 0x18, 0x00, 0x00, 0x00, 0x23, 0xA5, 0x30, 0x0F, 0x10,
-            ])
+            #expect(
+                Array(packet.bytes.suffix(16)) == [
+                    0xA5, 0x30, 0x0F, 0x10, 0xE7, 0xA5, 0xC3, 0x18, 0x00, 0x00, 0x00, 0x23, 0xA5, 0x30, 0x0F, 0x10,
+                ])
             #expect(packet.frameLength == 14 + 20 + 8 + 16)
             #expect(packet.l4PayloadLength == 16)
         }
@@ -45,7 +47,8 @@ extension SupportTests {
             let bytes = seqPayload(sequence: 0x0102_0304, patternOffset: offset, totalLength: 5000)
             #expect(bytes.count == 5000)
             #expect(Array(bytes[offset..<offset + 8]) == [0xE7, 0xA5, 0xC3, 0x18, 0x01, 0x02, 0x03, 0x04])
-            #expect(bytes[0..<offset].enumerated().allSatisfy { $0.element == [0xA5, 0x30, 0x0F, 0x10][$0.offset % 4] })
+            #expect(
+                bytes[0..<offset].enumerated().allSatisfy { $0.element == [0xA5, 0x30, 0x0F, 0x10][$0.offset % 4] })
         }
 
         @Test func paddingKeepsTheTrueIPLength() {
@@ -84,14 +87,16 @@ extension SupportTests {
             #expect(spans.first?.range.lowerBound == 0)
             #expect(spans.last?.range.upperBound == packet.frameLength)
             #expect(zip(spans, spans.dropFirst()).allSatisfy { $0.range.upperBound == $1.range.lowerBound })
-            #expect(spans.map(\.name) == [
-                "ethernet addresses", "vlan tag 1", "ethertype", "ipv6 header", "ipv6 routing header",
-                "ipv6 fragment header", "tcp header", "payload",
-            ])
+            #expect(
+                spans.map(\.name) == [
+                    "ethernet addresses", "vlan tag 1", "ethertype", "ipv6 header", "ipv6 routing header",
+                    "ipv6 fragment header", "tcp header", "payload",
+                ])
             let short = PacketBuilder().ipv4(from: "10.0.0.1", to: "10.0.0.2").icmpEcho().paddedToMinimumLength()
-            #expect(short.headerSpans.map(\.name) == [
-                "ethernet addresses", "ethertype", "ipv4 header", "icmp header", "padding",
-            ])
+            #expect(
+                short.headerSpans.map(\.name) == [
+                    "ethernet addresses", "ethertype", "ipv4 header", "icmp header", "padding",
+                ])
             #expect(short.headerSpans.last?.range == 42..<60)
         }
 
@@ -182,9 +187,10 @@ extension SupportTests {
             let packets = generator.next(3000)
             let fields = packets.map(\.fields)
             let protocols = Set(fields.map(\.protocolNumber))
-            for number in [IPProtocol.tcp, IPProtocol.udp, IPProtocol.icmp, IPProtocol.icmpv6, IPProtocol.sctp,
-                IPProtocol.gre, IPProtocol.udplite, IPProtocol.esp, 200]
-            {
+            for number in [
+                IPProtocol.tcp, IPProtocol.udp, IPProtocol.icmp, IPProtocol.icmpv6, IPProtocol.sctp,
+                IPProtocol.gre, IPProtocol.udplite, IPProtocol.esp, 200,
+            ] {
                 #expect(protocols.contains(number), "protocol \(number)")
             }
             let v6Protocols = Set(fields.filter(\.source.isV6).map(\.protocolNumber))
@@ -224,12 +230,14 @@ extension SupportTests {
             let directory = try TemporaryDirectory()
             let file = directory.file("random.pcap")
             try writer.write(to: file)
-            let rows = try TShark.fields(of: file, [
-                "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "ip.proto", "tcp.srcport", "tcp.dstport",
-                "udp.srcport", "udp.dstport", "sctp.srcport", "sctp.dstport", "ip.checksum.status",
-                "tcp.checksum.status", "udp.checksum.status", "icmp.checksum.status", "icmpv6.checksum.status",
-                "sctp.checksum.status",
-            ])
+            let rows = try TShark.fields(
+                of: file,
+                [
+                    "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "ip.proto", "tcp.srcport", "tcp.dstport",
+                    "udp.srcport", "udp.dstport", "sctp.srcport", "sctp.dstport", "ip.checksum.status",
+                    "tcp.checksum.status", "udp.checksum.status", "icmp.checksum.status", "icmpv6.checksum.status",
+                    "sctp.checksum.status",
+                ])
             try #require(rows.count == packets.count)
             for (generated, row) in zip(packets, rows) {
                 let fields = generated.fields
@@ -272,11 +280,12 @@ extension SupportTests {
             let file = directory.file("times.pcap")
             try writer.write(to: file)
             let rows = try TShark.fields(of: file, ["frame.time_epoch", "frame.len", "frame.cap_len"])
-            #expect(rows == [
-                ["1700000000.123456789", "142", "96"],
-                ["1700000001.000000001", "1514", "60"],
-                ["0.000000005", "42", "42"],
-            ])
+            #expect(
+                rows == [
+                    ["1700000000.123456789", "142", "96"],
+                    ["1700000001.000000001", "1514", "60"],
+                    ["0.000000005", "42", "42"],
+                ])
         }
     }
 }
@@ -366,12 +375,14 @@ extension SupportTests {
             let frames = Self.twentyFrames()
             let directory = try TemporaryDirectory()
             let capture = directory.file("received.pcap")
-            let tcpdump = try lab.start(in: .receiver, [
-                // Immediate mode: libpcap hands each packet over at once instead of
-                // holding ring blocks that SIGINT would discard.
-                "tcpdump", "-i", lab.receiverInterface, "-w", capture.path, "-U", "--immediate-mode", "-n",
-                "-Z", "root", "-s", "0",
-            ])
+            let tcpdump = try lab.start(
+                in: .receiver,
+                [
+                    // Immediate mode: libpcap hands each packet over at once instead of
+                    // holding ring blocks that SIGINT would discard.
+                    "tcpdump", "-i", lab.receiverInterface, "-w", capture.path, "-U", "--immediate-mode", "-n",
+                    "-Z", "root", "-s", "0",
+                ])
             // tcpdump says so on stderr once its socket is bound.
             try #require(tcpdump.waitForStandardError(containing: "listening on"), "\(tcpdump.standardErrorSoFar)")
             try lab.sendWithTrafgen(frames, count: frames.count, gap: .milliseconds(10))
@@ -418,8 +429,7 @@ extension SupportTests {
             for name in [
                 "ipv4 IHL 4", "tcp data offset 4", "ipv4 total length one past the frame",
                 "seven ipv6 extension headers", "three 802.1Q tags",
-            ]
-            {
+            ] {
                 frames += catalogue.filter { $0.name == name }.map(\.frame)
             }
             precondition(frames.count == 20, "the test sends 20 frames")

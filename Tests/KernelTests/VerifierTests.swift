@@ -59,7 +59,8 @@ import VtapTestSupport
         let directory = try TemporaryDirectory()
         let objectPath = directory.file("filter.o").path
         let compiled = try RulesCompiler.compile(
-            SourceFile(path: "seed.json", text: #"{"RULES": ["1.1.1.1 2.2.2.2 11 22 TCP", "3.3.3.3 - - - [TCP,UDP]"]}"#),
+            SourceFile(
+                path: "seed.json", text: #"{"RULES": ["1.1.1.1 2.2.2.2 11 22 TCP", "3.3.3.3 - - - [TCP,UDP]"]}"#),
             options: .init(verify: false))
         try Data(compiled.object).write(to: URL(fileURLWithPath: objectPath))
 

@@ -44,7 +44,8 @@ import VtapTestSupport
     @Test(arguments: 0..<60)
     func matchesTheBruteForceOverExplicitSamples(seed: Int) throws {
         var random = SplitMix64(seed: UInt64(seed) &+ 1000)
-        let count = seed % 3 == 0 ? Int.random(in: 5000...20_000, using: &random) : Int.random(in: 1...300, using: &random)
+        let count =
+            seed % 3 == 0 ? Int.random(in: 5000...20_000, using: &random) : Int.random(in: 1...300, using: &random)
         let cap: UInt64 = 2_000_000_000
         let samples: [UInt64] = (0..<count).map { _ in
             switch seed % 4 {
@@ -66,7 +67,8 @@ import VtapTestSupport
     /// Gaps at the cap that differ by 1 ns: a Double formula over the sums
     /// loses this entirely (Q ≈ 4·10^24 needs 82 bits); the integer one is exact.
     @Test func gapsNearTheCapKeepTheirLastDigit() throws {
-        let samples = Array(repeating: UInt64(2_000_000_000), count: 1000)
+        let samples =
+            Array(repeating: UInt64(2_000_000_000), count: 1000)
             + Array(repeating: UInt64(1_999_999_999), count: 1000)
         let s = try #require(Self.statistics(samples))
         #expect(s.varianceNanoseconds2 == 0.25)
@@ -78,14 +80,17 @@ import VtapTestSupport
 
     /// k gaps of `a` and m gaps of `b`: variance k·m·(a−b)²/n² exactly.
     static func twoValued(k: UInt64, a: UInt64, m: UInt64, b: UInt64) -> (n: UInt64, s: UInt128, q: UInt128) {
-        (k + m, UInt128(k) * UInt128(a) + UInt128(m) * UInt128(b),
-         UInt128(k) * UInt128(a) * UInt128(a) + UInt128(m) * UInt128(b) * UInt128(b))
+        (
+            k + m, UInt128(k) * UInt128(a) + UInt128(m) * UInt128(b),
+            UInt128(k) * UInt128(a) * UInt128(a) + UInt128(m) * UInt128(b) * UInt128(b)
+        )
     }
 
     /// n·Q passes 2^128 for long windows of long gaps; the result must stay
     /// exact on both sides of that boundary.
     @Test func exactOnBothSidesOfTheOneTwentyEightBitBoundary() throws {
-        let a: UInt64 = 2_000_000_000, b: UInt64 = 1_999_999_998
+        let a: UInt64 = 2_000_000_000
+        let b: UInt64 = 1_999_999_998
         // n²·a² ≈ 2^128 at n ≈ 9.2·10^9: search the crossing.
         var k: UInt64 = 4_000_000_000
         func overflows(_ k: UInt64) -> Bool {
@@ -119,9 +124,12 @@ import VtapTestSupport
 
     /// The most samples a counter can hold, all equal.
     @Test func astronomicalCountsOfEqualGaps() throws {
-        let n = UInt64.max, g: UInt64 = 2_000_000_000
-        let s = try #require(JitterStatistics(
-            samples: n, sumNanoseconds: UInt128(n) * UInt128(g), sumSquaresNanoseconds2: UInt128(n) * UInt128(g) * UInt128(g)))
+        let n = UInt64.max
+        let g: UInt64 = 2_000_000_000
+        let s = try #require(
+            JitterStatistics(
+                samples: n, sumNanoseconds: UInt128(n) * UInt128(g),
+                sumSquaresNanoseconds2: UInt128(n) * UInt128(g) * UInt128(g)))
         #expect(s.varianceNanoseconds2 == 0)
         #expect(s.meanNanoseconds == 2e9)
     }
@@ -131,8 +139,9 @@ import VtapTestSupport
     @Test func inconsistentSumsGiveZeroSpread() throws {
         let s = try #require(JitterStatistics(samples: 2, sumNanoseconds: 10, sumSquaresNanoseconds2: 40))
         #expect(s.varianceNanoseconds2 == 0)
-        let huge = try #require(JitterStatistics(
-            samples: 1, sumNanoseconds: UInt128.max, sumSquaresNanoseconds2: UInt128.max))
+        let huge = try #require(
+            JitterStatistics(
+                samples: 1, sumNanoseconds: UInt128.max, sumSquaresNanoseconds2: UInt128.max))
         #expect(huge.varianceNanoseconds2 == 0)
     }
 }

@@ -78,12 +78,14 @@ import VtapTestSupport
         #expect(settings.display.throughput == false)
         let manifest = Manifest(
             generator: .init(name: "vtapc", version: "0", clang: "14"), rulesFile: .init(path: "r.json", sha256: ""),
-            object: .init(file: "r.o", size: 0, sha256: ""), build: .init(
+            object: .init(file: "r.o", size: 0, sha256: ""),
+            build: .init(
                 clangArguments: [], strategy: "", decisionFunctions: 0, plans: []),
             programs: [], maps: [], structs: [], globals: [],
             slots: .init(protocols: [], totals: [], arrivals: ""), rules: Self.rules, settings: settings,
             verifier: nil)
-        let context = ReportContext(time: ReportTime(nanosecondsSinceEpoch: 0), interfaces: [], bits: true, manifest: manifest)
+        let context = ReportContext(
+            time: ReportTime(nanosecondsSinceEpoch: 0), interfaces: [], bits: true, manifest: manifest)
         #expect(context.throughputUnit == .bitsPerSecond)
         #expect(context.rules == Self.rules)
         #expect(context.display == settings.display)
@@ -111,7 +113,8 @@ import VtapTestSupport
             let c = calendar.dateComponents(
                 [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(seconds)))
             func two(_ v: Int?) -> String { String(format: "%02d", v!) }
-            let expected = String(format: "%04d", c.year!) + "-\(two(c.month))-\(two(c.day))T\(two(c.hour)):"
+            let expected =
+                String(format: "%04d", c.year!) + "-\(two(c.month))-\(two(c.day))T\(two(c.hour)):"
                 + "\(two(c.minute)):\(two(c.second)).\(String(format: "%03d", Int(milliseconds)))Z"
             let actual = ReportTime(nanosecondsSinceEpoch: seconds * 1_000_000_000 + milliseconds * 1_000_000).rfc3339
             #expect(actual == expected)

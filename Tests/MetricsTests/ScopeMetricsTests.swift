@@ -58,7 +58,8 @@ import VtapMetrics
         let variance = 17.0 / 11 - (13.0 / 11) * (13.0 / 11)
         #expect(abs(jitter.stddevMilliseconds - variance.squareRoot()) < 1e-12)
         // The same totals as window bounds: no sample in it.
-        #expect(ScopeMetrics(from: a, to: b, seconds: 1, jitterFrom: b, jitterTo: b, unit: .bytesPerSecond).jitter == nil)
+        #expect(
+            ScopeMetrics(from: a, to: b, seconds: 1, jitterFrom: b, jitterTo: b, unit: .bytesPerSecond).jitter == nil)
     }
 
     @Test func sequenceCountersAreTotalsAndTheirSum() {

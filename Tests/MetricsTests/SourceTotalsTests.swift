@@ -13,7 +13,8 @@ import VtapRuleModel
         udpCounters.bytes = udp * 100
         let classes = [tcpCounters, udpCounters, Counters(), Counters()]
         return CounterSnapshot(
-            ruleClasses: classes, protocols: classes, totals: Array(repeating: Tally(), count: ObjectContract.totals.count))
+            ruleClasses: classes, protocols: classes,
+            totals: Array(repeating: Tally(), count: ObjectContract.totals.count))
     }
 
     @Test func perSourceAndPerClassTotalsAddUp() throws {

@@ -79,7 +79,8 @@ import VtapTestSupport
             let increment = UInt64.random(in: 0..<(1 << 63), using: &random)
             counters[i] &+= increment
             expected += UInt128(increment)
-            accumulator.add(Self.snapshot(rules: [Self.counters(packets: 0, sumSquares: counters[i])]), from: sources[i])
+            accumulator.add(
+                Self.snapshot(rules: [Self.counters(packets: 0, sumSquares: counters[i])]), from: sources[i])
         }
         #expect(accumulator.totals.rules[0].jitterSumSquaresNanoseconds2 == expected)
         #expect(expected > UInt128(UInt64.max), "the test must cross 2^64")

@@ -26,7 +26,8 @@ import VtapRuleModel
         #expect(idle.contains(" - "), "no jitter and no last number show as -")
         #expect(lines.last == "unmatched: 11 packets, 800 bytes; malformed: 1 packet, 24 bytes")
         // The classes, a blank line, then the rules.
-        #expect(lines[2].hasPrefix("tcp") && lines[5].hasPrefix("other") && lines[6].isEmpty && lines[7].hasPrefix("#1"))
+        #expect(
+            lines[2].hasPrefix("tcp") && lines[5].hasPrefix("other") && lines[6].isEmpty && lines[7].hasPrefix("#1"))
     }
 
     @Test(arguments: [
@@ -66,12 +67,14 @@ import VtapRuleModel
         #expect(text.contains("\n(22 rules without traffic)\n"))
 
         // Twenty rules are few enough to show each.
-        let few = ConsoleReport().render(Fixtures.interval(
-            names: Array(repeating: nil, count: 20), packets: Array(repeating: 0, count: 20)))
+        let few = ConsoleReport().render(
+            Fixtures.interval(
+                names: Array(repeating: nil, count: 20), packets: Array(repeating: 0, count: 20)))
         #expect(few.split(separator: "\n").filter { $0.hasPrefix("#") }.count == 20)
         #expect(!few.contains("without traffic"))
         // The threshold is a setting.
-        let folded = ConsoleReport(foldIdleRulesAbove: 0).render(Fixtures.interval(names: [nil, nil], packets: [0, 1000]))
+        let folded = ConsoleReport(foldIdleRulesAbove: 0).render(
+            Fixtures.interval(names: [nil, nil], packets: [0, 1000]))
         #expect(folded.contains("(1 rule without traffic)"))
     }
 

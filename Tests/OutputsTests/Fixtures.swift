@@ -59,6 +59,7 @@ enum Fixtures {
     ) -> IntervalReport {
         let earlier = totals(packets.map { $0 >= 1000 ? $0 - 1000 : 0 })
         return ReportBuilder.interval(
-            from: earlier, to: totals(packets), seconds: 1, context: context(names: names, display: display, unit: unit))
+            from: earlier, to: totals(packets), seconds: 1, context: context(names: names, display: display, unit: unit)
+        )
     }
 }

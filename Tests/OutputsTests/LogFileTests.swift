@@ -19,7 +19,12 @@ import VtapTestSupport
         while let ch = chars.popFirst() {
             if quoted {
                 if ch == "\"" {
-                    if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
+                    if chars.first == "\"" {
+                        field.append("\"")
+                        chars.removeFirst()
+                    } else {
+                        quoted = false
+                    }
                 } else {
                     field.append(ch)
                 }
@@ -43,7 +48,8 @@ import VtapTestSupport
     }
 
     @Test func nameFollowsTheSeed() throws {
-        #expect(LogFile.fileName(pid: 4242, start: Self.start, timeZone: Self.utc) == "monitor_4242_2021-06-30_12:34.log")
+        #expect(
+            LogFile.fileName(pid: 4242, start: Self.start, timeZone: Self.utc) == "monitor_4242_2021-06-30_12:34.log")
         let tokyo = try #require(TimeZone(identifier: "Asia/Tokyo"))
         #expect(LogFile.fileName(pid: 7, start: Self.start, timeZone: tokyo) == "monitor_7_2021-06-30_21:34.log")
         let name = LogFile.fileName(pid: getpid(), start: Date())
@@ -54,10 +60,14 @@ import VtapTestSupport
         let bits = LogLayout(format: .csv, rules: Fixtures.rules([nil, "web-api"]), throughputUnit: .bitsPerSecond)
         let columns = Self.parseCSV(bits.header)
         let group = { (scope: String) in
-            ["packets", "bytes", "pps", "throughput_bit_per_s", "goodput_bit_per_s", "jitter_mean_ms",
-             "jitter_stddev_ms", "seq_total", "seq_lost"].map { "\(scope)_\($0)" }
+            [
+                "packets", "bytes", "pps", "throughput_bit_per_s", "goodput_bit_per_s", "jitter_mean_ms",
+                "jitter_stddev_ms", "seq_total", "seq_lost",
+            ].map { "\(scope)_\($0)" }
         }
-        #expect(columns == ["time", "interval_s"] + ["tcp", "udp", "icmp", "other", "rule_1", "rule_web_api"].flatMap(group))
+        #expect(
+            columns == ["time", "interval_s"]
+                + ["tcp", "udp", "icmp", "other", "rule_1", "rule_web_api"].flatMap(group))
         let bytes = LogLayout(format: .csv, rules: [], throughputUnit: .bytesPerSecond)
         #expect(bytes.header.contains("tcp_throughput_B_per_s,tcp_goodput_B_per_s"))
     }
@@ -65,7 +75,10 @@ import VtapTestSupport
     @Test func ruleColumnsAreSanitisedAndUnique() {
         let rules = Fixtures.rules(["a b", "a_b", nil, "ünï", "x,\"y\""])
         let layout = LogLayout(format: .csv, rules: rules, throughputUnit: .bytesPerSecond)
-        #expect(layout.scopes == ["tcp", "udp", "icmp", "other", "rule_a_b", "rule_a_b_2", "rule_3", "rule__n_", "rule_x__y_"])
+        #expect(
+            layout.scopes == [
+                "tcp", "udp", "icmp", "other", "rule_a_b", "rule_a_b_2", "rule_3", "rule__n_", "rule_x__y_",
+            ])
     }
 
     @Test func oneLinePerIntervalAndTheSummaryIsNotOne() throws {
@@ -78,7 +91,9 @@ import VtapTestSupport
         #expect(try Self.lines(log.path) == [log.layout.header], "the header is written when the file opens")
         try log.write(Fixtures.interval(names: names, packets: [1000, 0]))
         try log.write(Fixtures.interval(names: names, packets: [2000, 0]))
-        try log.write(ReportBuilder.summary(totals: Fixtures.totals([2000, 0]), seconds: 2, context: Fixtures.context(names: names)))
+        try log.write(
+            ReportBuilder.summary(
+                totals: Fixtures.totals([2000, 0]), seconds: 2, context: Fixtures.context(names: names)))
         let lines = try Self.lines(log.path)
         #expect(lines.count == 3)
         let header = Self.parseCSV(lines[0])
@@ -122,9 +137,13 @@ import VtapTestSupport
         try log.write(Fixtures.interval(names: names, packets: [2000], unit: .bytesPerSecond))
         let lines = try Self.lines(log.path)
         #expect(lines.count == 2)
-        let fields = "throughput_B_per_s goodput_B_per_s jitter_mean_ms jitter_stddev_ms seq_last seq_count seq_reverse "
+        let fields =
+            "throughput_B_per_s goodput_B_per_s jitter_mean_ms jitter_stddev_ms seq_last seq_count seq_reverse "
             + "seq_small seq_big seq_total seq_lost"
-        #expect(lines[0] == "time interval_s | TCP \(fields) | UDP \(fields) | ICMP \(fields) | OTHER \(fields) | rule_1 \(fields)")
+        #expect(
+            lines[0]
+                == "time interval_s | TCP \(fields) | UDP \(fields) | ICMP \(fields) | OTHER \(fields) | rule_1 \(fields)"
+        )
         let sections = lines[1].components(separatedBy: " | ")
         #expect(sections.count == 6)
         #expect(sections[0] == "2021-06-30T12:34:56.789Z 1.000000")

@@ -20,14 +20,27 @@ import VtapTestSupport
         var lastString = ""
         for ch in line {
             if inString {
-                if escaped { escaped = false; current.append(ch); continue }
-                if ch == "\\" { escaped = true; continue }
-                if ch == "\"" { inString = false; lastString = current; continue }
+                if escaped {
+                    escaped = false
+                    current.append(ch)
+                    continue
+                }
+                if ch == "\\" {
+                    escaped = true
+                    continue
+                }
+                if ch == "\"" {
+                    inString = false
+                    lastString = current
+                    continue
+                }
                 current.append(ch)
                 continue
             }
             switch ch {
-            case "\"": inString = true; current = ""
+            case "\"":
+                inString = true
+                current = ""
             case "{", "[": depth += 1
             case "}", "]":
                 depth -= 1
@@ -44,10 +57,11 @@ import VtapTestSupport
         let line = ReportJSON.line(report)
         #expect(!line.contains("\n"))
         #expect(!line.contains(": "))
-        #expect(Self.topLevelKeys(line) == [
-            "time", "interfaces", "interval_s", "throughput_unit", "protocols", "rules", "unmatched", "malformed",
-            "summary",
-        ])
+        #expect(
+            Self.topLevelKeys(line) == [
+                "time", "interfaces", "interval_s", "throughput_unit", "protocols", "rules", "unmatched", "malformed",
+                "summary",
+            ])
         let json = try Self.object(line)
         #expect(json["time"] as? String == "2021-06-30T12:34:56.789Z")
         #expect(json["interfaces"] as? [String] == ["eth0", "eth1"])
@@ -55,9 +69,10 @@ import VtapTestSupport
         #expect(json["throughput_unit"] as? String == "bit/s")
         #expect(json["summary"] as? Bool == false)
         let protocols = try #require(json["protocols"] as? [String: Any])
-        #expect(Self.topLevelKeys(String(line[line.range(of: "\"protocols\":")!.upperBound...])) == [
-            "tcp", "udp", "icmp", "other",
-        ])
+        #expect(
+            Self.topLevelKeys(String(line[line.range(of: "\"protocols\":")!.upperBound...])) == [
+                "tcp", "udp", "icmp", "other",
+            ])
         for name in ["tcp", "udp", "icmp", "other"] {
             let scope = try #require(protocols[name] as? [String: Any])
             #expect(Set(scope.keys) == Set(ReportJSON.scopeKeys))
@@ -117,7 +132,10 @@ import VtapTestSupport
             from: MeasurementTotals(ruleCount: 1), to: MeasurementTotals(ruleCount: 1), seconds: 1,
             context: ReportContext(
                 time: Fixtures.time, interfaces: [awkward], throughputUnit: .bytesPerSecond,
-                rules: [Manifest.RuleEntry(index: 0, number: 1, name: awkward, label: awkward, source: "", line: 1, column: 1)],
+                rules: [
+                    Manifest.RuleEntry(
+                        index: 0, number: 1, name: awkward, label: awkward, source: "", line: 1, column: 1)
+                ],
                 display: Settings.Display()))
         let line = ReportJSON.line(report)
         #expect(!line.contains("\n") && !line.contains("\u{7}"))
@@ -147,7 +165,8 @@ import VtapTestSupport
         var totals = Array(repeating: Tally(), count: ObjectContract.totals.count)
         totals[ObjectContract.totals.firstIndex(of: "unmatched")!] = Tally(packets: 11, bytes: 800)
         totals[ObjectContract.totals.firstIndex(of: "malformed")!] = Tally(packets: 1, bytes: 24)
-        let snapshot = CounterSnapshot(rules: [tcp, udp], protocols: [tcp, udp, Counters(), Counters()], totals: totals)
+        let snapshot = CounterSnapshot(
+            rules: [tcp, udp], protocols: [tcp, udp, Counters(), Counters()], totals: totals)
         var accumulator = TotalsAccumulator(ruleCount: 2)
         accumulator.add(snapshot, from: "capture.pcap")
         let report = ReportBuilder.summary(
@@ -186,13 +205,16 @@ import VtapTestSupport
         let report = ReportBuilder.interval(
             from: Fixtures.totals([0]), to: Fixtures.totals([2]), seconds: 0.5,
             context: Fixtures.context(names: ["a"], unit: .bytesPerSecond, interfaces: ["lo"]))
-        let scope = #"{"packets":2,"bytes":250,"payload_bytes":200,"pps":4.0,"throughput":500.0,"goodput":400.0,"#
+        let scope =
+            #"{"packets":2,"bytes":250,"payload_bytes":200,"pps":4.0,"throughput":500.0,"goodput":400.0,"#
             + #""jitter_mean_ms":1.0,"jitter_stddev_ms":0.0,"seq_last":2,"seq_count":2,"seq_reverse":1,"#
             + #""seq_small":2,"seq_big":3,"seq_total":6,"seq_lost":7,"seq_missing":4}"#
-        let empty = #"{"packets":0,"bytes":0,"payload_bytes":0,"pps":0.0,"throughput":0.0,"goodput":0.0,"#
+        let empty =
+            #"{"packets":0,"bytes":0,"payload_bytes":0,"pps":0.0,"throughput":0.0,"goodput":0.0,"#
             + #""jitter_mean_ms":null,"jitter_stddev_ms":null,"seq_last":null,"seq_count":0,"seq_reverse":0,"#
             + #""seq_small":0,"seq_big":0,"seq_total":0,"seq_lost":0,"seq_missing":0}"#
-        let expected = #"{"time":"2021-06-30T12:34:56.789Z","interfaces":["lo"],"interval_s":0.5,"#
+        let expected =
+            #"{"time":"2021-06-30T12:34:56.789Z","interfaces":["lo"],"interval_s":0.5,"#
             + #""throughput_unit":"B/s","protocols":{"tcp":\#(empty),"udp":\#(scope),"icmp":\#(empty),"#
             + #""other":\#(empty)},"rules":[{"index":0,"name":"a","label":"a","# + scope.dropFirst() + "],"
             + #""unmatched":{"packets":11,"bytes":800},"malformed":{"packets":1,"bytes":24},"summary":false}"#
@@ -207,10 +229,12 @@ import VtapTestSupport
         let writer = JSONLinesWriter(handle)
         try writer.write(Fixtures.interval(names: [nil], packets: [1000]))
         try writer.write(Fixtures.interval(names: [nil], packets: [2000]))
-        try writer.write(ReportBuilder.summary(
-            totals: Fixtures.totals([2000]), seconds: 2, context: Fixtures.context(names: [nil])))
+        try writer.write(
+            ReportBuilder.summary(
+                totals: Fixtures.totals([2000]), seconds: 2, context: Fixtures.context(names: [nil])))
         try handle.close()
-        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = try String(contentsOf: url, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 4 && lines[3].isEmpty)
         let objects = try lines.dropLast().map { try Self.object(String($0)) }
         #expect(objects.map { $0["summary"] as? Bool } == [false, false, true])

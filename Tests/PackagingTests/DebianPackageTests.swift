@@ -15,9 +15,10 @@ import VtapTestSupport
 
     /// Package names in a Depends field, without versions.
     static func dependencies(of package: String) throws -> Set<String> {
-        Set(try field("Depends", of: package).split(separator: ",").map {
-            String($0.split(separator: " ")[0]).trimmingCharacters(in: .whitespaces)
-        })
+        Set(
+            try field("Depends", of: package).split(separator: ",").map {
+                String($0.split(separator: " ")[0]).trimmingCharacters(in: .whitespaces)
+            })
     }
 
     @Test(.packaged) func theLoaderDependsOnLibbpfAndLibpcapAndTheBaseSystemOnly() throws {
@@ -29,7 +30,9 @@ import VtapTestSupport
         #expect(depends.subtracting(["libbpf1", "libpcap0.8"]).isSubset(of: baseSystem), "\(depends)")
         let compiler = try Self.dependencies(of: "vtapc")
         #expect(compiler.contains("libllvm14") && compiler.contains("libclang-cpp14"), "\(compiler)")
-        #expect(!compiler.contains { $0.hasPrefix("swift") } && !depends.contains { $0.contains("llvm") || $0.contains("clang") })
+        #expect(
+            !compiler.contains { $0.hasPrefix("swift") }
+                && !depends.contains { $0.contains("llvm") || $0.contains("clang") })
         #expect(try Self.field("Architecture", of: "vtap") == "amd64")
         #expect(try Self.field("Version", of: "vtapc") == BuiltPackages.version)
     }
@@ -52,11 +55,13 @@ import VtapTestSupport
         try #require(install.succeeded, "\(install.summary)")
 
         for package in ["vtap", "vtapc"] {
-            let status = try CommandRunner.check(["dpkg-query", "--root=\(root)", "-W", "-f=${Status}", package]).standardOutput
+            let status = try CommandRunner.check(["dpkg-query", "--root=\(root)", "-W", "-f=${Status}", package])
+                .standardOutput
             #expect(status == "install ok installed", "\(package): \(status)")
         }
-        let loaderFiles = Set(try CommandRunner.check(["dpkg-query", "--root=\(root)", "-L", "vtap"]).standardOutput
-            .split(separator: "\n").map(String.init))
+        let loaderFiles = Set(
+            try CommandRunner.check(["dpkg-query", "--root=\(root)", "-L", "vtap"]).standardOutput
+                .split(separator: "\n").map(String.init))
         let subcommands = ["run", "replay", "start", "stop", "status"]
         var expected = [
             "/usr/bin/vtap", "/lib/systemd/system/vtap@.service", "/usr/share/man/man1/vtap.1.gz",
@@ -68,40 +73,56 @@ import VtapTestSupport
         for path in expected { #expect(loaderFiles.contains(path), "vtap package lacks \(path)") }
         #expect(!loaderFiles.contains { $0.hasSuffix("vtapc") }, "the loader ships no compiler")
 
-        let compilerFiles = Set(try CommandRunner.check(["dpkg-query", "--root=\(root)", "-L", "vtapc"]).standardOutput
-            .split(separator: "\n").map(String.init))
+        let compilerFiles = Set(
+            try CommandRunner.check(["dpkg-query", "--root=\(root)", "-L", "vtapc"]).standardOutput
+                .split(separator: "\n").map(String.init))
         let shippedRules = try FileManager.default.contentsOfDirectory(atPath: RepositoryLayout.file("rules").path)
             .filter { $0.hasSuffix(".json") }
         #expect(!shippedRules.isEmpty)
         for name in shippedRules {
-            #expect(compilerFiles.contains("/usr/share/doc/vtapc/examples/\(name)"), "vtapc package lacks the example \(name)")
+            #expect(
+                compilerFiles.contains("/usr/share/doc/vtapc/examples/\(name)"),
+                "vtapc package lacks the example \(name)")
         }
-        for path in ["/usr/bin/vtapc", "/usr/share/man/man1/vtapc.1.gz", "/usr/share/bash-completion/completions/vtapc"] {
+        for path in [
+            "/usr/bin/vtapc", "/usr/share/man/man1/vtapc.1.gz", "/usr/share/bash-completion/completions/vtapc",
+        ] {
             #expect(compilerFiles.contains(path), "vtapc package lacks \(path)")
         }
 
         // The installed tools run, and the installed vtapc compiles an installed example.
-        let vtap = root + "/usr/bin/vtap", vtapc = root + "/usr/bin/vtapc"
+        let vtap = root + "/usr/bin/vtap"
+        let vtapc = root + "/usr/bin/vtapc"
         #expect(try CommandRunner.check([vtap, "--version"]).standardOutput.contains(BuiltPackages.version ?? "?"))
         let object = directory.file("seed.o").path
         let compiled = try CommandRunner.run(
-            [vtapc, root + "/usr/share/doc/vtapc/examples/seed.json", "-o", object, "--no-verify"], timeout: .seconds(60))
-        #expect(compiled.succeeded && FileManager.default.fileExists(atPath: directory.file("seed.manifest.json").path),
+            [vtapc, root + "/usr/share/doc/vtapc/examples/seed.json", "-o", object, "--no-verify"],
+            timeout: .seconds(60))
+        #expect(
+            compiled.succeeded && FileManager.default.fileExists(atPath: directory.file("seed.manifest.json").path),
             "\(compiled.summary)")
 
         // Man pages are roff with a title per command; completions parse in their shell.
-        let page = try CommandRunner.check(["sh", "-c", "gzip -dc '\(root)/usr/share/man/man1/vtap-run.1.gz'"]).standardOutput
-        #expect(page.contains(".Dt VTAP-RUN 1") && page.contains(".Nm vtap-run"), "not vtap-run(1): \(page.prefix(200))")
+        let page = try CommandRunner.check(["sh", "-c", "gzip -dc '\(root)/usr/share/man/man1/vtap-run.1.gz'"])
+            .standardOutput
+        #expect(
+            page.contains(".Dt VTAP-RUN 1") && page.contains(".Nm vtap-run"), "not vtap-run(1): \(page.prefix(200))")
         #expect(page.contains("Fl -vtapc"), "the page documents run's options")
         let bash = try CommandRunner.run(["bash", "-n", root + "/usr/share/bash-completion/completions/vtap"])
         #expect(bash.succeeded, "\(bash.summary)")
-        let completion = try String(contentsOfFile: root + "/usr/share/bash-completion/completions/vtap", encoding: .utf8)
-        for subcommand in subcommands { #expect(completion.contains(subcommand), "bash completion lacks \(subcommand)") }
+        let completion = try String(
+            contentsOfFile: root + "/usr/share/bash-completion/completions/vtap", encoding: .utf8)
+        for subcommand in subcommands {
+            #expect(completion.contains(subcommand), "bash completion lacks \(subcommand)")
+        }
 
         // Removing leaves nothing of theirs behind.
-        try CommandRunner.check(["dpkg", "--root=\(root)", "--force-script-chrootless", "--log=/dev/null", "--purge", "vtap", "vtapc"],
+        try CommandRunner.check(
+            ["dpkg", "--root=\(root)", "--force-script-chrootless", "--log=/dev/null", "--purge", "vtap", "vtapc"],
             timeout: .seconds(60))
-        for path in expected + ["/usr/bin/vtapc"] { #expect(!FileManager.default.fileExists(atPath: root + path), "\(path) left") }
+        for path in expected + ["/usr/bin/vtapc"] {
+            #expect(!FileManager.default.fileExists(atPath: root + path), "\(path) left")
+        }
     }
 
     /// lintian, Debian's package checker: no error or warning, and every
@@ -110,16 +131,21 @@ import VtapTestSupport
     @Test(.packaged) func lintianFindsNothingUnexplained() throws {
         let debs = try ["vtap", "vtapc"].map { try #require(BuiltPackages.package($0)).path }
         let result = try CommandRunner.run(
-            ["lintian", "--tag-display-limit", "0", "--display-info", "--show-overrides"] + debs, timeout: .seconds(600))
+            ["lintian", "--tag-display-limit", "0", "--display-info", "--show-overrides"] + debs, timeout: .seconds(600)
+        )
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         let unexplained = lines.filter { $0.hasPrefix("E: ") || $0.hasPrefix("W: ") || $0.hasPrefix("I: ") }
         #expect(result.status == 0 && unexplained.isEmpty, "lintian: \(result.summary)")
         // The overrides that are used have a comment saying why.
         for package in ["vtap", "vtapc"] {
-            let overrides = try String(contentsOf: RepositoryLayout.file("deploy/debian/\(package).lintian-overrides"), encoding: .utf8)
+            let overrides = try String(
+                contentsOf: RepositoryLayout.file("deploy/debian/\(package).lintian-overrides"), encoding: .utf8)
             var explained = false
             for line in overrides.split(separator: "\n") {
-                if line.hasPrefix("#") { explained = true; continue }
+                if line.hasPrefix("#") {
+                    explained = true
+                    continue
+                }
                 #expect(explained, "\(package) override without a reason: \(line)")
                 explained = false
             }
@@ -154,9 +180,11 @@ import VtapTestSupport
             timeout: .seconds(60))
         #expect(!broken.standardError.isEmpty, "systemd-analyze verify noticed nothing: \(broken.summary)")
         // Least privilege, as documented: three capabilities, no root.
-        for line in ["CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_NET_RAW", "AmbientCapabilities=CAP_BPF CAP_PERFMON CAP_NET_RAW",
-            "DynamicUser=yes", "Restart=on-failure", "EnvironmentFile=/etc/vtap/%i.env"]
-        {
+        for line in [
+            "CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_NET_RAW",
+            "AmbientCapabilities=CAP_BPF CAP_PERFMON CAP_NET_RAW",
+            "DynamicUser=yes", "Restart=on-failure", "EnvironmentFile=/etc/vtap/%i.env",
+        ] {
             #expect(unit.split(separator: "\n").contains(Substring(line)), "the unit lacks \(line)")
         }
     }

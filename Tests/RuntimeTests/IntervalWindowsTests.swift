@@ -1,6 +1,7 @@
 import Testing
 import VtapMetrics
 import VtapRuleModel
+
 @testable import VtapRuntime
 
 @Suite struct IntervalWindowsTests {
@@ -69,18 +70,23 @@ import VtapRuleModel
             ruleCount: 1, start: 0, reportSeconds: 10, jitterSeconds: 1, origin: ReportTime(nanosecondsSinceEpoch: 0))
         #expect(timeline.sourceTotals("a").jitterTo.rules[0].jitterSamples == 0, "no window before the first ends")
         timeline.record(
-            [("a", Self.snapshot(packets: 3, jitterSamples: 2, jitterSum: 20)),
-             ("b", Self.snapshot(packets: 7, jitterSamples: 6, jitterSum: 60))], at: 900_000_000)
+            [
+                ("a", Self.snapshot(packets: 3, jitterSamples: 2, jitterSum: 20)),
+                ("b", Self.snapshot(packets: 7, jitterSamples: 6, jitterSum: 60)),
+            ], at: 900_000_000)
         _ = timeline.intervalsEnded(by: 1_000_000_000)
         timeline.record(
-            [("a", Self.snapshot(packets: 10, jitterSamples: 9, jitterSum: 95)),
-             ("b", Self.snapshot(packets: 7, jitterSamples: 6, jitterSum: 60))], at: 1_900_000_000)
+            [
+                ("a", Self.snapshot(packets: 10, jitterSamples: 9, jitterSum: 95)),
+                ("b", Self.snapshot(packets: 7, jitterSamples: 6, jitterSum: 60)),
+            ], at: 1_900_000_000)
         // Read between boundaries: totals are current, the window is the last one that ended.
         let a = timeline.sourceTotals("a")
         #expect(a.totals.rules[0].packets == 10)
         #expect(a.jitterFrom.rules[0].jitterSamples == 0 && a.jitterTo.rules[0].jitterSamples == 2)
         _ = timeline.intervalsEnded(by: 2_000_000_000)
-        let a2 = timeline.sourceTotals("a"), b2 = timeline.sourceTotals("b")
+        let a2 = timeline.sourceTotals("a")
+        let b2 = timeline.sourceTotals("b")
         #expect(JitterStatistics(from: a2.jitterFrom.rules[0], to: a2.jitterTo.rules[0])?.meanNanoseconds == 75.0 / 7)
         #expect(JitterStatistics(from: b2.jitterFrom.rules[0], to: b2.jitterTo.rules[0]) == nil, "b had no gaps in it")
         #expect(b2.totals.rules[0].packets == 7)

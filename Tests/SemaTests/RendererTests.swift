@@ -96,9 +96,13 @@ import VtapSema
         #expect(headers.count == 10)
         // Errors first: the error, the last diagnostic, is among the ten.
         #expect(headers.last == "gen.json: error: too big [ruleset-capacity]")
-        #expect(text.contains("gen.json: note: 290 more warnings [rule-duplicate] not shown (--max-diagnostics 0 shows all)"))
+        #expect(
+            text.contains(
+                "gen.json: note: 290 more warnings [rule-duplicate] not shown (--max-diagnostics 0 shows all)"))
         // 0 and nil mean all.
-        #expect(DiagnosticRenderer().render(diagnostics, in: file, limit: 0) == DiagnosticRenderer().render(diagnostics, in: file))
+        #expect(
+            DiagnosticRenderer().render(diagnostics, in: file, limit: 0)
+                == DiagnosticRenderer().render(diagnostics, in: file))
     }
 
     /// Columns from the fast path agree with decoding the line, across

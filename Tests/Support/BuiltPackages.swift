@@ -8,7 +8,9 @@ public enum BuiltPackages {
 
     /// The version the built tools print, which names the packages.
     public static let version: String? = {
-        guard let result = try? CommandRunner.run([BuiltProducts.vtap, "--version"]), result.succeeded else { return nil }
+        guard let result = try? CommandRunner.run([BuiltProducts.vtap, "--version"]), result.succeeded else {
+            return nil
+        }
         return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
     }()
 
@@ -41,7 +43,8 @@ extension Trait where Self == ConditionTrait {
     /// built, except under CI=true: scripts/test builds them, so there the
     /// test runs and fails.
     public static var packaged: Self {
-        .enabled(if: BuiltPackages.available || KernelSupport.isCI, "needs dist/ from scripts/package (fails when CI=true)")
+        .enabled(
+            if: BuiltPackages.available || KernelSupport.isCI, "needs dist/ from scripts/package (fails when CI=true)")
     }
 }
 
@@ -92,5 +95,7 @@ public enum HiddenToolchain {
         return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, emptyDirectory.path] + arguments
     }
 
-    private static func shellQuote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    private static func shellQuote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
 }

@@ -6,7 +6,8 @@ public enum BuiltProducts {
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var directory = testBinary.deletingLastPathComponent()
         // On Linux the tests run from <build>/vtapPackageTests.xctest.
-        for _ in 0..<3 where !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent(name).path) {
+        for _ in 0..<3 where !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent(name).path)
+        {
             directory.deleteLastPathComponent()
         }
         return directory.appendingPathComponent(name).path

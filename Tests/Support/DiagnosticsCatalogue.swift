@@ -11,7 +11,8 @@ public enum DiagnosticsCatalogue {
 
     public static func entries() throws -> [Entry] {
         let url = RepositoryLayout.root.appendingPathComponent("docs/diagnostics.md")
-        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = try String(contentsOf: url, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
         var entries: [Entry] = []
         for line in lines {
             if line.hasPrefix("### `"), let end = line.dropFirst(5).firstIndex(of: "`") {

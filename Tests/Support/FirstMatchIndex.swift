@@ -27,7 +27,9 @@ public struct FirstMatchIndex: Sendable {
             guard !rule.sourceAddress.v4.isEmpty, !rule.destinationAddress.v4.isEmpty else { continue }
             switch (Self.topBytes(rule.sourceAddress.v4), Self.topBytes(rule.destinationAddress.v4)) {
             case (let sources?, let destinations?):
-                for source in sources { for destination in destinations { pairs[source << 8 | destination, default: []].append(index) } }
+                for source in sources {
+                    for destination in destinations { pairs[source << 8 | destination, default: []].append(index) }
+                }
             case (let sources?, nil):
                 for source in sources { bySource[source].append(index) }
             case (nil, let destinations?):

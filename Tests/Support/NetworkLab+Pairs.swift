@@ -17,7 +17,9 @@ extension NetworkLab {
             try CommandRunner.check([
                 "ip", "netns", "exec", namespace(side), "sysctl", "-q", "-w", "net.ipv6.conf.\(device).disable_ipv6=1",
             ])
-            if let mtu { try CommandRunner.check(["ip", "-n", namespace(side), "link", "set", "dev", device, "mtu", String(mtu)]) }
+            if let mtu {
+                try CommandRunner.check(["ip", "-n", namespace(side), "link", "set", "dev", device, "mtu", String(mtu)])
+            }
             try CommandRunner.check(["ip", "-n", namespace(side), "link", "set", "dev", device, "up"])
         }
         return names

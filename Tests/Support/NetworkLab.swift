@@ -91,9 +91,11 @@ public final class NetworkLab: @unchecked Sendable {
             LabRegistry.remember(namespace(side))
             try CommandRunner.check(["ip", "netns", "add", namespace(side)])
             // Before any interface exists, so none ever sends IPv6.
-            try ipNetnsExec(side, [
-                "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1",
-            ])
+            try ipNetnsExec(
+                side,
+                [
+                    "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1",
+                ])
         }
         try CommandRunner.check([
             "ip", "link", "add", interface(.sender), "netns", namespace(.sender), "type", "veth",

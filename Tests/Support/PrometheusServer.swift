@@ -52,10 +52,16 @@ public final class PrometheusServer: @unchecked Sendable {
 
     /// GETs `path` (with its query string) from the server.
     public func get(_ path: String, query: [String: String] = [:]) throws -> String {
-        var arguments = ["curl", "-sS", "--fail-with-body", "--max-time", "10", "-G", "http://127.0.0.1:\(port)\(path)"]
-        for (name, value) in query.sorted(by: { $0.key < $1.key }) { arguments += ["--data-urlencode", "\(name)=\(value)"] }
+        var arguments = [
+            "curl", "-sS", "--fail-with-body", "--max-time", "10", "-G", "http://127.0.0.1:\(port)\(path)",
+        ]
+        for (name, value) in query.sorted(by: { $0.key < $1.key }) {
+            arguments += ["--data-urlencode", "\(name)=\(value)"]
+        }
         let result = try CommandRunner.run((namespace.map { ["ip", "netns", "exec", $0] } ?? []) + arguments)
-        guard result.succeeded else { throw PrometheusError("GET \(path) \(query): \(result.summary)\n\(result.standardOutput)") }
+        guard result.succeeded else {
+            throw PrometheusError("GET \(path) \(query): \(result.summary)\n\(result.standardOutput)")
+        }
         return result.standardOutput
     }
 
@@ -84,7 +90,8 @@ public final class PrometheusServer: @unchecked Sendable {
                 return Sample(labels: labels, value: value)
             }
         case "scalar":
-            guard let pair = data["result"] as? [Any], pair.count == 2, let value = (pair[1] as? String).flatMap(Double.init)
+            guard let pair = data["result"] as? [Any], pair.count == 2,
+                let value = (pair[1] as? String).flatMap(Double.init)
             else { return [] }
             return [Sample(labels: [:], value: value)]
         default:
@@ -117,7 +124,8 @@ public final class PrometheusServer: @unchecked Sendable {
             }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        throw PrometheusError("prometheus: gave up waiting for \(what)\(lastError.map { " (last error: \($0))" } ?? "")")
+        throw PrometheusError(
+            "prometheus: gave up waiting for \(what)\(lastError.map { " (last error: \($0))" } ?? "")")
     }
 }
 

@@ -140,9 +140,10 @@ public struct RandomPacketGenerator: Sendable {
         case .first:
             extensions.append(.fragment(offset: 0, moreFragments: true, identification: identification))
         case .nonFirst:
-            extensions.append(.fragment(
-                offset: UInt16.random(in: 1...0x1FFF, using: &random), moreFragments: random.chance(50),
-                identification: identification))
+            extensions.append(
+                .fragment(
+                    offset: UInt16.random(in: 1...0x1FFF, using: &random), moreFragments: random.chance(50),
+                    identification: identification))
         case .whole, .whole2, .whole3:
             break
         }
@@ -184,7 +185,8 @@ public struct RandomPacketGenerator: Sendable {
             let tag = UInt32.random(in: 0...UInt32.max, using: &random)
             built = packet.sctp(from: source, to: destination, verificationTag: tag)
         case IPProtocol.icmp where !packet.isIPv6, IPProtocol.icmpv6 where packet.isIPv6:
-            built = packet.icmpEcho(random.chance(50) ? .request : .reply,
+            built = packet.icmpEcho(
+                random.chance(50) ? .request : .reply,
                 identifier: UInt16.random(in: 0...UInt16.max, using: &random),
                 sequence: UInt16.random(in: 0...UInt16.max, using: &random))
         case IPProtocol.gre:
@@ -198,7 +200,8 @@ public struct RandomPacketGenerator: Sendable {
     private mutating func randomPayload() -> [UInt8] {
         if random.chance(30) {
             let length = Int.random(in: 8...64, using: &random)
-            return seqPayload(sequence: UInt32.random(in: 0...UInt32.max, using: &random),
+            return seqPayload(
+                sequence: UInt32.random(in: 0...UInt32.max, using: &random),
                 patternOffset: Int.random(in: 0...length - 8, using: &random), totalLength: length)
         }
         return random.bytes(Int.random(in: 0...48, using: &random))

@@ -10,11 +10,20 @@ public struct RandomRulesText {
         generator = SplitMix64(seed: seed)
     }
 
-    static let v4Hosts = ["10.0.0.1", "10.0.0.2", "10.0.1.2", "192.168.1.1", "192.168.1.254", "1.1.1.1", "3.3.3.3", "255.255.255.255", "0.0.0.0", "128.0.0.0"]
+    static let v4Hosts = [
+        "10.0.0.1", "10.0.0.2", "10.0.1.2", "192.168.1.1", "192.168.1.254", "1.1.1.1", "3.3.3.3", "255.255.255.255",
+        "0.0.0.0", "128.0.0.0",
+    ]
     static let v4Prefixes = ["10.0.0.0/8", "10.0.0.0/24", "10.0.1.0/31", "192.168.0.0/16", "0.0.0.0/0", "128.0.0.0/1"]
-    static let v6Hosts = ["2001:db8::1", "2001:db8::2", "fe80::1234", "::1", "::", "::ffff:10.0.0.1", "2001:db8:0:1::ffff"]
-    static let v6Prefixes = ["2001:db8::/32", "2001:db8::/64", "2001:db8:0:1::/63", "fd00::/8", "::/0", "2001:db8::/127"]
-    static let portTexts = ["0", "1", "22", "53", "80", "443", "1000-2000", "1999", "5060", "8080", "65535", "1024-65535"]
+    static let v6Hosts = [
+        "2001:db8::1", "2001:db8::2", "fe80::1234", "::1", "::", "::ffff:10.0.0.1", "2001:db8:0:1::ffff",
+    ]
+    static let v6Prefixes = [
+        "2001:db8::/32", "2001:db8::/64", "2001:db8:0:1::/63", "fd00::/8", "::/0", "2001:db8::/127",
+    ]
+    static let portTexts = [
+        "0", "1", "22", "53", "80", "443", "1000-2000", "1999", "5060", "8080", "65535", "1024-65535",
+    ]
     static let portedProtocols = ["TCP", "UDP", "SCTP", "tcp", "17", "6"]
     static let otherProtocols = ["ICMP", "ICMPv6", "GRE", "1", "58", "47"]
 
@@ -47,7 +56,9 @@ public struct RandomRulesText {
         for _ in 0..<Int.random(in: 1...3, using: &generator) {
             items.append(generator.chance(50) ? generator.element(of: hosts) : generator.element(of: prefixes))
         }
-        let body = items.count == 1 && generator.chance(70) ? items[0] : "[" + items.joined(separator: generator.element(of: [",", ", "])) + "]"
+        let body =
+            items.count == 1 && generator.chance(70)
+            ? items[0] : "[" + items.joined(separator: generator.element(of: [",", ", "])) + "]"
         // Negation keeps both families unless a /0 empties one of them.
         return generator.chance(15) && !body.contains("/0") ? "!" + body : body
     }
@@ -64,7 +75,9 @@ public struct RandomRulesText {
         if ported {
             if generator.chance(30) { return "-" }
             var items: [String] = []
-            for _ in 0..<Int.random(in: 1...2, using: &generator) { items.append(generator.element(of: Self.portedProtocols)) }
+            for _ in 0..<Int.random(in: 1...2, using: &generator) {
+                items.append(generator.element(of: Self.portedProtocols))
+            }
             return items.count == 1 ? items[0] : "[" + items.joined(separator: ",") + "]"
         }
         if generator.chance(30) { return "-" }
@@ -88,7 +101,9 @@ extension Ruleset {
             addresses(rule.sourceAddress)
             addresses(rule.destinationAddress)
             for match in [rule.sourcePort, rule.destinationPort] {
-                if case .ports(let set) = match { for piece in set.intervals { ports.formUnion([piece.lower, piece.upper]) } }
+                if case .ports(let set) = match {
+                    for piece in set.intervals { ports.formUnion([piece.lower, piece.upper]) }
+                }
             }
             for piece in rule.protocols.numbers.intervals { protocols.formUnion([piece.lower, piece.upper]) }
         }

@@ -31,9 +31,10 @@ public struct RandomRulesets {
 
     public mutating func rule(index: Int) -> Rule {
         let protocols = protocolMatch()
-        let portsAllowed = protocols.numbers.intervals.allSatisfy { piece in
-            (piece.lower...piece.upper).allSatisfy { IPProtocol.carriesPorts($0) }
-        } || protocols.isAny
+        let portsAllowed =
+            protocols.numbers.intervals.allSatisfy { piece in
+                (piece.lower...piece.upper).allSatisfy { IPProtocol.carriesPorts($0) }
+            } || protocols.isAny
         return Rule(
             index: index, name: nil, source: "random \(index)", location: SourceLocation(line: index + 1, column: 1),
             range: SourceRange(at: 0),
@@ -102,7 +103,10 @@ public struct RandomRulesets {
         let proto = generator.element(of: protocols)
         var ports: PacketFields.Ports?
         if IPProtocol.carriesPorts(proto), !chance(0.1) {
-            func port() -> UInt16 { generator.element(of: Self.portPool) &+ UInt16(bitPattern: Int16(Int.random(in: -1...1, using: &generator))) }
+            func port() -> UInt16 {
+                generator.element(of: Self.portPool)
+                    &+ UInt16(bitPattern: Int16(Int.random(in: -1...1, using: &generator)))
+            }
             ports = PacketFields.Ports(source: port(), destination: port())
         }
         return PacketFields(source: address(), destination: address(), protocolNumber: proto, ports: ports)

@@ -154,7 +154,8 @@ extension TransportHeader {
             segment.appendBigEndian(echo.sequence)
             segment += payload
             // ICMPv6 includes the pseudo-header, ICMP for IPv4 does not.
-            let sum = echo.checksumOverride
+            let sum =
+                echo.checksumOverride
                 ?? (overIPv6 ? Checksum.internet(pseudo(segment.count), segment) : Checksum.internet(segment))
             segment.storeBigEndian(sum, at: 2)
             return (segment, 8)

@@ -21,7 +21,8 @@ enum CaptureAnalysis {
         let result = try CommandRunner.check(arguments, timeout: .seconds(120))
         return try result.standardOutput.split(separator: "\n").map { line in
             let columns = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard columns.count == 2 + fields.count, let time = epochNanoseconds(columns[0]), let length = Int(columns[1])
+            guard columns.count == 2 + fields.count, let time = epochNanoseconds(columns[0]),
+                let length = Int(columns[1])
             else { throw ReportError("unreadable tshark row: \(line)") }
             return CapturedFrame(timeNanoseconds: time, length: length, fields: Array(columns.dropFirst(2)))
         }

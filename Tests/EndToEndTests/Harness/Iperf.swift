@@ -14,10 +14,12 @@ enum IperfTransfer {
     static func run(in lab: NetworkLab, seconds: Int = 2, bitrate: String = "200M", port: Int = 5201) throws
         -> Outcome
     {
-        let server = try lab.start(in: .receiver, [
-            "iperf3", "--server", "--one-off", "--bind", lab.address(.receiver), "--port", String(port),
-            "--forceflush",
-        ])
+        let server = try lab.start(
+            in: .receiver,
+            [
+                "iperf3", "--server", "--one-off", "--bind", lab.address(.receiver), "--port", String(port),
+                "--forceflush",
+            ])
         guard server.waitForStandardOutput(containing: "Server listening", timeout: .seconds(15)) else {
             server.terminate()
             throw ReportError("iperf3 server did not start: \(server.wait(timeout: .seconds(5)).summary)")

@@ -33,7 +33,9 @@ struct LabEndpoints: Sendable {
 
 extension NetworkLab {
     func macAddress(_ side: Side) throws -> MACAddress {
-        let result = try CommandRunner.check(["ip", "-n", namespace(side), "-j", "link", "show", "dev", interface(side)])
+        let result = try CommandRunner.check([
+            "ip", "-n", namespace(side), "-j", "link", "show", "dev", interface(side),
+        ])
         let links = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]]
         guard let text = links?.first?["address"] as? String else { throw ReportError("no MAC in \(result.summary)") }
         let bytes = text.split(separator: ":").compactMap { UInt8($0, radix: 16) }

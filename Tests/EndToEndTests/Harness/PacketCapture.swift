@@ -18,10 +18,12 @@ final class PacketCapture: @unchecked Sendable {
         in lab: NetworkLab, side: NetworkLab.Side = .receiver, direction: String = "in", snapLength: Int = 0,
         file: URL
     ) throws -> PacketCapture {
-        let command = try lab.start(in: side, [
-            "tcpdump", "-i", lab.interface(side), "-w", file.path, "-U", "--immediate-mode", "-n", "-Z", "root",
-            "-s", String(snapLength), "-Q", direction, "--time-stamp-precision=nano", "-B", "131072",
-        ])
+        let command = try lab.start(
+            in: side,
+            [
+                "tcpdump", "-i", lab.interface(side), "-w", file.path, "-U", "--immediate-mode", "-n", "-Z", "root",
+                "-s", String(snapLength), "-Q", direction, "--time-stamp-precision=nano", "-B", "131072",
+            ])
         guard command.waitForStandardError(containing: "listening on", timeout: .seconds(20)) else {
             command.terminate()
             throw ReportError("tcpdump did not start: \(command.wait(timeout: .seconds(5)).summary)")
@@ -91,7 +93,8 @@ enum PcapRecords {
         let littleEndian = magic == 0xA1B2_C3D4 || magic == 0xA1B2_3C4D
         func word(_ at: Int) -> Int {
             let b = bytes[at..<at + 4].map(Int.init)
-            return littleEndian ? b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24 : b[3] | b[2] << 8 | b[1] << 16 | b[0] << 24
+            return littleEndian
+                ? b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24 : b[3] | b[2] << 8 | b[1] << 16 | b[0] << 24
         }
         var offset = 24
         var records = 0

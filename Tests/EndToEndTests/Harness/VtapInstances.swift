@@ -60,7 +60,9 @@ final class VtapInstances: @unchecked Sendable {
         guard result.succeeded, let range = result.standardOutput.range(of: marker, options: .backwards) else {
             throw ReportError("GET \(url): \(result.summary)")
         }
-        return (Int(result.standardOutput[range.upperBound...]) ?? 0, String(result.standardOutput[..<range.lowerBound]))
+        return (
+            Int(result.standardOutput[range.upperBound...]) ?? 0, String(result.standardOutput[..<range.lowerBound])
+        )
     }
 
     /// Whether a process with this pid is still running vtap for this state directory.

@@ -18,7 +18,9 @@ struct VtapReport: Decodable, Sendable {
     var isSummary: Bool
 
     enum CodingKeys: String, CodingKey {
-        case time, interfaces, interval_s, throughput_unit, protocols, rules, unmatched, malformed, summary
+        case time, interfaces, protocols, rules, unmatched, malformed, summary
+        case intervalS = "interval_s"
+        case throughputUnit = "throughput_unit"
     }
 
     init(from decoder: Decoder) throws {
@@ -30,8 +32,8 @@ struct VtapReport: Decodable, Sendable {
         }
         time = parsed
         interfaces = try c.decode([String].self, forKey: .interfaces)
-        intervalSeconds = try c.decode(Double.self, forKey: .interval_s)
-        throughputUnit = try c.decode(String.self, forKey: .throughput_unit)
+        intervalSeconds = try c.decode(Double.self, forKey: .intervalS)
+        throughputUnit = try c.decode(String.self, forKey: .throughputUnit)
         protocols = try c.decode([String: Measured].self, forKey: .protocols)
         for name in ProtocolName.all where protocols[name] == nil {
             throw DecodingError.keyNotFound(
@@ -94,28 +96,38 @@ struct Measured: Decodable, Sendable, Equatable {
     var seqMissing: UInt64
 
     enum CodingKeys: String, CodingKey {
-        case packets, bytes, payload_bytes, pps, throughput, goodput, jitter_mean_ms, jitter_stddev_ms
-        case seq_last, seq_count, seq_reverse, seq_small, seq_big, seq_total, seq_lost, seq_missing
+        case packets, bytes, pps, throughput, goodput
+        case payloadBytes = "payload_bytes"
+        case jitterMeanMs = "jitter_mean_ms"
+        case jitterStddevMs = "jitter_stddev_ms"
+        case seqLast = "seq_last"
+        case seqCount = "seq_count"
+        case seqReverse = "seq_reverse"
+        case seqSmall = "seq_small"
+        case seqBig = "seq_big"
+        case seqTotal = "seq_total"
+        case seqLost = "seq_lost"
+        case seqMissing = "seq_missing"
     }
 
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         packets = try c.decode(UInt64.self, forKey: .packets)
         bytes = try c.decode(UInt64.self, forKey: .bytes)
-        payloadBytes = try c.decode(UInt64.self, forKey: .payload_bytes)
+        payloadBytes = try c.decode(UInt64.self, forKey: .payloadBytes)
         pps = try c.decode(Double.self, forKey: .pps)
         throughput = try c.decode(Double.self, forKey: .throughput)
         goodput = try c.decode(Double.self, forKey: .goodput)
-        jitterMeanMs = try Self.nullable(Double.self, c, .jitter_mean_ms)
-        jitterStddevMs = try Self.nullable(Double.self, c, .jitter_stddev_ms)
-        seqLast = try Self.nullable(UInt64.self, c, .seq_last)
-        seqCount = try c.decode(UInt64.self, forKey: .seq_count)
-        seqReverse = try c.decode(UInt64.self, forKey: .seq_reverse)
-        seqSmall = try c.decode(UInt64.self, forKey: .seq_small)
-        seqBig = try c.decode(UInt64.self, forKey: .seq_big)
-        seqTotal = try c.decode(UInt64.self, forKey: .seq_total)
-        seqLost = try c.decode(UInt64.self, forKey: .seq_lost)
-        seqMissing = try c.decode(UInt64.self, forKey: .seq_missing)
+        jitterMeanMs = try Self.nullable(Double.self, c, .jitterMeanMs)
+        jitterStddevMs = try Self.nullable(Double.self, c, .jitterStddevMs)
+        seqLast = try Self.nullable(UInt64.self, c, .seqLast)
+        seqCount = try c.decode(UInt64.self, forKey: .seqCount)
+        seqReverse = try c.decode(UInt64.self, forKey: .seqReverse)
+        seqSmall = try c.decode(UInt64.self, forKey: .seqSmall)
+        seqBig = try c.decode(UInt64.self, forKey: .seqBig)
+        seqTotal = try c.decode(UInt64.self, forKey: .seqTotal)
+        seqLost = try c.decode(UInt64.self, forKey: .seqLost)
+        seqMissing = try c.decode(UInt64.self, forKey: .seqMissing)
     }
 
     /// Present, but possibly null: `decodeNil` throws when the key is absent.
@@ -161,7 +173,8 @@ struct PacketTotals: Sendable, Equatable, CustomStringConvertible {
     static let zero = PacketTotals(packets: 0, bytes: 0, payloadBytes: 0)
 
     static func + (a: Self, b: Self) -> Self {
-        PacketTotals(packets: a.packets + b.packets, bytes: a.bytes + b.bytes, payloadBytes: a.payloadBytes + b.payloadBytes)
+        PacketTotals(
+            packets: a.packets + b.packets, bytes: a.bytes + b.bytes, payloadBytes: a.payloadBytes + b.payloadBytes)
     }
 
     var description: String { "\(packets) packets, \(bytes) bytes, \(payloadBytes) payload bytes" }
@@ -212,7 +225,9 @@ struct VtapOutput: Sendable {
         } catch let lineError {
             // A single multi-line object?
             guard let whole = try? decoder.decode(VtapReport.self, from: Data(text.utf8)) else {
-                if let error = Self.wholeObjectError(text, decoder) { throw ReportError("\(lineError)\n(as one object: \(error))") }
+                if let error = Self.wholeObjectError(text, decoder) {
+                    throw ReportError("\(lineError)\n(as one object: \(error))")
+                }
                 throw lineError
             }
             reports = [whole]

@@ -31,7 +31,8 @@ struct SequenceScenario {
 
     init(_ endpoints: LabEndpoints) {
         self.endpoints = endpoints
-        let s = endpoints.senderAddress, r = endpoints.receiverAddress
+        let s = endpoints.senderAddress
+        let r = endpoints.receiverAddress
         let e = endpoints
 
         func udp(_ port: UInt16, _ numbers: [UInt32], patternOffset: Int = 4, length: Int = 16) -> [PacketBuilder] {
@@ -40,7 +41,9 @@ struct SequenceScenario {
                     .payload(seqPayload(sequence: $0, patternOffset: patternOffset, totalLength: length))
             }
         }
-        func udpCase(_ name: String, _ port: UInt16, _ packets: [PacketBuilder], _ expected: SequenceCounters, last: UInt64?)
+        func udpCase(
+            _ name: String, _ port: UInt16, _ packets: [PacketBuilder], _ expected: SequenceCounters, last: UInt64?
+        )
             -> SequenceCase
         {
             SequenceCase(name: name, rule: "\(s) \(r) \(port) 9 UDP", packets: packets, expected: expected, last: last)
@@ -51,7 +54,9 @@ struct SequenceScenario {
                     .payload(seqPayload(sequence: number, totalLength: 16))
             }
         }
-        func icmpCase(_ name: String, _ source: String, _ packets: [PacketBuilder], _ expected: SequenceCounters, last: UInt64?)
+        func icmpCase(
+            _ name: String, _ source: String, _ packets: [PacketBuilder], _ expected: SequenceCounters, last: UInt64?
+        )
             -> SequenceCase
         {
             SequenceCase(name: name, rule: "\(source) \(r) - - ICMP", packets: packets, expected: expected, last: last)
@@ -80,7 +85,8 @@ struct SequenceScenario {
             udpCase("udp loss", 7002, udp(7002, [1, 2, 3, 5]), .init(count: 4, small: 1, lost: 1), last: 5),
             udpCase("udp duplicate", 7003, udp(7003, [1, 2, 2, 3]), .init(count: 4, reverse: 1), last: 3),
             udpCase(
-                "udp reorder", 7004, udp(7004, [1, 2, 4, 3, 5]), .init(count: 5, reverse: 1, small: 2, lost: 2), last: 5),
+                "udp reorder", 7004, udp(7004, [1, 2, 4, 3, 5]), .init(count: 5, reverse: 1, small: 2, lost: 2), last: 5
+            ),
             udpCase("udp reset", 7005, udp(7005, [100, 101, 0, 1]), .init(count: 4, reverse: 1), last: 1),
             udpCase("udp wrap", 7006, udp(7006, [0xFFFF_FFFE, 0xFFFF_FFFF, 0, 1]), .init(count: 4), last: 1),
             // d = 2 is still small (the threshold), d = 3 big; lost 2 + 3.
@@ -109,7 +115,8 @@ struct SequenceScenario {
             // Identifiers are flows: 3 then 10 is no gap, they are different flows.
             icmpCase(
                 "icmp identifiers", "198.18.0.4",
-                icmp(from: "198.18.0.4", identifier: 1, [1, 2, 3]) + icmp(from: "198.18.0.4", identifier: 2, [10, 11, 12]),
+                icmp(from: "198.18.0.4", identifier: 1, [1, 2, 3])
+                    + icmp(from: "198.18.0.4", identifier: 2, [10, 11, 12]),
                 .init(count: 6), last: 12),
             // Over IPv6 (taps see it even with IPv6 off on the interface).
             SequenceCase(
@@ -130,11 +137,13 @@ struct SequenceScenario {
             // a 100-byte hole (big), a 1-byte hole (small), FIN.
             SequenceCase(
                 name: "tcp stream", rule: "\(s) \(r) 6000 80 TCP",
-                packets: tcp(6000, [
-                    (1000, 0, [.syn]), (1001, 100, [.ack]), (1101, 100, [.ack]), (1201, 0, [.ack]),
-                    (1101, 100, [.ack]), (1201, 100, [.ack]), (1401, 100, [.ack]), (1502, 50, [.ack]),
-                    (1552, 0, [.fin, .ack]),
-                ]),
+                packets: tcp(
+                    6000,
+                    [
+                        (1000, 0, [.syn]), (1001, 100, [.ack]), (1101, 100, [.ack]), (1201, 0, [.ack]),
+                        (1101, 100, [.ack]), (1201, 100, [.ack]), (1401, 100, [.ack]), (1502, 50, [.ack]),
+                        (1552, 0, [.fin, .ack]),
+                    ]),
                 expected: .init(count: 8, reverse: 1, small: 1, big: 1), last: 1552),
             // Across 2^32: 0xFFFFFFA0 + 96 = 0.
             SequenceCase(
@@ -144,7 +153,9 @@ struct SequenceScenario {
         ]
     }
 
-    var rules: [RulesFile.Rule] { cases.map { RulesFile.Rule($0.name.replacingOccurrences(of: " ", with: "-"), $0.rule) } }
+    var rules: [RulesFile.Rule] {
+        cases.map { RulesFile.Rule($0.name.replacingOccurrences(of: " ", with: "-"), $0.rule) }
+    }
 
     var frames: [[UInt8]] { cases.flatMap { $0.packets.map(\.bytes) } }
 
@@ -160,10 +171,15 @@ struct SequenceScenario {
             // Header length, protocol, end of the IP packet and source address.
             let (ipHeader, proto, end, source): (Int, UInt8, Int, [UInt8]) =
                 isIPv6
-                ? (40, bytes[ipStart + 6], ipStart + 40 + (Int(bytes[ipStart + 4]) << 8 | Int(bytes[ipStart + 5])),
-                    Array(bytes[ipStart + 8..<ipStart + 24]))
-                : (Int(bytes[ipStart] & 0x0F) * 4, bytes[ipStart + 9],
-                    ipStart + (Int(bytes[ipStart + 2]) << 8 | Int(bytes[ipStart + 3])), Array(bytes[ipStart + 12..<ipStart + 16]))
+                ? (
+                    40, bytes[ipStart + 6], ipStart + 40 + (Int(bytes[ipStart + 4]) << 8 | Int(bytes[ipStart + 5])),
+                    Array(bytes[ipStart + 8..<ipStart + 24])
+                )
+                : (
+                    Int(bytes[ipStart] & 0x0F) * 4, bytes[ipStart + 9],
+                    ipStart + (Int(bytes[ipStart + 2]) << 8 | Int(bytes[ipStart + 3])),
+                    Array(bytes[ipStart + 12..<ipStart + 16])
+                )
             let l4 = ipStart + ipHeader
             if proto == 6 {
                 let offset = Int(bytes[l4 + 12] >> 4) * 4

@@ -13,7 +13,8 @@ struct TotalsScenario {
 
     /// Rule names (nil: unnamed) and texts; the protocol class each counts.
     var rules: [RulesFile.Rule] {
-        let s = endpoints.senderAddress, r = endpoints.receiverAddress
+        let s = endpoints.senderAddress
+        let r = endpoints.receiverAddress
         return [
             .init("udp-flow", "\(s) \(r) 4500 9 UDP"),
             .init("icmp", "\(s) \(r) - - ICMP"),
@@ -98,8 +99,12 @@ struct TotalsScenario {
         zip(matched, Self.ruleClasses).filter { $0.1 == name }.map(\.0.expectedTotals).reduce(.zero, +)
     }
 
-    var unmatchedTally: Tally { Tally(packets: UInt64(unmatched.count), bytes: UInt64(unmatched.reduce(0) { $0 + $1.count })) }
-    var malformedTally: Tally { Tally(packets: UInt64(malformed.count), bytes: UInt64(malformed.reduce(0) { $0 + $1.count })) }
+    var unmatchedTally: Tally {
+        Tally(packets: UInt64(unmatched.count), bytes: UInt64(unmatched.reduce(0) { $0 + $1.count }))
+    }
+    var malformedTally: Tally {
+        Tally(packets: UInt64(malformed.count), bytes: UInt64(malformed.reduce(0) { $0 + $1.count }))
+    }
 
     /// Builds the lab traffic, measures it, and returns the recording.
     /// `compiled`: measure with the object vtapc built from the rules

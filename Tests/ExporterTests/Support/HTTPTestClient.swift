@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One response as it came off the socket.
@@ -73,7 +73,9 @@ final class HTTPTestConnection: @unchecked Sendable {
     func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard sent > 0 else { throw HTTPTestError("send: \(String(cString: strerror(errno)))") }
             offset += sent
         }
@@ -111,7 +113,9 @@ final class HTTPTestConnection: @unchecked Sendable {
         if bodyless { return response }
         if let length = response.header("Content-Length").flatMap(Int.init) {
             while buffered.count < length {
-                guard try fill() else { throw HTTPTestError("connection closed after \(buffered.count) of \(length) body bytes") }
+                guard try fill() else {
+                    throw HTTPTestError("connection closed after \(buffered.count) of \(length) body bytes")
+                }
             }
             response.body = Array(buffered[..<length])
             buffered.removeFirst(length)

@@ -87,6 +87,8 @@ final class TestServer: Sendable {
         _ path: String = "/metrics", method: String = "GET", headers: [String] = [], host: String = "127.0.0.1"
     ) async throws -> HTTPTestResponse {
         let port = port
-        return try await Blocking.run { try HTTPTestClient.get(path, port: port, host: host, method: method, headers: headers) }
+        return try await Blocking.run {
+            try HTTPTestClient.get(path, port: port, host: host, method: method, headers: headers)
+        }
     }
 }
