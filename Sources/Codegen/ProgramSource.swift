@@ -173,7 +173,7 @@ public struct ProgramSource: Sendable {
             "#define VTAP_RULE_COUNT \(max(1, ruleset.rules.count))",
             "#define VTAP_SEQUENCE_THRESHOLD \(settings.sequenceThreshold)u",
             "#define VTAP_FLOW_TABLE_SIZE \(settings.flowTableSize)",
-            "#define VTAP_DEFAULT_DIRECTION \(directionValue(settings.direction))",
+            "#define VTAP_DEFAULT_DIRECTION \(settings.direction.contractValue)",
         ]
         switch settings.sequence {
         case .none:
@@ -190,15 +190,6 @@ public struct ProgramSource: Sendable {
             lines.append("#define VTAP_SEQUENCE_OFFSET (\(offset))")
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// Values of `vtap_cfg_direction` (enum in the template).
-    public static func directionValue(_ direction: Settings.Direction) -> Int {
-        switch direction {
-        case .ingress: 0
-        case .egress: 1
-        case .both: 2
-        }
     }
 
     /// Replaces each `#include "name"` with the named template or generated

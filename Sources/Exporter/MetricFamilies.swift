@@ -118,9 +118,9 @@ public enum MetricFamilies {
     /// `vtap_totals` slots exported as malformed reasons, with the reason
     /// label (the slot name without "malformed_"). The plain "malformed"
     /// slot is their sum and is left out.
-    static let malformedReasons: [(slot: String, reason: String)] = ObjectContract.totals
-        .filter { $0.hasPrefix(malformedPrefix) }
-        .map { ($0, String($0.dropFirst(malformedPrefix.count))) }
+    static let malformedReasons: [(slot: TotalSlot, reason: String)] = TotalSlot.allCases
+        .filter { $0.name.hasPrefix(malformedPrefix) }
+        .map { ($0, String($0.name.dropFirst(malformedPrefix.count))) }
     private static let malformedPrefix = "malformed_"
 
     /// Values of the `kind` label of `vtap_sequence_errors_total`.

@@ -74,9 +74,9 @@ public struct MetricsExposition: Sendable {
         }
         tally(MetricFamilies.unmatchedPackets) { $0.unmatched.packets }
         tally(MetricFamilies.unmatchedBytes) { $0.unmatched.bytes }
-        tally(MetricFamilies.nonIPPackets) { $0.total("non_ip").packets }
-        tally(MetricFamilies.nonIPBytes) { $0.total("non_ip").bytes }
-        tally(MetricFamilies.otherDirectionPackets) { $0.total("other_direction").packets }
+        tally(MetricFamilies.nonIPPackets) { $0.total(.nonIP).packets }
+        tally(MetricFamilies.nonIPBytes) { $0.total(.nonIP).bytes }
+        tally(MetricFamilies.otherDirectionPackets) { $0.total(.otherDirection).packets }
         writer.write(
             MetricFamilies.malformedPackets,
             interfaces.flatMap { labels, totals in

@@ -92,11 +92,11 @@ public struct CounterSnapshot: Sendable, Equatable {
             protocols: protocols, totals: totals, ruleClasses: ruleClasses)
     }
 
-    public func total(_ name: String) -> Tally {
-        guard let index = ObjectContract.totals.firstIndex(of: name), index < totals.count else { return Tally() }
-        return totals[index]
+    /// A `vtap_totals` slot; zero when the snapshot lacks it.
+    public func total(_ slot: TotalSlot) -> Tally {
+        totals.indices.contains(slot.rawValue) ? totals[slot.rawValue] : Tally()
     }
 
-    public var unmatched: Tally { total("unmatched") }
-    public var malformed: Tally { total("malformed") }
+    public var unmatched: Tally { total(.unmatched) }
+    public var malformed: Tally { total(.malformed) }
 }

@@ -71,16 +71,13 @@ public struct MeasurementTotals: Sendable, Equatable {
         protocols.indices.contains(protocolClass.rawValue) ? protocols[protocolClass.rawValue] : ScopeTotals()
     }
 
-    /// A `vtap_totals` slot by name; zero for an unknown name.
-    public func total(_ name: String) -> Tally {
-        guard let index = ObjectContract.totals.firstIndex(of: name), totals.indices.contains(index) else {
-            return Tally()
-        }
-        return totals[index]
+    /// A `vtap_totals` slot; zero when the snapshot lacks it.
+    public func total(_ slot: TotalSlot) -> Tally {
+        totals.indices.contains(slot.rawValue) ? totals[slot.rawValue] : Tally()
     }
 
     /// Parsed IP or non-IP frames that no rule matched.
-    public var unmatched: Tally { total("unmatched") }
+    public var unmatched: Tally { total(.unmatched) }
     /// Frames counted under any malformed reason.
-    public var malformed: Tally { total("malformed") }
+    public var malformed: Tally { total(.malformed) }
 }

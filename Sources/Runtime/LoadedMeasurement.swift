@@ -55,7 +55,7 @@ public final class LoadedMeasurement: @unchecked Sendable {
             try bpf.setGlobal(ObjectContract.verdictConfig, to: UInt32(configuration.verdict ? 1 : 0))
             try bpf.setGlobal(ObjectContract.linkConfig, to: configuration.link.rawValue)
             if let direction = configuration.direction {
-                try bpf.setGlobal(ObjectContract.directionConfig, to: UInt32(Self.directionValue(direction)))
+                try bpf.setGlobal(ObjectContract.directionConfig, to: direction.contractValue)
             }
             try bpf.load()
             program = try bpf.program(named: ObjectContract.programName)
@@ -66,15 +66,6 @@ public final class LoadedMeasurement: @unchecked Sendable {
             throw RuntimeError.from(error, doing: "loading \(object.origin)")
         } catch {
             throw RuntimeError.internalError("loading \(object.origin): \(error)")
-        }
-    }
-
-    /// The template's `vtap_cfg_direction` values.
-    static func directionValue(_ direction: Settings.Direction) -> Int {
-        switch direction {
-        case .ingress: 0
-        case .egress: 1
-        case .both: 2
         }
     }
 

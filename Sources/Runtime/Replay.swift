@@ -13,7 +13,7 @@ public enum Verdict: Sendable, Equatable {
     init(returnValue: UInt32) {
         if returnValue & ObjectContract.malformedVerdictBit != 0 {
             let slot = Int(returnValue & ~ObjectContract.malformedVerdictBit)
-            self = .malformed(slot < ObjectContract.totals.count ? ObjectContract.totals[slot] : "slot \(slot)")
+            self = .malformed(TotalSlot(rawValue: slot)?.name ?? "slot \(slot)")
         } else if returnValue == 0 {
             self = .unmatched
         } else {

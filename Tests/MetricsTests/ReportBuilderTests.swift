@@ -27,8 +27,8 @@ import VtapTestSupport
         t.protocols[ProtocolClass.udp.rawValue].jitterSamples = 2 * scale
         t.protocols[ProtocolClass.udp.rawValue].jitterSumNanoseconds = UInt128(2_000_000 * scale)
         t.protocols[ProtocolClass.udp.rawValue].jitterSumSquaresNanoseconds2 = UInt128(2_000_000_000_000 * scale)
-        t.totals[ObjectContract.totals.firstIndex(of: "unmatched")!] = Tally(packets: 4 * scale, bytes: 240 * scale)
-        t.totals[ObjectContract.totals.firstIndex(of: "malformed")!] = Tally(packets: scale, bytes: 20 * scale)
+        t.totals[TotalSlot.unmatched.rawValue] = Tally(packets: 4 * scale, bytes: 240 * scale)
+        t.totals[TotalSlot.malformed.rawValue] = Tally(packets: scale, bytes: 20 * scale)
         return t
     }
 

@@ -38,8 +38,8 @@ enum Fixtures {
         var t = MeasurementTotals(ruleCount: packets.count)
         t.rules = packets.map { scope(packets: $0) }
         t.protocols[ProtocolClass.udp.rawValue] = scope(packets: packets.reduce(0, +))
-        t.totals[ObjectContract.totals.firstIndex(of: "unmatched")!] = Tally(packets: 11, bytes: 800)
-        t.totals[ObjectContract.totals.firstIndex(of: "malformed")!] = Tally(packets: 1, bytes: 24)
+        t.totals[TotalSlot.unmatched.rawValue] = Tally(packets: 11, bytes: 800)
+        t.totals[TotalSlot.malformed.rawValue] = Tally(packets: 1, bytes: 24)
         return t
     }
 

@@ -30,15 +30,15 @@ enum ExpositionFixture {
             totals[3, .other] = scope(packets: 1, bytes: 60, payload: 0)
             // Above Int64.max: must come out exact.
             totals[4, .icmp] = scope(packets: 2, bytes: UInt64.max - 1, payload: 112)
-            totals.totals = ObjectContract.totals.map { slot in
+            totals.totals = TotalSlot.allCases.map { slot in
                 switch slot {
-                case "unmatched": Tally(packets: 11, bytes: 800)
-                case "non_ip": Tally(packets: 3, bytes: 180)
-                case "malformed": Tally(packets: 6, bytes: 360)
-                case "other_direction": Tally(packets: 4, bytes: 240)
-                case "malformed_l2": Tally(packets: 1, bytes: 60)
-                case "malformed_ip_header": Tally(packets: 2, bytes: 120)
-                case "malformed_ipv6_ext": Tally(packets: 3, bytes: 180)
+                case .unmatched: Tally(packets: 11, bytes: 800)
+                case .nonIP: Tally(packets: 3, bytes: 180)
+                case .malformed: Tally(packets: 6, bytes: 360)
+                case .otherDirection: Tally(packets: 4, bytes: 240)
+                case .malformedL2: Tally(packets: 1, bytes: 60)
+                case .malformedIPHeader: Tally(packets: 2, bytes: 120)
+                case .malformedIPv6Extension: Tally(packets: 3, bytes: 180)
                 default: Tally()
                 }
             }

@@ -1,0 +1,82 @@
+/// The contract between the BPF template and every runtime: names, slots
+/// and configuration values that both sides spell. Each is typed here once;
+/// `ObjectContractTests` checks them against the template's own enums.
+public enum ObjectContract {
+    public static let programName = "vtap_measure"
+    public static let ruleStatsMap = "vtap_rule_stats"
+    public static let protocolStatsMap = "vtap_protocol_stats"
+    public static let totalsMap = "vtap_totals"
+    public static let arrivalsMap = "vtap_arrivals"
+    public static let flowsMap = "vtap_flows"
+    public static let scratchMap = "vtap_scratch"
+    /// Only in objects that match with the decision table.
+    public static let walkMap = "vtap_walk"
+    public static let countersStruct = "vtap_counters"
+    public static let tallyStruct = "vtap_tally"
+    public static let replayGlobal = "vtap_replay"
+    public static let replayConfig = "vtap_cfg_replay"
+    public static let linkConfig = "vtap_cfg_link"
+    public static let directionConfig = "vtap_cfg_direction"
+    public static let verdictConfig = "vtap_cfg_verdict"
+    /// Set in a verdict: the rest is the vtap_totals slot of the reason.
+    public static let malformedVerdictBit: UInt32 = 0x8000_0000
+
+    /// Slot names of vtap_totals, in the template's order, as the manifest lists them.
+    public static let totals = TotalSlot.allCases.map(\.name)
+
+    /// The maps every vtap object has, with what they hold.
+    public static let mapRoles: [String: (role: String, key: String, value: String?)] = [
+        ruleStatsMap: ("rule_counters", "rule index × 4 + protocol class (see slots.protocols)", countersStruct),
+        protocolStatsMap: ("protocol_counters", "protocol class (see slots.protocols)", countersStruct),
+        totalsMap: ("totals", "slot (see slots.totals)", tallyStruct),
+        arrivalsMap: ("last_arrival_ns", "rule index, then rule count + protocol class", nil),
+        flowsMap: ("flow_sequence_state", "vtap_flow_key", "vtap_flow_state"),
+        scratchMap: ("pattern_scan_window", "0", nil),
+        walkMap: ("decision_table_walk", "0", nil),
+    ]
+}
+
+/// The slots of `vtap_totals` (`enum vtap_total_slot` in templates/vtap_maps.h).
+public enum TotalSlot: Int, CaseIterable, Sendable {
+    /// Parsed, no rule matched (non-IP included).
+    case unmatched = 0
+    /// Of the unmatched, not IPv4 or IPv6.
+    case nonIP
+    /// Any of the malformed reasons below.
+    case malformed
+    /// Seen, but not in the counted direction.
+    case otherDirection
+    case malformedL2
+    case malformedVLANDepth
+    case malformedIPHeader
+    case malformedIPLength
+    case malformedIPv6Extension
+    case malformedL4
+
+    /// The manifest's and the exporter's name: the template's constant in lower case.
+    public var name: String {
+        switch self {
+        case .unmatched: "unmatched"
+        case .nonIP: "non_ip"
+        case .malformed: "malformed"
+        case .otherDirection: "other_direction"
+        case .malformedL2: "malformed_l2"
+        case .malformedVLANDepth: "malformed_vlan_depth"
+        case .malformedIPHeader: "malformed_ip_header"
+        case .malformedIPLength: "malformed_ip_length"
+        case .malformedIPv6Extension: "malformed_ipv6_ext"
+        case .malformedL4: "malformed_l4"
+        }
+    }
+}
+
+extension Settings.Direction {
+    /// The value of `vtap_cfg_direction` (`VTAP_DIRECTION_*` in the template).
+    public var contractValue: UInt32 {
+        switch self {
+        case .ingress: 0
+        case .egress: 1
+        case .both: 2
+        }
+    }
+}

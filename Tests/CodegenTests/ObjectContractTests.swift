@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import VtapRuleModel
+import VtapTestSupport
+
+/// The typed contract (`ObjectContract`, `TotalSlot`, `Settings.Direction`)
+/// against the template that defines the other side of it: a slot, value or
+/// name changed on one side only fails here, before any kernel test runs.
+@Suite struct ObjectContractTests {
+    static func template(_ name: String) throws -> String {
+        try String(contentsOf: RepositoryLayout.file("templates/\(name)"), encoding: .utf8)
+    }
+
+    /// `NAME = value` pairs of a C enum whose header line contains `opening`.
+    static func enumerators(in text: String, opening: String) throws -> [String: Int] {
+        let start = try #require(text.range(of: opening), "no \(opening)")
+        let end = try #require(text.range(of: "}", range: start.upperBound..<text.endIndex))
+        var values: [String: Int] = [:]
+        for item in text[start.upperBound..<end.lowerBound].split(whereSeparator: { $0 == "," || $0 == "\n" }) {
+            let code = item.split(separator: "/*")[0]
+            let parts = code.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, let value = Int(parts[1]) { values[parts[0]] = value }
+        }
+        return values
+    }
+
+    @Test func totalSlotsAreTheTemplates() throws {
+        let slots = try Self.enumerators(in: Self.template("vtap_maps.h"), opening: "enum vtap_total_slot {")
+        #expect(slots["VTAP_TOTAL_SLOTS"] == TotalSlot.allCases.count, "\(slots)")
+        let named = slots.filter { $0.key != "VTAP_TOTAL_SLOTS" }
+        #expect(named.count == TotalSlot.allCases.count)
+        for (constant, value) in named {
+            let slot = try #require(TotalSlot(rawValue: value), "\(constant) = \(value) has no TotalSlot")
+            let name = constant.lowercased().replacingOccurrences(of: "vtap_total_", with: "")
+                .replacingOccurrences(of: "vtap_", with: "")
+            #expect(slot.name == name, "\(constant) = \(value) is \(slot) named \(slot.name)")
+        }
+        #expect(ObjectContract.totals == TotalSlot.allCases.map(\.name))
+    }
+
+    @Test func directionValuesAreTheTemplates() throws {
+        let values = try Self.enumerators(in: Self.template("vtap_filter.bpf.c"), opening: "enum { VTAP_DIRECTION_IN")
+        // The opening swallowed the first name; its value follows.
+        let program = try Self.template("vtap_filter.bpf.c")
+        #expect(program.contains("VTAP_DIRECTION_IN = \(Settings.Direction.ingress.contractValue),"))
+        #expect(values["VTAP_DIRECTION_OUT"] == Int(Settings.Direction.egress.contractValue), "\(values)")
+        #expect(values["VTAP_DIRECTION_BOTH"] == Int(Settings.Direction.both.contractValue), "\(values)")
+        #expect(Set(Settings.Direction.allCases.map(\.contractValue)).count == Settings.Direction.allCases.count)
+    }
+
+    @Test func programMapAndGlobalNamesAreTheTemplates() throws {
+        let program = try Self.template("vtap_filter.bpf.c")
+        #expect(program.contains("SEC(\"socket\")\nint \(ObjectContract.programName)(struct __sk_buff *skb)"))
+        for map in ObjectContract.mapRoles.keys {
+            #expect(program.contains("} \(map) SEC(\".maps\");"), "no map \(map) in the template")
+        }
+        for global in [
+            ObjectContract.replayConfig, ObjectContract.linkConfig, ObjectContract.directionConfig,
+            ObjectContract.verdictConfig,
+        ] {
+            #expect(program.contains("const volatile __u32 \(global) ="), "no configuration global \(global)")
+        }
+        #expect(program.contains(" \(ObjectContract.replayGlobal);"))
+        let maps = try Self.template("vtap_maps.h")
+        for name in [ObjectContract.countersStruct, ObjectContract.tallyStruct] {
+            #expect(maps.contains("struct \(name) {"), "no struct \(name)")
+        }
+    }
+}
