@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
+        // errno texts, atomic files, file locks, child processes: the system
+        // calls every other module would otherwise wrap again.
+        .target(name: "VtapSystem", path: "Sources/System"),
         // Source positions, diagnostics and their rendering.
         .target(name: "VtapDiagnostics", path: "Sources/Diagnostics"),
         // Rules text -> syntax tree with source ranges.
@@ -43,7 +46,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("clang-cpp14"), .linkedLibrary("LLVM-14")]),
         // libbpf from Debian; only VtapBPF imports it.
         .systemLibrary(name: "CLibbpf", path: "Sources/CLibbpf"),
-        .target(name: "VtapBPF", dependencies: ["CLibbpf"], path: "Sources/BPF"),
+        .target(name: "VtapBPF", dependencies: ["CLibbpf", "VtapSystem"], path: "Sources/BPF"),
         // libpcap from Debian for reading pcap/pcapng captures.
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
         .target(name: "VtapCapture", dependencies: ["CPcap"], path: "Sources/Capture"),
@@ -52,13 +55,13 @@ let package = Package(
             name: "VtapCompiler",
             dependencies: [
                 "VtapDiagnostics", "VtapFrontend", "VtapSema", "VtapRuleModel", "VtapCodegen",
-                "CClangBridge", "VtapBPF",
+                "CClangBridge", "VtapBPF", "VtapSystem",
             ],
             path: "Sources/Compiler"),
         // Loads vtapc objects, replays captures through them, reads counters.
         .target(
             name: "VtapRuntime",
-            dependencies: ["VtapBPF", "VtapRuleModel", "VtapMetrics", "VtapCapture", "VtapDiagnostics"],
+            dependencies: ["VtapBPF", "VtapRuleModel", "VtapMetrics", "VtapCapture", "VtapDiagnostics", "VtapSystem"],
             path: "Sources/Runtime"),
         // Pure: counter snapshots and what is computed from them.
         .target(name: "VtapMetrics", dependencies: ["VtapRuleModel"], path: "Sources/Metrics"),
@@ -66,16 +69,18 @@ let package = Package(
         .target(
             name: "VtapExporter",
             dependencies: [
-                "VtapMetrics", "VtapRuleModel",
+                "VtapMetrics", "VtapRuleModel", "VtapSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/Exporter"),
         // Several vtap instances: start (detached), stop, status, file_sd targets.
         .target(
-            name: "VtapController", dependencies: ["VtapRuleModel", "VtapDiagnostics"], path: "Sources/Controller"),
+            name: "VtapController", dependencies: ["VtapRuleModel", "VtapDiagnostics", "VtapSystem"],
+            path: "Sources/Controller"),
         // Console tables, JSON and reports.
-        .target(name: "VtapOutputs", dependencies: ["VtapMetrics", "VtapRuleModel"], path: "Sources/Outputs"),
+        .target(
+            name: "VtapOutputs", dependencies: ["VtapMetrics", "VtapRuleModel", "VtapSystem"], path: "Sources/Outputs"),
         .executableTarget(
             name: "vtapc",
             dependencies: [
@@ -103,7 +108,7 @@ let package = Package(
             name: "VtapBench",
             dependencies: [
                 "VtapCompiler", "VtapRuntime", "VtapCodegen", "VtapRuleGen", "VtapBPF", "VtapRuleModel",
-                "VtapDiagnostics", "VtapMetrics",
+                "VtapDiagnostics", "VtapMetrics", "VtapSystem",
             ],
             path: "Sources/Bench"),
         .executableTarget(
@@ -124,6 +129,7 @@ let package = Package(
             name: "VtapTestSupport",
             dependencies: ["VtapDiagnostics", "VtapRuleModel", "VtapRuleGen"],
             path: "Tests/Support"),
+        .testTarget(name: "SystemTests", dependencies: ["VtapSystem", "VtapTestSupport"], path: "Tests/SystemTests"),
         .testTarget(
             name: "FrontendTests", dependencies: ["VtapFrontend", "VtapTestSupport"],
             path: "Tests/FrontendTests"),

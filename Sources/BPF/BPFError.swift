@@ -1,3 +1,5 @@
+import VtapSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -73,7 +75,7 @@ public struct BPFError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notFound: text += "not found"
         case .busy: text += "resource busy"
         case .invalidArgument: text += "invalid argument"
-        case .system(let code): text += errnoText(code)
+        case .system(let code): text += SystemError.text(code)
         }
         if let detail, !detail.isEmpty { text += ": \(detail)" }
         if let errno, !kind.isSystem { text += " [\(errnoName(errno))]" }
@@ -108,14 +110,6 @@ extension BPFError.Kind {
         if case .system = self { return true }
         return false
     }
-}
-
-/// `strerror` text, thread-safe.
-func errnoText(_ code: Int32) -> String {
-    var buffer = [CChar](repeating: 0, count: 256)
-    // The XSI strerror_r (what Glibc exports to Swift) fills `buffer`.
-    guard strerror_r(code, &buffer, buffer.count) == 0 else { return "errno \(code)" }
-    return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// `EACCES`-style symbolic name for the common codes, else the number.

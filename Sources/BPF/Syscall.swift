@@ -1,3 +1,5 @@
+import VtapSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -19,7 +21,7 @@ final class OwnedDescriptor: @unchecked Sendable {
 /// errno, libbpf's convention), retrying on EINTR. Returns the
 /// non-negative result or the positive errno.
 @inline(__always)
-func retryingOnInterrupt(_ call: () -> Int32) -> Result<Int32, Errno> {
+func retryingOnInterrupt(_ call: () -> Int32) -> Result<Int32, SystemError> {
     while true {
         errno = 0
         let result = call()
@@ -28,16 +30,10 @@ func retryingOnInterrupt(_ call: () -> Int32) -> Result<Int32, Errno> {
         // sets errno (so -1 there is EPERM, which errno then says too).
         let code = result == -1 ? errno : -result
         if code == EINTR { continue }
-        return .failure(Errno(code == 0 ? EIO : code))
+        return .failure(SystemError(code == 0 ? EIO : code))
     }
-}
-
-/// A positive errno value.
-struct Errno: Error {
-    var code: Int32
-    init(_ code: Int32) { self.code = code }
 }
 
 /// The calling thread's errno, or EIO if a call failed without setting it.
 @inline(__always)
-func currentErrno() -> Int32 { errno == 0 ? EIO : errno }
+func currentErrno() -> Int32 { SystemError.current.code }

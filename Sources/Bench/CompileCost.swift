@@ -1,4 +1,5 @@
 import Foundation
+import VtapSystem
 
 /// The whole `vtapc` process per ruleset size: wall time from spawn to
 /// exit, peak RSS from the kernel's rusage, the verifier's instruction
@@ -70,9 +71,7 @@ struct SpawnedProcess {
     static let timeCommand = "/usr/bin/time"
 
     static func run(_ path: String, _ arguments: [String]) throws -> SpawnedProcess {
-        let rssPath = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "vtap-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).rss"
-        ).path
+        let rssPath = temporaryPath("rss")
         defer { unlink(rssPath) }
         var process = try spawn(Self.timeCommand, ["-f", "%M", "-o", rssPath, path] + arguments)
         let text = (try? String(contentsOfFile: rssPath, encoding: .utf8)) ?? ""
@@ -85,34 +84,28 @@ struct SpawnedProcess {
         return process
     }
 
-    private static func spawn(_ path: String, _ arguments: [String]) throws -> SpawnedProcess {
-        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "vtap-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).err"
+    /// A file name of this run's own in the temporary directory.
+    private static func temporaryPath(_ suffix: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent(
+            "vtap-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).\(suffix)"
         ).path
+    }
+
+    private static func spawn(_ path: String, _ arguments: [String]) throws -> SpawnedProcess {
+        let errPath = temporaryPath("err")
         defer { unlink(errPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
         let start = ContinuousClock.now
-        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
-        guard spawned == 0 else {
-            throw BenchMismatch(description: "cannot run \(path): \(String(cString: strerror(spawned)))")
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else {
-                throw BenchMismatch(description: "waitpid: \(String(cString: strerror(errno)))")
-            }
+        let termination: ChildProcess.Termination
+        do {
+            termination = try ChildProcess.spawn(
+                path, arguments: arguments, standardOutput: .null, standardError: .file(errPath, append: false)
+            ).wait()
+        } catch {
+            throw BenchMismatch(description: "cannot run \(path): \(error)")
         }
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let text = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        return SpawnedProcess(status: exited, wallSeconds: seconds, peakRSSBytes: 0, stderr: text)
+        return SpawnedProcess(status: termination.status, wallSeconds: seconds, peakRSSBytes: 0, stderr: text)
     }
 }

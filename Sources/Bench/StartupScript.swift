@@ -1,4 +1,5 @@
 import Foundation
+import VtapSystem
 
 /// Runs one of the benchmark scripts that drive namespaces, trafgen, BCC and
 /// tcpdump (`scripts/bench-startup`, `scripts/bench-live`) and reads the JSON
@@ -23,17 +24,15 @@ public struct BenchScript: Sendable {
         let out = FileManager.default.temporaryDirectory
             .appendingPathComponent("vtap-\(name)-\(ProcessInfo.processInfo.processIdentifier).json")
         defer { try? FileManager.default.removeItem(at: out) }
-        let process = Process()
-        process.executableURL = repositoryRoot.appendingPathComponent("scripts/\(name)")
-        process.arguments = (quick ? ["--quick"] : []) + extraArguments + ["--out", out.path]
-        process.currentDirectoryURL = repositoryRoot
         var environment = ProcessInfo.processInfo.environment
         if let binDirectory { environment["VTAP_BIN"] = binDirectory.path }
-        process.environment = environment
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw BenchScriptError(script: name, status: process.terminationStatus)
+        // The scripts find the repository from their own path.
+        let termination = try ChildProcess.spawn(
+            repositoryRoot.appendingPathComponent("scripts/\(name)").path,
+            arguments: (quick ? ["--quick"] : []) + extraArguments + ["--out", out.path], environment: environment
+        ).wait()
+        guard termination == .exited(0) else {
+            throw BenchScriptError(script: name, status: termination.status)
         }
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: out))
         guard let top = object as? [String: Any] else {

@@ -1,5 +1,6 @@
 import Foundation
 import VtapRuleModel
+import VtapSystem
 
 /// Writes an object and its manifest so that either both appear, complete,
 /// or neither does: each goes to a temporary file beside its target first.
@@ -12,31 +13,13 @@ public enum OutputFiles {
         }
     }
 
-    /// Writes all files or none; paths are created only by the final renames.
+    /// Writes all files or none (see `AtomicFile`): paths appear only by
+    /// the final renames, each file already on disk.
     public static func writeAll(_ files: [(path: String, data: Data)]) throws {
-        var staged: [(temporary: String, final: String)] = []
-        func discard() { staged.forEach { unlink($0.temporary) } }
-        for file in files {
-            let temporary = file.path + ".tmp-\(getpid())"
-            do {
-                try file.data.write(to: URL(fileURLWithPath: temporary))
-            } catch {
-                discard()
-                unlink(temporary)
-                throw CompileError.cannotWrite(path: file.path, reason: RulesCompiler.reason(error))
-            }
-            staged.append((temporary, file.path))
-        }
-        var placed: [String] = []
-        for entry in staged {
-            if rename(entry.temporary, entry.final) != 0 {
-                let reason = String(cString: strerror(errno))
-                // A half-written pair is worse than none.
-                placed.forEach { unlink($0) }
-                discard()
-                throw CompileError.cannotWrite(path: entry.final, reason: reason)
-            }
-            placed.append(entry.final)
+        do {
+            try AtomicFile.writeAll(files)
+        } catch let error as FileWriteError {
+            throw CompileError.cannotWrite(path: error.path, reason: error.reason)
         }
     }
 }

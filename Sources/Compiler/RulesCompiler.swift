@@ -5,6 +5,7 @@ import VtapDiagnostics
 import VtapFrontend
 import VtapRuleModel
 import VtapSema
+import VtapSystem
 
 /// A ruleset compiled to a BPF object, with everything learned on the way.
 public struct CompiledRuleset: Sendable {
@@ -172,7 +173,7 @@ public enum RulesCompiler {
             ])
     }
 
-    public static func reason(_ error: Error) -> String { SystemErrorText.describe(error) }
+    public static func reason(_ error: Error) -> String { SystemError.describe(error) }
 }
 
 /// Wall time of consecutive phases.

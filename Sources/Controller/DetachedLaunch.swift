@@ -1,4 +1,5 @@
 import Foundation
+import VtapSystem
 
 /// `vtap start --detached`: the same command again as a child in a session
 /// of its own (no terminal, so it outlives the shell and is not hit by the
@@ -78,42 +79,20 @@ public enum DetachedLaunch {
     /// detached as above; returns its pid.
     public static func spawn(executable: String, arguments: [String], logFile: String) throws -> pid_t {
         let log = open(logFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard log >= 0 else { throw ControllerError.io("cannot open \(logFile): \(Errno.text())") }
+        guard log >= 0 else { throw ControllerError.io("cannot open \(logFile): \(SystemError.current)") }
         defer { close(log) }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, log, 1)
-        posix_spawn_file_actions_adddup2(&actions, log, 2)
-        closeInheritedDescriptors(&actions)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Callers (test runners, shells) may block or ignore signals; the
-        // child must start with the defaults so SIGTERM stops it.
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for number in [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM] {
-            sigaddset(&defaults, number)
+        do {
+            // Callers (test runners, shells) may block or ignore signals; the
+            // child starts with the defaults, so SIGTERM stops it.
+            return try ChildProcess.spawn(
+                executable, arguments: Array(arguments.dropFirst()), standardInput: .null,
+                standardOutput: .descriptor(log), standardError: .descriptor(log), newSession: true,
+                name: arguments.first
+            ).pid
+        } catch {
+            throw ControllerError.io("cannot start \(executable): \(SystemError.describe(error))")
         }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | Self.spawnSetSID))
-
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, &argv, environ)
-        guard result == 0 else {
-            throw ControllerError.io("cannot start \(executable): \(Errno.text(result))")
-        }
-        return pid
     }
 
     /// Waits until `child` has registered as `id`, or has ended, or
@@ -178,26 +157,5 @@ public enum DetachedLaunch {
         defer { try? handle.close() }
         try? handle.seek(toOffset: offset)
         return String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
-    }
-
-    /// glibc's POSIX_SPAWN_SETSID (spawn.h, glibc 2.26+), which Swift's
-    /// Glibc module does not import.
-    static let spawnSetSID: Int32 = 0x80
-
-    /// Descriptors this process holds without close-on-exec would otherwise
-    /// stay open in the child for as long as it runs (a caller's pipe would
-    /// never see its end). glibc 2.34+ closes them all in one action; older
-    /// ones get one close per descriptor open now (glibc ignores a close of
-    /// one that is not open by then).
-    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        if let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np") {
-            let closeFrom = unsafeBitCast(symbol, to: CloseFrom.self)
-            if closeFrom(&actions, 3) == 0 { return }
-        }
-        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        for fd in open.compactMap(Int32.init) where fd > 2 {
-            posix_spawn_file_actions_addclose(&actions, fd)
-        }
     }
 }

@@ -134,12 +134,12 @@ public struct InstanceRegistry: Sendable {
     /// targets file if anything changed (or if it is missing).
     private func changing<T>(_ body: (inout RegistryState) throws -> T) throws -> T {
         try createDirectories()
-        return try FileLock.withExclusiveLock(lockFile) {
+        return try RegistryFiles.withLock(lockFile) {
             var state = RegistryState(registry: self)
             state.load()
             let result = try body(&state)
             if state.instancesChanged || !FileManager.default.fileExists(atPath: targetsFile) {
-                try AtomicFile.write(try PrometheusTargetGroup.file(for: state.instances), to: targetsFile)
+                try RegistryFiles.write(try PrometheusTargetGroup.file(for: state.instances), to: targetsFile)
             }
             return result
         }
@@ -213,7 +213,7 @@ private struct RegistryState {
     }
 
     mutating func write(_ instance: Instance) throws {
-        try AtomicFile.write(try Instance.encoder().encode(instance), to: registry.entryFile(instance.id))
+        try RegistryFiles.write(try Instance.encoder().encode(instance), to: registry.entryFile(instance.id))
         instances.removeAll { $0.id == instance.id }
         instances.append(instance)
         instances.sort { InstanceID.precedes($0.id, $1.id) }
@@ -221,7 +221,7 @@ private struct RegistryState {
     }
 
     mutating func write(_ hold: Reservation) throws {
-        try AtomicFile.write(try JSONEncoder().encode(hold), to: registry.reservationFile(hold.id))
+        try RegistryFiles.write(try JSONEncoder().encode(hold), to: registry.reservationFile(hold.id))
         reservations[hold.id] = hold
     }
 

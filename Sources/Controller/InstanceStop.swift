@@ -1,4 +1,5 @@
 import Foundation
+import VtapSystem
 
 /// Stopping instances: SIGTERM (vtap detaches, reports its summary and
 /// unregisters), then waiting for the process to be gone; SIGKILL only once
@@ -54,6 +55,6 @@ public enum InstanceStop {
         let failure = errno
         if failure == ESRCH { return false }
         let hint = failure == EPERM ? " (stop it as the user who started it, or as root)" : ""
-        throw ControllerError.signal("cannot signal pid \(process.pid): \(Errno.text(failure))\(hint)")
+        throw ControllerError.signal("cannot signal pid \(process.pid): \(SystemError.text(failure))\(hint)")
     }
 }

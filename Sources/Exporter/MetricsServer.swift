@@ -6,6 +6,7 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 import VtapRuleModel
+import VtapSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -147,7 +148,7 @@ public final class MetricsServer: Sendable {
     private static let logger = Logger(label: "vtap.exporter") { _ in SwiftLogNoOpLogHandler() }
 
     private static func reason(_ error: any Error) -> String {
-        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        if let error = error as? IOError { return SystemError.text(error.errnoCode) }
         if let error = error as? SocketAddressError.UnknownHost { return "unknown host (\(error.errorDescription))" }
         if let error = error as? SocketAddressError, case .unknown = error { return "unknown host" }
         return "\(error)"

@@ -1,6 +1,7 @@
 import Foundation
 import VtapMetrics
 import VtapRuleModel
+import VtapSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -187,7 +188,7 @@ public final class LogFile: Sendable {
                 continue
             }
             throw LogFileError(
-                message: "cannot create a log file in \(directory): \(String(cString: strerror(code)))", code: code)
+                message: "cannot create a log file in \(directory): \(SystemError.text(code))", code: code)
         }
         do {
             try append(layout.header)
@@ -231,7 +232,7 @@ public final class LogFile: Sendable {
     public func sync() throws {
         guard fsync(descriptor) == 0 else {
             let code = errno
-            throw LogFileError(message: "cannot write \(path): \(String(cString: strerror(code)))", code: code)
+            throw LogFileError(message: "cannot write \(path): \(SystemError.text(code))", code: code)
         }
     }
 
@@ -247,7 +248,7 @@ public final class LogFile: Sendable {
             if result < 0 {
                 let code = errno
                 if code == EINTR { continue }
-                throw LogFileError(message: "cannot write \(path): \(String(cString: strerror(code)))", code: code)
+                throw LogFileError(message: "cannot write \(path): \(SystemError.text(code))", code: code)
             }
             written += result
         }

@@ -1,5 +1,6 @@
 import Foundation
 import VtapDiagnostics
+import VtapSystem
 
 /// How the loader turns a rules file into an object: it links no compiler
 /// (LLVM and clang would be 70 of its 85 MiB), so it runs vtapc, whose
@@ -41,36 +42,35 @@ public struct CompilerProcess: Sendable {
             buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) }
         }
         guard let directory = created else {
-            throw RuntimeError.io("cannot create a directory for the compiled rules: \(SystemErrorText.errno(errno))")
+            throw RuntimeError.io(
+                "cannot create a directory for the compiled rules: \(SystemError.current.description)")
         }
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // The manifest records the object's file name: the rules file's, as vtapc would choose.
         let stem = URL(fileURLWithPath: rulesPath).deletingPathExtension().lastPathComponent
         let objectPath = URL(fileURLWithPath: directory).appendingPathComponent(stem + ".o").path
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [rulesPath, "-o", objectPath, "--quiet"]
         // --quiet: vtapc's success line would name the temporary object.
         // Diagnostics go to the inherited stderr; nothing may reach stdout,
         // where vtap's JSON lines go.
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
+        let termination: ChildProcess.Termination
         do {
-            try process.run()
+            termination = try ChildProcess.spawn(
+                executable, arguments: [rulesPath, "-o", objectPath, "--quiet"], standardInput: .null,
+                standardOutput: .null
+            ).wait()
         } catch {
-            throw RuntimeError.compilerUnavailable("cannot run \(executable): \(SystemErrorText.describe(error))")
+            throw RuntimeError.compilerUnavailable("cannot run \(executable): \(SystemError.describe(error))")
         }
-        process.waitUntilExit()
-        let status = process.terminationStatus
-        guard process.terminationReason == .exit else {
+        switch termination {
+        case .signalled(let signal):
             throw RuntimeError.internalError(
-                "\(executable) was killed by signal \(status) while compiling \(rulesPath)")
-        }
-        guard status == ExitCodes.success else {
+                "\(executable) was killed by signal \(signal) while compiling \(rulesPath)")
+        case .exited(let status) where status != ExitCodes.success:
             throw RuntimeError.compileFailed(
                 "\(rulesPath) did not compile (\(executable) exited with \(status); its messages are above)",
                 exitCode: status)
+        case .exited: break
         }
         let compiled = try MeasurementObject.open(objectPath: objectPath)
         return try MeasurementObject(elf: compiled.elf, manifest: compiled.manifest, origin: rulesPath)

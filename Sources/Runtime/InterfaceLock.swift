@@ -1,5 +1,5 @@
 import Foundation
-import VtapDiagnostics
+import VtapSystem
 
 /// One vtap measurement per interface: an advisory lock held for as long as
 /// the measurement runs, so a second `vtap run` on the same interface is
@@ -7,7 +7,7 @@ import VtapDiagnostics
 /// drops the lock when the process ends, however it ends.
 public final class InterfaceLock: @unchecked Sendable {
     public let interface: String
-    private let descriptor: Int32
+    private let lock: FileLock
 
     /// Where instance state lives: `VTAP_STATE_DIR`, or /run/vtap.
     public static var defaultStateDirectory: String {
@@ -20,33 +20,29 @@ public final class InterfaceLock: @unchecked Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw RuntimeError.io("cannot create \(directory): \(SystemErrorText.describe(error))")
+            throw RuntimeError.io("cannot create \(directory): \(SystemError.describe(error))")
         }
         // Names are unique only within a network namespace.
         let path = "\(directory)/\(Self.networkNamespace())-\(interface).lock"
-        var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        // A file left by another user (a root run before the service's user)
-        // still locks read-only: flock needs no write access.
-        if fd < 0, errno == EACCES { fd = open(path, O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else {
-            throw RuntimeError.io("cannot open \(path): \(SystemErrorText.errno(errno))")
-        }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let holder = Self.holder(fd)
-            close(fd)
+        do {
+            // A file left by another user (a root run before the service's
+            // user) is locked read-only: see FileLock.
+            lock = try FileLock(path: path, wait: false)
+        } catch .held {
+            let holder = Self.holder(path)
             throw RuntimeError.interface(
                 "interface \(interface) is already measured by vtap\(holder.map { " (pid \($0))" } ?? "")")
+        } catch .system(let operation, let error) {
+            throw RuntimeError.io("cannot \(operation) \(path): \(error)")
         }
         // Who holds it, for the message above in the next process.
         let pid = "\(getpid())\n"
-        _ = ftruncate(fd, 0)
-        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
-        descriptor = fd
+        _ = ftruncate(lock.descriptor, 0)
+        _ = pid.withCString { pwrite(lock.descriptor, $0, strlen($0), 0) }
     }
 
     deinit {
-        _ = ftruncate(descriptor, 0)
-        close(descriptor)
+        _ = ftruncate(lock.descriptor, 0)
     }
 
     /// The inode of this process's network namespace, as `ip netns identify` sees it.
@@ -56,7 +52,10 @@ public final class InterfaceLock: @unchecked Sendable {
         return "net\(info.st_ino)"
     }
 
-    private static func holder(_ fd: Int32) -> Int32? {
+    private static func holder(_ path: String) -> Int32? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = pread(fd, &buffer, buffer.count - 1, 0)
         guard count > 0 else { return nil }

@@ -1,6 +1,7 @@
 import Foundation
 import VtapDiagnostics
 import VtapRuleModel
+import VtapSystem
 
 /// A vtapc object paired with its manifest, checked to belong together
 /// before anything is loaded (like ebpf_exporter pairing config and object).
@@ -24,7 +25,7 @@ public struct MeasurementObject: Sendable {
         do {
             elf = try Array(Data(contentsOf: URL(fileURLWithPath: objectPath)))
         } catch {
-            throw RuntimeError.io("cannot read \(objectPath): \(SystemErrorText.describe(error))")
+            throw RuntimeError.io("cannot read \(objectPath): \(SystemError.describe(error))")
         }
         guard elf.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else {
             throw RuntimeError.badInput("\(objectPath) is not an ELF object")
