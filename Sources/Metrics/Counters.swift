@@ -29,26 +29,8 @@ public struct Counters: Sendable, Equatable {
     public static func combined(_ parts: [Counters]) -> Counters {
         var total = Counters()
         for part in parts {
-            total.packets &+= part.packets
-            total.bytes &+= part.bytes
-            total.payloadBytes &+= part.payloadBytes
-            total.jitterSamples &+= part.jitterSamples
-            total.jitterSumNanoseconds &+= part.jitterSumNanoseconds
-            total.jitterSumSquaresNanoseconds2 &+= part.jitterSumSquaresNanoseconds2
-            total.jitterRestarts &+= part.jitterRestarts
-            total.sequenceCount &+= part.sequenceCount
-            total.sequenceReverse &+= part.sequenceReverse
-            total.sequenceSmall &+= part.sequenceSmall
-            total.sequenceBig &+= part.sequenceBig
-            total.sequenceLost &+= part.sequenceLost
-            total.sequenceMissing &+= part.sequenceMissing
-            if let last = part.sequenceLast,
-                total.sequenceLast == nil
-                    || part.sequenceLastNanoseconds >= total.sequenceLastNanoseconds
-            {
-                total.sequenceLast = last
-                total.sequenceLastNanoseconds = part.sequenceLastNanoseconds
-            }
+            for field in CounterLayout.fields { total[keyPath: field.counters] &+= part[keyPath: field.counters] }
+            total.sequenceMark.keepNewer(part.sequenceMark)
         }
         return total
     }

@@ -80,27 +80,7 @@ public struct TotalsAccumulator: Sendable {
 
     private static func add(_ now: Counters, since then: Counters?, to totals: inout ScopeTotals) {
         let then = then ?? Counters()
-        totals.packets &+= now.packets &- then.packets
-        totals.bytes &+= now.bytes &- then.bytes
-        totals.payloadBytes &+= now.payloadBytes &- then.payloadBytes
-        totals.jitterSamples &+= now.jitterSamples &- then.jitterSamples
-        totals.jitterRestarts &+= now.jitterRestarts &- then.jitterRestarts
-        totals.sequenceCount &+= now.sequenceCount &- then.sequenceCount
-        totals.sequenceReverse &+= now.sequenceReverse &- then.sequenceReverse
-        totals.sequenceSmall &+= now.sequenceSmall &- then.sequenceSmall
-        totals.sequenceBig &+= now.sequenceBig &- then.sequenceBig
-        totals.sequenceLost &+= now.sequenceLost &- then.sequenceLost
-        totals.sequenceMissing &+= now.sequenceMissing &- then.sequenceMissing
-        totals.jitterSumNanoseconds &+= UInt128(now.jitterSumNanoseconds &- then.jitterSumNanoseconds)
-        totals.jitterSumSquaresNanoseconds2 &+= UInt128(
-            now.jitterSumSquaresNanoseconds2 &- then.jitterSumSquaresNanoseconds2)
-        // The BPF clock is the same for every program on the host, so the
-        // newest number over all sources is the one with the latest time.
-        if let last = now.sequenceLast,
-            totals.sequenceLast == nil || now.sequenceLastNanoseconds >= totals.sequenceLastNanoseconds
-        {
-            totals.sequenceLast = last
-            totals.sequenceLastNanoseconds = now.sequenceLastNanoseconds
-        }
+        for field in CounterLayout.fields { field.accumulate(now, since: then, into: &totals) }
+        totals.sequenceMark.keepNewer(now.sequenceMark)
     }
 }

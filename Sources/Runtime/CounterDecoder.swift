@@ -21,34 +21,18 @@ struct CounterDecoder {
             return snapshot.sum(UInt64.self, at: index, offset: f.offset) ?? 0
         }
         var c = Counters()
-        c.packets = sum("packets")
-        c.bytes = sum("bytes")
-        c.payloadBytes = sum("payload_bytes")
-        c.jitterSamples = sum("jitter_samples")
-        c.jitterSumNanoseconds = sum("jitter_sum_ns")
-        c.jitterSumSquaresNanoseconds2 = sum("jitter_sum_sq_ns2")
-        c.jitterRestarts = sum("jitter_restarts")
-        c.sequenceCount = sum("seq_count")
-        c.sequenceReverse = sum("seq_reverse")
-        c.sequenceSmall = sum("seq_small")
-        c.sequenceBig = sum("seq_big")
-        c.sequenceLost = sum("seq_lost")
-        c.sequenceMissing = sum("seq_missing")
-        // The last sequence number is the one seen most recently on any CPU.
-        if let last = counters.field("seq_last"), let when = counters.field("seq_last_ns"),
-            let seen = counters.field("seq_count")
+        for field in CounterLayout.fields { c[keyPath: field.counters] = sum(field.name) }
+        // Each CPU keeps its own last number; the newest wins.
+        if let last = counters.field(CounterLayout.sequenceLast),
+            let when = counters.field(CounterLayout.sequenceLastTime), let seen = counters.field("seq_count")
         {
-            var newest: UInt64 = 0
             for cpu in 0..<snapshot.cpuCount {
                 guard let count = snapshot.load(UInt64.self, at: index, cpu: cpu, offset: seen.offset), count > 0,
                     let time = snapshot.load(UInt64.self, at: index, cpu: cpu, offset: when.offset)
                 else { continue }
-                if c.sequenceLast == nil || time >= newest {
-                    newest = time
-                    c.sequenceLast = snapshot.load(UInt32.self, at: index, cpu: cpu, offset: last.offset)
-                }
+                let value = snapshot.load(UInt32.self, at: index, cpu: cpu, offset: last.offset)
+                c.sequenceMark.keepNewer(SequenceMark(value: value, time: time))
             }
-            c.sequenceLastNanoseconds = newest
         }
         return c
     }
