@@ -19,7 +19,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
-        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // errno texts, atomic files, file locks, child processes: the system
@@ -71,7 +70,6 @@ let package = Package(
             dependencies: [
                 "VtapMetrics", "VtapRuleModel", "VtapSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/Exporter"),
         // Several vtap instances: start (detached), stop, status, file_sd targets.
@@ -127,7 +125,7 @@ let package = Package(
         // Tests mirror the modules; kernel and end-to-end tests live apart.
         .target(
             name: "VtapTestSupport",
-            dependencies: ["VtapDiagnostics", "VtapRuleModel", "VtapRuleGen"],
+            dependencies: ["VtapDiagnostics", "VtapRuleModel", "VtapRuleGen", "VtapMetrics"],
             path: "Tests/Support"),
         .testTarget(name: "SystemTests", dependencies: ["VtapSystem", "VtapTestSupport"], path: "Tests/SystemTests"),
         .testTarget(

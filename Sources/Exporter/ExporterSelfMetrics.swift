@@ -1,14 +1,20 @@
-import Prometheus
+import Synchronization
 
-/// The exporter's own metrics, kept by swift-prometheus across scrapes
-/// (read errors, scrape durations).
+/// The exporter's own metrics, kept across scrapes (read errors, scrape
+/// durations) and written by the same writer as the measurement series.
 public final class ExporterSelfMetrics: Sendable {
-    /// A registry per family, emitted in the contract's order: one registry
-    /// would emit its families in a different order in every process.
-    private let registries: [PrometheusCollectorRegistry]
-    let mapReadErrors: Counter
-    let scrapeDuration: DurationHistogram
-    let interfaces: Gauge
+    private let version: String
+    private let ruleCount: Int
+    private let state = Mutex(State())
+
+    private struct State {
+        var mapReadErrors: UInt64 = 0
+        var interfaces = 0
+        /// Per bucket of `durationBuckets`, the scrapes that took at most its bound (not cumulative).
+        var durationCounts = [UInt64](repeating: 0, count: ExporterSelfMetrics.durationBuckets.count)
+        var durationSum: Duration = .zero
+        var durationCount: UInt64 = 0
+    }
 
     /// From 1 ms to 10 s: a small ruleset answers in about a millisecond, a
     /// read of 100k rules' maps takes far longer.
@@ -19,30 +25,49 @@ public final class ExporterSelfMetrics: Sendable {
     ]
 
     public init(version: String, ruleCount: Int) {
-        let buildInfo = PrometheusCollectorRegistry()
-        let readErrors = PrometheusCollectorRegistry()
-        let durations = PrometheusCollectorRegistry()
-        let rules = PrometheusCollectorRegistry()
-        let interfaceCount = PrometheusCollectorRegistry()
-        registries = [buildInfo, readErrors, durations, rules, interfaceCount]
-
-        buildInfo.gauge(MetricFamilies.buildInfo, [version]).set(to: 1)
-        mapReadErrors = readErrors.counter(MetricFamilies.mapReadErrors)
-        scrapeDuration = durations.durationHistogram(MetricFamilies.scrapeDuration, buckets: Self.durationBuckets)
-        rules.gauge(MetricFamilies.rules).set(to: Double(ruleCount))
-        interfaces = interfaceCount.gauge(MetricFamilies.interfaces)
-    }
-
-    /// Appends the families in the text format 0.0.4.
-    public func emit(into text: inout [UInt8]) {
-        for registry in registries { registry.emit(into: &text) }
+        self.version = version
+        self.ruleCount = ruleCount
     }
 
     /// Counts one read of the maps: its failure, or how many interfaces it held.
     func record(read outcome: Result<ExportSnapshot, any Error>) {
-        switch outcome {
-        case .success(let snapshot): interfaces.set(to: Double(snapshot.interfaces.count))
-        case .failure: mapReadErrors.increment()
+        state.withLock { state in
+            switch outcome {
+            case .success(let snapshot): state.interfaces = snapshot.interfaces.count
+            case .failure: state.mapReadErrors &+= 1
+            }
         }
+    }
+
+    /// Counts one scrape's time.
+    func recordScrape(_ duration: Duration) {
+        state.withLock { state in
+            if let bucket = Self.durationBuckets.firstIndex(where: { duration <= $0 }) {
+                state.durationCounts[bucket] &+= 1
+            }
+            state.durationSum += duration
+            state.durationCount &+= 1
+        }
+    }
+
+    /// Writes the families in the contract's order.
+    func write(into writer: inout TextExpositionWriter) {
+        let state = state.withLock { $0 }
+        writer.write(MetricFamilies.buildInfo, [(RenderedLabels(["version"], [version]), .real(1))])
+        writer.write(MetricFamilies.mapReadErrors, [(RenderedLabels([], []), .integer(state.mapReadErrors))])
+        var cumulative: UInt64 = 0
+        let buckets = zip(Self.durationBuckets, state.durationCounts).map { bound, count in
+            cumulative &+= count
+            return (upperBound: Self.seconds(bound), count: cumulative)
+        }
+        writer.writeHistogram(
+            MetricFamilies.scrapeDuration, buckets: buckets, sum: Self.seconds(state.durationSum),
+            count: state.durationCount)
+        writer.write(MetricFamilies.rules, [(RenderedLabels([], []), .real(Double(ruleCount)))])
+        writer.write(MetricFamilies.interfaces, [(RenderedLabels([], []), .real(Double(state.interfaces)))])
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -1,6 +1,6 @@
 /// The two text formats /metrics speaks, chosen by the request's Accept header.
 public enum ExpositionFormat: Sendable, Equatable {
-    /// The Prometheus text format 0.0.4, which swift-prometheus writes.
+    /// The Prometheus text format 0.0.4.
     case prometheusText
     /// OpenMetrics 1.0.0, which Prometheus asks for first since 2.5.
     case openMetrics

@@ -12,24 +12,28 @@ public struct MetricsExposition: Sendable {
     }
 
     /// The text of a response: the measurement series when there is a
-    /// snapshot, then the exporter's own metrics.
+    /// snapshot, then the exporter's own metrics, written once in `format`.
     public func render(
         _ snapshot: ExportSnapshot?, selfMetrics: ExporterSelfMetrics, format: ExpositionFormat
     ) -> [UInt8] {
-        var text = snapshot.map(measurementText) ?? []
-        selfMetrics.emit(into: &text)
-        switch format {
-        case .prometheusText: return text
-        case .openMetrics: return OpenMetrics.convert(text)
-        }
+        var writer = TextExpositionWriter(format: format)
+        if let snapshot { write(snapshot, into: &writer) }
+        selfMetrics.write(into: &writer)
+        writer.finish()
+        return writer.bytes
     }
 
     /// The measurement families of one snapshot in the text format 0.0.4,
     /// each family's series in interface, rule and protocol class order.
     public func measurementText(_ snapshot: ExportSnapshot) -> [UInt8] {
+        var writer = TextExpositionWriter()
+        write(snapshot, into: &writer)
+        return writer.bytes
+    }
+
+    private func write(_ snapshot: ExportSnapshot, into writer: inout TextExpositionWriter) {
         let scopes = snapshot.interfaces.flatMap(activeScopes)
         let kinds = MetricFamilies.sequenceErrorKinds
-        var writer = TextExpositionWriter()
         func counter(_ family: MetricFamily, _ value: (ScopeTotals) -> UInt64) {
             writer.write(family, scopes.map { ($0.labels, .integer(value($0.totals))) })
         }
@@ -84,7 +88,6 @@ public struct MetricsExposition: Sendable {
                     (labels.adding("reason", reason), TextExpositionWriter.Value.integer(totals.total(slot).packets))
                 }
             })
-        return writer.bytes
     }
 
     /// One (interface, protocol class, rule) that counted something.

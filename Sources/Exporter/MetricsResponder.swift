@@ -34,7 +34,7 @@ struct MetricsResponder: HTTPResponder {
         let body = scrape.body(format) { snapshot, format in
             exposition.render(snapshot, selfMetrics: selfMetrics, format: format)
         }
-        selfMetrics.scrapeDuration.record(ContinuousClock.now - started)
+        selfMetrics.recordScrape(ContinuousClock.now - started)
         return Response(
             status: .ok, headers: [.contentType: format.contentType],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))

@@ -150,7 +150,7 @@ import VtapRuleModel
         selfMetrics.record(read: .success(ExpositionFixture.snapshot))
         selfMetrics.record(read: .failure(MapGone()))
         selfMetrics.record(read: .failure(MapGone()))
-        selfMetrics.scrapeDuration.record(.milliseconds(3))
+        selfMetrics.recordScrape(.milliseconds(3))
         let reader = try ExpositionReader(exposition.render(nil, selfMetrics: selfMetrics, format: .prometheusText))
         #expect(reader.value("vtap_build_info", ["version": "1.2.3"]) == 1)
         #expect(reader.value("vtap_rules") == 5)
