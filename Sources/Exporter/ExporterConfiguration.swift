@@ -72,13 +72,3 @@ public struct ExporterConfiguration: Sendable, Equatable {
             && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }
     }
 }
-
-/// A listen address that does not parse.
-public struct ListenAddressError: Error, Equatable, CustomStringConvertible {
-    public var text: String
-    public var reason: String
-    public var description: String {
-        // The quoted text escapes control characters, so this stays one line.
-        "invalid listen address \(String(reflecting: text)): \(reason)"
-    }
-}

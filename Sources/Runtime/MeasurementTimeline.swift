@@ -1,34 +1,5 @@
 import VtapMetrics
 
-/// One reporting interval's worth of totals, for an observer to turn into
-/// rates, jitter and a report.
-public struct IntervalTotals: Sendable {
-    /// Totals when the interval began and when it ended.
-    public var from: MeasurementTotals
-    public var to: MeasurementTotals
-    public var seconds: Double
-    /// The last completed jitter window (equal totals when none has completed).
-    public var jitterFrom: MeasurementTotals
-    public var jitterTo: MeasurementTotals
-    /// When the interval ended: wall clock live, capture time in replay.
-    public var end: ReportTime
-    /// The whole run's summary rather than one interval.
-    public var isSummary: Bool
-}
-
-/// One source's (one interface's) totals since the start, with the
-/// bounds of its last completed jitter window.
-public struct SourceTotals: Sendable {
-    public var totals: MeasurementTotals
-    public var jitterFrom: MeasurementTotals
-    public var jitterTo: MeasurementTotals
-}
-
-/// Receives intervals as they end, then the summary.
-public protocol MeasurementObserver: AnyObject {
-    func measured(_ interval: IntervalTotals) throws
-}
-
 /// Turns a stream of counter reads into intervals: totals are accumulated
 /// on every read (wide, so wrapping map counters stay exact), and when time
 /// passes a boundary the totals there are the edges of a window.

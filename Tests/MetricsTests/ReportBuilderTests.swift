@@ -76,14 +76,7 @@ import VtapTestSupport
     @Test func contextFromAManifestsSettings() {
         let settings = Settings(display: Settings.Display(throughput: false))
         #expect(settings.display.throughput == false)
-        let manifest = Manifest(
-            generator: .init(name: "vtapc", version: "0", clang: "14"), rulesFile: .init(path: "r.json", sha256: ""),
-            object: .init(file: "r.o", size: 0, sha256: ""),
-            build: .init(
-                clangArguments: [], strategy: "", decisionFunctions: 0, plans: []),
-            programs: [], maps: [], structs: [], globals: [],
-            slots: .init(protocols: [], totals: [], arrivals: ""), rules: Self.rules, settings: settings,
-            verifier: nil)
+        let manifest = Manifest.fixture(rules: Self.rules, settings: settings)
         let context = ReportContext(
             time: ReportTime(nanosecondsSinceEpoch: 0), interfaces: [], bits: true, manifest: manifest)
         #expect(context.throughputUnit == .bitsPerSecond)

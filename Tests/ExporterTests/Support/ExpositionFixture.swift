@@ -1,6 +1,7 @@
 import VtapExporter
 import VtapMetrics
 import VtapRuleModel
+import VtapTestSupport
 
 /// A snapshot built by hand, two interfaces, with labels that need escaping
 /// and a rule that counted nothing: the values each test expects are here.
@@ -14,7 +15,7 @@ enum ExpositionFixture {
 
     static let eth0: ExportedInterface = {
         let totals = ExporterFixtures.totals(ruleCount: labels.count) { totals in
-            totals[0, .tcp] = scope(packets: 10, bytes: 1500, payload: 1000) { scope in
+            totals[0, .tcp] = ScopeTotals.fixture(packets: 10, bytes: 1500, payload: 1000) { scope in
                 scope.sequenceCount = 8
                 scope.sequenceReverse = 1
                 scope.sequenceSmall = 2
@@ -25,11 +26,11 @@ enum ExpositionFixture {
                 scope.jitterRestarts = 1
                 scope.sequenceLast = 77
             }
-            totals[0, .udp] = scope(packets: 5, bytes: 500, payload: 300)
-            totals[1, .udp] = scope(packets: 7, bytes: 700, payload: 420)
-            totals[3, .other] = scope(packets: 1, bytes: 60, payload: 0)
+            totals[0, .udp] = ScopeTotals.fixture(packets: 5, bytes: 500, payload: 300)
+            totals[1, .udp] = ScopeTotals.fixture(packets: 7, bytes: 700, payload: 420)
+            totals[3, .other] = ScopeTotals.fixture(packets: 1, bytes: 60, payload: 0)
             // Above Int64.max: must come out exact.
-            totals[4, .icmp] = scope(packets: 2, bytes: UInt64.max - 1, payload: 112)
+            totals[4, .icmp] = ScopeTotals.fixture(packets: 2, bytes: UInt64.max - 1, payload: 112)
             totals.totals = TotalSlot.allCases.map { slot in
                 switch slot {
                 case .unmatched: Tally(packets: 11, bytes: 800)
@@ -60,21 +61,10 @@ enum ExpositionFixture {
 
     static let veth: ExportedInterface = {
         let totals = ExporterFixtures.totals(ruleCount: labels.count) { totals in
-            totals[0, .tcp] = scope(packets: 3, bytes: 180, payload: 0)
+            totals[0, .tcp] = ScopeTotals.fixture(packets: 3, bytes: 180, payload: 0)
         }
         return ExportedInterface(name: "veth-a", totals: totals, jitterFrom: totals, jitterTo: totals)
     }()
 
     static let snapshot = ExportSnapshot(interfaces: [eth0, veth])
-
-    private static func scope(
-        packets: UInt64, bytes: UInt64, payload: UInt64, _ more: (inout ScopeTotals) -> Void = { _ in }
-    ) -> ScopeTotals {
-        var scope = ScopeTotals()
-        scope.packets = packets
-        scope.bytes = bytes
-        scope.payloadBytes = payload
-        more(&scope)
-        return scope
-    }
 }

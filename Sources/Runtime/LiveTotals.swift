@@ -1,0 +1,56 @@
+import Foundation
+import VtapMetrics
+
+/// A live measurement and its timeline, shared by the run loop and by
+/// readers on other threads (the exporter, at scrape time). Map reads and
+/// the totals go through one lock, so a scrape's read and the loop's read
+/// never interleave and the interval edges stay where the loop put them.
+public final class LiveTotals: @unchecked Sendable {
+    public let options: LiveRun.Options
+    public let interfaceNames: [String]
+    let start: UInt64
+    private let live: LiveMeasurement
+    private var timeline: MeasurementTimeline
+    private let lock = NSLock()
+
+    public init(_ live: LiveMeasurement, options: LiveRun.Options) {
+        self.live = live
+        self.options = options
+        interfaceNames = live.interfaceNames
+        start = MonotonicClock.now
+        timeline = MeasurementTimeline(
+            ruleCount: live.object.manifest.rules.count, start: start, reportSeconds: options.reportSeconds,
+            jitterSeconds: options.jitterSeconds, origin: ReportTime.now())
+    }
+
+    var nextBoundary: UInt64 { lock.withLock { timeline.nextBoundary } }
+
+    /// Reads the maps now; each interface's totals are exact to this moment,
+    /// its jitter is that of the last completed window. After the run has
+    /// detached, the totals it ended with.
+    public func current() throws -> [(interface: String, totals: SourceTotals)] {
+        try lock.withLock {
+            timeline.record(try live.snapshots(), at: MonotonicClock.now)
+            return interfaceNames.map { ($0, timeline.sourceTotals($0)) }
+        }
+    }
+
+    /// Reads the maps at `now` and returns the intervals that ended by then.
+    func intervalsEnded(readingAt now: UInt64) throws -> [IntervalTotals] {
+        try lock.withLock {
+            timeline.record(try live.snapshots(), at: now)
+            return timeline.intervalsEnded(by: now)
+        }
+    }
+
+    /// Detaches and closes the run at `now`, just after the last read.
+    func finish(at now: UInt64) -> (partial: IntervalTotals?, summary: IntervalTotals) {
+        lock.withLock {
+            live.detach()
+            return timeline.finish(at: now)
+        }
+    }
+
+    /// Closes the sockets (detaching the program); idempotent.
+    func detach() { lock.withLock { live.detach() } }
+}

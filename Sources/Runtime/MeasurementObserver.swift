@@ -1,0 +1,6 @@
+import VtapMetrics
+
+/// Receives intervals as they end, then the summary.
+public protocol MeasurementObserver: AnyObject {
+    func measured(_ interval: IntervalTotals) throws
+}

@@ -1,0 +1,20 @@
+import Foundation
+import VtapMetrics
+
+/// The monotonic clock the kernel's bpf_ktime_get_ns() also reads.
+public enum MonotonicClock {
+    public static var now: UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+}
+
+extension ReportTime {
+    /// The system's wall clock now, for the times reports print.
+    public static func now() -> ReportTime {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return ReportTime(nanosecondsSinceEpoch: Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec))
+    }
+}
