@@ -1,0 +1,37 @@
+import Testing
+import VtapMetrics
+import VtapRuleModel
+import VtapTestSupport
+
+@testable import VtapExporter
+
+/// Every counter the table gives a series is exported in it, with its
+/// total; a field added to the table but not to the exporter fails here.
+@Suite struct CounterExportTests {
+    @Test func everyExportedFieldIsASeriesWithItsTotal() throws {
+        var counters = Counters()
+        for (index, field) in CounterLayout.fields.enumerated() {
+            counters[keyPath: field.counters] = UInt64(1000 + index)
+        }
+        var scope = ScopeTotals()
+        for field in CounterLayout.fields { field.accumulate(counters, since: Counters(), into: &scope) }
+        var totals = MeasurementTotals(ruleCount: 1)
+        totals[0, .udp] = scope
+        totals.rules[0] = scope
+        let snapshot = ExportSnapshot(interfaces: [
+            ExportedInterface(name: "eth0", totals: totals, jitterFrom: totals, jitterTo: totals)
+        ])
+        let exposition = MetricsExposition(manifest: .fixture(rules: Manifest.fixtureRules(labels: ["r"])))
+        let lines = String(decoding: exposition.measurementText(snapshot), as: UTF8.self).split(separator: "\n")
+
+        let families = Set(MetricFamilies.all.map(\.name))
+        for (index, field) in CounterLayout.fields.enumerated() {
+            guard let series = field.metric else { continue }
+            #expect(families.contains(series.family), "\(field.name): \(series.family) is not in the contract")
+            var labels = #"interface="eth0",protocol="udp",rule="r""#
+            if let kind = series.kind { labels += #",kind="\#(kind)""# }
+            let sample = "\(series.family){\(labels)} \(1000 + index)"
+            #expect(lines.contains(Substring(sample)), "\(field.name): no line \(sample)")
+        }
+    }
+}
