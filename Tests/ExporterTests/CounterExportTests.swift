@@ -9,12 +9,7 @@ import VtapTestSupport
 /// total; a field added to the table but not to the exporter fails here.
 @Suite struct CounterExportTests {
     @Test func everyExportedFieldIsASeriesWithItsTotal() throws {
-        var counters = Counters()
-        for (index, field) in CounterLayout.fields.enumerated() {
-            counters[keyPath: field.counters] = UInt64(1000 + index)
-        }
-        var scope = ScopeTotals()
-        for field in CounterLayout.fields { field.accumulate(counters, since: Counters(), into: &scope) }
+        let scope = ScopeTotals.eachFieldDistinct()
         var totals = MeasurementTotals(ruleCount: 1)
         totals[0, .udp] = scope
         totals.rules[0] = scope

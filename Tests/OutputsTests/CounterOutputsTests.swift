@@ -3,18 +3,14 @@ import Testing
 import VtapMetrics
 import VtapOutputs
 import VtapRuleModel
+import VtapTestSupport
 
 /// Every counter the table gives a report key reaches a report's JSON under
 /// that key, with its total; a field added to the table but not to the
 /// report, or under another key, fails here.
 @Suite struct CounterOutputsTests {
     @Test func everyReportedFieldIsInTheJSONWithItsTotal() throws {
-        var counters = Counters()
-        for (index, field) in CounterLayout.fields.enumerated() {
-            counters[keyPath: field.counters] = UInt64(1000 + index)
-        }
-        var scope = ScopeTotals()
-        for field in CounterLayout.fields { field.accumulate(counters, since: Counters(), into: &scope) }
+        let scope = ScopeTotals.eachFieldDistinct()
         var totals = MeasurementTotals(ruleCount: 1)
         totals.rules[0] = scope
         let context = ReportContext(

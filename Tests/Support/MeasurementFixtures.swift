@@ -37,6 +37,20 @@ extension ScopeTotals {
     }
 }
 
+extension ScopeTotals {
+    /// Totals whose every summed field (`CounterLayout.fields[i]`) is
+    /// `base + i`: each value says which field it came from.
+    public static func eachFieldDistinct(base: UInt64 = 1000) -> ScopeTotals {
+        var counters = Counters()
+        for (index, field) in CounterLayout.fields.enumerated() {
+            counters[keyPath: field.counters] = base + UInt64(index)
+        }
+        var scope = ScopeTotals()
+        for field in CounterLayout.fields { field.accumulate(counters, since: Counters(), into: &scope) }
+        return scope
+    }
+}
+
 extension MeasurementTotals {
     /// The scope of one rule and protocol class, for writing.
     public subscript(rule: Int, protocolClass: ProtocolClass) -> ScopeTotals {
