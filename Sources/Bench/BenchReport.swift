@@ -20,11 +20,11 @@ public struct BenchReport: Codable, Sendable {
     public var patternCost: PatternCostSection?
     /// The `vtapc` process per ruleset size.
     public var compileCost: CompileCostSection?
-    /// Start-up time against BCC (helper D's part).
+    /// Start-up time against BCC.
     public var startup: StartupSection?
-    /// Cost of a live `vtap run` on real traffic (helper D's part).
+    /// Cost of a live `vtap run` on real traffic.
     public var liveOverhead: LiveOverheadSection?
-    /// Each target of issue 5 with the measured figure.
+    /// Each performance target (README, Performance) with the measured figure.
     public var targets: [TargetCheck] = []
 
     public init(environment: BenchEnvironment, mode: BenchMode) {
@@ -261,7 +261,7 @@ public struct CompileCost: Codable, Sendable {
     }
 }
 
-// MARK: - Helper D's sections
+// MARK: - Start-up and live overhead (driven by scripts)
 
 /// Start-up time: `vtap` (compile + load + attach) against BCC. Filled by
 /// the start-up benchmark (`Startup*.swift`); free-form rows so that part

@@ -2,7 +2,7 @@ import Foundation
 import VtapCompiler
 
 /// Runs every section of one report in one process, so every figure comes
-/// from the same machine state, then checks the targets.
+/// from the same machine state, then checks the performance targets.
 public struct BenchRunner {
     public var options: BenchOptions
 

@@ -1,4 +1,5 @@
-/// The issue's targets, checked on one report's figures (same run).
+/// vtap's performance targets (README, Performance), checked on one report's
+/// figures (same run).
 enum BenchTargets {
     static func check(_ report: BenchReport) -> [TargetCheck] {
         var out: [TargetCheck] = []
@@ -89,7 +90,8 @@ enum BenchTargets {
         return out
     }
 
-    /// Issue 9's targets on ClassBench.
+    /// The classifier's targets on ClassBench: bytes per rule, verifier work,
+    /// cost per header against one rule, compile time.
     static func classBenchTargets(_ section: ClassBenchSection) -> [TargetCheck] {
         var out: [TargetCheck] = []
         let bytes = section.sets.compactMap { set in set.bytesPerRule.map { (set.name, $0) } }

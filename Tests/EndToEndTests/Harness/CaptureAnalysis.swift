@@ -74,7 +74,7 @@ struct InterArrival: Sendable, CustomStringConvertible {
     }
 }
 
-/// The agreement the issue asks for between vtap and an oracle: within 2%
+/// The agreement vtap promises with an oracle (README, Tests): within 2%
 /// or 20 µs, whichever is larger.
 enum Agreement {
     static let relative = 0.02
