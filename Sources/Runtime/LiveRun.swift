@@ -22,7 +22,7 @@ public enum LiveRun {
     /// gain up to ~4.6e18 ns² a second and wraps at 2^64.
     static let maximumReadGap: UInt64 = 1_000_000_000
 
-    public static func run(_ measurement: LiveTotals, observer: MeasurementObserver, stop: StopRequest) throws {
+    public static func run(_ measurement: LiveReader, observer: MeasurementObserver, stop: StopRequest) throws {
         let options = measurement.options
         let deadline = options.duration.map { measurement.start + UInt64($0 * 1e9) }
         var lastRead = measurement.start
@@ -47,7 +47,7 @@ public enum LiveRun {
 
     /// A sliver of an interval (the run stopped just after a boundary) with
     /// nothing in it would only show rates over microseconds.
-    static func worthReporting(_ partial: IntervalTotals, _ options: Options) -> Bool {
+    static func worthReporting(_ partial: IntervalEdges, _ options: Options) -> Bool {
         partial.seconds >= options.reportSeconds / 100 || partial.to != partial.from
     }
 }

@@ -2,5 +2,5 @@ import VtapMetrics
 
 /// Receives intervals as they end, then the summary.
 public protocol MeasurementObserver: AnyObject {
-    func measured(_ interval: IntervalTotals) throws
+    func measured(_ interval: IntervalEdges) throws
 }

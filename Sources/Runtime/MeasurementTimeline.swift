@@ -38,8 +38,8 @@ public struct MeasurementTimeline {
 
     /// The intervals that ended at or before `time`, given the totals
     /// recorded so far stand for that moment.
-    public mutating func intervalsEnded(by time: UInt64) -> [IntervalTotals] {
-        var ended: [IntervalTotals] = []
+    public mutating func intervalsEnded(by time: UInt64) -> [IntervalEdges] {
+        var ended: [IntervalEdges] = []
         let now = accumulator.totals
         for boundary in windows.advance(to: time) {
             switch boundary {
@@ -59,16 +59,16 @@ public struct MeasurementTimeline {
 
     /// Each source's totals so far and its last completed jitter window
     /// (empty to empty before one completes).
-    public func sourceTotals(_ source: String) -> SourceTotals {
+    public func sourceTotals(_ source: String) -> InterfaceReading {
         let window = sourceJitterWindows[source] ?? (empty, empty)
-        return SourceTotals(
+        return InterfaceReading(
             totals: accumulator.totals(of: source) ?? empty, jitterFrom: window.from, jitterTo: window.to)
     }
 
     /// The last, partial interval (nil if it is empty) and the summary.
-    public func finish(at time: UInt64) -> (partial: IntervalTotals?, summary: IntervalTotals) {
+    public func finish(at time: UInt64) -> (partial: IntervalEdges?, summary: IntervalEdges) {
         let now = accumulator.totals
-        var partial: IntervalTotals?
+        var partial: IntervalEdges?
         if time > reportStart.time {
             // The jitter window still open is the freshest jitter there is.
             let open = jitterWindow.to == now ? jitterWindow : (jitterWindow.to, now)
@@ -82,8 +82,8 @@ public struct MeasurementTimeline {
     private func interval(
         from start: (time: UInt64, totals: MeasurementTotals), to end: (time: UInt64, totals: MeasurementTotals),
         jitter: (from: MeasurementTotals, to: MeasurementTotals)
-    ) -> IntervalTotals {
-        IntervalTotals(
+    ) -> IntervalEdges {
+        IntervalEdges(
             from: start.totals, to: end.totals, seconds: Double(end.time - start.time) / 1e9,
             jitterFrom: jitter.from, jitterTo: jitter.to,
             end: ReportTime(nanosecondsSinceEpoch: origin.nanosecondsSinceEpoch + Int64(end.time - firstTime)),

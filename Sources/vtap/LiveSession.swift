@@ -24,7 +24,7 @@ enum LiveSession {
             logDirectory: options.logDir ?? (manifest.settings.logData ? "." : nil), logFormat: options.logFormat)
         let live = try LiveMeasurement(measurement, interfaces: options.interfaces, direction: options.direction)
         writer.interfaces = live.interfaceNames
-        let totals = LiveTotals(
+        let totals = LiveReader(
             live,
             options: .init(
                 reportSeconds: options.intervals.throughputInterval, jitterSeconds: options.intervals.jitterInterval,
@@ -59,7 +59,7 @@ enum LiveSession {
 }
 
 extension ExportSnapshot {
-    init(_ interfaces: [(interface: String, totals: SourceTotals)]) {
+    init(_ interfaces: [(interface: String, totals: InterfaceReading)]) {
         self.init(
             interfaces: interfaces.map {
                 ExportedInterface(

@@ -32,7 +32,7 @@ final class ReportWriter: MeasurementObserver {
         }
     }
 
-    func measured(_ interval: IntervalTotals) throws {
+    func measured(_ interval: IntervalEdges) throws {
         let context = ReportContext(time: interval.end, interfaces: interfaces, bits: bits, manifest: manifest)
         let report =
             interval.isSummary

@@ -5,7 +5,7 @@ import VtapMetrics
 /// readers on other threads (the exporter, at scrape time). Map reads and
 /// the totals go through one lock, so a scrape's read and the loop's read
 /// never interleave and the interval edges stay where the loop put them.
-public final class LiveTotals: @unchecked Sendable {
+public final class LiveReader: @unchecked Sendable {
     public let options: LiveRun.Options
     public let interfaceNames: [String]
     let start: UInt64
@@ -28,7 +28,7 @@ public final class LiveTotals: @unchecked Sendable {
     /// Reads the maps now; each interface's totals are exact to this moment,
     /// its jitter is that of the last completed window. After the run has
     /// detached, the totals it ended with.
-    public func current() throws -> [(interface: String, totals: SourceTotals)] {
+    public func current() throws -> [(interface: String, totals: InterfaceReading)] {
         try lock.withLock {
             timeline.record(try live.snapshots(), at: MonotonicClock.now)
             return interfaceNames.map { ($0, timeline.sourceTotals($0)) }
@@ -36,7 +36,7 @@ public final class LiveTotals: @unchecked Sendable {
     }
 
     /// Reads the maps at `now` and returns the intervals that ended by then.
-    func intervalsEnded(readingAt now: UInt64) throws -> [IntervalTotals] {
+    func intervalsEnded(readingAt now: UInt64) throws -> [IntervalEdges] {
         try lock.withLock {
             timeline.record(try live.snapshots(), at: now)
             return timeline.intervalsEnded(by: now)
@@ -44,7 +44,7 @@ public final class LiveTotals: @unchecked Sendable {
     }
 
     /// Detaches and closes the run at `now`, just after the last read.
-    func finish(at now: UInt64) -> (partial: IntervalTotals?, summary: IntervalTotals) {
+    func finish(at now: UInt64) -> (partial: IntervalEdges?, summary: IntervalEdges) {
         lock.withLock {
             live.detach()
             return timeline.finish(at: now)

@@ -1,8 +1,8 @@
 import VtapMetrics
 
-/// One reporting interval's worth of totals, for an observer to turn into
-/// rates, jitter and a report.
-public struct IntervalTotals: Sendable {
+/// The totals at one reporting interval's edges and at its jitter window's,
+/// for an observer to turn into rates, jitter and a report.
+public struct IntervalEdges: Sendable {
     /// Totals when the interval began and when it ended.
     public var from: MeasurementTotals
     public var to: MeasurementTotals
