@@ -82,14 +82,14 @@ let package = Package(
         .executableTarget(
             name: "vtapc",
             dependencies: [
-                "VtapCompiler", "VtapCodegen", "VtapRuleModel", "VtapDiagnostics",
+                "VtapCompiler", "VtapCodegen", "VtapRuleModel", "VtapDiagnostics", "VtapSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/vtapc", linkerSettings: shippedLinkerSettings),
         .executableTarget(
             name: "vtap",
             dependencies: [
-                "VtapRuntime", "VtapOutputs", "VtapCapture", "VtapMetrics", "VtapDiagnostics",
+                "VtapRuntime", "VtapOutputs", "VtapCapture", "VtapMetrics", "VtapDiagnostics", "VtapSystem",
                 "VtapExporter", "VtapController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VtapController
+import VtapDiagnostics
 
 /// `--state-dir`, shared by start, stop and status.
 struct StateDirectoryOption: ParsableArguments {
@@ -33,7 +34,7 @@ enum InstanceFailure {
     }
 
     static func fail(_ message: String, code: Int32) -> ExitCode {
-        FileHandle.standardError.write(Data("vtap: error: \(message)\n".utf8))
+        StandardStreams.writeError("vtap: error: \(message)\n")
         return ExitCode(code)
     }
 }

@@ -54,7 +54,7 @@ enum LiveSession {
     }
 
     static func notice(_ text: String) {
-        FileHandle.standardError.write(Data("vtap: \(text)\n".utf8))
+        StandardStreams.writeError("vtap: \(text)\n")
     }
 }
 

@@ -1,8 +1,10 @@
 import Foundation
+import VtapDiagnostics
 import VtapMetrics
 import VtapOutputs
 import VtapRuleModel
 import VtapRuntime
+import VtapSystem
 
 /// Turns each interval's totals into a report and writes it where the user
 /// asked: tables or JSON lines on stdout, and a log file.
@@ -41,10 +43,16 @@ final class ReportWriter: MeasurementObserver {
                 from: interval.from, to: interval.to, seconds: interval.seconds, jitterFrom: interval.jitterFrom,
                 jitterTo: interval.jitterTo, context: context)
         try logFile?.write(report)
-        if json {
-            try lines.write(report)
-        } else {
-            FileHandle.standardOutput.write(Data((console.render(report) + "\n").utf8))
+        // A closed or full stdout ends the run with exit 4, detached, instead
+        // of a trap inside FileHandle.write(_: Data).
+        do {
+            if json {
+                try lines.write(report)
+            } else {
+                try StandardStreams.writeOutput(console.render(report) + "\n")
+            }
+        } catch {
+            throw RuntimeError.io("cannot write standard output: \(SystemError.describe(error))")
         }
     }
 }

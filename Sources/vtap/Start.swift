@@ -100,8 +100,7 @@ struct Start: ParsableCommand {
         case .exited(0, _):
             print("instance \(id) ended by itself before it could be seen running; log \(log)")
         case .exited(let status, let line):
-            FileHandle.standardError.write(
-                Data("\(line ?? "vtap: error: instance \(id) failed (exit \(status)); log \(log)")\n".utf8))
+            StandardStreams.writeError("\(line ?? "vtap: error: instance \(id) failed (exit \(status)); log \(log)")\n")
             throw ExitCode(status)
         case .signalled(let signal, _):
             throw InstanceFailure.fail(

@@ -1,6 +1,7 @@
 import Foundation
 import VtapCompiler
 import VtapDiagnostics
+import VtapSystem
 
 /// How vtapc tells a person (stderr, text) or a program (stdout, JSON)
 /// what happened.
@@ -15,9 +16,10 @@ struct Report {
             useColor: isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
     }
 
-    func success(_ compiled: CompiledRuleset, wrote path: String?, quiet: Bool = false) {
+    /// Throws only when standard output cannot take the JSON.
+    func success(_ compiled: CompiledRuleset, wrote path: String?, quiet: Bool = false) throws {
         if format == .json {
-            if path != nil { printJSON(CheckOutput(files: [FileResult(compiled)])) }
+            if path != nil { try printJSON(CheckOutput(files: [FileResult(compiled)])) }
             return
         }
         if !compiled.diagnostics.isEmpty {
@@ -41,9 +43,10 @@ struct Report {
         }
     }
 
-    func failure(_ error: CompileError) {
+    /// Throws only when standard output cannot take the JSON.
+    func failure(_ error: CompileError) throws {
         if format == .json {
-            printJSON(CheckOutput(files: [FileResult(path: error.path ?? "", error: error)]))
+            try printJSON(CheckOutput(files: [FileResult(path: error.path ?? "", error: error)]))
             return
         }
         switch error {
@@ -58,16 +61,22 @@ struct Report {
         }
     }
 
-    func printJSON<T: Encodable>(_ value: T) {
+    /// A closed or full standard output is `cannotWrite` (exit 4), not a trap.
+    func printJSON<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        if let data = try? encoder.encode(value) {
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        guard let data = try? encoder.encode(value) else {
+            throw CompileError.internalError("cannot encode the JSON report")
+        }
+        do {
+            try StandardStreams.writeOutput(String(decoding: data, as: UTF8.self) + "\n")
+        } catch {
+            throw CompileError.cannotWrite(path: "standard output", reason: SystemError.describe(error))
         }
     }
 
     private func printError(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        StandardStreams.writeError(text + "\n")
     }
 
     private func milliseconds(_ duration: Duration) -> Int {

@@ -93,10 +93,13 @@ struct Compile: ParsableCommand {
         let report = Report(format: options.format, verbose: options.verbose, maxDiagnostics: options.maxDiagnostics)
         do {
             let compiled = try compileAndWrite(to: objectPath)
-            report.success(compiled, wrote: objectPath, quiet: quiet)
+            try report.success(compiled, wrote: objectPath, quiet: quiet)
         } catch {
             let failure = CompileError.wrapping(error)
-            report.failure(failure)
+            // The report of a report that cannot be written goes to stderr.
+            do { try report.failure(failure) } catch {
+                StandardStreams.writeError("vtapc: error: \(failure.message)\n")
+            }
             throw ExitCode(failure.exitCode)
         }
     }
@@ -140,16 +143,24 @@ struct Check: ParsableCommand {
             do {
                 let compiled = try RulesCompiler.compile(
                     rulesPath: path, options: .init(verify: !options.noVerify, limits: capacity.limits))
-                if options.format == .text { report.success(compiled, wrote: nil) }
+                if options.format == .text { try report.success(compiled, wrote: nil) }
                 results.append(FileResult(compiled))
             } catch {
                 let failure = CompileError.wrapping(error)
-                if options.format == .text { report.failure(failure) }
+                if options.format == .text { try report.failure(failure) }
                 results.append(FileResult(path: path, error: failure))
                 firstFailure = firstFailure ?? failure.exitCode
             }
         }
-        if options.format == .json { report.printJSON(CheckOutput(files: results)) }
+        if options.format == .json {
+            do {
+                try report.printJSON(CheckOutput(files: results))
+            } catch {
+                let failure = CompileError.wrapping(error)
+                StandardStreams.writeError("vtapc: error: \(failure.message)\n")
+                throw ExitCode(failure.exitCode)
+            }
+        }
         if let firstFailure { throw ExitCode(firstFailure) }
     }
 }

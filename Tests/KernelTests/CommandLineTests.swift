@@ -151,4 +151,29 @@ import VtapTestSupport
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["big.json"])
     }
+
+    /// Standard output that cannot be written (full, or closed) is exit 4
+    /// with one line on stderr, for both tools; FileHandle.write(_: Data)
+    /// used to trap (SIGILL, exit 132) there.
+    @Test func anUnwritableStandardOutputIsExitFour() throws {
+        let directory = try TemporaryDirectory(prefix: "vtap-cli")
+        let seed = RepositoryLayout.file("rules/seed.json").path
+        let object = directory.file("seed.o").path
+        try CommandRunner.check([BuiltProducts.vtapc, seed, "-o", object, "--no-verify"], timeout: .seconds(120))
+        let capture = RepositoryLayout.file("rules/seed-traffic.pcap").path
+        for (command, redirect) in [
+            ([BuiltProducts.vtapc, "check", "--format", "json", "--no-verify", seed], "> /dev/full"),
+            ([BuiltProducts.vtapc, "check", "--format", "json", "--no-verify", seed], ">&-"),
+            ([BuiltProducts.vtap, "replay", object, capture], "> /dev/full"),
+            ([BuiltProducts.vtap, "replay", object, capture, "--json"], ">&-"),
+        ] {
+            let line = command.map { "'\($0)'" }.joined(separator: " ") + " " + redirect
+            let result = try CommandRunner.run(["sh", "-c", line], timeout: .seconds(60))
+            #expect(result.status == 4, "\(line): \(result.summary)")
+            #expect(
+                result.standardError.split(separator: "\n").count == 1
+                    && result.standardError.contains("cannot write standard output"), "\(line): \(result.standardError)"
+            )
+        }
+    }
 }
