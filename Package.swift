@@ -152,7 +152,8 @@ let package = Package(
             dependencies: ["VtapExporter", "VtapMetrics", "VtapRuleModel", "VtapTestSupport"],
             path: "Tests/ExporterTests"),
         .testTarget(
-            name: "ControllerTests", dependencies: ["VtapController", "VtapTestSupport"], path: "Tests/ControllerTests"),
+            name: "ControllerTests", dependencies: ["VtapController", "VtapSystem", "VtapTestSupport"],
+            path: "Tests/ControllerTests"),
         .testTarget(
             name: "RuntimeTests", dependencies: ["VtapRuntime", "VtapMetrics", "VtapRuleModel", "VtapTestSupport"],
             path: "Tests/RuntimeTests"),

@@ -56,7 +56,7 @@ public enum RulesCompiler {
         do {
             bytes = try Array(Data(contentsOf: URL(fileURLWithPath: rulesPath)))
         } catch {
-            throw CompileError.cannotRead(path: rulesPath, reason: Self.reason(error))
+            throw CompileError.cannotRead(path: rulesPath, reason: SystemError.describe(error))
         }
         return try compile(SourceFile(path: rulesPath, bytes: bytes), options: options)
     }
@@ -172,8 +172,6 @@ public enum RulesCompiler {
                 )
             ])
     }
-
-    public static func reason(_ error: Error) -> String { SystemError.describe(error) }
 }
 
 /// Wall time of consecutive phases.

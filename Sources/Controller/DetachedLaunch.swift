@@ -55,26 +55,6 @@ public enum DetachedLaunch {
         return kept
     }
 
-    /// This very binary: its path, so the child's process name is the same
-    /// (`ps`, `pgrep vtap`); /proc/self/exe when the file has been removed
-    /// or replaced since it started.
-    public static var currentExecutable: String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard count > 0 else { return "/proc/self/exe" }
-        let path = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard !path.hasSuffix(" (deleted)"), let running = fileIdentity("/proc/self/exe"), fileIdentity(path) == running
-        else { return "/proc/self/exe" }
-        return path
-    }
-
-    /// Device and inode of the file at `path` (following links).
-    private static func fileIdentity(_ path: String) -> [UInt64]? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return [UInt64(info.st_dev), UInt64(info.st_ino)]
-    }
-
     /// Spawns `arguments` (argv, program name first) running `executable`,
     /// detached as above; returns its pid.
     public static func spawn(executable: String, arguments: [String], logFile: String) throws -> pid_t {
@@ -110,9 +90,10 @@ public enum DetachedLaunch {
                 // It may have registered just before ending (a very short --duration).
                 if let instance = registry.instance(id), instance.pid == child { return .started(instance) }
                 let line = errorLine(in: logTail(logFile, from: logOffset))
-                let signal = status & 0x7F
-                return signal == 0
-                    ? .exited(status: (status >> 8) & 0xFF, errorLine: line) : .signalled(signal, errorLine: line)
+                switch ChildProcess.Termination(waitStatus: status) {
+                case .exited(let code): return .exited(status: code, errorLine: line)
+                case .signalled(let signal): return .signalled(signal, errorLine: line)
+                }
             }
             if Date() >= deadline {
                 kill(child, SIGTERM)

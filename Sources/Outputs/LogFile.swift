@@ -238,19 +238,11 @@ public final class LogFile: Sendable {
 
     private func append(_ line: String) throws {
         let bytes = Array((line + "\n").utf8)
-        var written = 0
-        // One write(2) in practice; the loop only continues after a signal
-        // or a short write (a full disk), never splitting a line otherwise.
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { buffer in
-                Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-            }
-            if result < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                throw LogFileError(message: "cannot write \(path): \(SystemError.text(code))", code: code)
-            }
-            written += result
+        // One write(2) in practice, never splitting a line but on an error.
+        do {
+            try bytes.withUnsafeBytes { try Descriptor.writeAll(descriptor, $0) }
+        } catch let error as SystemError {
+            throw LogFileError(message: "cannot write \(path): \(error)", code: error.code)
         }
     }
 }

@@ -20,10 +20,9 @@ public struct CompilerProcess: Sendable {
             }
             return CompilerProcess(executable: explicit)
         }
-        let ownDirectory = ownExecutable.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
+        let ownDirectory = URL(fileURLWithPath: ChildProcess.currentExecutable).deletingLastPathComponent().path
         let candidates =
-            [ownDirectory].compactMap { $0 }
-            + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+            [ownDirectory] + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
         for directory in candidates where !directory.isEmpty {
             let candidate = URL(fileURLWithPath: directory).appendingPathComponent("vtapc").path
             if isExecutableFile(candidate) { return CompilerProcess(executable: candidate) }
@@ -74,10 +73,6 @@ public struct CompilerProcess: Sendable {
         }
         let compiled = try MeasurementObject.open(objectPath: objectPath)
         return try MeasurementObject(elf: compiled.elf, manifest: compiled.manifest, origin: rulesPath)
-    }
-
-    private static var ownExecutable: String? {
-        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
     }
 
     private static func isExecutableFile(_ path: String) -> Bool {

@@ -56,17 +56,10 @@ public enum AtomicFile {
         var failure: String?
         if fchmod(fd, mode) != 0 { failure = SystemError.current.description }
         if failure == nil {
-            failure = data.withUnsafeBytes { buffer -> String? in
-                var written = 0
-                while written < buffer.count {
-                    let count = Foundation.write(fd, buffer.baseAddress! + written, buffer.count - written)
-                    if count < 0 {
-                        if errno == EINTR { continue }
-                        return SystemError.current.description
-                    }
-                    written += count
-                }
-                return nil
+            do {
+                try data.withUnsafeBytes { try Descriptor.writeAll(fd, $0) }
+            } catch {
+                failure = SystemError.describe(error)
             }
         }
         if failure == nil, fsync(fd) != 0 { failure = SystemError.current.description }

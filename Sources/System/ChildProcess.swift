@@ -25,6 +25,12 @@ public struct ChildProcess: Sendable {
         case exited(Int32)
         case signalled(Int32)
 
+        /// Decodes a `waitpid` status.
+        public init(waitStatus status: Int32) {
+            let signal = status & 0x7F
+            self = signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signal)
+        }
+
         /// The shell's convention: the exit status, or 128 + the signal.
         public var status: Int32 {
             switch self {
@@ -98,18 +104,34 @@ public struct ChildProcess: Sendable {
             let error = SystemError.current
             guard error.code == EINTR else { throw error }
         }
-        return Self.termination(status)
+        return Termination(waitStatus: status)
     }
 
     /// The termination if the child has ended, else nil (it keeps running).
     public func poll() -> Termination? {
         var status: Int32 = 0
-        return waitpid(pid, &status, WNOHANG) == pid ? Self.termination(status) : nil
+        return waitpid(pid, &status, WNOHANG) == pid ? Termination(waitStatus: status) : nil
     }
 
-    static func termination(_ status: Int32) -> Termination {
-        let signal = status & 0x7F
-        return signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signal)
+    /// This very binary: its path, so a child started from it has the same
+    /// process name (`ps`, `pgrep vtap`) and a sibling tool is found beside
+    /// it; /proc/self/exe when the file has been removed or replaced since
+    /// it started.
+    public static var currentExecutable: String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard count > 0 else { return "/proc/self/exe" }
+        let path = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard !path.hasSuffix(" (deleted)"), let running = fileIdentity("/proc/self/exe"), fileIdentity(path) == running
+        else { return "/proc/self/exe" }
+        return path
+    }
+
+    /// Device and inode of the file at `path` (following links).
+    private static func fileIdentity(_ path: String) -> [UInt64]? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return [UInt64(info.st_dev), UInt64(info.st_ino)]
     }
 
     /// Descriptors this process holds without close-on-exec would otherwise

@@ -37,3 +37,22 @@ public struct SystemError: Error, Equatable, Sendable, CustomStringConvertible {
         return nsError.localizedDescription
     }
 }
+
+/// Plain descriptor I/O that every writer needs the same way.
+public enum Descriptor {
+    /// Writes every byte of `bytes` to `descriptor`: again after a signal
+    /// (EINTR) and after a short write (a full disk), so a line or a file
+    /// is never cut by anything but an error.
+    public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+        var written = 0
+        while written < bytes.count {
+            let count = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+            if count < 0 {
+                let error = SystemError.current
+                if error.code == EINTR { continue }
+                throw error
+            }
+            written += count
+        }
+    }
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VtapController
 import VtapDiagnostics
+import VtapSystem
 
 struct Start: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -91,7 +92,7 @@ struct Start: ParsableCommand {
         let arguments = DetachedLaunch.childArguments(
             CommandLine.arguments, id: id, stateDirectory: registry.stateDirectory)
         let child = try DetachedLaunch.spawn(
-            executable: DetachedLaunch.currentExecutable, arguments: arguments, logFile: log)
+            executable: ChildProcess.currentExecutable, arguments: arguments, logFile: log)
         switch DetachedLaunch.awaitStart(
             child: child, id: id, registry: registry, logFile: log, logOffset: offset, timeout: startTimeout)
         {

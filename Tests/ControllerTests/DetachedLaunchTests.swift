@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VtapController
+import VtapSystem
 
 /// The detached start with /bin/sh standing in for vtap: what the child
 /// gets (a session of its own, /dev/null, the log) and what the parent
@@ -99,7 +100,7 @@ import VtapController
 
     /// The child runs this binary under its own name (so `ps` and `pgrep` show it as itself).
     @Test func theChildRunsThisBinaryByItsPath() throws {
-        let path = DetachedLaunch.currentExecutable
+        let path = ChildProcess.currentExecutable
         #expect(path.hasPrefix("/") && path != "/proc/self/exe", "\(path)")
         let mine = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         #expect(path == mine)
