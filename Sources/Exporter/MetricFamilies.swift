@@ -1,3 +1,4 @@
+import VtapMetrics
 import VtapRuleModel
 
 /// The Prometheus type of a metric family.
@@ -32,31 +33,19 @@ public enum MetricFamilies {
         MetricFamily(name: name, type: .gauge, labels: labels, help: help)
     }
 
-    // Per interface, protocol class and rule.
-    public static let packets = counter(
-        "vtap_packets_total", series, "Packets the rule was the first to match, since the start.")
-    public static let bytes = counter(
-        "vtap_bytes_total", series,
-        "Frame bytes of those packets from the Ethernet header on (no preamble or FCS), since the start.")
-    public static let payloadBytes = counter(
-        "vtap_payload_bytes_total", series,
-        "L4 payload bytes of those packets, from the IP lengths minus IP and transport headers, since the start.")
-    public static let sequenceErrors = counter(
-        "vtap_sequence_errors_total", series + ["kind"],
-        "Sequence number errors per flow: reverse (behind the expected number), small or big (ahead of it, "
-            + "up to or over SEQUENCE_THRESHOLD).")
-    public static let sequenceLost = counter(
-        "vtap_sequence_lost_total", series,
-        "Sequence numbers skipped by forward gaps (UDP and ICMP echo; TCP counts none).")
-    public static let sequenceNumbers = counter(
-        "vtap_sequence_numbers_total", series, "Packets that carried a sequence number that was checked.")
-    public static let sequenceMissing = counter(
-        "vtap_sequence_missing_total", series,
-        "Tracked packets whose sequence number could not be read (pattern absent or out of the payload).")
-    public static let jitterSamples = counter(
-        "vtap_jitter_samples_total", series, "Inter-arrival gaps of the rule's packets taken as jitter samples.")
-    public static let jitterRestarts = counter(
-        "vtap_jitter_restarts_total", series, "Inter-arrival gaps over 2 s: no sample, the series starts again.")
+    // Per interface, protocol class and rule: one counter family per
+    // exported family of the counter table, in its order, with a `kind`
+    // label where several fields share one.
+    public static let counters: [MetricFamily] = CounterLayout.families.map { family, fields in
+        counter(family.name, fields.contains { $0.metric?.kind != nil } ? series + ["kind"] : series, family.help)
+    }
+
+    /// The family that exports a counter field's total.
+    public static func family(of field: CounterField) -> MetricFamily? {
+        guard let name = field.metric?.family.name else { return nil }
+        return counters.first { $0.name == name }
+    }
+
     public static let jitterMean = gauge(
         "vtap_jitter_mean_seconds", series, "Mean inter-arrival gap of the rule's packets in the last jitter window.")
     public static let jitterStddev = gauge(
@@ -106,14 +95,13 @@ public enum MetricFamilies {
     public static let interfaces = gauge("vtap_interfaces", [], "Interfaces measured, in the last successful read.")
 
     /// Every family, measurement families first.
-    public static let all: [MetricFamily] = [
-        packets, bytes, payloadBytes,
-        sequenceErrors, sequenceLost, sequenceNumbers, sequenceMissing,
-        jitterSamples, jitterRestarts, jitterMean, jitterStddev, sequenceLast,
-        protocolJitterMean, protocolJitterStddev,
-        unmatchedPackets, unmatchedBytes, nonIPPackets, nonIPBytes, otherDirectionPackets, malformedPackets,
-        buildInfo, mapReadErrors, scrapeDuration, rules, interfaces,
-    ]
+    public static let all: [MetricFamily] =
+        counters + [
+            jitterMean, jitterStddev, sequenceLast,
+            protocolJitterMean, protocolJitterStddev,
+            unmatchedPackets, unmatchedBytes, nonIPPackets, nonIPBytes, otherDirectionPackets, malformedPackets,
+            buildInfo, mapReadErrors, scrapeDuration, rules, interfaces,
+        ]
 
     /// `vtap_totals` slots exported as malformed reasons, with the reason
     /// label (the slot name without "malformed_"). The plain "malformed"
@@ -122,7 +110,4 @@ public enum MetricFamilies {
         .filter { $0.name.hasPrefix(malformedPrefix) }
         .map { ($0, String($0.name.dropFirst(malformedPrefix.count))) }
     private static let malformedPrefix = "malformed_"
-
-    /// Values of the `kind` label of `vtap_sequence_errors_total`.
-    static let sequenceErrorKinds = ["reverse", "small", "big"]
 }

@@ -33,24 +33,16 @@ public struct MetricsExposition: Sendable {
 
     private func write(_ snapshot: ExportSnapshot, into writer: inout TextExpositionWriter) {
         let scopes = snapshot.interfaces.flatMap(activeScopes)
-        let kinds = MetricFamilies.sequenceErrorKinds
-        func counter(_ family: MetricFamily, _ value: (ScopeTotals) -> UInt64) {
-            writer.write(family, scopes.map { ($0.labels, .integer(value($0.totals))) })
+        for (family, (_, fields)) in zip(MetricFamilies.counters, CounterLayout.families) {
+            writer.write(
+                family,
+                scopes.lazy.flatMap { scope in
+                    fields.map { field in
+                        let labels = field.metric?.kind.map { scope.labels.adding("kind", $0) } ?? scope.labels
+                        return (labels, TextExpositionWriter.Value.integer(scope.totals[field]))
+                    }
+                })
         }
-        counter(MetricFamilies.packets) { $0.packets }
-        counter(MetricFamilies.bytes) { $0.bytes }
-        counter(MetricFamilies.payloadBytes) { $0.payloadBytes }
-        writer.write(
-            MetricFamilies.sequenceErrors,
-            scopes.lazy.flatMap { scope in
-                zip(kinds, [scope.totals.sequenceReverse, scope.totals.sequenceSmall, scope.totals.sequenceBig])
-                    .map { (scope.labels.adding("kind", $0), TextExpositionWriter.Value.integer($1)) }
-            })
-        counter(MetricFamilies.sequenceLost) { $0.sequenceLost }
-        counter(MetricFamilies.sequenceNumbers) { $0.sequenceCount }
-        counter(MetricFamilies.sequenceMissing) { $0.sequenceMissing }
-        counter(MetricFamilies.jitterSamples) { $0.jitterSamples }
-        counter(MetricFamilies.jitterRestarts) { $0.jitterRestarts }
         writer.write(
             MetricFamilies.jitterMean,
             scopes.lazy.compactMap { scope in scope.jitter.map { (scope.labels, .real($0.meanNanoseconds / 1e9)) } })
@@ -134,8 +126,6 @@ public struct MetricsExposition: Sendable {
 extension ScopeTotals {
     /// Whether anything was counted in this scope.
     var hasCounts: Bool {
-        packets != 0 || bytes != 0 || payloadBytes != 0 || jitterSamples != 0 || jitterRestarts != 0
-            || sequenceCount != 0 || sequenceErrors != 0 || sequenceLost != 0 || sequenceMissing != 0
-            || sequenceLast != nil
+        CounterField.allCases.contains { self[$0] != 0 } || sequenceLast != nil
     }
 }

@@ -2,34 +2,34 @@ import VtapRuleModel
 
 /// One `vtap_counters` value, summed over CPUs. Every field only grows,
 /// except that the sums of squares wrap modulo 2^64.
-public struct Counters: Sendable, Equatable {
-    public var packets: UInt64 = 0
-    public var bytes: UInt64 = 0
-    public var payloadBytes: UInt64 = 0
-    public var jitterSamples: UInt64 = 0
-    public var jitterSumNanoseconds: UInt64 = 0
-    public var jitterSumSquaresNanoseconds2: UInt64 = 0
-    public var jitterRestarts: UInt64 = 0
-    public var sequenceCount: UInt64 = 0
-    public var sequenceReverse: UInt64 = 0
-    public var sequenceSmall: UInt64 = 0
-    public var sequenceBig: UInt64 = 0
-    public var sequenceLost: UInt64 = 0
-    public var sequenceMissing: UInt64 = 0
+public struct Counters: Sendable, Equatable, CounterCarrying, SequenceMarked {
+    /// By `CounterField`.
+    public var values = CounterValues()
     /// The newest CPU's last sequence number, if any was seen.
-    public var sequenceLast: UInt32?
-    public var sequenceLastNanoseconds: UInt64 = 0
+    public var sequenceMark = SequenceMark()
 
     public init() {}
 
-    public var sequenceErrors: UInt64 { sequenceReverse + sequenceSmall + sequenceBig }
+    public subscript(field: CounterField) -> UInt64 {
+        get { values[field] }
+        set { values[field] = newValue }
+    }
+
+    public var jitterSumNanoseconds: UInt64 {
+        get { self[.jitterSumNanoseconds] }
+        set { self[.jitterSumNanoseconds] = newValue }
+    }
+    public var jitterSumSquaresNanoseconds2: UInt64 {
+        get { self[.jitterSumSquaresNanoseconds2] }
+        set { self[.jitterSumSquaresNanoseconds2] = newValue }
+    }
 
     /// Several counters as one: every sum added (wrapping, like the map's
     /// own), the last sequence number the newest of them.
     public static func combined(_ parts: [Counters]) -> Counters {
         var total = Counters()
         for part in parts {
-            for field in CounterLayout.fields { total[keyPath: field.counters] &+= part[keyPath: field.counters] }
+            for field in CounterField.allCases { total[field] &+= part[field] }
             total.sequenceMark.keepNewer(part.sequenceMark)
         }
         return total

@@ -11,10 +11,10 @@ public enum ThroughputUnit: String, Sendable, Hashable, CaseIterable {
 ///
 /// Counts are totals since the start; rates are over the interval; jitter
 /// is over its own window, which may be longer than the interval.
-public struct ScopeMetrics: Sendable, Equatable {
-    public var packets: UInt64
-    public var bytes: UInt64
-    public var payloadBytes: UInt64
+public struct ScopeMetrics: Sendable, Equatable, CounterCarrying {
+    /// The totals since the start, by `CounterField` (for wide fields, the
+    /// low 64 bits; reports show those only through `jitter`).
+    public var counts: CounterValues
     /// Packets per second; nil for an interval of no length.
     public var packetsPerSecond: Double?
     /// Whole frames, in the report's `ThroughputUnit`; nil for an interval of no length.
@@ -24,12 +24,6 @@ public struct ScopeMetrics: Sendable, Equatable {
     /// Nil when the jitter window holds no sample.
     public var jitter: JitterStatistics?
     public var sequenceLast: UInt32?
-    public var sequenceCount: UInt64
-    public var sequenceReverse: UInt64
-    public var sequenceSmall: UInt64
-    public var sequenceBig: UInt64
-    public var sequenceLost: UInt64
-    public var sequenceMissing: UInt64
 
     /// - Parameters:
     ///   - earlier, later: the scope's totals at the interval's start and end.
@@ -39,9 +33,7 @@ public struct ScopeMetrics: Sendable, Equatable {
         from earlier: ScopeTotals, to later: ScopeTotals, seconds: Double,
         jitterFrom: ScopeTotals, jitterTo: ScopeTotals, unit: ThroughputUnit
     ) {
-        packets = later.packets
-        bytes = later.bytes
-        payloadBytes = later.payloadBytes
+        counts = later.counts
         if seconds > 0, seconds.isFinite {
             packetsPerSecond = Double(later.packets &- earlier.packets) / seconds
             throughput = Double(later.bytes &- earlier.bytes) * unit.perByte / seconds
@@ -49,14 +41,13 @@ public struct ScopeMetrics: Sendable, Equatable {
         }
         jitter = JitterStatistics(from: jitterFrom, to: jitterTo)
         sequenceLast = later.sequenceLast
-        sequenceCount = later.sequenceCount
-        sequenceReverse = later.sequenceReverse
-        sequenceSmall = later.sequenceSmall
-        sequenceBig = later.sequenceBig
-        sequenceLost = later.sequenceLost
-        sequenceMissing = later.sequenceMissing
+    }
+
+    public subscript(field: CounterField) -> UInt64 {
+        get { counts[field] }
+        set { counts[field] = newValue }
     }
 
     /// Reverse, small and big errors together (`seq_total`).
-    public var sequenceTotal: UInt64 { sequenceReverse &+ sequenceSmall &+ sequenceBig }
+    public var sequenceTotal: UInt64 { sequenceErrors }
 }

@@ -80,7 +80,7 @@ public struct TotalsAccumulator: Sendable {
 
     private static func add(_ now: Counters, since then: Counters?, to totals: inout ScopeTotals) {
         let then = then ?? Counters()
-        for field in CounterLayout.fields { field.accumulate(now, since: then, into: &totals) }
+        for field in CounterField.allCases { totals.add(now[field] &- then[field], to: field) }
         totals.sequenceMark.keepNewer(now.sequenceMark)
     }
 }

@@ -11,10 +11,36 @@ import VtapRuleModel
 /// interval of no length) are `null`, never left out.
 public enum ReportJSON {
     /// The keys of a scope's metrics, in output order.
-    public static let scopeKeys = [
-        "packets", "bytes", "payload_bytes", "pps", "throughput", "goodput", "jitter_mean_ms", "jitter_stddev_ms",
-        "seq_last", "seq_count", "seq_reverse", "seq_small", "seq_big", "seq_total", "seq_lost", "seq_missing",
-    ]
+    public static let scopeKeys = scopeColumns.map(\.key)
+
+    /// A scope's members: each counter the table gives a report key
+    /// (`CounterField.reportKey`), in table order, with the derived values
+    /// after the count they follow. A counter added to the table appears
+    /// here by itself.
+    private static let scopeColumns: [ScopeColumn] = CounterField.allCases.flatMap { field in
+        let count: ScopeColumn? = field.reportKey.map { key in (key, { m, json in json.integer(m[field]) }) }
+        return (count.map { [$0] } ?? []) + derived(after: field)
+    }
+
+    private typealias ScopeColumn = (key: String, value: @Sendable (ScopeMetrics, inout JSONText) -> Void)
+
+    private static func derived(after field: CounterField) -> [ScopeColumn] {
+        switch field {
+        case .payloadBytes:
+            return [
+                ("pps", { m, json in json.number(m.packetsPerSecond) }),
+                ("throughput", { m, json in json.number(m.throughput) }),
+                ("goodput", { m, json in json.number(m.goodput) }),
+                ("jitter_mean_ms", { m, json in json.number(m.jitter?.meanMilliseconds) }),
+                ("jitter_stddev_ms", { m, json in json.number(m.jitter?.stddevMilliseconds) }),
+                ("seq_last", { m, json in m.sequenceLast.map { json.integer($0) } ?? json.null() }),
+            ]
+        case .sequenceBig:
+            return [("seq_total", { m, json in json.integer(m.sequenceTotal) })]
+        default:
+            return []
+        }
+    }
 
     /// The report as one line of JSON, without the newline.
     public static func line(_ report: IntervalReport) -> String {
@@ -51,22 +77,7 @@ public enum ReportJSON {
     }
 
     private static func scope(_ m: ScopeMetrics, into members: inout JSONText.Members) {
-        members.key("packets") { $0.integer(m.packets) }
-        members.key("bytes") { $0.integer(m.bytes) }
-        members.key("payload_bytes") { $0.integer(m.payloadBytes) }
-        members.key("pps") { $0.number(m.packetsPerSecond) }
-        members.key("throughput") { $0.number(m.throughput) }
-        members.key("goodput") { $0.number(m.goodput) }
-        members.key("jitter_mean_ms") { $0.number(m.jitter?.meanMilliseconds) }
-        members.key("jitter_stddev_ms") { $0.number(m.jitter?.stddevMilliseconds) }
-        members.key("seq_last") { json in m.sequenceLast.map { json.integer($0) } ?? json.null() }
-        members.key("seq_count") { $0.integer(m.sequenceCount) }
-        members.key("seq_reverse") { $0.integer(m.sequenceReverse) }
-        members.key("seq_small") { $0.integer(m.sequenceSmall) }
-        members.key("seq_big") { $0.integer(m.sequenceBig) }
-        members.key("seq_total") { $0.integer(m.sequenceTotal) }
-        members.key("seq_lost") { $0.integer(m.sequenceLost) }
-        members.key("seq_missing") { $0.integer(m.sequenceMissing) }
+        for column in scopeColumns { members.key(column.key) { column.value(m, &$0) } }
     }
 
     private static func tally(_ t: Tally, into members: inout JSONText.Members) {

@@ -20,12 +20,13 @@ import VtapTestSupport
         let lines = String(decoding: exposition.measurementText(snapshot), as: UTF8.self).split(separator: "\n")
 
         let families = Set(MetricFamilies.all.map(\.name))
-        for (index, field) in CounterLayout.fields.enumerated() {
+        for field in CounterField.allCases {
             guard let series = field.metric else { continue }
-            #expect(families.contains(series.family), "\(field.name): \(series.family) is not in the contract")
+            #expect(families.contains(series.family.name), "\(field.name): \(series.family) is not in the contract")
+            #expect(MetricFamilies.family(of: field)?.help == series.family.help)
             var labels = #"interface="eth0",protocol="udp",rule="r""#
             if let kind = series.kind { labels += #",kind="\#(kind)""# }
-            let sample = "\(series.family){\(labels)} \(1000 + index)"
+            let sample = "\(series.family.name){\(labels)} \(1000 + field.rawValue)"
             #expect(lines.contains(Substring(sample)), "\(field.name): no line \(sample)")
         }
     }

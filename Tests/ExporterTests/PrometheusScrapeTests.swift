@@ -57,7 +57,7 @@ extension LoopbackServerTests {
                 let metadata = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
                 let families = (metadata?["data"] as? [String: Any])?["vtap_packets"] as? [[String: Any]]
                 #expect(families?.first?["type"] as? String == "counter", "\(text)")
-                #expect(families?.first?["help"] as? String == MetricFamilies.packets.help)
+                #expect(families?.first?["help"] as? String == MetricFamilies.family(of: .packets)?.help)
             }
         }
     }

@@ -22,31 +22,47 @@ import VtapTestSupport
     @Test func theTableIsTheTemplatesStruct() throws {
         let fields = try Self.templateFields()
         let described =
-            CounterLayout.fields.map(\.name) + [CounterLayout.sequenceLastTime, CounterLayout.sequenceLast]
+            CounterField.allCases.map(\.name) + [CounterLayout.sequenceLastTime, CounterLayout.sequenceLast]
             + CounterLayout.padding.sorted()
         #expect(fields == described, "template \(fields), table \(described)")
     }
 
-    /// Every UInt64 of `Counters` but the sequence mark's time is a table
-    /// field, and every table field reaches its own place in `ScopeTotals`.
-    @Test func theTableCoversEverySwiftField() {
-        var counters = Counters()
-        for (index, field) in CounterLayout.fields.enumerated() {
-            counters[keyPath: field.counters] = UInt64(index + 1)
-        }
-        let unset = Mirror(reflecting: counters).children.filter { child in
-            (child.value as? UInt64) == 0 && child.label != "sequenceLastNanoseconds"
-        }
-        #expect(unset.isEmpty, "Counters fields outside the table: \(unset.map(\.label))")
+    /// The values stored by index have room for every field, and the wide
+    /// totals' carries for every wide one.
+    @Test func theTableFitsTheInlineStorage() {
+        #expect(CounterField.allCases.count <= CounterValues.capacity)
+        #expect(CounterField.allCases.filter { $0.accumulation == .wide }.count <= ScopeTotals.wideCapacity)
+        #expect(Set(CounterField.allCases.map(\.name)).count == CounterField.allCases.count, "names are unique")
+    }
 
+    /// Each field keeps its own value from a map read to the totals, and
+    /// the names code uses read the field they say.
+    @Test func everyFieldHasItsOwnPlace() {
+        var counters = Counters()
+        for field in CounterField.allCases { counters[field] = UInt64(field.rawValue + 1) }
         var totals = ScopeTotals()
-        for field in CounterLayout.fields { field.accumulate(counters, since: Counters(), into: &totals) }
-        var values: [UInt128] = []
-        for child in Mirror(reflecting: totals).children where child.label != "sequenceLastNanoseconds" {
-            if let value = child.value as? UInt64 { values.append(UInt128(value)) }
-            if let value = child.value as? UInt128 { values.append(value) }
+        for field in CounterField.allCases { totals.add(counters[field], to: field) }
+        for field in CounterField.allCases {
+            #expect(totals[wide: field] == UInt128(field.rawValue + 1), "\(field.name)")
         }
-        #expect(values.sorted() == (1...UInt128(CounterLayout.fields.count)).map { $0 }, "\(values)")
+        #expect(counters.packets == 1 && totals.packets == 1)
+        #expect(counters.sequenceMissing == UInt64(CounterField.sequenceMissing.rawValue + 1))
+        #expect(totals.jitterSumSquaresNanoseconds2 == UInt128(CounterField.jitterSumSquaresNanoseconds2.rawValue + 1))
+    }
+
+    /// A wide field carries past 2^64; a count wraps like the map's own.
+    @Test func wideFieldsCarryAndCountsWrap() {
+        var totals = ScopeTotals()
+        totals.add(UInt64.max, to: .jitterSumSquaresNanoseconds2)
+        totals.add(3, to: .jitterSumSquaresNanoseconds2)
+        #expect(totals.jitterSumSquaresNanoseconds2 == UInt128(UInt64.max) + 3)
+        totals.add(UInt64.max, to: .packets)
+        totals.add(3, to: .packets)
+        #expect(totals.packets == 2)
+        var other = totals
+        #expect(other == totals)
+        other.jitterSumSquaresNanoseconds2 = UInt128(UInt64.max) + 3 + (1 << 64)
+        #expect(other != totals, "equality sees the carries")
     }
 
     @Test func theNewestSequenceNumberWins() {

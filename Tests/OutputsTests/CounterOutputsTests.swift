@@ -22,13 +22,13 @@ import VtapTestSupport
         let object = try JSONSerialization.jsonObject(with: Data(ReportJSON.line(report).utf8)) as? [String: Any]
         let rule = try #require((object?["rules"] as? [[String: Any]])?.first)
 
-        let reported = CounterLayout.fields.filter { $0.reportKey != nil }
+        let reported = CounterField.allCases.filter { $0.reportKey != nil }
         #expect(!reported.isEmpty)
-        for (index, field) in CounterLayout.fields.enumerated() {
+        for field in CounterField.allCases {
             guard let key = field.reportKey else { continue }
             #expect(ReportJSON.scopeKeys.contains(key), "\(field.name): \(key) is not a scope key")
             #expect(
-                (rule[key] as? NSNumber)?.uint64Value == UInt64(1000 + index),
+                (rule[key] as? NSNumber)?.uint64Value == UInt64(1000 + field.rawValue),
                 "\(field.name) as \(key): \(rule[key] ?? "none")")
         }
     }

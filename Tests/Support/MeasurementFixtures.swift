@@ -38,15 +38,11 @@ extension ScopeTotals {
 }
 
 extension ScopeTotals {
-    /// Totals whose every summed field (`CounterLayout.fields[i]`) is
-    /// `base + i`: each value says which field it came from.
+    /// Totals whose every summed field is `base` plus its index in the
+    /// counter table: each value says which field it came from.
     public static func eachFieldDistinct(base: UInt64 = 1000) -> ScopeTotals {
-        var counters = Counters()
-        for (index, field) in CounterLayout.fields.enumerated() {
-            counters[keyPath: field.counters] = base + UInt64(index)
-        }
         var scope = ScopeTotals()
-        for field in CounterLayout.fields { field.accumulate(counters, since: Counters(), into: &scope) }
+        for field in CounterField.allCases { scope.add(base + UInt64(field.rawValue), to: field) }
         return scope
     }
 }
