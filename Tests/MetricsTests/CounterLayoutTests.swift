@@ -33,6 +33,10 @@ import VtapTestSupport
         #expect(CounterField.allCases.count <= CounterValues.capacity)
         #expect(CounterField.allCases.filter { $0.accumulation == .wide }.count <= ScopeTotals.wideCapacity)
         #expect(Set(CounterField.allCases.map(\.name)).count == CounterField.allCases.count, "names are unique")
+        // A copy of the totals holds five per rule (the rule and its four
+        // classes): at 100,000 rules each byte here is 0.5 MB.
+        #expect(MemoryLayout<Counters>.size <= 144, "\(MemoryLayout<Counters>.size)")
+        #expect(MemoryLayout<ScopeTotals>.size <= 176, "\(MemoryLayout<ScopeTotals>.size)")
     }
 
     /// Each field keeps its own value from a map read to the totals, and
