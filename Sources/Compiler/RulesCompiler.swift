@@ -149,7 +149,7 @@ public enum RulesCompiler {
     /// sema already names a single covering rule, so those are not repeated.
     static func unreachableWarnings(_ source: ProgramSource, _ ruleset: Ruleset, already: [Diagnostic]) -> [Diagnostic]
     {
-        let reported = Set(already.filter { $0.id == "rule-shadowed" || $0.id == "rule-duplicate" }.compactMap(\.range))
+        let reported = Set(already.filter { $0.id == .ruleShadowed || $0.id == .ruleDuplicate }.compactMap(\.range))
         return source.unreachableRules.compactMap { index in
             let rule = ruleset.rules[index]
             guard !reported.contains(rule.range) else { return nil }
