@@ -35,6 +35,49 @@ public struct Settings: Sendable, Hashable, Codable {
         case both
     }
 
+    /// What the EVENTS section asks the kernel to log, and its limits.
+    public struct Events: Sendable, Hashable, Codable {
+        /// Klogger's levels: where in the stack an event is taken.
+        public enum Level: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+            /// Data handed to and taken from sockets (`sock:sock_send_length`, `sock:sock_recv_length`).
+            case socket
+            /// Connection state changes (`sock:inet_sock_set_state`).
+            case connection
+            /// Transport events: TCP retransmissions and resets (`tcp:*`).
+            case `protocol`
+            /// Device receive and transmit.
+            case ip
+
+            public static func < (lhs: Level, rhs: Level) -> Bool {
+                allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+            }
+        }
+
+        /// In the order of `Level.allCases`, each once.
+        public var levels: [Level]
+        /// One qlog trace per connection.
+        public var qlog: Bool
+        /// In-stack latency histograms.
+        public var latency: Bool
+        /// The ring buffer's size in bytes: a power of two of at least a page.
+        public var ringBufferBytes: Int
+        /// Events over this many in one second (all CPUs) are dropped and
+        /// counted; 0 for no cap.
+        public var maxEventsPerSecond: Int
+
+        public init(
+            levels: [Level] = [], qlog: Bool = false, latency: Bool = false,
+            ringBufferBytes: Int = Limits.defaultEventRingBytes,
+            maxEventsPerSecond: Int = Limits.defaultMaxEventsPerSecond
+        ) {
+            self.levels = levels
+            self.qlog = qlog
+            self.latency = latency
+            self.ringBufferBytes = ringBufferBytes
+            self.maxEventsPerSecond = maxEventsPerSecond
+        }
+    }
+
     public var display: Display
     public var sequence: SequenceSource
     /// Largest forward gap still counted as a small sequence error.
@@ -44,11 +87,13 @@ public struct Settings: Sendable, Hashable, Codable {
     public var direction: Direction
     /// Entries of the per-flow sequence state (an LRU hash).
     public var flowTableSize: Int
+    /// Nil without an EVENTS section: the object then has no event program.
+    public var events: Events?
 
     public init(
         display: Display = Display(), sequence: SequenceSource = .none, sequenceThreshold: UInt32 = 2,
         monitorServer: Bool = false, logData: Bool = false, direction: Direction = .ingress,
-        flowTableSize: Int = Limits.defaultFlowTableSize
+        flowTableSize: Int = Limits.defaultFlowTableSize, events: Events? = nil
     ) {
         self.display = display
         self.sequence = sequence
@@ -57,6 +102,7 @@ public struct Settings: Sendable, Hashable, Codable {
         self.logData = logData
         self.direction = direction
         self.flowTableSize = flowTableSize
+        self.events = events
     }
 }
 
@@ -104,6 +150,11 @@ public enum Limits {
     public static let minPatternRelativeOffset = -(patternSearchBytes - 4)
     public static let defaultFlowTableSize = 65536
     public static let maxFlowTableSize = 1 << 24
+    /// The events ring buffer: 256 KiB by default, from a page to 1 GiB.
+    public static let defaultEventRingBytes = 1 << 18
+    public static let eventRingBytes = 4096...(1 << 30)
+    public static let defaultMaxEventsPerSecond = 100_000
+    public static let maxEventsPerSecond = 100_000_000
     /// Inter-arrival gaps above this restart the jitter series (seed rule).
     public static let jitterRestartGapNanoseconds: UInt64 = 2_000_000_000
 }

@@ -1,0 +1,124 @@
+import VtapDiagnostics
+import VtapFrontend
+import VtapRuleModel
+
+/// The keys of the EVENTS object, in the order docs/rules.md lists them.
+enum EventsKey {
+    static let levels = "LEVELS"
+    static let qlog = "QLOG"
+    static let latency = "LATENCY"
+    static let ringBufferSize = "RING_BUFFER_SIZE"
+    static let maxEventsPerSecond = "MAX_EVENTS_PER_SECOND"
+    static let all = [levels, qlog, latency, ringBufferSize, maxEventsPerSecond]
+}
+
+/// What this vtapc can compile yet. A request for more is an error rather
+/// than an object that silently logs less than was asked.
+enum EventsAvailability {
+    static let levels: Set<Settings.Events.Level> = [.socket, .connection, .protocol]
+    static let qlog = false
+    static let latency = false
+}
+
+/// The EVENTS object: every key checked, defaults for the rest. An object
+/// asking for nothing (no level, no qlog, no latency) is a warning: it
+/// would compile in a ring buffer that never fills (unless it already
+/// has errors, which say more).
+func checkEvents(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> Settings.Events? {
+    guard case .object(let members) = member.value.kind else {
+        if !member.value.isInvalid {
+            diagnostics.error(
+                .valueType, "EVENTS must be an object, found \(member.value.typeDescription)", at: member.value.range)
+        }
+        return nil
+    }
+    let errorsBefore = diagnostics.all.filter { $0.severity == .error }.count
+    let keys = checkedKeys(members, known: EventsKey.all, in: "EVENTS", diagnostics: &diagnostics)
+    var events = Settings.Events()
+    if let levels = keys[EventsKey.levels] { events.levels = readLevels(levels, diagnostics: &diagnostics) }
+    if let qlog = keys[EventsKey.qlog], let value = readBool(qlog, diagnostics: &diagnostics) {
+        events.qlog = value
+        if value && !EventsAvailability.qlog { unavailable("QLOG traces", at: qlog, diagnostics: &diagnostics) }
+    }
+    if let latency = keys[EventsKey.latency], let value = readBool(latency, diagnostics: &diagnostics) {
+        events.latency = value
+        if value && !EventsAvailability.latency {
+            unavailable("LATENCY histograms", at: latency, diagnostics: &diagnostics)
+        }
+    }
+    if let size = keys[EventsKey.ringBufferSize],
+        let value = readInteger(size, in: Limits.eventRingBytes, diagnostics: &diagnostics)
+    {
+        if value & (value - 1) != 0 {
+            let below = 1 << (Int.bitWidth - 1 - value.leadingZeroBitCount)
+            diagnostics.error(
+                .valueOutOfRange, "RING_BUFFER_SIZE must be a power of two, found \(value)",
+                at: size.value.range, notes: [.init("did you mean \(below * 2) or \(below)?")])
+        } else {
+            events.ringBufferBytes = value
+        }
+    }
+    if let cap = keys[EventsKey.maxEventsPerSecond],
+        let value = readInteger(cap, in: 0...Limits.maxEventsPerSecond, diagnostics: &diagnostics)
+    {
+        events.maxEventsPerSecond = value
+    }
+    let reportedErrors = diagnostics.all.filter { $0.severity == .error }.count > errorsBefore
+    if events.levels.isEmpty && !events.qlog && !events.latency && !reportedErrors {
+        diagnostics.add(
+            Diagnostic(
+                .warning, .eventsEmpty,
+                "EVENTS asks for no LEVELS, QLOG or LATENCY: no event is logged and no event program is compiled",
+                at: member.keyRange))
+        return nil
+    }
+    return events
+}
+
+private func readLevels(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> [Settings.Events.Level] {
+    let names = Settings.Events.Level.allCases.map(\.rawValue)
+    guard case .array(let elements) = member.value.kind else {
+        if !member.value.isInvalid {
+            diagnostics.error(
+                .valueType,
+                "LEVELS must be an array of level names (\(names.joined(separator: ", "))), "
+                    + "found \(member.value.typeDescription)",
+                at: member.value.range)
+        }
+        return []
+    }
+    var levels = Set<Settings.Events.Level>()
+    for element in elements {
+        guard case .string(let string) = element.kind else {
+            if !element.isInvalid {
+                diagnostics.error(
+                    .valueType, "a level must be a string, found \(element.typeDescription)", at: element.range)
+            }
+            continue
+        }
+        guard let level = Settings.Events.Level(rawValue: string.value.lowercased()) else {
+            let suggestion = NameSuggestion.closest(to: string.value.lowercased(), among: names)
+            diagnostics.error(
+                .eventLevelInvalid,
+                "unknown level \"\(string.value)\"; levels are \(names.joined(separator: ", "))",
+                at: element.range, notes: suggestion.map { [.init("did you mean \"\($0)\"?")] } ?? [])
+            continue
+        }
+        if !EventsAvailability.levels.contains(level) {
+            diagnostics.error(
+                .eventsUnavailable,
+                "the \(level.rawValue) level is not available in this vtapc yet; "
+                    + "available: \(EventsAvailability.levels.sorted().map(\.rawValue).joined(separator: ", "))",
+                at: element.range)
+            continue
+        }
+        levels.insert(level)
+    }
+    return levels.sorted()
+}
+
+private func unavailable(_ what: String, at member: JSONMember, diagnostics: inout DiagnosticBag) {
+    diagnostics.error(
+        .eventsUnavailable, "\(what) are not available in this vtapc yet; remove \(member.name) or set it false",
+        at: member.value.range)
+}
