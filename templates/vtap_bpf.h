@@ -29,6 +29,7 @@ enum vtap_bpf_map_type {
 	VTAP_MAP_ARRAY = 2,
 	VTAP_MAP_PERCPU_ARRAY = 6,
 	VTAP_MAP_LRU_HASH = 9,
+	VTAP_MAP_RINGBUF = 27,
 };
 
 enum { VTAP_BPF_ANY = 0 };
@@ -56,6 +57,13 @@ VTAP_HELPER long (*bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to, 
 VTAP_HELPER long (*bpf_skb_load_bytes_relative)(const void *skb, __u32 offset, void *to, __u32 len,
 					    __u32 start_header) = (void *)68;
 VTAP_HELPER long (*bpf_loop)(__u32 nr_loops, void *callback_fn, void *callback_ctx, __u64 flags) = (void *)181;
+/* Used by the event programs (tracepoints) only. */
+VTAP_HELPER __u32 (*bpf_get_smp_processor_id)(void) = (void *)8;
+VTAP_HELPER __u64 (*bpf_get_current_pid_tgid)(void) = (void *)14;
+VTAP_HELPER long (*bpf_get_current_comm)(void *buf, __u32 size) = (void *)16;
+VTAP_HELPER long (*bpf_probe_read_kernel)(void *dst, __u32 size, const void *unsafe_ptr) = (void *)113;
+VTAP_HELPER void *(*bpf_ringbuf_reserve)(void *ringbuf, __u64 size, __u64 flags) = (void *)131;
+VTAP_HELPER void (*bpf_ringbuf_submit)(void *data, __u64 flags) = (void *)132;
 
 /* Makes the compiler use `x` as it is here: it cannot compute an address
  * from a copy taken before a bounds check, which the verifier would refuse. */

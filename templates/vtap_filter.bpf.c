@@ -949,6 +949,11 @@ __noinline int vtap_match_v6(const struct vtap_match_key *key)
 }
 #endif
 
+#ifdef VTAP_EVENTS
+/* The rules file's EVENTS: tracepoint programs beside the packet program. */
+#include "vtap_events.h"
+#endif
+
 #ifdef VTAP_RULES_MAP
 /* vtap-bench's map-driven matcher, the design vtap rejected. */
 #include "vtap_rules_map.h"

@@ -174,7 +174,7 @@ public struct ProgramSource: Sendable {
             "#define VTAP_SEQUENCE_THRESHOLD \(settings.sequenceThreshold)u",
             "#define VTAP_FLOW_TABLE_SIZE \(settings.flowTableSize)",
             "#define VTAP_DEFAULT_DIRECTION \(settings.direction.contractValue)",
-        ]
+        ] + eventDefines(settings.events)
         switch settings.sequence {
         case .none:
             lines.append("#define VTAP_SEQUENCE_MODE VTAP_SEQUENCE_NONE")
@@ -190,6 +190,17 @@ public struct ProgramSource: Sendable {
             lines.append("#define VTAP_SEQUENCE_OFFSET (\(offset))")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// EVENTS: which event programs the template compiles in, with their
+    /// limits; nothing at all without the section.
+    static func eventDefines(_ events: Settings.Events?) -> [String] {
+        guard let events else { return [] }
+        return [
+            "#define VTAP_EVENTS 1",
+            "#define VTAP_EVENT_RING_BYTES \(events.ringBufferBytes)",
+            "#define VTAP_EVENT_MAX_PER_SECOND \(events.maxEventsPerSecond)ull",
+        ] + events.levels.map { "#define VTAP_EVENT_\($0.rawValue.uppercased()) 1" }
     }
 
     /// Replaces each `#include "name"` with the named template or generated

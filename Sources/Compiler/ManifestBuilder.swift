@@ -16,7 +16,8 @@ enum ManifestBuilder {
                 ObjectContract.countersStruct, ObjectContract.tallyStruct, "vtap_flow_key", "vtap_flow_state",
                 "vtap_replay_packet",
             ]
-            let structs = try structNames.map { name in
+            let eventStructs = ruleset.settings.events == nil ? [] : [ObjectContract.eventStruct]
+            let structs = try (structNames + eventStructs).map { name in
                 let layout = try btf.structLayout(named: name)
                 return Manifest.Struct(
                     name: layout.name, size: layout.size,
@@ -34,10 +35,14 @@ enum ManifestBuilder {
             let globals = try opened.globalVariables().map {
                 Manifest.Global(name: $0.name, section: $0.section, offset: $0.offset, size: $0.size)
             }
-            let programs = opened.programs.map {
-                Manifest.Program(
-                    name: $0.name, section: $0.section, type: $0.type.description,
-                    attach: "af_packet_socket", role: "measure")
+            let programs = opened.programs.map { program in
+                let tracepoint = program.section.hasPrefix(ObjectContract.tracepointSectionPrefix)
+                return Manifest.Program(
+                    name: program.name, section: program.section, type: program.type.description,
+                    attach: tracepoint
+                        ? "tracepoint:" + program.section.dropFirst(ObjectContract.tracepointSectionPrefix.count)
+                        : "af_packet_socket",
+                    role: tracepoint ? "events" : "measure")
             }
             return Manifest(
                 generator: .init(name: "vtapc", version: RulesCompiler.version, clang: Clang.version),
@@ -55,7 +60,8 @@ enum ManifestBuilder {
                 programs: programs, maps: maps, structs: structs, globals: globals,
                 slots: .init(
                     protocols: ProtocolClass.allCases.map(\.name), totals: ObjectContract.totals,
-                    arrivals: "rule index for rules, then rule count + protocol class"),
+                    arrivals: "rule index for rules, then rule count + protocol class",
+                    events: ruleset.settings.events == nil ? nil : EventStatSlot.allCases.map(\.name)),
                 rules: ruleset.rules.map {
                     .init(
                         index: $0.index, number: $0.number, name: $0.name, label: $0.label, source: $0.source,

@@ -219,10 +219,13 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var totals: [String]
         /// How vtap_arrivals is indexed.
         public var arrivals: String
-        public init(protocols: [String], totals: [String], arrivals: String) {
+        /// Index in vtap_event_stats; absent without EVENTS.
+        public var events: [String]?
+        public init(protocols: [String], totals: [String], arrivals: String, events: [String]? = nil) {
             self.protocols = protocols
             self.totals = totals
             self.arrivals = arrivals
+            self.events = events
         }
     }
 

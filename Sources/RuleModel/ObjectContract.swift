@@ -11,6 +11,13 @@ public enum ObjectContract {
     public static let scratchMap = "vtap_scratch"
     /// Only in objects that match with the decision table.
     public static let walkMap = "vtap_walk"
+    /// Only in objects built with EVENTS (templates/vtap_events.h).
+    public static let eventsMap = "vtap_events"
+    public static let eventStatsMap = "vtap_event_stats"
+    public static let eventRateMap = "vtap_event_rate"
+    public static let eventStruct = "vtap_event"
+    /// The section prefix of the event programs; the rest names the tracepoint.
+    public static let tracepointSectionPrefix = "tracepoint/"
     public static let countersStruct = "vtap_counters"
     public static let tallyStruct = "vtap_tally"
     public static let replayGlobal = "vtap_replay"
@@ -33,6 +40,9 @@ public enum ObjectContract {
         flowsMap: ("flow_sequence_state", "vtap_flow_key", "vtap_flow_state"),
         scratchMap: ("pattern_scan_window", "0", nil),
         walkMap: ("decision_table_walk", "0", nil),
+        eventsMap: ("events", "ring buffer of struct vtap_event", eventStruct),
+        eventStatsMap: ("event_counters", "slot (see slots.events)", nil),
+        eventRateMap: ("event_rate_window", "0", nil),
     ]
 }
 

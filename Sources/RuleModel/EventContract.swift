@@ -1,0 +1,77 @@
+/// The events' side of the object contract (templates/vtap_events.h):
+/// what each `struct vtap_event` kind means and the slots of
+/// `vtap_event_stats`. `ObjectContractTests` checks both against the
+/// template's enums.
+public enum EventKind: UInt32, CaseIterable, Sendable {
+    case send = 1
+    case receive = 2
+    case state = 3
+    case retransmit = 4
+    case resetSent = 5
+    case resetReceived = 6
+
+    /// The name in the events file and the template's constant less
+    /// `VTAP_EVENT_`, in lower case.
+    public var name: String {
+        switch self {
+        case .send: "send"
+        case .receive: "receive"
+        case .state: "state"
+        case .retransmit: "retransmit"
+        case .resetSent: "reset_sent"
+        case .resetReceived: "reset_received"
+        }
+    }
+
+    public var level: Settings.Events.Level {
+        switch self {
+        case .send, .receive: .socket
+        case .state: .connection
+        case .retransmit, .resetSent, .resetReceived: .protocol
+        }
+    }
+}
+
+/// The slots of `vtap_event_stats` (`enum vtap_event_stat`).
+public enum EventStatSlot: Int, CaseIterable, Sendable {
+    /// Submitted to the ring buffer.
+    case written = 0
+    /// Not written: the ring buffer was full.
+    case lost
+    /// Not written: over MAX_EVENTS_PER_SECOND.
+    case capped
+
+    public var name: String {
+        switch self {
+        case .written: "written"
+        case .lost: "lost"
+        case .capped: "capped"
+        }
+    }
+}
+
+/// TCP states as the kernel numbers them (`include/net/tcp_states.h`), for
+/// the connection level's state changes.
+public enum TCPState: Int32, CaseIterable, Sendable {
+    case established = 1
+    case synSent, synReceived, finWait1, finWait2, timeWait, close, closeWait, lastAck, listen, closing
+    case newSynReceived
+
+    /// The name `ss` prints.
+    public var name: String {
+        switch self {
+        case .established: "ESTABLISHED"
+        case .synSent: "SYN_SENT"
+        case .synReceived: "SYN_RECV"
+        case .finWait1: "FIN_WAIT1"
+        case .finWait2: "FIN_WAIT2"
+        case .timeWait: "TIME_WAIT"
+        case .close: "CLOSE"
+        case .closeWait: "CLOSE_WAIT"
+        case .lastAck: "LAST_ACK"
+        case .listen: "LISTEN"
+        case .closing: "CLOSING"
+        case .newSynReceived: "NEW_SYN_RECV"
+        }
+    }
+}

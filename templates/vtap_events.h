@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
+/*
+ * Events: tracepoint programs that log what the kernel does for the sockets
+ * the rules select, into one ring buffer (docs/events.md). Compiled in only
+ * for a rules file with EVENTS, each level only when it is listed:
+ * VTAP_EVENT_SOCKET, VTAP_EVENT_CONNECTION, VTAP_EVENT_PROTOCOL.
+ *
+ * Every event names its socket, and the socket gives the 5-tuple that the
+ * same decision code as the packet program matches: the local side is the
+ * source of what the socket sends and the destination of what it receives.
+ * Kernel structs are read through CO-RE (preserve_access_index and the
+ * ___vtap flavour suffix): libbpf relocates each field against the running
+ * kernel's BTF at load, so no kernel header is needed here or on the host.
+ */
+
+enum vtap_event_kind {
+	VTAP_EVENT_SEND = 1,		/* socket: bytes handed to a socket (value) */
+	VTAP_EVENT_RECEIVE = 2,		/* socket: bytes taken from a socket (value) */
+	VTAP_EVENT_STATE = 3,		/* connection: TCP state detail -> value */
+	VTAP_EVENT_RETRANSMIT = 4,	/* protocol: a TCP segment sent again */
+	VTAP_EVENT_RESET_SENT = 5,	/* protocol: a TCP reset sent (detail: reason) */
+	VTAP_EVENT_RESET_RECEIVED = 6,	/* protocol: a TCP reset received */
+};
+
+/* Slots of vtap_event_stats, per CPU. */
+enum vtap_event_stat {
+	VTAP_EVENT_WRITTEN = 0,	/* submitted to the ring buffer */
+	VTAP_EVENT_LOST = 1,	/* the ring buffer was full */
+	VTAP_EVENT_CAPPED = 2,	/* over MAX_EVENTS_PER_SECOND */
+	VTAP_EVENT_STAT_COUNT = 3,
+};
+
+struct vtap_event {
+	__u64 time_ns;		/* bpf_ktime_get_ns, like the packet program */
+	__u64 socket;		/* the socket's kernel address: groups a connection */
+	__u32 kind;		/* enum vtap_event_kind */
+	__u32 cpu;
+	__u32 pid;		/* the current task's process and thread ids: */
+	__u32 tid;		/* the sender or receiver for socket events */
+	__s32 rule;		/* the first rule the 5-tuple matches */
+	__s32 value;		/* bytes, or an error (< 0); the new TCP state */
+	__s32 detail;		/* flags; the old TCP state; the reset reason */
+	__u16 family;		/* 2 (IPv4) or 10 (IPv6) */
+	__u16 protocol;		/* IP protocol number */
+	__u16 local_port;	/* host order */
+	__u16 remote_port;
+	__u8 local_addr[16];	/* IPv4 in the first four bytes */
+	__u8 remote_addr[16];
+	char comm[16];
+};
+
+struct {
+	__uint(type, VTAP_MAP_RINGBUF);
+	__uint(max_entries, VTAP_EVENT_RING_BYTES);
+} vtap_events SEC(".maps");
+
+struct {
+	__uint(type, VTAP_MAP_PERCPU_ARRAY);
+	__uint(max_entries, VTAP_EVENT_STAT_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} vtap_event_stats SEC(".maps");
+
+/* The second being counted against MAX_EVENTS_PER_SECOND, and its count. */
+struct vtap_event_window {
+	__u64 second;
+	__u64 count;
+};
+
+struct {
+	__uint(type, VTAP_MAP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vtap_event_window);
+} vtap_event_rate SEC(".maps");
+
+/* The kernel's structs, only the fields read here. */
+struct vtap_addr16 {
+	__u8 bytes[16];
+};
+
+struct sock_common___vtap {
+	__u32 skc_daddr;
+	__u32 skc_rcv_saddr;
+	__u16 skc_dport;
+	__u16 skc_num;
+	__u16 skc_family;
+	struct vtap_addr16 skc_v6_daddr;
+	struct vtap_addr16 skc_v6_rcv_saddr;
+} __attribute__((preserve_access_index));
+
+struct sock___vtap {
+	struct sock_common___vtap __sk_common;
+	__u16 sk_protocol;
+} __attribute__((preserve_access_index));
+
+/* Tracepoint records (the tracepoint's "format"), fields by name. */
+struct trace_event_raw_sock_msg_length___vtap {
+	void *sk;
+	int ret;
+	int flags;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_inet_sock_set_state___vtap {
+	const void *skaddr;
+	int oldstate;
+	int newstate;
+	__u16 protocol;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_tcp_retransmit_skb___vtap {
+	const void *skaddr;
+	int state;
+	int err;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_tcp_event_sk___vtap {
+	const void *skaddr;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_tcp_send_reset___vtap {
+	const void *skaddr;
+	int state;
+	enum { VTAP_RESET_REASON = 0 } reason; /* the kernel's enum sk_rst_reason */
+	__u8 saddr[28];	/* a sockaddr_in or sockaddr_in6: the local side */
+	__u8 daddr[28];
+} __attribute__((preserve_access_index));
+
+#define VTAP_AF_INET 2
+#define VTAP_AF_INET6 10
+#define vtap_core_read(dst, src) bpf_probe_read_kernel(dst, sizeof(*(dst)), (const void *)__builtin_preserve_access_index(src))
+
+static __always_inline void vtap_event_count(__u32 slot)
+{
+	__u64 *count = bpf_map_lookup_elem(&vtap_event_stats, &slot);
+	if (count)
+		*count += 1;
+}
+
+/* Fills the socket's family, protocol, addresses and ports; 0 when the
+ * socket is IPv4 or IPv6 (a v4-mapped IPv6 socket counts as IPv4). */
+static __always_inline int vtap_event_socket(struct vtap_event *e, const struct sock___vtap *sk)
+{
+	__u16 family = 0, protocol = 0, local_port = 0, remote_port = 0;
+
+	if (!sk)
+		return -1;
+	vtap_core_read(&family, &sk->__sk_common.skc_family);
+	vtap_core_read(&protocol, &sk->sk_protocol);
+	vtap_core_read(&local_port, &sk->__sk_common.skc_num);
+	vtap_core_read(&remote_port, &sk->__sk_common.skc_dport);
+	if (family == VTAP_AF_INET) {
+		vtap_core_read((__u32 *)e->local_addr, &sk->__sk_common.skc_rcv_saddr);
+		vtap_core_read((__u32 *)e->remote_addr, &sk->__sk_common.skc_daddr);
+	} else if (family == VTAP_AF_INET6) {
+		struct vtap_addr16 local, remote;
+		vtap_core_read(&local, &sk->__sk_common.skc_v6_rcv_saddr);
+		vtap_core_read(&remote, &sk->__sk_common.skc_v6_daddr);
+		__builtin_memcpy(e->local_addr, local.bytes, 16);
+		__builtin_memcpy(e->remote_addr, remote.bytes, 16);
+	} else {
+		return -1;
+	}
+	e->family = family;
+	e->protocol = protocol;
+	e->local_port = local_port;
+	e->remote_port = vtap_ntohs(remote_port);
+	return 0;
+}
+
+static __always_inline int vtap_event_v4_mapped(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+	return w[0] == 0 && w[1] == 0 && w[2] == vtap_ntohl(0x0000ffffu);
+}
+
+static __always_inline void vtap_event_address(const struct vtap_event *e, const __u8 *a, int v4,
+						__u64 *hi, __u64 *lo)
+{
+	const __u32 *w = (const __u32 *)a;
+	if (v4) {
+		*hi = 0;
+		*lo = vtap_ntohl(e->family == VTAP_AF_INET ? w[0] : w[3]);
+	} else {
+		*hi = ((__u64)vtap_ntohl(w[0]) << 32) | vtap_ntohl(w[1]);
+		*lo = ((__u64)vtap_ntohl(w[2]) << 32) | vtap_ntohl(w[3]);
+	}
+}
+
+/* The first rule that the event's 5-tuple matches, seen from the local
+ * side when `outgoing`, else from the remote side; -1 for none. */
+static __always_inline int vtap_event_rule(const struct vtap_event *e, int outgoing)
+{
+	struct vtap_match_key key = {};
+	int v4 = e->family == VTAP_AF_INET ||
+		 (vtap_event_v4_mapped(e->local_addr) && vtap_event_v4_mapped(e->remote_addr));
+	const __u8 *src = outgoing ? e->local_addr : e->remote_addr;
+	const __u8 *dst = outgoing ? e->remote_addr : e->local_addr;
+	int ports = e->protocol == 6 || e->protocol == 17 || e->protocol == 132 || e->protocol == 136;
+
+	key.proto = e->protocol;
+	vtap_event_address(e, src, v4, &key.src_hi, &key.src_lo);
+	vtap_event_address(e, dst, v4, &key.dst_hi, &key.dst_lo);
+	if (ports) {
+		key.sport = outgoing ? e->local_port : e->remote_port;
+		key.dport = outgoing ? e->remote_port : e->local_port;
+	} else {
+		key.sport = VTAP_NO_PORT;
+		key.dport = VTAP_NO_PORT;
+	}
+	int rule = v4 ? vtap_match_v4(&key) : vtap_match_v6(&key);
+	return rule >= 0 && rule < VTAP_RULE_COUNT ? rule : -1;
+}
+
+/* Whether one more event fits this second's MAX_EVENTS_PER_SECOND (0: no
+ * cap). The window is shared by all CPUs; a race at a second's turn can
+ * let a few more through, never fewer. */
+static __always_inline int vtap_event_allowed(__u64 now)
+{
+#if VTAP_EVENT_MAX_PER_SECOND > 0
+	__u32 zero = 0;
+	struct vtap_event_window *w = bpf_map_lookup_elem(&vtap_event_rate, &zero);
+	if (!w)
+		return 0;
+	__u64 second = now / 1000000000ull;
+	if (w->second != second) {
+		w->second = second;
+		w->count = 0;
+	}
+	if (__sync_fetch_and_add(&w->count, 1) >= VTAP_EVENT_MAX_PER_SECOND) {
+		vtap_event_count(VTAP_EVENT_CAPPED);
+		return 0;
+	}
+#endif
+	return 1;
+}
+
+/* Matches `e` (socket fields filled) and, when a rule selects it, sends it
+ * with the rest filled in. Directions: 1 outgoing, 0 incoming, -1 either
+ * (outgoing first). A function of its own: one copy per program, and its
+ * signature puts struct vtap_event in the object's BTF for the manifest. */
+static __noinline void vtap_event_emit(struct vtap_event *e, int direction)
+{
+	int rule = vtap_event_rule(e, direction != 0);
+	if (rule < 0 && direction < 0)
+		rule = vtap_event_rule(e, 0);
+	if (rule < 0)
+		return;
+	e->time_ns = bpf_ktime_get_ns();
+	if (!vtap_event_allowed(e->time_ns))
+		return;
+	struct vtap_event *out = bpf_ringbuf_reserve(&vtap_events, sizeof(*out), 0);
+	if (!out) {
+		vtap_event_count(VTAP_EVENT_LOST);
+		return;
+	}
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	e->rule = rule;
+	e->cpu = bpf_get_smp_processor_id();
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__builtin_memcpy(out, e, sizeof(*out));
+	bpf_ringbuf_submit(out, 0);
+	vtap_event_count(VTAP_EVENT_WRITTEN);
+}
+
+static __always_inline int vtap_event_from_socket(__u32 kind, const void *sk, int value, int detail, int direction)
+{
+	struct vtap_event e = {};
+	if (vtap_event_socket(&e, (const struct sock___vtap *)sk))
+		return 0;
+	e.kind = kind;
+	e.socket = (__u64)sk;
+	e.value = value;
+	e.detail = detail;
+	vtap_event_emit(&e, direction);
+	return 0;
+}
+
+#ifdef VTAP_EVENT_SOCKET
+SEC("tracepoint/sock/sock_send_length")
+int vtap_event_send(struct trace_event_raw_sock_msg_length___vtap *ctx)
+{
+	return vtap_event_from_socket(VTAP_EVENT_SEND, ctx->sk, ctx->ret, ctx->flags, 1);
+}
+
+SEC("tracepoint/sock/sock_recv_length")
+int vtap_event_receive(struct trace_event_raw_sock_msg_length___vtap *ctx)
+{
+	return vtap_event_from_socket(VTAP_EVENT_RECEIVE, ctx->sk, ctx->ret, ctx->flags, 0);
+}
+#endif
+
+#ifdef VTAP_EVENT_CONNECTION
+SEC("tracepoint/sock/inet_sock_set_state")
+int vtap_event_state(struct trace_event_raw_inet_sock_set_state___vtap *ctx)
+{
+	/* MPTCP's own socket changes state too; its subflows are TCP. */
+	if (ctx->protocol != 6)
+		return 0;
+	return vtap_event_from_socket(VTAP_EVENT_STATE, ctx->skaddr, ctx->newstate, ctx->oldstate, -1);
+}
+#endif
+
+#ifdef VTAP_EVENT_PROTOCOL
+SEC("tracepoint/tcp/tcp_retransmit_skb")
+int vtap_event_retransmit(struct trace_event_raw_tcp_retransmit_skb___vtap *ctx)
+{
+	return vtap_event_from_socket(VTAP_EVENT_RETRANSMIT, ctx->skaddr, ctx->err, ctx->state, 1);
+}
+
+SEC("tracepoint/tcp/tcp_receive_reset")
+int vtap_event_reset_received(struct trace_event_raw_tcp_event_sk___vtap *ctx)
+{
+	return vtap_event_from_socket(VTAP_EVENT_RESET_RECEIVED, ctx->skaddr, 0, 0, 0);
+}
+
+/* A reset may answer a segment no socket wanted: the record's addresses
+ * (a sockaddr_in or sockaddr_in6 each, the local side first) always hold
+ * the 5-tuple. */
+SEC("tracepoint/tcp/tcp_send_reset")
+int vtap_event_reset_sent(struct trace_event_raw_tcp_send_reset___vtap *ctx)
+{
+	struct vtap_event e = {};
+	/* Aligned copies, so the family, port and address reads are too. */
+	union {
+		__u8 bytes[28];
+		__u16 half[14];
+		__u32 word[7];
+	} local, remote;
+
+	vtap_core_read(&local.bytes, &ctx->saddr);
+	vtap_core_read(&remote.bytes, &ctx->daddr);
+	e.family = local.half[0];
+	e.protocol = 6;
+	e.local_port = vtap_ntohs(local.half[1]);
+	e.remote_port = vtap_ntohs(remote.half[1]);
+	if (e.family == VTAP_AF_INET) {
+		__builtin_memcpy(e.local_addr, &local.word[1], 4);
+		__builtin_memcpy(e.remote_addr, &remote.word[1], 4);
+	} else if (e.family == VTAP_AF_INET6) {
+		__builtin_memcpy(e.local_addr, &local.word[2], 16);
+		__builtin_memcpy(e.remote_addr, &remote.word[2], 16);
+	} else {
+		return 0;
+	}
+	e.kind = VTAP_EVENT_RESET_SENT;
+	e.socket = (__u64)ctx->skaddr;
+	e.value = ctx->state;
+	e.detail = ctx->reason;
+	vtap_event_emit(&e, 1);
+	return 0;
+}
+#endif
