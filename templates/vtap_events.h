@@ -8,10 +8,22 @@
  * Every event names its socket, and the socket gives the 5-tuple that the
  * same decision code as the packet program matches: the local side is the
  * source of what the socket sends and the destination of what it receives.
- * Kernel structs are read through CO-RE (preserve_access_index and the
- * ___vtap flavour suffix): libbpf relocates each field against the running
- * kernel's BTF at load, so no kernel header is needed here or on the host.
+ * Kernel structs are read through CO-RE (preserve_access_index and a
+ * flavour suffix after "___"): libbpf relocates each field against the
+ * running kernel's BTF at load, so no kernel header is needed here or on
+ * the host.
+ *
+ * The suffix is ___vtap plus VTAP_CORE_FLAVOR, a number vtapc gives each
+ * translation unit it compiles in one process. LLVM 14's BPF backend keeps
+ * the globals it made for CO-RE accesses in a process-wide map keyed by the
+ * type's name, so a second unit using the same names reused globals of a
+ * freed module and crashed clang (seen in tests that compile many units);
+ * names of its own per unit never meet a stale entry. vtapc compiles one
+ * unit per run, so its objects always carry ___vtap1.
  */
+#define VTAP_CORE_PASTE(name, flavor) name##___vtap##flavor
+#define VTAP_CORE_NAME(name, flavor) VTAP_CORE_PASTE(name, flavor)
+#define VTAP_CORE(name) VTAP_CORE_NAME(name, VTAP_CORE_FLAVOR)
 
 enum vtap_event_kind {
 	VTAP_EVENT_SEND = 1,		/* socket: bytes handed to a socket (value) */
@@ -79,7 +91,7 @@ struct vtap_addr16 {
 	__u8 bytes[16];
 };
 
-struct sock_common___vtap {
+struct VTAP_CORE(sock_common) {
 	__u32 skc_daddr;
 	__u32 skc_rcv_saddr;
 	__u16 skc_dport;
@@ -89,36 +101,36 @@ struct sock_common___vtap {
 	struct vtap_addr16 skc_v6_rcv_saddr;
 } __attribute__((preserve_access_index));
 
-struct sock___vtap {
-	struct sock_common___vtap __sk_common;
+struct VTAP_CORE(sock) {
+	struct VTAP_CORE(sock_common) __sk_common;
 	__u16 sk_protocol;
 } __attribute__((preserve_access_index));
 
 /* Tracepoint records (the tracepoint's "format"), fields by name. */
-struct trace_event_raw_sock_msg_length___vtap {
+struct VTAP_CORE(trace_event_raw_sock_msg_length) {
 	void *sk;
 	int ret;
 	int flags;
 } __attribute__((preserve_access_index));
 
-struct trace_event_raw_inet_sock_set_state___vtap {
+struct VTAP_CORE(trace_event_raw_inet_sock_set_state) {
 	const void *skaddr;
 	int oldstate;
 	int newstate;
 	__u16 protocol;
 } __attribute__((preserve_access_index));
 
-struct trace_event_raw_tcp_retransmit_skb___vtap {
+struct VTAP_CORE(trace_event_raw_tcp_retransmit_skb) {
 	const void *skaddr;
 	int state;
 	int err;
 } __attribute__((preserve_access_index));
 
-struct trace_event_raw_tcp_event_sk___vtap {
+struct VTAP_CORE(trace_event_raw_tcp_event_sk) {
 	const void *skaddr;
 } __attribute__((preserve_access_index));
 
-struct trace_event_raw_tcp_send_reset___vtap {
+struct VTAP_CORE(trace_event_raw_tcp_send_reset) {
 	const void *skaddr;
 	int state;
 	enum { VTAP_RESET_REASON = 0 } reason; /* the kernel's enum sk_rst_reason */
@@ -139,7 +151,7 @@ static __always_inline void vtap_event_count(__u32 slot)
 
 /* Fills the socket's family, protocol, addresses and ports; 0 when the
  * socket is IPv4 or IPv6 (a v4-mapped IPv6 socket counts as IPv4). */
-static __always_inline int vtap_event_socket(struct vtap_event *e, const struct sock___vtap *sk)
+static __always_inline int vtap_event_socket(struct vtap_event *e, const struct VTAP_CORE(sock) *sk)
 {
 	__u16 family = 0, protocol = 0, local_port = 0, remote_port = 0;
 
@@ -268,7 +280,7 @@ static __noinline void vtap_event_emit(struct vtap_event *e, int direction)
 static __always_inline int vtap_event_from_socket(__u32 kind, const void *sk, int value, int detail, int direction)
 {
 	struct vtap_event e = {};
-	if (vtap_event_socket(&e, (const struct sock___vtap *)sk))
+	if (vtap_event_socket(&e, (const struct VTAP_CORE(sock) *)sk))
 		return 0;
 	e.kind = kind;
 	e.socket = (__u64)sk;
@@ -280,13 +292,13 @@ static __always_inline int vtap_event_from_socket(__u32 kind, const void *sk, in
 
 #ifdef VTAP_EVENT_SOCKET
 SEC("tracepoint/sock/sock_send_length")
-int vtap_event_send(struct trace_event_raw_sock_msg_length___vtap *ctx)
+int vtap_event_send(struct VTAP_CORE(trace_event_raw_sock_msg_length) *ctx)
 {
 	return vtap_event_from_socket(VTAP_EVENT_SEND, ctx->sk, ctx->ret, ctx->flags, 1);
 }
 
 SEC("tracepoint/sock/sock_recv_length")
-int vtap_event_receive(struct trace_event_raw_sock_msg_length___vtap *ctx)
+int vtap_event_receive(struct VTAP_CORE(trace_event_raw_sock_msg_length) *ctx)
 {
 	return vtap_event_from_socket(VTAP_EVENT_RECEIVE, ctx->sk, ctx->ret, ctx->flags, 0);
 }
@@ -294,7 +306,7 @@ int vtap_event_receive(struct trace_event_raw_sock_msg_length___vtap *ctx)
 
 #ifdef VTAP_EVENT_CONNECTION
 SEC("tracepoint/sock/inet_sock_set_state")
-int vtap_event_state(struct trace_event_raw_inet_sock_set_state___vtap *ctx)
+int vtap_event_state(struct VTAP_CORE(trace_event_raw_inet_sock_set_state) *ctx)
 {
 	/* MPTCP's own socket changes state too; its subflows are TCP. */
 	if (ctx->protocol != 6)
@@ -305,13 +317,13 @@ int vtap_event_state(struct trace_event_raw_inet_sock_set_state___vtap *ctx)
 
 #ifdef VTAP_EVENT_PROTOCOL
 SEC("tracepoint/tcp/tcp_retransmit_skb")
-int vtap_event_retransmit(struct trace_event_raw_tcp_retransmit_skb___vtap *ctx)
+int vtap_event_retransmit(struct VTAP_CORE(trace_event_raw_tcp_retransmit_skb) *ctx)
 {
 	return vtap_event_from_socket(VTAP_EVENT_RETRANSMIT, ctx->skaddr, ctx->err, ctx->state, 1);
 }
 
 SEC("tracepoint/tcp/tcp_receive_reset")
-int vtap_event_reset_received(struct trace_event_raw_tcp_event_sk___vtap *ctx)
+int vtap_event_reset_received(struct VTAP_CORE(trace_event_raw_tcp_event_sk) *ctx)
 {
 	return vtap_event_from_socket(VTAP_EVENT_RESET_RECEIVED, ctx->skaddr, 0, 0, 0);
 }
@@ -320,7 +332,7 @@ int vtap_event_reset_received(struct trace_event_raw_tcp_event_sk___vtap *ctx)
  * (a sockaddr_in or sockaddr_in6 each, the local side first) always hold
  * the 5-tuple. */
 SEC("tracepoint/tcp/tcp_send_reset")
-int vtap_event_reset_sent(struct trace_event_raw_tcp_send_reset___vtap *ctx)
+int vtap_event_reset_sent(struct VTAP_CORE(trace_event_raw_tcp_send_reset) *ctx)
 {
 	struct vtap_event e = {};
 	/* Aligned copies, so the family, port and address reads are too. */

@@ -1,3 +1,4 @@
+import Synchronization
 import VtapRuleModel
 
 /// How the program finds a packet's rule. Both walk the same decision plan.
@@ -198,9 +199,17 @@ public struct ProgramSource: Sendable {
         guard let events else { return [] }
         return [
             "#define VTAP_EVENTS 1",
+            "#define VTAP_CORE_FLAVOR \(CoreFlavor.next())",
             "#define VTAP_EVENT_RING_BYTES \(events.ringBufferBytes)",
             "#define VTAP_EVENT_MAX_PER_SECOND \(events.maxEventsPerSecond)ull",
         ] + events.levels.map { "#define VTAP_EVENT_\($0.rawValue.uppercased()) 1" }
+    }
+
+    /// A number per translation unit with CO-RE accesses in this process:
+    /// templates/vtap_events.h says why its kernel struct names need one.
+    enum CoreFlavor {
+        private static let counter = Mutex(0)
+        static func next() -> Int { counter.withLock { $0 += 1; return $0 } }
     }
 
     /// Replaces each `#include "name"` with the named template or generated

@@ -8,6 +8,15 @@ public enum MonotonicClock {
         clock_gettime(CLOCK_MONOTONIC, &time)
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
+
+    /// What to add to a reading of this clock to get nanoseconds since the
+    /// epoch: the wall clock read between two readings of this one.
+    public static func epochOffset() -> Int64 {
+        let before = now
+        let wall = ReportTime.now().nanosecondsSinceEpoch
+        let after = now
+        return wall - Int64(before / 2 + after / 2)
+    }
 }
 
 extension ReportTime {

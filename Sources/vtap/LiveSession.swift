@@ -24,6 +24,8 @@ enum LiveSession {
             logDirectory: options.logDir ?? (manifest.settings.logData ? "." : nil), logFormat: options.logFormat)
         let live = try LiveMeasurement(measurement, interfaces: options.interfaces, direction: options.direction)
         writer.interfaces = live.interfaceNames
+        let events = try EventSession(measurement, file: options.events)
+        defer { events?.finish() }
         let totals = LiveReader(
             live,
             options: .init(
@@ -50,7 +52,9 @@ enum LiveSession {
         }
         try started(session)
         notice("attached to \(live.interfaceNames.joined(separator: ", "))")
+        events?.start()
         try LiveRun.run(totals, observer: writer, stop: stop)
+        try events?.stop()
     }
 
     static func notice(_ text: String) {

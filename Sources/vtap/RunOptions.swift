@@ -40,6 +40,13 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Serve no metrics, whatever MONITOR_SERVER says.")
     var noServer = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Write the kernel events the rules file's EVENTS asks for to FILE, one JSON object a line (-: stdout).",
+            discussion: "Without it, a run of an object with EVENTS prints only the event counts at the end.",
+            valueName: "file"))
+    var events: String?
+
     func validate() throws {
         try intervals.validate()
         if let duration, duration <= 0 || !duration.isFinite { throw ValidationError("--duration must be positive") }

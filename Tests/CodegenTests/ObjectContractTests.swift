@@ -38,6 +38,22 @@ import VtapTestSupport
         #expect(ObjectContract.totals == TotalSlot.allCases.map(\.name))
     }
 
+    @Test func eventKindsAndStatSlotsAreTheTemplates() throws {
+        let text = try Self.template("vtap_events.h")
+        let kinds = try Self.enumerators(in: text, opening: "enum vtap_event_kind {")
+        #expect(kinds.count == EventKind.allCases.count, "\(kinds)")
+        for (constant, value) in kinds {
+            let kind = try #require(EventKind(rawValue: UInt32(value)), "\(constant) = \(value) has no EventKind")
+            #expect("VTAP_EVENT_" + kind.name.uppercased() == constant)
+        }
+        let slots = try Self.enumerators(in: text, opening: "enum vtap_event_stat {")
+        #expect(slots["VTAP_EVENT_STAT_COUNT"] == EventStatSlot.allCases.count, "\(slots)")
+        for slot in EventStatSlot.allCases {
+            #expect(slots["VTAP_EVENT_" + slot.name.uppercased()] == slot.rawValue, "\(slot)")
+        }
+        #expect(text.contains("SEC(\"\(ObjectContract.tracepointSectionPrefix)"))
+    }
+
     @Test func directionValuesAreTheTemplates() throws {
         let values = try Self.enumerators(in: Self.template("vtap_filter.bpf.c"), opening: "enum { VTAP_DIRECTION_IN")
         // The opening swallowed the first name; its value follows.
@@ -51,9 +67,13 @@ import VtapTestSupport
     @Test func programMapAndGlobalNamesAreTheTemplates() throws {
         let program = try Self.template("vtap_filter.bpf.c")
         #expect(program.contains("SEC(\"socket\")\nint \(ObjectContract.programName)(struct __sk_buff *skb)"))
+        let events = try Self.template("vtap_events.h")
         for map in ObjectContract.mapRoles.keys {
-            #expect(program.contains("} \(map) SEC(\".maps\");"), "no map \(map) in the template")
+            #expect(
+                program.contains("} \(map) SEC(\".maps\");") || events.contains("} \(map) SEC(\".maps\");"),
+                "no map \(map) in the templates")
         }
+        #expect(events.contains("struct \(ObjectContract.eventStruct) {"))
         for global in [
             ObjectContract.replayConfig, ObjectContract.linkConfig, ObjectContract.directionConfig,
             ObjectContract.verdictConfig,

@@ -1,0 +1,76 @@
+import VtapMetrics
+import VtapRuleModel
+
+/// Kernel events as JSON lines (`vtap run --events FILE`), keys in a fixed
+/// order: `time` (RFC 3339, ms), `time_ns` (nanoseconds since the epoch),
+/// `level`, `event`, `rule` (index), `rule_label`, `cpu`, `pid`, `tid`,
+/// `comm`, `ip`, `protocol`, `local`, `local_port`, `remote`,
+/// `remote_port`, `socket` (the kernel address, hex), then the event's own
+/// keys (docs/events.md).
+public struct EventJSON: Sendable {
+    private let labels: [String]
+    /// Added to the BPF clock to give the wall clock.
+    private let monotonicToEpoch: Int64
+
+    public init(manifest: Manifest, monotonicToEpochNanoseconds: Int64) {
+        labels = manifest.rules.map(\.label)
+        monotonicToEpoch = monotonicToEpochNanoseconds
+    }
+
+    public func line(_ event: KernelEvent) -> String {
+        let epoch = Int64(clamping: event.monotonicNanoseconds) &+ monotonicToEpoch
+        var out = JSONText()
+        out.object {
+            $0.key("time") { $0.string(ReportTime(nanosecondsSinceEpoch: epoch).rfc3339) }
+            $0.key("time_ns") { $0.integer(epoch) }
+            $0.key("level") { $0.string(event.kind.level.rawValue) }
+            $0.key("event") { $0.string(event.kind.name) }
+            $0.key("rule") { $0.integer(event.rule) }
+            $0.key("rule_label") { json in
+                labels.indices.contains(event.rule) ? json.string(labels[event.rule]) : json.null()
+            }
+            $0.key("cpu") { $0.integer(event.cpu) }
+            $0.key("pid") { $0.integer(event.pid) }
+            $0.key("tid") { $0.integer(event.tid) }
+            $0.key("comm") { $0.string(event.command) }
+            $0.key("ip") { $0.integer(event.ipVersion) }
+            $0.key("protocol") { json in
+                json.string(event.ipProtocol <= 255 ? IPProtocol.name(of: UInt8(event.ipProtocol)) : "\(event.ipProtocol)")
+            }
+            $0.key("local") { $0.string(event.localAddress) }
+            $0.key("local_port") { $0.integer(event.localPort) }
+            $0.key("remote") { $0.string(event.remoteAddress) }
+            $0.key("remote_port") { $0.integer(event.remotePort) }
+            $0.key("socket") { $0.string("0x" + String(event.socket, radix: 16)) }
+            Self.details(event, into: &$0)
+        }
+        return out.text
+    }
+
+    private static func details(_ event: KernelEvent, into members: inout JSONText.Members) {
+        switch event.kind {
+        case .send, .receive:
+            if event.value >= 0 {
+                members.key("bytes") { $0.integer(event.value) }
+            } else {
+                members.key("error") { $0.integer(-event.value) }
+            }
+            members.key("flags") { $0.integer(event.detail) }
+        case .state:
+            members.key("from") { $0.string(state(event.detail)) }
+            members.key("to") { $0.string(state(event.value)) }
+        case .retransmit:
+            members.key("state") { $0.string(state(event.detail)) }
+            members.key("error") { $0.integer(-event.value) }
+        case .resetSent:
+            members.key("state") { $0.string(state(event.value)) }
+            members.key("reason") { $0.integer(event.detail) }
+        case .resetReceived:
+            break
+        }
+    }
+
+    private static func state(_ value: Int32) -> String {
+        TCPState(rawValue: value)?.name ?? String(value)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Synchronization
+import VtapDiagnostics
+import VtapMetrics
+import VtapOutputs
+import VtapRuleModel
+import VtapRuntime
+
+/// The event side of `vtap run`: the tap when the object has event
+/// programs, its lines to `--events FILE`, and the counts at the end.
+final class EventSession: Sendable {
+    private let tap: EventTap
+    private let failure = Failure()
+
+    /// The first write error, reported when the run stops: the tap's thread
+    /// cannot throw into the measuring loop.
+    private final class Failure: Sendable {
+        let error = Mutex<RuntimeError?>(nil)
+    }
+
+    /// Nil for an object without EVENTS; `--events` with one is an error.
+    init?(_ object: MeasurementObject, file: String?) throws {
+        guard EventTap.hasEvents(object) else {
+            if file != nil {
+                throw RuntimeError.badInput(
+                    "--events: \(object.origin) has no event programs; add an EVENTS section to its rules file")
+            }
+            return nil
+        }
+        let log: EventLog?
+        do {
+            log = try file.map { try EventLog(path: $0) }
+        } catch {
+            throw RuntimeError.io("\(error)")
+        }
+        let json = EventJSON(manifest: object.manifest, monotonicToEpochNanoseconds: MonotonicClock.epochOffset())
+        let failure = failure
+        tap = try EventTap(object) { event in
+            guard let log else { return }
+            do {
+                try log.append(json.line(event))
+            } catch {
+                failure.error.withLock { $0 = $0 ?? .io("\(error)") }
+            }
+        }
+    }
+
+    func start() { tap.start() }
+
+    /// Reads what is left and prints the counts on stderr.
+    func stop() throws {
+        let totals = try tap.stop()
+        if let error = failure.error.withLock({ $0 }) { throw error }
+        let kinds = EventKind.allCases.compactMap { kind in totals.received[kind].map { "\(kind.name) \($0)" } }
+        StandardStreams.writeError(
+            "vtap: events: \(totals.receivedTotal) received (\(kinds.isEmpty ? "none" : kinds.joined(separator: ", "))); "
+                + "\(totals.lost) lost (ring buffer full), \(totals.capped) over MAX_EVENTS_PER_SECOND\n")
+    }
+
+    /// Detaches on any way out (an error in the measuring loop included).
+    func finish() { _ = try? tap.stop() }
+}
