@@ -97,6 +97,7 @@ struct VTAP_CORE(sock_common) {
 	__u16 skc_dport;
 	__u16 skc_num;
 	__u16 skc_family;
+	unsigned char skc_state;
 	struct vtap_addr16 skc_v6_daddr;
 	struct vtap_addr16 skc_v6_rcv_saddr;
 } __attribute__((preserve_access_index));
@@ -106,37 +107,16 @@ struct VTAP_CORE(sock) {
 	__u16 sk_protocol;
 } __attribute__((preserve_access_index));
 
-/* Tracepoint records (the tracepoint's "format"), fields by name. */
-struct VTAP_CORE(trace_event_raw_sock_msg_length) {
-	void *sk;
-	int ret;
-	int flags;
+struct VTAP_CORE(sk_buff) {
+	unsigned char *head;
+	__u16 transport_header;
+	__u16 network_header;
 } __attribute__((preserve_access_index));
 
-struct VTAP_CORE(trace_event_raw_inet_sock_set_state) {
-	const void *skaddr;
-	int oldstate;
-	int newstate;
-	__u16 protocol;
-} __attribute__((preserve_access_index));
-
-struct VTAP_CORE(trace_event_raw_tcp_retransmit_skb) {
-	const void *skaddr;
-	int state;
-	int err;
-} __attribute__((preserve_access_index));
-
-struct VTAP_CORE(trace_event_raw_tcp_event_sk) {
-	const void *skaddr;
-} __attribute__((preserve_access_index));
-
-struct VTAP_CORE(trace_event_raw_tcp_send_reset) {
-	const void *skaddr;
-	int state;
-	enum { VTAP_RESET_REASON = 0 } reason; /* the kernel's enum sk_rst_reason */
-	__u8 saddr[28];	/* a sockaddr_in or sockaddr_in6: the local side */
-	__u8 daddr[28];
-} __attribute__((preserve_access_index));
+/* A raw tracepoint's context: the traced function's arguments, in order. */
+struct vtap_raw_args {
+	__u64 args[4];
+};
 
 #define VTAP_AF_INET 2
 #define VTAP_AF_INET6 10
@@ -290,77 +270,126 @@ static __always_inline int vtap_event_from_socket(__u32 kind, const void *sk, in
 	return 0;
 }
 
-#ifdef VTAP_EVENT_SOCKET
-SEC("tracepoint/sock/sock_send_length")
-int vtap_event_send(struct VTAP_CORE(trace_event_raw_sock_msg_length) *ctx)
+/* The socket's TCP state, for the protocol events. */
+static __always_inline int vtap_event_socket_state(const void *sk)
 {
-	return vtap_event_from_socket(VTAP_EVENT_SEND, ctx->sk, ctx->ret, ctx->flags, 1);
+	unsigned char state = 0;
+	if (sk)
+		vtap_core_read(&state, &((const struct VTAP_CORE(sock) *)sk)->__sk_common.skc_state);
+	return state;
 }
 
-SEC("tracepoint/sock/sock_recv_length")
-int vtap_event_receive(struct VTAP_CORE(trace_event_raw_sock_msg_length) *ctx)
+/*
+ * Raw tracepoints: attached by name (bpf_raw_tracepoint_open), so neither
+ * tracefs nor its mount in the caller's namespace is needed, and the
+ * arguments are the traced function's own.
+ */
+#ifdef VTAP_EVENT_SOCKET
+/* sock_send_length(struct sock *sk, int ret, int flags) */
+SEC("raw_tracepoint/sock_send_length")
+int vtap_event_send(struct vtap_raw_args *ctx)
 {
-	return vtap_event_from_socket(VTAP_EVENT_RECEIVE, ctx->sk, ctx->ret, ctx->flags, 0);
+	return vtap_event_from_socket(VTAP_EVENT_SEND, (const void *)ctx->args[0], (int)ctx->args[1],
+				      (int)ctx->args[2], 1);
+}
+
+/* sock_recv_length(struct sock *sk, int ret, int flags) */
+SEC("raw_tracepoint/sock_recv_length")
+int vtap_event_receive(struct vtap_raw_args *ctx)
+{
+	return vtap_event_from_socket(VTAP_EVENT_RECEIVE, (const void *)ctx->args[0], (int)ctx->args[1],
+				      (int)ctx->args[2], 0);
 }
 #endif
 
 #ifdef VTAP_EVENT_CONNECTION
-SEC("tracepoint/sock/inet_sock_set_state")
-int vtap_event_state(struct VTAP_CORE(trace_event_raw_inet_sock_set_state) *ctx)
+/* inet_sock_set_state(const struct sock *sk, int oldstate, int newstate):
+ * TCP sockets only (MPTCP's own socket changes state too; its subflows are
+ * TCP sockets and logged). */
+SEC("raw_tracepoint/inet_sock_set_state")
+int vtap_event_state(struct vtap_raw_args *ctx)
 {
-	/* MPTCP's own socket changes state too; its subflows are TCP. */
-	if (ctx->protocol != 6)
+	const void *sk = (const void *)ctx->args[0];
+	__u16 protocol = 0;
+	if (!sk)
 		return 0;
-	return vtap_event_from_socket(VTAP_EVENT_STATE, ctx->skaddr, ctx->newstate, ctx->oldstate, -1);
+	vtap_core_read(&protocol, &((const struct VTAP_CORE(sock) *)sk)->sk_protocol);
+	if (protocol != 6)
+		return 0;
+	return vtap_event_from_socket(VTAP_EVENT_STATE, sk, (int)ctx->args[2], (int)ctx->args[1], -1);
 }
 #endif
 
 #ifdef VTAP_EVENT_PROTOCOL
-SEC("tracepoint/tcp/tcp_retransmit_skb")
-int vtap_event_retransmit(struct VTAP_CORE(trace_event_raw_tcp_retransmit_skb) *ctx)
+/* tcp_retransmit_skb(const struct sock *sk, const struct sk_buff *skb, int err) */
+SEC("raw_tracepoint/tcp_retransmit_skb")
+int vtap_event_retransmit(struct vtap_raw_args *ctx)
 {
-	return vtap_event_from_socket(VTAP_EVENT_RETRANSMIT, ctx->skaddr, ctx->err, ctx->state, 1);
+	const void *sk = (const void *)ctx->args[0];
+	return vtap_event_from_socket(VTAP_EVENT_RETRANSMIT, sk, (int)ctx->args[2], vtap_event_socket_state(sk), 1);
 }
 
-SEC("tracepoint/tcp/tcp_receive_reset")
-int vtap_event_reset_received(struct VTAP_CORE(trace_event_raw_tcp_event_sk) *ctx)
+/* tcp_receive_reset(struct sock *sk) */
+SEC("raw_tracepoint/tcp_receive_reset")
+int vtap_event_reset_received(struct vtap_raw_args *ctx)
 {
-	return vtap_event_from_socket(VTAP_EVENT_RESET_RECEIVED, ctx->skaddr, 0, 0, 0);
+	const void *sk = (const void *)ctx->args[0];
+	return vtap_event_from_socket(VTAP_EVENT_RESET_RECEIVED, sk, vtap_event_socket_state(sk), 0, 0);
 }
 
-/* A reset may answer a segment no socket wanted: the record's addresses
- * (a sockaddr_in or sockaddr_in6 each, the local side first) always hold
- * the 5-tuple. */
-SEC("tracepoint/tcp/tcp_send_reset")
-int vtap_event_reset_sent(struct VTAP_CORE(trace_event_raw_tcp_send_reset) *ctx)
+/* Fills the 5-tuple of the segment a reset answers: its destination is
+ * the local side. */
+static __always_inline int vtap_event_reply_to(struct vtap_event *e, const struct VTAP_CORE(sk_buff) *skb)
 {
-	struct vtap_event e = {};
-	/* Aligned copies, so the family, port and address reads are too. */
-	union {
-		__u8 bytes[28];
-		__u16 half[14];
-		__u32 word[7];
-	} local, remote;
+	unsigned char *head = 0;
+	__u16 network = 0, transport = 0;
+	__u8 version = 0;
+	__u16 ports[2] = {};
 
-	vtap_core_read(&local.bytes, &ctx->saddr);
-	vtap_core_read(&remote.bytes, &ctx->daddr);
-	e.family = local.half[0];
-	e.protocol = 6;
-	e.local_port = vtap_ntohs(local.half[1]);
-	e.remote_port = vtap_ntohs(remote.half[1]);
-	if (e.family == VTAP_AF_INET) {
-		__builtin_memcpy(e.local_addr, &local.word[1], 4);
-		__builtin_memcpy(e.remote_addr, &remote.word[1], 4);
-	} else if (e.family == VTAP_AF_INET6) {
-		__builtin_memcpy(e.local_addr, &local.word[2], 16);
-		__builtin_memcpy(e.remote_addr, &remote.word[2], 16);
+	vtap_core_read(&head, &skb->head);
+	vtap_core_read(&network, &skb->network_header);
+	vtap_core_read(&transport, &skb->transport_header);
+	if (!head || bpf_probe_read_kernel(&version, 1, head + network))
+		return -1;
+	if (bpf_probe_read_kernel(ports, sizeof(ports), head + transport))
+		return -1;
+	if ((version >> 4) == 4) {
+		e->family = VTAP_AF_INET;
+		bpf_probe_read_kernel(e->remote_addr, 4, head + network + 12);
+		bpf_probe_read_kernel(e->local_addr, 4, head + network + 16);
+	} else if ((version >> 4) == 6) {
+		e->family = VTAP_AF_INET6;
+		bpf_probe_read_kernel(e->remote_addr, 16, head + network + 8);
+		bpf_probe_read_kernel(e->local_addr, 16, head + network + 24);
 	} else {
+		return -1;
+	}
+	e->protocol = 6;
+	e->remote_port = vtap_ntohs(ports[0]);
+	e->local_port = vtap_ntohs(ports[1]);
+	return 0;
+}
+
+/* tcp_send_reset(const struct sock *sk, const struct sk_buff *skb, enum
+ * sk_rst_reason reason): a reset answering a segment (skb) may have no
+ * socket at all; one a socket sends by itself has no segment. */
+SEC("raw_tracepoint/tcp_send_reset")
+int vtap_event_reset_sent(struct vtap_raw_args *ctx)
+{
+	const void *sk = (const void *)ctx->args[0];
+	const struct VTAP_CORE(sk_buff) *skb = (const void *)ctx->args[1];
+	struct vtap_event e = {};
+
+	if (skb) {
+		if (vtap_event_reply_to(&e, skb))
+			return 0;
+	} else if (vtap_event_socket(&e, (const struct VTAP_CORE(sock) *)sk)) {
 		return 0;
 	}
 	e.kind = VTAP_EVENT_RESET_SENT;
-	e.socket = (__u64)ctx->skaddr;
-	e.value = ctx->state;
-	e.detail = ctx->reason;
+	e.socket = (__u64)sk;
+	e.value = vtap_event_socket_state(sk);
+	e.detail = (int)ctx->args[2];
 	vtap_event_emit(&e, 1);
 	return 0;
 }

@@ -4,8 +4,8 @@ import CLibbpf
     import Glibc
 #endif
 
-/// A loaded tracepoint program attached to the tracepoint its section
-/// names (`tracepoint/CATEGORY/NAME`), through a BPF link: destroying the
+/// A loaded raw-tracepoint program attached to the tracepoint its section
+/// names (`raw_tracepoint/NAME`), through a BPF link: destroying the
 /// link (``detach()`` or deinit) detaches it, and so does the process's
 /// exit, even by SIGKILL, since nothing pins it.
 ///
@@ -14,22 +14,25 @@ public final class TracepointLink: @unchecked Sendable {
     public let program: BPFProgram
     private let link: Locked<OpaquePointer?>
 
+    /// Attached by name (`bpf_raw_tracepoint_open`): no tracefs needed,
+    /// in any mount namespace.
+    ///
     /// - Throws: ``BPFError`` naming the program and its tracepoint when
     ///   the program is not loaded, the tracepoint does not exist on this
-    ///   kernel, or the caller lacks the capability (CAP_PERFMON or CAP_SYS_ADMIN).
+    ///   kernel, or the caller lacks the capability (CAP_BPF and CAP_PERFMON).
     public init(_ program: BPFProgram) throws {
         self.program = program
         _ = try program.loadedDescriptor(for: "attach to its tracepoint")
-        guard program.type == .tracepoint else {
+        guard program.type == .rawTracepoint else {
             throw BPFError(
                 .invalidArgument, operation: "attach", object: "program '\(program.name)'",
-                detail: "only tracepoint programs attach to tracepoints, this is \(program.type)")
+                detail: "only raw tracepoint programs attach here, this is \(program.type)")
         }
         errno = 0
         guard let attached = bpf_program__attach(program.handle) else {
             throw BPFError.fromErrno(
                 errno == 0 ? EINVAL : errno, operation: "attach program '\(program.name)' to",
-                object: "tracepoint '\(program.section.dropFirst("tracepoint/".count))'")
+                object: "tracepoint '\(program.section.split(separator: "/").last ?? "")'")
         }
         link = Locked(attached)
     }

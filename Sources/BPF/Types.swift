@@ -9,6 +9,7 @@ public struct ProgramType: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let schedCls = ProgramType(rawValue: BPF_PROG_TYPE_SCHED_CLS.rawValue)
     public static let xdp = ProgramType(rawValue: BPF_PROG_TYPE_XDP.rawValue)
     public static let tracepoint = ProgramType(rawValue: BPF_PROG_TYPE_TRACEPOINT.rawValue)
+    public static let rawTracepoint = ProgramType(rawValue: BPF_PROG_TYPE_RAW_TRACEPOINT.rawValue)
 
     /// libbpf's name, e.g. "socket_filter".
     public var description: String {

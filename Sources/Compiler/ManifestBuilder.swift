@@ -40,7 +40,7 @@ enum ManifestBuilder {
                 return Manifest.Program(
                     name: program.name, section: program.section, type: program.type.description,
                     attach: tracepoint
-                        ? "tracepoint:" + program.section.dropFirst(ObjectContract.tracepointSectionPrefix.count)
+                        ? "raw_tracepoint:" + program.section.dropFirst(ObjectContract.tracepointSectionPrefix.count)
                         : "af_packet_socket",
                     role: tracepoint ? "events" : "measure")
             }

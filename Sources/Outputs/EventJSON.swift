@@ -35,7 +35,8 @@ public struct EventJSON: Sendable {
             $0.key("comm") { $0.string(event.command) }
             $0.key("ip") { $0.integer(event.ipVersion) }
             $0.key("protocol") { json in
-                json.string(event.ipProtocol <= 255 ? IPProtocol.name(of: UInt8(event.ipProtocol)) : "\(event.ipProtocol)")
+                json.string(
+                    event.ipProtocol <= 255 ? IPProtocol.name(of: UInt8(event.ipProtocol)) : "\(event.ipProtocol)")
             }
             $0.key("local") { $0.string(event.localAddress) }
             $0.key("local_port") { $0.integer(event.localPort) }

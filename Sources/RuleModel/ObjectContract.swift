@@ -16,8 +16,9 @@ public enum ObjectContract {
     public static let eventStatsMap = "vtap_event_stats"
     public static let eventRateMap = "vtap_event_rate"
     public static let eventStruct = "vtap_event"
-    /// The section prefix of the event programs; the rest names the tracepoint.
-    public static let tracepointSectionPrefix = "tracepoint/"
+    /// The section prefix of the event programs (raw tracepoints, attached
+    /// by name); the rest names the tracepoint.
+    public static let tracepointSectionPrefix = "raw_tracepoint/"
     public static let countersStruct = "vtap_counters"
     public static let tallyStruct = "vtap_tally"
     public static let replayGlobal = "vtap_replay"

@@ -25,15 +25,16 @@ import VtapRuleModel
 
     @Test func eachLevelBringsItsTracepointsOnly() throws {
         let expected: [(levels: String, tracepoints: Set<String>)] = [
-            (#"["socket"]"#, ["sock/sock_send_length", "sock/sock_recv_length"]),
-            (#"["connection"]"#, ["sock/inet_sock_set_state"]),
-            (#"["protocol"]"#, ["tcp/tcp_retransmit_skb", "tcp/tcp_send_reset", "tcp/tcp_receive_reset"]),
+            (#"["socket"]"#, ["sock_send_length", "sock_recv_length"]),
+            (#"["connection"]"#, ["inet_sock_set_state"]),
+            (#"["protocol"]"#, ["tcp_retransmit_skb", "tcp_send_reset", "tcp_receive_reset"]),
         ]
         for (levels, tracepoints) in expected {
             let manifest = try Self.manifest(#"{"RULES": ["- - - 80 TCP"], "EVENTS": {"LEVELS": \#(levels)}}"#)
             let events = manifest.programs.filter { $0.role == "events" }
-            #expect(Set(events.map { String($0.attach.dropFirst("tracepoint:".count)) }) == tracepoints, "\(levels)")
-            #expect(events.allSatisfy { $0.type == "tracepoint" && $0.attach.hasPrefix("tracepoint:") })
+            #expect(
+                Set(events.map { String($0.attach.dropFirst("raw_tracepoint:".count)) }) == tracepoints, "\(levels)")
+            #expect(events.allSatisfy { $0.type == "raw_tracepoint" && $0.attach.hasPrefix("raw_tracepoint:") })
             #expect(manifest.programs.filter { $0.role == "measure" }.map(\.name) == [ObjectContract.programName])
             #expect(Set(manifest.maps.map(\.name)).isSuperset(of: Self.eventMaps))
             #expect(manifest.slots.events == EventStatSlot.allCases.map(\.name))

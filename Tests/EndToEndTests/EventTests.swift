@@ -1,0 +1,250 @@
+import Foundation
+import Testing
+import VtapTestSupport
+
+extension EndToEnd {
+    /// EVENTS for real: `vtap run --events` while a workload whose every
+    /// send and receive is known runs between a lab's namespaces. The
+    /// oracle is the workload itself (it reports what its calls returned);
+    /// the tracepoints are host-wide, so the rules' addresses (the lab's
+    /// own) are what keeps other traffic out.
+    @Suite struct Events {
+        /// The workload: a server in the receiver's namespace echoes each
+        /// message back, over UDP (connected client, unbound server
+        /// replies with sendto) and TCP (MSG_WAITALL, so each call moves
+        /// one whole message); or, in `burst` mode, the client sends
+        /// datagrams back to back and the server counts what arrived.
+        static let workload = #"""
+            import json, socket, sys, time
+            role, mode, address, port, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+            sizes = [100 + 37 * (i % 32) for i in range(count)]
+            calls = []
+            if role == "server":
+                u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                u.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+                u.bind((address, port))
+                if mode == "burst":
+                    u.settimeout(3)
+                    got = 0
+                    try:
+                        while True:
+                            calls.append(("UDP", "receive", len(u.recv(4096)))); got += 1
+                    except socket.timeout:
+                        pass
+                else:
+                    t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    t.bind((address, port)); t.listen()
+                    print("ready", flush=True)
+                    for n in sizes:
+                        data, peer = u.recvfrom(4096); calls.append(("UDP", "receive", len(data)))
+                        calls.append(("UDP", "send", u.sendto(data, peer)))
+                    c, _ = t.accept()
+                    for n in sizes:
+                        data = c.recv(n, socket.MSG_WAITALL); calls.append(("TCP", "receive", len(data)))
+                        calls.append(("TCP", "send", c.send(data)))
+                    calls.append(("TCP", "receive", len(c.recv(1)))); c.close(); t.close()
+            else:
+                u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.connect((address, port))
+                if mode == "burst":
+                    for n in sizes:
+                        calls.append(("UDP", "send", u.send(b"b" * n)))
+                else:
+                    for n in sizes:
+                        calls.append(("UDP", "send", u.send(b"u" * n)))
+                        calls.append(("UDP", "receive", len(u.recv(4096))))
+                    c = socket.create_connection((address, port))
+                    for n in sizes:
+                        calls.append(("TCP", "send", c.send(b"t" * n)))
+                        calls.append(("TCP", "receive", len(c.recv(n, socket.MSG_WAITALL))))
+                    c.close()
+            print(json.dumps(calls), flush=True)
+            """#
+
+        struct Call: Hashable {
+            var protocolName: String
+            var event: String
+            var bytes: Int
+        }
+
+        static func calls(_ output: String) throws -> [Call] {
+            let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("[") })
+            let decoded = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [[Any]])
+            return try decoded.map { call in
+                Call(
+                    protocolName: try #require(call[0] as? String), event: try #require(call[1] as? String),
+                    bytes: try #require(call[2] as? Int))
+            }
+        }
+
+        static func events(_ file: URL) throws -> [[String: Any]] {
+            try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map { line in
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            }
+        }
+
+        /// The counts at the end of vtap's stderr: received, lost, capped.
+        static func counts(_ standardError: String) throws -> (received: Int, lost: Int, capped: Int) {
+            let line = try #require(standardError.split(separator: "\n").last { $0.hasPrefix("vtap: events: ") })
+            let received = try #require(Int(line.dropFirst("vtap: events: ".count).prefix { $0.isNumber }))
+            let lost = try #require(line.range(of: #"(\d+) lost"#, options: .regularExpression))
+            let capped = try #require(line.range(of: #"(\d+) over"#, options: .regularExpression))
+            return (
+                received, Int(line[lost].prefix { $0.isNumber }) ?? -1,
+                Int(line[capped].prefix { $0.isNumber }) ?? -1
+            )
+        }
+
+        /// Rules that select both directions of the lab's traffic on `port`.
+        static func rules(_ lab: NetworkLab, port: Int, events: String, in directory: TemporaryDirectory) throws
+            -> URL
+        {
+            let server = lab.address(.receiver)
+            let object = directory.file("events.o")
+            let rules = try RulesFile.write(
+                [
+                    .init("to-server-udp", "- \(server) - \(port) UDP"),
+                    .init("from-server-udp", "\(server) - \(port) - UDP"),
+                    .init("to-server-tcp", "- \(server) - \(port) TCP"),
+                    .init("from-server-tcp", "\(server) - \(port) - TCP"),
+                ], settings: ["EVENTS": events], to: directory)
+            try RulesFile.compile(rules, to: object)
+            return object
+        }
+
+        static func port() -> Int { Int.random(in: 20_000...60_000) }
+
+        @Test(.kernel) func socketEventsAreExactlyTheWorkloadsCalls() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-events")
+            let port = Self.port()
+            let object = try Self.rules(
+                lab, port: port, events: #"{"LEVELS": ["socket", "connection"]}"#, in: directory)
+            let script = directory.file("workload.py")
+            try Self.workload.write(to: script, atomically: true, encoding: .utf8)
+            let eventsFile = directory.file("events.jsonl")
+            let vtap = try VtapRun.start(
+                in: lab, object: object, json: false, options: ["--events", eventsFile.path])
+            let server = try lab.start(
+                in: .receiver, ["python3", script.path, "server", "echo", lab.address(.receiver), "\(port)", "12"])
+            #expect(server.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
+            let client = try lab.run(
+                in: .sender, ["python3", script.path, "client", "echo", lab.address(.receiver), "\(port)", "12"])
+            let served = server.wait(timeout: .seconds(20))
+            #expect(client.status == 0 && served.status == 0, "\(client.summary) \(served.summary)")
+            Thread.sleep(forTimeInterval: 0.5)
+            let outcome = vtap.stop()
+            #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+
+            let expected = try Self.calls(client.standardOutput) + Self.calls(served.standardOutput)
+            #expect(expected.count == 12 * 8 + 1)
+            let events = try Self.events(eventsFile)
+            let socketLevel = events.filter { $0["level"] as? String == "socket" }
+            let logged = socketLevel.map {
+                Call(
+                    protocolName: $0["protocol"] as? String ?? "", event: $0["event"] as? String ?? "",
+                    bytes: $0["bytes"] as? Int ?? -1)
+            }
+            #expect(
+                Dictionary(grouping: logged, by: { $0 }).mapValues(\.count)
+                    == Dictionary(grouping: expected, by: { $0 }).mapValues(\.count))
+            // Every event names the lab's addresses, the workload's process and a rule.
+            for event in socketLevel {
+                #expect(event["comm"] as? String == "python3")
+                #expect((event["rule"] as? Int).map { (0..<4).contains($0) } == true)
+                let ports = [event["local_port"] as? Int, event["remote_port"] as? Int]
+                #expect(ports.contains(port), "\(event)")
+            }
+            // The connection: both ends' handshakes, and the close begun.
+            let states = Set(
+                events.filter { $0["event"] as? String == "state" }.map {
+                    "\($0["from"] as? String ?? "")>\($0["to"] as? String ?? "")"
+                })
+            for transition in ["SYN_SENT>ESTABLISHED", "SYN_RECV>ESTABLISHED", "ESTABLISHED>FIN_WAIT1"] {
+                #expect(states.contains(transition), "\(states)")
+            }
+            let counts = try Self.counts(outcome.result.standardError)
+            #expect(counts.received == events.count && counts.lost == 0 && counts.capped == 0)
+        }
+
+        /// A ring buffer of one page cannot hold a burst: what is lost is
+        /// counted, and what was received plus what was lost is every call.
+        @Test(.kernel) func aSmallRingBufferCountsEveryLostEvent() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-events")
+            let port = Self.port()
+            let object = try Self.rules(
+                lab, port: port,
+                events: #"{"LEVELS": ["socket"], "RING_BUFFER_SIZE": 4096, "MAX_EVENTS_PER_SECOND": 0}"#,
+                in: directory)
+            let script = directory.file("workload.py")
+            try Self.workload.write(to: script, atomically: true, encoding: .utf8)
+            let eventsFile = directory.file("events.jsonl")
+            let vtap = try VtapRun.start(
+                in: lab, object: object, json: false, options: ["--events", eventsFile.path])
+            let server = try lab.start(
+                in: .receiver, ["python3", script.path, "server", "burst", lab.address(.receiver), "\(port)", "0"])
+            Thread.sleep(forTimeInterval: 0.5)
+            let client = try lab.run(
+                in: .sender, ["python3", script.path, "client", "burst", lab.address(.receiver), "\(port)", "20000"])
+            let served = server.wait(timeout: .seconds(30))
+            #expect(client.status == 0 && served.status == 0, "\(client.summary) \(served.summary)")
+            let outcome = vtap.stop()
+            #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+
+            let expected = try Self.calls(client.standardOutput).count + Self.calls(served.standardOutput).count
+            let counts = try Self.counts(outcome.result.standardError)
+            #expect(counts.lost > 0, "a page should not hold \(expected) events")
+            #expect(counts.received + counts.lost == expected, "\(counts) against \(expected) calls")
+            #expect(try Self.events(eventsFile).count == counts.received)
+        }
+
+        /// MAX_EVENTS_PER_SECOND drops what is over it, counted.
+        @Test(.kernel) func theCapDropsAndCountsWhatIsOverIt() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-events")
+            let port = Self.port()
+            let object = try Self.rules(
+                lab, port: port, events: #"{"LEVELS": ["socket"], "MAX_EVENTS_PER_SECOND": 50}"#, in: directory)
+            let script = directory.file("workload.py")
+            try Self.workload.write(to: script, atomically: true, encoding: .utf8)
+            let vtap = try VtapRun.start(in: lab, object: object, json: false)
+            let server = try lab.start(
+                in: .receiver, ["python3", script.path, "server", "burst", lab.address(.receiver), "\(port)", "0"])
+            Thread.sleep(forTimeInterval: 0.5)
+            let client = try lab.run(
+                in: .sender, ["python3", script.path, "client", "burst", lab.address(.receiver), "\(port)", "500"])
+            let served = server.wait(timeout: .seconds(30))
+            #expect(client.status == 0 && served.status == 0, "\(client.summary) \(served.summary)")
+            let outcome = vtap.stop()
+            #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+
+            let expected = try Self.calls(client.standardOutput).count + Self.calls(served.standardOutput).count
+            let counts = try Self.counts(outcome.result.standardError)
+            #expect(counts.capped > 0 && counts.lost == 0, "\(counts)")
+            #expect(counts.received + counts.capped == expected, "\(counts) against \(expected) calls")
+            // The burst takes well under a second or two: at most two windows' worth.
+            #expect(counts.received <= 150, "\(counts)")
+        }
+
+        /// `--events` for an object without EVENTS is one line and exit 1,
+        /// before anything is attached.
+        @Test(.kernel) func eventsWithoutEventProgramsIsBadInput() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-events")
+            let rules = try RulesFile.write([.init(nil, "- - - - UDP")], to: directory)
+            let result = try lab.run(
+                in: .receiver,
+                [
+                    BuiltProducts.vtap, "run", rules.path, "-i", lab.receiverInterface, "--events", "-", "--duration",
+                    "1",
+                ])
+            #expect(result.status == 1, "\(result.summary)")
+            let lines = result.standardError.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].contains("no event programs"), "\(result.standardError)")
+        }
+    }
+}
