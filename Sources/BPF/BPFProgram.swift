@@ -258,6 +258,10 @@ public struct ProgramInfo: Sendable, Equatable, CustomStringConvertible {
     public var jitedSize: Int
     /// Instructions the verifier processed when loading it (5.16+; 0 before).
     public var verifiedInstructionCount: Int
+    /// Time spent in the program and times it ran, counted by the kernel
+    /// while run-time statistics are on (see ``RunTimeStatistics``).
+    public var runTimeNanoseconds: UInt64
+    public var runCount: UInt64
 
     init(fileDescriptor fd: Int32, operation: String) throws {
         var info = bpf_prog_info()
@@ -280,6 +284,8 @@ public struct ProgramInfo: Sendable, Equatable, CustomStringConvertible {
         translatedInstructionCount = Int(info.xlated_prog_len) / 8
         jitedSize = Int(info.jited_prog_len)
         verifiedInstructionCount = Int(info.verified_insns)
+        runTimeNanoseconds = info.run_time_ns
+        runCount = info.run_cnt
     }
 
     public var description: String { "\(id): \(name) (\(type), \(translatedInstructionCount) insns)" }

@@ -20,8 +20,11 @@ public struct ExportedInterface: Sendable {
 /// Everything one scrape exports: the interfaces, each on its own.
 public struct ExportSnapshot: Sendable {
     public var interfaces: [ExportedInterface]
+    /// The run's programs, with the kernel's run-time statistics.
+    public var programs: [ProgramCost]
 
-    public init(interfaces: [ExportedInterface]) {
+    public init(interfaces: [ExportedInterface], programs: [ProgramCost] = []) {
         self.interfaces = interfaces
+        self.programs = programs
     }
 }

@@ -82,6 +82,14 @@ public enum MetricFamilies {
         "vtap_malformed_packets_total", ["interface", "reason"],
         "Frames that could not be parsed, by reason: l2, vlan_depth, ip_header, ip_length, ipv6_ext, l4.")
 
+    // The programs themselves, from the kernel's run-time statistics.
+    public static let programRuns = counter(
+        "vtap_program_runs_total", ["program", "interface"],
+        "Times the program ran (the packet program once per frame the interface saw), while statistics were on.")
+    public static let programRunSeconds = counter(
+        "vtap_program_run_seconds_total", ["program", "interface"],
+        "Time spent in the program, in all; divided by vtap_program_runs_total, the cost of one run.")
+
     // The exporter itself.
     public static let buildInfo = gauge(
         "vtap_build_info", ["version"], "Always 1; the version label names the vtap build.")
@@ -100,6 +108,7 @@ public enum MetricFamilies {
             jitterMean, jitterStddev, sequenceLast,
             protocolJitterMean, protocolJitterStddev,
             unmatchedPackets, unmatchedBytes, nonIPPackets, nonIPBytes, otherDirectionPackets, malformedPackets,
+            programRuns, programRunSeconds,
             buildInfo, mapReadErrors, scrapeDuration, rules, interfaces,
         ]
 

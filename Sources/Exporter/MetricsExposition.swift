@@ -80,6 +80,13 @@ public struct MetricsExposition: Sendable {
                     (labels.adding("reason", reason), TextExpositionWriter.Value.integer(totals.total(slot).packets))
                 }
             })
+
+        let programs = snapshot.programs.map {
+            (RenderedLabels(MetricFamilies.programRuns.labels, [$0.program, $0.interface ?? ""]), $0)
+        }
+        writer.write(MetricFamilies.programRuns, programs.map { ($0.0, .integer($0.1.runs)) })
+        writer.write(
+            MetricFamilies.programRunSeconds, programs.map { ($0.0, .real(Double($0.1.nanoseconds) / 1e9)) })
     }
 
     /// One (interface, protocol class, rule) that counted something.

@@ -61,6 +61,9 @@ public final class EventTap: @unchecked Sendable {
         }
     }
 
+    /// The attached event programs.
+    public var programs: [BPFProgram] { links.map(\.program) }
+
     /// Starts reading on a thread of its own.
     public func start() {
         state.withLock { $0.running = true }

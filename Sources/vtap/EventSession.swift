@@ -9,7 +9,7 @@ import VtapRuntime
 /// The event side of `vtap run`: the tap when the object has event
 /// programs, its lines to `--events FILE`, and the counts at the end.
 final class EventSession: Sendable {
-    private let tap: EventTap
+    let tap: EventTap
     private let failure = Failure()
 
     /// The first write error, reported when the run stops: the tap's thread

@@ -1,6 +1,7 @@
 import Foundation
 import VtapDiagnostics
 import VtapExporter
+import VtapMetrics
 import VtapRuntime
 
 /// What a live measurement tells whoever started it, once it is attached
@@ -26,6 +27,8 @@ enum LiveSession {
         writer.interfaces = live.interfaceNames
         let events = try EventSession(measurement, file: options.events)
         defer { events?.finish() }
+        let selfCost = ProgramCostReader(live, events: events?.tap, enabled: !options.noSelfCost)
+        if let why = selfCost.unavailable { notice("no self-cost figures: \(why)") }
         let totals = LiveReader(
             live,
             options: .init(
@@ -38,7 +41,7 @@ enum LiveSession {
         if let exporter {
             let metrics = MetricsServer(
                 manifest: manifest, configuration: exporter, version: VtapVersion.current,
-                read: { try ExportSnapshot(totals.current()) })
+                read: { try ExportSnapshot(totals.current(), programs: selfCost.read()) })
             do {
                 session.metricsPort = try metrics.start()
             } catch {
@@ -55,6 +58,7 @@ enum LiveSession {
         events?.start()
         try LiveRun.run(totals, observer: writer, stop: stop)
         try events?.stop()
+        SelfCost.report(selfCost)
     }
 
     static func notice(_ text: String) {
@@ -63,12 +67,23 @@ enum LiveSession {
 }
 
 extension ExportSnapshot {
-    init(_ interfaces: [(interface: String, totals: InterfaceReading)]) {
+    init(_ interfaces: [(interface: String, totals: InterfaceReading)], programs: [ProgramCost]) {
         self.init(
             interfaces: interfaces.map {
                 ExportedInterface(
                     name: $0.interface, totals: $0.totals.totals, jitterFrom: $0.totals.jitterFrom,
                     jitterTo: $0.totals.jitterTo)
-            })
+            }, programs: programs)
+    }
+}
+
+/// The run's own cost in the kernel, on stderr at the end.
+enum SelfCost {
+    static func report(_ reader: ProgramCostReader) {
+        for cost in reader.read() {
+            let place = cost.interface.map { " on \($0)" } ?? ""
+            let each = cost.nanosecondsPerRun.map { "\(Int($0.rounded())) ns a run" } ?? "no run"
+            LiveSession.notice("self-cost: \(cost.program)\(place): \(cost.runs) runs, \(each)")
+        }
     }
 }

@@ -40,6 +40,15 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Serve no metrics, whatever MONITOR_SERVER says.")
     var noServer = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Do not turn on the kernel's BPF run-time statistics.",
+            discussion: """
+                By default vtap turns them on (host-wide, two clock reads a program run) and reports each \
+                program's runs and time a run at the end and in Prometheus.
+                """))
+    var noSelfCost = false
+
     @Option(
         help: ArgumentHelp(
             "Write the kernel events the rules file's EVENTS asks for to FILE, one JSON object a line (-: stdout).",

@@ -229,6 +229,43 @@ extension EndToEnd {
             #expect(counts.received <= 150, "\(counts)")
         }
 
+        /// The kernel's run-time statistics: the packet program ran once for
+        /// every frame tcpdump saw on the interface (both directions), and
+        /// every program reports a time a run.
+        @Test(.kernel) func selfCostCountsEveryFrameTheInterfaceSaw() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-events")
+            let port = Self.port()
+            let object = try Self.rules(lab, port: port, events: #"{"LEVELS": ["socket"]}"#, in: directory)
+            let script = directory.file("workload.py")
+            try Self.workload.write(to: script, atomically: true, encoding: .utf8)
+            let capture = try PacketCapture.start(in: lab, direction: "inout", file: directory.file("seen.pcap"))
+            let vtap = try VtapRun.start(in: lab, object: object, json: false)
+            let server = try lab.start(
+                in: .receiver, ["python3", script.path, "server", "echo", lab.address(.receiver), "\(port)", "6"])
+            #expect(server.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
+            let client = try lab.run(
+                in: .sender, ["python3", script.path, "client", "echo", lab.address(.receiver), "\(port)", "6"])
+            #expect(client.status == 0 && server.wait(timeout: .seconds(20)).status == 0, "\(client.summary)")
+            capture.waitUntilQuiet()
+            let outcome = vtap.stop()
+            try capture.stop()
+            #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+
+            let lines = outcome.result.standardError.split(separator: "\n").filter { $0.hasPrefix("vtap: self-cost: ") }
+            let measure = try #require(lines.first { $0.contains("vtap_measure on \(lab.receiverInterface):") })
+            let runs = try #require(Int(measure.split(separator: ": ").last?.prefix { $0.isNumber } ?? ""))
+            #expect(runs == capture.recordCount, "\(measure) against \(capture.recordCount) frames")
+            #expect(runs > 0 && measure.hasSuffix(" ns a run"), "\(measure)")
+            // The tracepoint fires for every send on the host, selected or
+            // not: at least the workload's 24 (6 of each per side and protocol).
+            let send = try #require(lines.first { $0.contains("vtap_event_send:") }, "\(lines)")
+            let sends = try #require(Int(send.split(separator: ": ").last?.prefix { $0.isNumber } ?? ""))
+            #expect(sends >= 24 && send.hasSuffix(" ns a run"), "\(send)")
+            #expect(lines.count == 3, "the packet program and the two socket-level programs: \(lines)")
+        }
+
         /// `--events` for an object without EVENTS is one line and exit 1,
         /// before anything is attached.
         @Test(.kernel) func eventsWithoutEventProgramsIsBadInput() throws {

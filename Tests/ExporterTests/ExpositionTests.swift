@@ -107,6 +107,11 @@ import VtapRuleModel
             .map { "\($0.labels["reason"]!)=\($0.value)" }
         #expect(reasons == ["l2=1", "vlan_depth=0", "ip_header=2", "ip_length=0", "ipv6_ext=3", "l4=0"])
         #expect(reader.samples("vtap_malformed_packets_total").count == 12)
+        #expect(reader.value("vtap_program_runs_total", ["program": "vtap_measure", "interface": "eth0"]) == 2000)
+        #expect(
+            reader.value("vtap_program_run_seconds_total", ["program": "vtap_measure", "interface": "eth0"])
+                == 0.00017)
+        #expect(reader.samples("vtap_program_runs_total").count == 3)
     }
 
     @Test func familiesAreTheContractsWithTypeAndHelp() throws {

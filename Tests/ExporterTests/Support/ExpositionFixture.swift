@@ -66,5 +66,12 @@ enum ExpositionFixture {
         return ExportedInterface(name: "veth-a", totals: totals, jitterFrom: totals, jitterTo: totals)
     }()
 
-    static let snapshot = ExportSnapshot(interfaces: [eth0, veth])
+    /// The packet program on each interface and one event program.
+    static let programs = [
+        ProgramCost(program: "vtap_measure", interface: "eth0", runs: 2000, nanoseconds: 170_000),
+        ProgramCost(program: "vtap_measure", interface: "veth-a", runs: 3, nanoseconds: 600),
+        ProgramCost(program: "vtap_event_send", interface: nil, runs: 40, nanoseconds: 4_000),
+    ]
+
+    static let snapshot = ExportSnapshot(interfaces: [eth0, veth], programs: programs)
 }

@@ -1,0 +1,44 @@
+import VtapBPF
+import VtapMetrics
+
+/// Measures a run's own cost in the kernel: turns the kernel's run-time
+/// statistics on while it lives and reads them for the run's programs (the
+/// packet program of each interface and the event programs). The programs
+/// are taken when the run starts, so a read during or after detaching
+/// still finds them (each keeps its object, and so its kernel program, alive).
+public final class ProgramCostReader: @unchecked Sendable {
+    private let programs: [(program: BPFProgram, interface: String?)]
+    private let statistics: RunTimeStatistics?
+    /// Why there are no figures, when the statistics could not be turned on.
+    public let unavailable: String?
+
+    public init(_ live: LiveMeasurement, events: EventTap?, enabled: Bool) {
+        programs =
+            live.attachments.map { ($0.measurement.program, $0.interface.name) }
+            + (events?.programs ?? []).map { ($0, nil) }
+        guard enabled else {
+            statistics = nil
+            unavailable = nil
+            return
+        }
+        do {
+            statistics = try RunTimeStatistics()
+            unavailable = nil
+        } catch {
+            statistics = nil
+            unavailable = "\(error)"
+        }
+    }
+
+    /// One entry per program, in attachment order; none while the
+    /// statistics are off. A program whose figures cannot be read is left out.
+    public func read() -> [ProgramCost] {
+        guard statistics != nil else { return [] }
+        return programs.compactMap { entry in
+            guard let info = try? entry.program.info() else { return nil }
+            return ProgramCost(
+                program: entry.program.name, interface: entry.interface, runs: info.runCount,
+                nanoseconds: info.runTimeNanoseconds)
+        }
+    }
+}
