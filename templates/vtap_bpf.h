@@ -64,6 +64,9 @@ VTAP_HELPER long (*bpf_get_current_comm)(void *buf, __u32 size) = (void *)16;
 VTAP_HELPER long (*bpf_probe_read_kernel)(void *dst, __u32 size, const void *unsafe_ptr) = (void *)113;
 VTAP_HELPER void *(*bpf_ringbuf_reserve)(void *ringbuf, __u64 size, __u64 flags) = (void *)131;
 VTAP_HELPER void (*bpf_ringbuf_submit)(void *data, __u64 flags) = (void *)132;
+VTAP_HELPER __u64 (*bpf_ringbuf_query)(void *ringbuf, __u64 flags) = (void *)134;
+enum { VTAP_RB_NO_WAKEUP = 1, VTAP_RB_FORCE_WAKEUP = 2 };
+enum { VTAP_RB_AVAIL_DATA = 0 };
 
 /* Makes the compiler use `x` as it is here: it cannot compute an address
  * from a copy taken before a bounds check, which the verifier would refuse. */

@@ -35,9 +35,16 @@ public final class EventTap: @unchecked Sendable {
         object.manifest.programs.contains { $0.section.hasPrefix(ObjectContract.tracepointSectionPrefix) }
     }
 
+    /// Called on the tap's thread after each batch the ring buffer gave.
+    private let batchEnded: @Sendable () -> Void
+
     /// Loads and attaches. `sink` is called on the tap's own thread, one
-    /// event at a time, in ring-buffer order.
-    public init(_ object: MeasurementObject, sink: @escaping @Sendable (KernelEvent) -> Void) throws {
+    /// event at a time, in ring-buffer order; `batchEnded` after each batch.
+    public init(
+        _ object: MeasurementObject, sink: @escaping @Sendable (KernelEvent) -> Void,
+        batchEnded: @escaping @Sendable () -> Void = {}
+    ) throws {
+        self.batchEnded = batchEnded
         let decoder = try EventDecoder(object.manifest)
         let received = counts
         do {
@@ -71,6 +78,7 @@ public final class EventTap: @unchecked Sendable {
             while !state.withLock({ $0.stopRequested }) {
                 do {
                     try reader.poll(timeoutMilliseconds: 100)
+                    batchEnded()
                 } catch {
                     state.withLock { $0.readError = "\(error)" }
                     break
@@ -96,6 +104,7 @@ public final class EventTap: @unchecked Sendable {
         if wasRunning { finished.wait() }
         do {
             try reader.drain()
+            batchEnded()
             let snapshot = try stats.snapshot()
             var totals = EventTotals()
             totals.written = snapshot.sum(UInt64.self, at: EventStatSlot.written.rawValue) ?? 0

@@ -35,14 +35,23 @@ final class EventSession: Sendable {
         }
         let json = EventJSON(manifest: object.manifest, monotonicToEpochNanoseconds: MonotonicClock.epochOffset())
         let failure = failure
-        tap = try EventTap(object) { event in
-            guard let log else { return }
-            do {
-                try log.append(json.line(event))
-            } catch {
-                failure.error.withLock { $0 = $0 ?? .io("\(error)") }
-            }
-        }
+        tap = try EventTap(
+            object,
+            sink: { event in
+                guard let log else { return }
+                do {
+                    try log.append(json.line(event))
+                } catch {
+                    failure.error.withLock { $0 = $0 ?? .io("\(error)") }
+                }
+            },
+            batchEnded: {
+                do {
+                    try log?.flush()
+                } catch {
+                    failure.error.withLock { $0 = $0 ?? .io("\(error)") }
+                }
+            })
     }
 
     func start() { tap.start() }
