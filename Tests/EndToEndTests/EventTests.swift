@@ -94,51 +94,75 @@ extension EndToEnd {
             )
         }
 
-        /// Rules that select both directions of the lab's traffic on `port`.
-        static func rules(_ lab: NetworkLab, port: Int, events: String, in directory: TemporaryDirectory) throws
-            -> URL
-        {
-            let server = lab.address(.receiver)
-            let object = directory.file("events.o")
-            let rules = try RulesFile.write(
-                [
-                    .init("to-server-udp", "- \(server) - \(port) UDP"),
-                    .init("from-server-udp", "\(server) - \(port) - UDP"),
-                    .init("to-server-tcp", "- \(server) - \(port) TCP"),
-                    .init("from-server-tcp", "\(server) - \(port) - TCP"),
-                ], settings: ["EVENTS": events], to: directory)
-            try RulesFile.compile(rules, to: object)
-            return object
+        /// One run: a lab, rules selecting both directions of its traffic
+        /// on a random port with `events` as the EVENTS section, vtap run
+        /// on the receiver's veth, the workload between the namespaces.
+        struct EventRun {
+            var vtap: VtapOutcome
+            /// What the workload's two sides report, client first.
+            var calls: [Call]
+            var eventsFile: URL?
+            var framesSeen: Int?
+            var receiverInterface: String
+            var port: Int
+
+            static func run(
+                events: String, mode: String, count: Int, writeEvents: Bool = true, captureFrames: Bool = false
+            ) throws -> EventRun {
+                let lab = try NetworkLab()
+                defer { lab.shutdown() }
+                let directory = try TemporaryDirectory(prefix: "vtap-e2e-events")
+                let port = Int.random(in: 20_000...60_000)
+                let server = lab.address(.receiver)
+                let rules = try RulesFile.write(
+                    [
+                        .init("to-server-udp", "- \(server) - \(port) UDP"),
+                        .init("from-server-udp", "\(server) - \(port) - UDP"),
+                        .init("to-server-tcp", "- \(server) - \(port) TCP"),
+                        .init("from-server-tcp", "\(server) - \(port) - TCP"),
+                    ], settings: ["EVENTS": events], to: directory)
+                let object = directory.file("events.o")
+                try RulesFile.compile(rules, to: object)
+                let script = directory.file("workload.py")
+                try Events.workload.write(to: script, atomically: true, encoding: .utf8)
+                let eventsFile = writeEvents ? directory.file("events.jsonl") : nil
+                let capture =
+                    captureFrames
+                    ? try PacketCapture.start(in: lab, direction: "inout", file: directory.file("seen.pcap")) : nil
+
+                let vtap = try VtapRun.start(
+                    in: lab, object: object, json: false, options: eventsFile.map { ["--events", $0.path] } ?? [])
+                let side = { (role: String) in ["python3", script.path, role, mode, server, "\(port)", "\(count)"] }
+                let serving = try lab.start(in: .receiver, side("server"))
+                if mode == "echo" {
+                    #expect(serving.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
+                } else {
+                    Thread.sleep(forTimeInterval: 0.5)
+                }
+                let client = try lab.run(in: .sender, side("client"))
+                let served = serving.wait(timeout: .seconds(30))
+                #expect(client.status == 0 && served.status == 0, "\(client.summary) \(served.summary)")
+                capture?.waitUntilQuiet()
+                Thread.sleep(forTimeInterval: 0.3)
+                let outcome = vtap.stop()
+                try capture?.stop()
+                #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+                return EventRun(
+                    vtap: outcome, calls: try Events.calls(client.standardOutput) + Events.calls(served.standardOutput),
+                    eventsFile: eventsFile, framesSeen: capture?.recordCount, receiverInterface: lab.receiverInterface,
+                    port: port)
+            }
+
+            func events() throws -> [[String: Any]] { try Events.events(try #require(eventsFile)) }
+            func counts() throws -> (received: Int, lost: Int, capped: Int) {
+                try Events.counts(vtap.result.standardError)
+            }
         }
 
-        static func port() -> Int { Int.random(in: 20_000...60_000) }
-
         @Test(.kernel) func socketEventsAreExactlyTheWorkloadsCalls() throws {
-            let lab = try NetworkLab()
-            defer { lab.shutdown() }
-            let directory = try TemporaryDirectory(prefix: "vtap-e2e-events")
-            let port = Self.port()
-            let object = try Self.rules(
-                lab, port: port, events: #"{"LEVELS": ["socket", "connection"]}"#, in: directory)
-            let script = directory.file("workload.py")
-            try Self.workload.write(to: script, atomically: true, encoding: .utf8)
-            let eventsFile = directory.file("events.jsonl")
-            let vtap = try VtapRun.start(
-                in: lab, object: object, json: false, options: ["--events", eventsFile.path])
-            let server = try lab.start(
-                in: .receiver, ["python3", script.path, "server", "echo", lab.address(.receiver), "\(port)", "12"])
-            #expect(server.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
-            let client = try lab.run(
-                in: .sender, ["python3", script.path, "client", "echo", lab.address(.receiver), "\(port)", "12"])
-            let served = server.wait(timeout: .seconds(20))
-            #expect(client.status == 0 && served.status == 0, "\(client.summary) \(served.summary)")
-            Thread.sleep(forTimeInterval: 0.5)
-            let outcome = vtap.stop()
-            #expect(outcome.endedCleanly, "\(outcome.result.summary)")
-
-            let expected = try Self.calls(client.standardOutput) + Self.calls(served.standardOutput)
-            #expect(expected.count == 12 * 8 + 1)
-            let events = try Self.events(eventsFile)
+            let run = try EventRun.run(events: #"{"LEVELS": ["socket", "connection"]}"#, mode: "echo", count: 12)
+            #expect(run.calls.count == 12 * 8 + 1)
+            let events = try run.events()
             let socketLevel = events.filter { $0["level"] as? String == "socket" }
             let logged = socketLevel.map {
                 Call(
@@ -147,13 +171,13 @@ extension EndToEnd {
             }
             #expect(
                 Dictionary(grouping: logged, by: { $0 }).mapValues(\.count)
-                    == Dictionary(grouping: expected, by: { $0 }).mapValues(\.count))
-            // Every event names the lab's addresses, the workload's process and a rule.
+                    == Dictionary(grouping: run.calls, by: { $0 }).mapValues(\.count))
+            // Every event names the workload's process, a rule and the port.
             for event in socketLevel {
                 #expect(event["comm"] as? String == "python3")
                 #expect((event["rule"] as? Int).map { (0..<4).contains($0) } == true)
                 let ports = [event["local_port"] as? Int, event["remote_port"] as? Int]
-                #expect(ports.contains(port), "\(event)")
+                #expect(ports.contains(run.port), "\(event)")
             }
             // The connection: both ends' handshakes, and the close begun.
             let states = Set(
@@ -163,68 +187,30 @@ extension EndToEnd {
             for transition in ["SYN_SENT>ESTABLISHED", "SYN_RECV>ESTABLISHED", "ESTABLISHED>FIN_WAIT1"] {
                 #expect(states.contains(transition), "\(states)")
             }
-            let counts = try Self.counts(outcome.result.standardError)
+            let counts = try run.counts()
             #expect(counts.received == events.count && counts.lost == 0 && counts.capped == 0)
         }
 
         /// A ring buffer of one page cannot hold a burst: what is lost is
         /// counted, and what was received plus what was lost is every call.
         @Test(.kernel) func aSmallRingBufferCountsEveryLostEvent() throws {
-            let lab = try NetworkLab()
-            defer { lab.shutdown() }
-            let directory = try TemporaryDirectory(prefix: "vtap-e2e-events")
-            let port = Self.port()
-            let object = try Self.rules(
-                lab, port: port,
+            let run = try EventRun.run(
                 events: #"{"LEVELS": ["socket"], "RING_BUFFER_SIZE": 4096, "MAX_EVENTS_PER_SECOND": 0}"#,
-                in: directory)
-            let script = directory.file("workload.py")
-            try Self.workload.write(to: script, atomically: true, encoding: .utf8)
-            let eventsFile = directory.file("events.jsonl")
-            let vtap = try VtapRun.start(
-                in: lab, object: object, json: false, options: ["--events", eventsFile.path])
-            let server = try lab.start(
-                in: .receiver, ["python3", script.path, "server", "burst", lab.address(.receiver), "\(port)", "0"])
-            Thread.sleep(forTimeInterval: 0.5)
-            let client = try lab.run(
-                in: .sender, ["python3", script.path, "client", "burst", lab.address(.receiver), "\(port)", "20000"])
-            let served = server.wait(timeout: .seconds(30))
-            #expect(client.status == 0 && served.status == 0, "\(client.summary) \(served.summary)")
-            let outcome = vtap.stop()
-            #expect(outcome.endedCleanly, "\(outcome.result.summary)")
-
-            let expected = try Self.calls(client.standardOutput).count + Self.calls(served.standardOutput).count
-            let counts = try Self.counts(outcome.result.standardError)
-            #expect(counts.lost > 0, "a page should not hold \(expected) events")
-            #expect(counts.received + counts.lost == expected, "\(counts) against \(expected) calls")
-            #expect(try Self.events(eventsFile).count == counts.received)
+                mode: "burst", count: 20_000)
+            let counts = try run.counts()
+            #expect(counts.lost > 0, "a page should not hold \(run.calls.count) events")
+            #expect(counts.received + counts.lost == run.calls.count, "\(counts) against \(run.calls.count) calls")
+            #expect(try run.events().count == counts.received)
         }
 
         /// MAX_EVENTS_PER_SECOND drops what is over it, counted.
         @Test(.kernel) func theCapDropsAndCountsWhatIsOverIt() throws {
-            let lab = try NetworkLab()
-            defer { lab.shutdown() }
-            let directory = try TemporaryDirectory(prefix: "vtap-e2e-events")
-            let port = Self.port()
-            let object = try Self.rules(
-                lab, port: port, events: #"{"LEVELS": ["socket"], "MAX_EVENTS_PER_SECOND": 50}"#, in: directory)
-            let script = directory.file("workload.py")
-            try Self.workload.write(to: script, atomically: true, encoding: .utf8)
-            let vtap = try VtapRun.start(in: lab, object: object, json: false)
-            let server = try lab.start(
-                in: .receiver, ["python3", script.path, "server", "burst", lab.address(.receiver), "\(port)", "0"])
-            Thread.sleep(forTimeInterval: 0.5)
-            let client = try lab.run(
-                in: .sender, ["python3", script.path, "client", "burst", lab.address(.receiver), "\(port)", "500"])
-            let served = server.wait(timeout: .seconds(30))
-            #expect(client.status == 0 && served.status == 0, "\(client.summary) \(served.summary)")
-            let outcome = vtap.stop()
-            #expect(outcome.endedCleanly, "\(outcome.result.summary)")
-
-            let expected = try Self.calls(client.standardOutput).count + Self.calls(served.standardOutput).count
-            let counts = try Self.counts(outcome.result.standardError)
+            let run = try EventRun.run(
+                events: #"{"LEVELS": ["socket"], "MAX_EVENTS_PER_SECOND": 50}"#, mode: "burst", count: 500,
+                writeEvents: false)
+            let counts = try run.counts()
             #expect(counts.capped > 0 && counts.lost == 0, "\(counts)")
-            #expect(counts.received + counts.capped == expected, "\(counts) against \(expected) calls")
+            #expect(counts.received + counts.capped == run.calls.count, "\(counts) against \(run.calls.count) calls")
             // The burst takes well under a second or two: at most two windows' worth.
             #expect(counts.received <= 150, "\(counts)")
         }
@@ -233,36 +219,20 @@ extension EndToEnd {
         /// every frame tcpdump saw on the interface (both directions), and
         /// every program reports a time a run.
         @Test(.kernel) func selfCostCountsEveryFrameTheInterfaceSaw() throws {
-            let lab = try NetworkLab()
-            defer { lab.shutdown() }
-            let directory = try TemporaryDirectory(prefix: "vtap-e2e-events")
-            let port = Self.port()
-            let object = try Self.rules(lab, port: port, events: #"{"LEVELS": ["socket"]}"#, in: directory)
-            let script = directory.file("workload.py")
-            try Self.workload.write(to: script, atomically: true, encoding: .utf8)
-            let capture = try PacketCapture.start(in: lab, direction: "inout", file: directory.file("seen.pcap"))
-            let vtap = try VtapRun.start(in: lab, object: object, json: false)
-            let server = try lab.start(
-                in: .receiver, ["python3", script.path, "server", "echo", lab.address(.receiver), "\(port)", "6"])
-            #expect(server.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
-            let client = try lab.run(
-                in: .sender, ["python3", script.path, "client", "echo", lab.address(.receiver), "\(port)", "6"])
-            #expect(client.status == 0 && server.wait(timeout: .seconds(20)).status == 0, "\(client.summary)")
-            capture.waitUntilQuiet()
-            let outcome = vtap.stop()
-            try capture.stop()
-            #expect(outcome.endedCleanly, "\(outcome.result.summary)")
-
-            let lines = outcome.result.standardError.split(separator: "\n").filter { $0.hasPrefix("vtap: self-cost: ") }
-            let measure = try #require(lines.first { $0.contains("vtap_measure on \(lab.receiverInterface):") })
-            let runs = try #require(Int(measure.split(separator: ": ").last?.prefix { $0.isNumber } ?? ""))
-            #expect(runs == capture.recordCount, "\(measure) against \(capture.recordCount) frames")
-            #expect(runs > 0 && measure.hasSuffix(" ns a run"), "\(measure)")
+            let run = try EventRun.run(
+                events: #"{"LEVELS": ["socket"]}"#, mode: "echo", count: 6, writeEvents: false, captureFrames: true)
+            let lines = run.vtap.result.standardError.split(separator: "\n").filter {
+                $0.hasPrefix("vtap: self-cost: ")
+            }
+            func runs(_ line: Substring) -> Int? { Int(line.split(separator: ": ").last?.prefix { $0.isNumber } ?? "") }
+            let measure = try #require(lines.first { $0.contains("vtap_measure on \(run.receiverInterface):") })
+            let frames = try #require(run.framesSeen)
+            #expect(runs(measure) == frames, "\(measure) against \(frames) frames")
+            #expect(frames > 0 && measure.hasSuffix(" ns a run"), "\(measure)")
             // The tracepoint fires for every send on the host, selected or
             // not: at least the workload's 24 (6 of each per side and protocol).
             let send = try #require(lines.first { $0.contains("vtap_event_send:") }, "\(lines)")
-            let sends = try #require(Int(send.split(separator: ": ").last?.prefix { $0.isNumber } ?? ""))
-            #expect(sends >= 24 && send.hasSuffix(" ns a run"), "\(send)")
+            #expect((runs(send) ?? 0) >= 24 && send.hasSuffix(" ns a run"), "\(send)")
             #expect(lines.count == 3, "the packet program and the two socket-level programs: \(lines)")
         }
 
