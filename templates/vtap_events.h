@@ -3,7 +3,7 @@
  * Events: tracepoint programs that log what the kernel does for the sockets
  * the rules select, into one ring buffer (docs/events.md). Compiled in only
  * for a rules file with EVENTS, each level only when it is listed:
- * VTAP_EVENT_SOCKET, VTAP_EVENT_CONNECTION, VTAP_EVENT_PROTOCOL.
+ * VTAP_EVENT_SOCKET, VTAP_EVENT_CONNECTION, VTAP_EVENT_PROTOCOL, VTAP_EVENT_IP.
  *
  * Every event names its socket, and the socket gives the 5-tuple that the
  * same decision code as the packet program matches: the local side is the
@@ -32,6 +32,8 @@ enum vtap_event_kind {
 	VTAP_EVENT_RETRANSMIT = 4,	/* protocol: a TCP segment sent again */
 	VTAP_EVENT_RESET_SENT = 5,	/* protocol: a TCP reset sent (detail: reason) */
 	VTAP_EVENT_RESET_RECEIVED = 6,	/* protocol: a TCP reset received */
+	VTAP_EVENT_IP_RECEIVE = 7,	/* ip: a packet a device received (value: IP length) */
+	VTAP_EVENT_IP_TRANSMIT = 8,	/* ip: a packet a device sent (value: IP length) */
 };
 
 /* Slots of vtap_event_stats, per CPU. */
@@ -107,10 +109,17 @@ struct VTAP_CORE(sock) {
 	__u16 sk_protocol;
 } __attribute__((preserve_access_index));
 
+struct VTAP_CORE(net_device) {
+	int ifindex;
+} __attribute__((preserve_access_index));
+
 struct VTAP_CORE(sk_buff) {
+	struct VTAP_CORE(net_device) *dev;
 	unsigned char *head;
+	unsigned char *data;
 	__u16 transport_header;
 	__u16 network_header;
+	__u16 protocol;
 } __attribute__((preserve_access_index));
 
 /* A raw tracepoint's context: the traced function's arguments, in order. */
@@ -396,5 +405,131 @@ int vtap_event_reset_sent(struct vtap_raw_args *ctx)
 	e.detail = (int)ctx->args[2];
 	vtap_event_emit(&e, 1);
 	return 0;
+}
+#endif
+
+#ifdef VTAP_EVENT_IP
+#define VTAP_ETH_P_IP 0x0800
+#define VTAP_ETH_P_IPV6 0x86DD
+
+/* The 5-tuple and IP length of the packet whose IP header is at `ip`
+ * (kernel memory); the source is the remote side of what is `incoming`.
+ * An IPv6 packet's protocol is its first next header: behind extension
+ * headers there are no ports to read, so it matches no port rule. */
+static __always_inline int vtap_event_packet(struct vtap_event *e, const unsigned char *ip, int incoming)
+{
+	__u8 first = 0;
+	__u32 l4 = 0;
+	int ports = 1;
+
+	if (!ip || bpf_probe_read_kernel(&first, 1, ip))
+		return -1;
+	if ((first >> 4) == 4) {
+		struct {
+			__u8 ver_ihl;
+			__u8 tos;
+			__u16 tot_len;
+			__u16 id;
+			__u16 frag;
+			__u8 ttl;
+			__u8 protocol;
+			__u16 check;
+			__u32 saddr;
+			__u32 daddr;
+		} h;
+		if (bpf_probe_read_kernel(&h, sizeof(h), ip))
+			return -1;
+		e->family = VTAP_AF_INET;
+		e->protocol = h.protocol;
+		e->value = vtap_ntohs(h.tot_len);
+		__builtin_memcpy(incoming ? e->remote_addr : e->local_addr, &h.saddr, 4);
+		__builtin_memcpy(incoming ? e->local_addr : e->remote_addr, &h.daddr, 4);
+		l4 = (h.ver_ihl & 0x0f) * 4;
+		ports = (vtap_ntohs(h.frag) & 0x1fff) == 0;
+	} else if ((first >> 4) == 6) {
+		struct {
+			__u32 ver_class_flow;
+			__u16 payload_len;
+			__u8 next;
+			__u8 hop_limit;
+			__u8 saddr[16];
+			__u8 daddr[16];
+		} h;
+		if (bpf_probe_read_kernel(&h, sizeof(h), ip))
+			return -1;
+		e->family = VTAP_AF_INET6;
+		e->protocol = h.next;
+		e->value = 40 + vtap_ntohs(h.payload_len);
+		__builtin_memcpy(incoming ? e->remote_addr : e->local_addr, h.saddr, 16);
+		__builtin_memcpy(incoming ? e->local_addr : e->remote_addr, h.daddr, 16);
+		l4 = 40;
+	} else {
+		return -1;
+	}
+	if (ports && (e->protocol == 6 || e->protocol == 17 || e->protocol == 132 || e->protocol == 136)) {
+		__u16 p[2] = {};
+		if (bpf_probe_read_kernel(p, sizeof(p), ip + l4))
+			return -1;
+		e->remote_port = vtap_ntohs(incoming ? p[0] : p[1]);
+		e->local_port = vtap_ntohs(incoming ? p[1] : p[0]);
+	}
+	return 0;
+}
+
+static __always_inline int vtap_event_device(const struct VTAP_CORE(sk_buff) *skb)
+{
+	struct VTAP_CORE(net_device) *dev = 0;
+	int ifindex = 0;
+	vtap_core_read(&dev, &skb->dev);
+	if (dev)
+		vtap_core_read(&ifindex, &dev->ifindex);
+	return ifindex;
+}
+
+static __always_inline int vtap_event_ip(__u32 kind, const struct VTAP_CORE(sk_buff) *skb, const unsigned char *ip,
+					 int incoming)
+{
+	struct vtap_event e = {};
+	__u16 protocol = 0;
+
+	if (!skb)
+		return 0;
+	vtap_core_read(&protocol, &skb->protocol);
+	if (protocol != vtap_ntohs(VTAP_ETH_P_IP) && protocol != vtap_ntohs(VTAP_ETH_P_IPV6))
+		return 0;
+	if (vtap_event_packet(&e, ip, incoming))
+		return 0;
+	e.kind = kind;
+	e.detail = vtap_event_device(skb);
+	vtap_event_emit(&e, !incoming);
+	return 0;
+}
+
+/* netif_receive_skb(struct sk_buff *skb): the device has taken the link
+ * header off, so skb->data is the IP header (network_header is set only
+ * after this tracepoint). */
+SEC("raw_tracepoint/netif_receive_skb")
+int vtap_event_ip_receive(struct vtap_raw_args *ctx)
+{
+	const struct VTAP_CORE(sk_buff) *skb = (const void *)ctx->args[0];
+	unsigned char *data = 0;
+	if (skb)
+		vtap_core_read(&data, &skb->data);
+	return vtap_event_ip(VTAP_EVENT_IP_RECEIVE, skb, data, 1);
+}
+
+/* net_dev_xmit(struct sk_buff *skb, int rc, struct net_device *dev,
+ * unsigned int len): handed to the driver; logged when it took it (rc 0). */
+SEC("raw_tracepoint/net_dev_xmit")
+int vtap_event_ip_transmit(struct vtap_raw_args *ctx)
+{
+	const struct VTAP_CORE(sk_buff) *skb = (const void *)ctx->args[0];
+	unsigned char *head = 0;
+	__u16 network = 0;
+	if (!skb || (int)ctx->args[1] != 0)
+		return 0;
+	vtap_core_read(&head, &skb->head);
+	vtap_core_read(&network, &skb->network_header);
+	return vtap_event_ip(VTAP_EVENT_IP_TRANSMIT, skb, head ? head + network : 0, 0);
 }
 #endif

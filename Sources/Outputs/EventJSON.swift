@@ -68,6 +68,9 @@ public struct EventJSON: Sendable {
             members.key("reason") { $0.integer(event.detail) }
         case .resetReceived:
             break
+        case .ipReceive, .ipTransmit:
+            members.key("length") { $0.integer(event.value) }
+            members.key("ifindex") { $0.integer(event.detail) }
         }
     }
 

@@ -9,6 +9,8 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
     case retransmit = 4
     case resetSent = 5
     case resetReceived = 6
+    case ipReceive = 7
+    case ipTransmit = 8
 
     /// The name in the events file and the template's constant less
     /// `VTAP_EVENT_`, in lower case.
@@ -20,6 +22,8 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
         case .retransmit: "retransmit"
         case .resetSent: "reset_sent"
         case .resetReceived: "reset_received"
+        case .ipReceive: "ip_receive"
+        case .ipTransmit: "ip_transmit"
         }
     }
 
@@ -28,6 +32,7 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
         case .send, .receive: .socket
         case .state: .connection
         case .retransmit, .resetSent, .resetReceived: .protocol
+        case .ipReceive, .ipTransmit: .ip
         }
     }
 }

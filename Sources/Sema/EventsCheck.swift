@@ -15,7 +15,7 @@ enum EventsKey {
 /// What this vtapc can compile yet. A request for more is an error rather
 /// than an object that silently logs less than was asked.
 enum EventsAvailability {
-    static let levels: Set<Settings.Events.Level> = [.socket, .connection, .protocol]
+    static let levels: Set<Settings.Events.Level> = Set(Settings.Events.Level.allCases)
     static let qlog = false
     static let latency = false
 }

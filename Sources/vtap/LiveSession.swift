@@ -27,7 +27,7 @@ enum LiveSession {
         writer.interfaces = live.interfaceNames
         let events = try EventSession(measurement, file: options.events)
         defer { events?.finish() }
-        let selfCost = ProgramCostReader(live, events: events?.tap, enabled: !options.noSelfCost)
+        let selfCost = ProgramCostReader(live, events: events?.tap, enabled: options.selfCost)
         if let why = selfCost.unavailable { notice("no self-cost figures: \(why)") }
         let totals = LiveReader(
             live,

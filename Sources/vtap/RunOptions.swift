@@ -42,12 +42,13 @@ struct RunOptions: ParsableArguments {
 
     @Flag(
         help: ArgumentHelp(
-            "Do not turn on the kernel's BPF run-time statistics.",
+            "Measure vtap's own programs: the kernel's BPF run-time statistics.",
             discussion: """
-                By default vtap turns them on (host-wide, two clock reads a program run) and reports each \
-                program's runs and time a run at the end and in Prometheus.
+                Turns them on while the run lasts (host-wide: two clock reads every BPF program run, \
+                which is why it is not the default), prints each program's runs and time a run at the \
+                end, and exports vtap_program_runs_total and vtap_program_run_seconds_total.
                 """))
-    var noSelfCost = false
+    var selfCost = false
 
     @Option(
         help: ArgumentHelp(

@@ -28,6 +28,7 @@ import VtapRuleModel
             (#"["socket"]"#, ["sock_send_length", "sock_recv_length"]),
             (#"["connection"]"#, ["inet_sock_set_state"]),
             (#"["protocol"]"#, ["tcp_retransmit_skb", "tcp_send_reset", "tcp_receive_reset"]),
+            (#"["ip"]"#, ["netif_receive_skb", "net_dev_xmit"]),
         ]
         for (levels, tracepoints) in expected {
             let manifest = try Self.manifest(#"{"RULES": ["- - - 80 TCP"], "EVENTS": {"LEVELS": \#(levels)}}"#)

@@ -101,13 +101,17 @@ extension EndToEnd {
             var vtap: VtapOutcome
             /// What the workload's two sides report, client first.
             var calls: [Call]
-            var eventsFile: URL?
+            /// The events file's lines, decoded (empty without `--events`).
+            var loggedEvents: [[String: Any]]
             var framesSeen: Int?
+            /// The IP lengths of the captured frames to or from the port (tshark).
+            var capturedIPLengths: [Int]?
             var receiverInterface: String
             var port: Int
 
             static func run(
-                events: String, mode: String, count: Int, writeEvents: Bool = true, captureFrames: Bool = false
+                events: String, mode: String, count: Int, writeEvents: Bool = true, captureFrames: Bool = false,
+                captureDirection: String = "inout", vtapOptions: [String] = []
             ) throws -> EventRun {
                 let lab = try NetworkLab()
                 defer { lab.shutdown() }
@@ -128,10 +132,12 @@ extension EndToEnd {
                 let eventsFile = writeEvents ? directory.file("events.jsonl") : nil
                 let capture =
                     captureFrames
-                    ? try PacketCapture.start(in: lab, direction: "inout", file: directory.file("seen.pcap")) : nil
+                    ? try PacketCapture.start(in: lab, direction: captureDirection, file: directory.file("seen.pcap"))
+                    : nil
 
                 let vtap = try VtapRun.start(
-                    in: lab, object: object, json: false, options: eventsFile.map { ["--events", $0.path] } ?? [])
+                    in: lab, object: object, json: false,
+                    options: (eventsFile.map { ["--events", $0.path] } ?? []) + vtapOptions)
                 let side = { (role: String) in ["python3", script.path, role, mode, server, "\(port)", "\(count)"] }
                 let serving = try lab.start(in: .receiver, side("server"))
                 if mode == "echo" {
@@ -147,13 +153,18 @@ extension EndToEnd {
                 let outcome = vtap.stop()
                 try capture?.stop()
                 #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+                let lengths = try capture.map { capture in
+                    try CaptureAnalysis.frames(in: capture.file, filter: "udp.port == \(port)", fields: ["ip.len"])
+                        .compactMap { Int($0.fields[0]) }
+                }
                 return EventRun(
                     vtap: outcome, calls: try Events.calls(client.standardOutput) + Events.calls(served.standardOutput),
-                    eventsFile: eventsFile, framesSeen: capture?.recordCount, receiverInterface: lab.receiverInterface,
-                    port: port)
+                    loggedEvents: try eventsFile.map(Events.events) ?? [], framesSeen: capture?.recordCount,
+                    capturedIPLengths: lengths,
+                    receiverInterface: lab.receiverInterface, port: port)
             }
 
-            func events() throws -> [[String: Any]] { try Events.events(try #require(eventsFile)) }
+            func events() throws -> [[String: Any]] { loggedEvents }
             func counts() throws -> (received: Int, lost: Int, capped: Int) {
                 try Events.counts(vtap.result.standardError)
             }
@@ -191,6 +202,27 @@ extension EndToEnd {
             #expect(counts.received == events.count && counts.lost == 0 && counts.capped == 0)
         }
 
+        /// The ip level: every datagram of a burst is one transmit on the
+        /// sender's veth and one receive on the receiver's, as many as
+        /// tcpdump saw arrive, each with its IP length.
+        @Test(.kernel) func ipEventsAreEveryPacketTcpdumpSaw() throws {
+            let run = try EventRun.run(
+                events: #"{"LEVELS": ["ip"], "MAX_EVENTS_PER_SECOND": 0}"#, mode: "burst", count: 300,
+                captureFrames: true, captureDirection: "in")
+            let sent = run.calls.filter { $0.event == "send" }
+            #expect(sent.count == 300)
+            let events = try run.events()
+            let captured = try #require(run.capturedIPLengths).sorted()
+            #expect(captured.count == 300, "tcpdump saw \(captured.count) of the burst arrive")
+            for kind in ["ip_receive", "ip_transmit"] {
+                let packets = events.filter { $0["event"] as? String == kind && $0["rule"] as? Int == 0 }
+                let lengths = packets.compactMap { $0["length"] as? Int }.sorted()
+                #expect(lengths == captured, "\(kind): \(lengths.count) events against \(captured.count) frames")
+            }
+            #expect(captured == sent.map { $0.bytes + 28 }.sorted(), "IP length = UDP payload + 28")
+            #expect(try run.counts().lost == 0)
+        }
+
         /// A ring buffer of one page cannot hold a burst: what is lost is
         /// counted, and what was received plus what was lost is every call.
         @Test(.kernel) func aSmallRingBufferCountsEveryLostEvent() throws {
@@ -220,7 +252,8 @@ extension EndToEnd {
         /// every program reports a time a run.
         @Test(.kernel) func selfCostCountsEveryFrameTheInterfaceSaw() throws {
             let run = try EventRun.run(
-                events: #"{"LEVELS": ["socket"]}"#, mode: "echo", count: 6, writeEvents: false, captureFrames: true)
+                events: #"{"LEVELS": ["socket"]}"#, mode: "echo", count: 6, writeEvents: false, captureFrames: true,
+                vtapOptions: ["--self-cost"])
             let lines = run.vtap.result.standardError.split(separator: "\n").filter {
                 $0.hasPrefix("vtap: self-cost: ")
             }

@@ -18,8 +18,8 @@ import VtapTestSupport
     }
 
     @Test func levelsAreSortedOnceInAnyCase() {
-        let parsed = events(#""EVENTS": {"LEVELS": ["Connection", "socket", "SOCKET", "protocol"]}"#)
-        #expect(parsed?.levels == [.socket, .connection, .protocol])
+        let parsed = events(#""EVENTS": {"LEVELS": ["IP", "Connection", "socket", "SOCKET", "protocol"]}"#)
+        #expect(parsed?.levels == [.socket, .connection, .protocol, .ip])
         #expect(parsed?.ringBufferBytes == Limits.defaultEventRingBytes)
         #expect(parsed?.maxEventsPerSecond == Limits.defaultMaxEventsPerSecond)
     }
@@ -35,7 +35,6 @@ import VtapTestSupport
         (#""EVENTS": {"LEVELS": ‸"socket"}"#, .valueType),
         (#""EVENTS": {"LEVELS": [‸"sockets"]}"#, .eventLevelInvalid),
         (#""EVENTS": {"LEVELS": [‸7]}"#, .valueType),
-        (#""EVENTS": {"LEVELS": [‸"ip"]}"#, .eventsUnavailable),
         (#""EVENTS": {"LEVELS": ["socket"], "QLOG": ‸true}"#, .eventsUnavailable),
         (#""EVENTS": {"LEVELS": ["socket"], "LATENCY": ‸"True"}"#, .eventsUnavailable),
         (#""EVENTS": {"LEVELS": ["socket"], "RING_BUFFER_SIZE": ‸5000}"#, .valueOutOfRange),
