@@ -22,9 +22,12 @@ public struct ExportSnapshot: Sendable {
     public var interfaces: [ExportedInterface]
     /// The run's programs, with the kernel's run-time statistics.
     public var programs: [ProgramCost]
+    /// The event programs' counts; nil for an object without EVENTS.
+    public var events: EventTotals?
 
-    public init(interfaces: [ExportedInterface], programs: [ProgramCost] = []) {
+    public init(interfaces: [ExportedInterface], programs: [ProgramCost] = [], events: EventTotals? = nil) {
         self.interfaces = interfaces
         self.programs = programs
+        self.events = events
     }
 }

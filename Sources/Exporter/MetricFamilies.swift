@@ -82,6 +82,13 @@ public enum MetricFamilies {
         "vtap_malformed_packets_total", ["interface", "reason"],
         "Frames that could not be parsed, by reason: l2, vlan_depth, ip_header, ip_length, ipv6_ext, l4.")
 
+    // Events (the rules file's EVENTS), present only for an object with them.
+    public static let events = counter(
+        "vtap_events_total", ["level", "event"], "Kernel events read from the ring buffer, by level and event.")
+    public static let eventsDropped = counter(
+        "vtap_events_dropped_total", ["reason"],
+        "Events the programs did not write: ring_full (the ring buffer was full), cap (over MAX_EVENTS_PER_SECOND).")
+
     // The programs themselves, from the kernel's run-time statistics.
     public static let programRuns = counter(
         "vtap_program_runs_total", ["program", "interface"],
@@ -108,7 +115,7 @@ public enum MetricFamilies {
             jitterMean, jitterStddev, sequenceLast,
             protocolJitterMean, protocolJitterStddev,
             unmatchedPackets, unmatchedBytes, nonIPPackets, nonIPBytes, otherDirectionPackets, malformedPackets,
-            programRuns, programRunSeconds,
+            events, eventsDropped, programRuns, programRunSeconds,
             buildInfo, mapReadErrors, scrapeDuration, rules, interfaces,
         ]
 

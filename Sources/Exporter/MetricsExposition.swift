@@ -81,6 +81,23 @@ public struct MetricsExposition: Sendable {
                 }
             })
 
+        if let events = snapshot.events {
+            // Every kind, zero or not, so that alerts have a series to start from.
+            writer.write(
+                MetricFamilies.events,
+                EventKind.allCases.map { kind in
+                    (
+                        RenderedLabels(MetricFamilies.events.labels, [kind.level.rawValue, kind.name]),
+                        TextExpositionWriter.Value.integer(events.received[kind] ?? 0)
+                    )
+                })
+            writer.write(
+                MetricFamilies.eventsDropped,
+                [("ring_full", events.lost), ("cap", events.capped)].map {
+                    (RenderedLabels(MetricFamilies.eventsDropped.labels, [$0.0]), .integer($0.1))
+                })
+        }
+
         let programs = snapshot.programs.map {
             (RenderedLabels(MetricFamilies.programRuns.labels, [$0.program, $0.interface ?? ""]), $0)
         }

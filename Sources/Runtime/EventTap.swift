@@ -77,7 +77,11 @@ public final class EventTap: @unchecked Sendable {
         let thread = Thread { [self] in
             while !state.withLock({ $0.stopRequested }) {
                 do {
+                    // The programs wake the reader only once a quarter of
+                    // the ring waits; what is there sooner is read when the
+                    // wait times out, so no event waits more than ~100 ms.
                     try reader.poll(timeoutMilliseconds: 100)
+                    try reader.drain()
                     batchEnded()
                 } catch {
                     state.withLock { $0.readError = "\(error)" }
@@ -105,18 +109,29 @@ public final class EventTap: @unchecked Sendable {
         do {
             try reader.drain()
             batchEnded()
+        } catch let error as BPFError {
+            throw RuntimeError.from(error, doing: "reading the events")
+        }
+        let totals = try self.totals()
+        if let failure = state.withLock({ $0.readError }) {
+            throw RuntimeError.internalError("reading events: \(failure)")
+        }
+        return totals
+    }
+
+    /// What the programs wrote, lost and capped so far, and what was read;
+    /// from any thread (the exporter's).
+    public func totals() throws -> EventTotals {
+        do {
             let snapshot = try stats.snapshot()
             var totals = EventTotals()
             totals.written = snapshot.sum(UInt64.self, at: EventStatSlot.written.rawValue) ?? 0
             totals.lost = snapshot.sum(UInt64.self, at: EventStatSlot.lost.rawValue) ?? 0
             totals.capped = snapshot.sum(UInt64.self, at: EventStatSlot.capped.rawValue) ?? 0
             totals.received = counts.byKind.withLock { $0 }
-            if let failure = state.withLock({ $0.readError }) {
-                throw RuntimeError.internalError("reading events: \(failure)")
-            }
             return totals
         } catch let error as BPFError {
-            throw RuntimeError.from(error, doing: "reading the events")
+            throw RuntimeError.from(error, doing: "reading the event counters")
         }
     }
 

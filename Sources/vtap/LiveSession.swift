@@ -41,7 +41,9 @@ enum LiveSession {
         if let exporter {
             let metrics = MetricsServer(
                 manifest: manifest, configuration: exporter, version: VtapVersion.current,
-                read: { try ExportSnapshot(totals.current(), programs: selfCost.read()) })
+                read: {
+                    try ExportSnapshot(totals.current(), programs: selfCost.read(), events: events?.tap.totals())
+                })
             do {
                 session.metricsPort = try metrics.start()
             } catch {
@@ -67,13 +69,15 @@ enum LiveSession {
 }
 
 extension ExportSnapshot {
-    init(_ interfaces: [(interface: String, totals: InterfaceReading)], programs: [ProgramCost]) {
+    init(
+        _ interfaces: [(interface: String, totals: InterfaceReading)], programs: [ProgramCost], events: EventTotals?
+    ) {
         self.init(
             interfaces: interfaces.map {
                 ExportedInterface(
                     name: $0.interface, totals: $0.totals.totals, jitterFrom: $0.totals.jitterFrom,
                     jitterTo: $0.totals.jitterTo)
-            }, programs: programs)
+            }, programs: programs, events: events)
     }
 }
 

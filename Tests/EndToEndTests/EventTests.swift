@@ -103,6 +103,9 @@ extension EndToEnd {
             var calls: [Call]
             /// The events file's lines, decoded (empty without `--events`).
             var loggedEvents: [[String: Any]]
+            /// Lines in the events file a second after the workload ended,
+            /// before vtap was stopped: what a live reader had.
+            var linesWhileRunning: Int
             var framesSeen: Int?
             /// The IP lengths of the captured frames to or from the port (tshark).
             var capturedIPLengths: [Int]?
@@ -149,7 +152,8 @@ extension EndToEnd {
                 let served = serving.wait(timeout: .seconds(30))
                 #expect(client.status == 0 && served.status == 0, "\(client.summary) \(served.summary)")
                 capture?.waitUntilQuiet()
-                Thread.sleep(forTimeInterval: 0.3)
+                Thread.sleep(forTimeInterval: 1)
+                let linesWhileRunning = eventsFile.map { (try? Events.events($0).count) ?? 0 } ?? 0
                 let outcome = vtap.stop()
                 try capture?.stop()
                 #expect(outcome.endedCleanly, "\(outcome.result.summary)")
@@ -159,7 +163,8 @@ extension EndToEnd {
                 }
                 return EventRun(
                     vtap: outcome, calls: try Events.calls(client.standardOutput) + Events.calls(served.standardOutput),
-                    loggedEvents: try eventsFile.map(Events.events) ?? [], framesSeen: capture?.recordCount,
+                    loggedEvents: try eventsFile.map(Events.events) ?? [], linesWhileRunning: linesWhileRunning,
+                    framesSeen: capture?.recordCount,
                     capturedIPLengths: lengths,
                     receiverInterface: lab.receiverInterface, port: port)
             }
@@ -200,6 +205,8 @@ extension EndToEnd {
             }
             let counts = try run.counts()
             #expect(counts.received == events.count && counts.lost == 0 && counts.capped == 0)
+            // Delivered while running, not only when vtap stopped and drained.
+            #expect(run.linesWhileRunning == events.count, "\(run.linesWhileRunning) of \(events.count) lines live")
         }
 
         /// The ip level: every datagram of a burst is one transmit on the

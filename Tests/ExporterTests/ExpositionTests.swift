@@ -112,6 +112,12 @@ import VtapRuleModel
             reader.value("vtap_program_run_seconds_total", ["program": "vtap_measure", "interface": "eth0"])
                 == 0.00017)
         #expect(reader.samples("vtap_program_runs_total").count == 3)
+        #expect(reader.value("vtap_events_total", ["level": "socket", "event": "send"]) == 7)
+        #expect(reader.value("vtap_events_total", ["level": "connection", "event": "state"]) == 2)
+        #expect(reader.value("vtap_events_total", ["level": "ip", "event": "ip_receive"]) == 0, "present while zero")
+        #expect(reader.samples("vtap_events_total").count == EventKind.allCases.count)
+        #expect(reader.value("vtap_events_dropped_total", ["reason": "ring_full"]) == 3)
+        #expect(reader.value("vtap_events_dropped_total", ["reason": "cap"]) == 4)
     }
 
     @Test func familiesAreTheContractsWithTypeAndHelp() throws {

@@ -73,5 +73,15 @@ enum ExpositionFixture {
         ProgramCost(program: "vtap_event_send", interface: nil, runs: 40, nanoseconds: 4_000),
     ]
 
-    static let snapshot = ExportSnapshot(interfaces: [eth0, veth], programs: programs)
+    /// 7 sends, 5 receives, 2 state changes read; 3 lost, 4 capped.
+    static let events: EventTotals = {
+        var totals = EventTotals()
+        totals.received = [.send: 7, .receive: 5, .state: 2]
+        totals.written = 14
+        totals.lost = 3
+        totals.capped = 4
+        return totals
+    }()
+
+    static let snapshot = ExportSnapshot(interfaces: [eth0, veth], programs: programs, events: events)
 }
