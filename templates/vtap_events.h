@@ -169,6 +169,12 @@ static __always_inline int vtap_event_socket(struct vtap_event *e, const struct 
 	return 0;
 }
 
+/* TCP, UDP, SCTP and UDP-Lite start with the two ports (as in vtap_parse_l4). */
+static __always_inline int vtap_event_has_ports(__u16 protocol)
+{
+	return protocol == 6 || protocol == 17 || protocol == 132 || protocol == 136;
+}
+
 static __always_inline int vtap_event_v4_mapped(const __u8 *a)
 {
 	const __u32 *w = (const __u32 *)a;
@@ -197,7 +203,7 @@ static __always_inline int vtap_event_rule(const struct vtap_event *e, int outgo
 		 (vtap_event_v4_mapped(e->local_addr) && vtap_event_v4_mapped(e->remote_addr));
 	const __u8 *src = outgoing ? e->local_addr : e->remote_addr;
 	const __u8 *dst = outgoing ? e->remote_addr : e->local_addr;
-	int ports = e->protocol == 6 || e->protocol == 17 || e->protocol == 132 || e->protocol == 136;
+	int ports = vtap_event_has_ports(e->protocol);
 
 	key.proto = e->protocol;
 	vtap_event_address(e, src, v4, &key.src_hi, &key.src_lo);
@@ -425,18 +431,7 @@ static __always_inline int vtap_event_packet(struct vtap_event *e, const unsigne
 	if (!ip || bpf_probe_read_kernel(&first, 1, ip))
 		return -1;
 	if ((first >> 4) == 4) {
-		struct {
-			__u8 ver_ihl;
-			__u8 tos;
-			__u16 tot_len;
-			__u16 id;
-			__u16 frag;
-			__u8 ttl;
-			__u8 protocol;
-			__u16 check;
-			__u32 saddr;
-			__u32 daddr;
-		} h;
+		struct vtap_ipv4_header h;
 		if (bpf_probe_read_kernel(&h, sizeof(h), ip))
 			return -1;
 		e->family = VTAP_AF_INET;
@@ -447,14 +442,7 @@ static __always_inline int vtap_event_packet(struct vtap_event *e, const unsigne
 		l4 = (h.ver_ihl & 0x0f) * 4;
 		ports = (vtap_ntohs(h.frag) & 0x1fff) == 0;
 	} else if ((first >> 4) == 6) {
-		struct {
-			__u32 ver_class_flow;
-			__u16 payload_len;
-			__u8 next;
-			__u8 hop_limit;
-			__u8 saddr[16];
-			__u8 daddr[16];
-		} h;
+		struct vtap_ipv6_header h;
 		if (bpf_probe_read_kernel(&h, sizeof(h), ip))
 			return -1;
 		e->family = VTAP_AF_INET6;
@@ -466,7 +454,7 @@ static __always_inline int vtap_event_packet(struct vtap_event *e, const unsigne
 	} else {
 		return -1;
 	}
-	if (ports && (e->protocol == 6 || e->protocol == 17 || e->protocol == 132 || e->protocol == 136)) {
+	if (ports && vtap_event_has_ports(e->protocol)) {
 		__u16 p[2] = {};
 		if (bpf_probe_read_kernel(p, sizeof(p), ip + l4))
 			return -1;

@@ -160,21 +160,34 @@ static __always_inline void vtap_tally_add(__u32 slot, __u32 bytes)
 	}
 }
 
+/* The fixed IP headers, as the packet program and the ip-level event
+ * programs read them. */
+struct vtap_ipv4_header {
+	__u8 ver_ihl;
+	__u8 tos;
+	__u16 tot_len;
+	__u16 id;
+	__u16 frag;
+	__u8 ttl;
+	__u8 protocol;
+	__u16 check;
+	__u32 saddr;
+	__u32 daddr;
+};
+
+struct vtap_ipv6_header {
+	__u32 ver_class_flow;
+	__u16 payload_len;
+	__u8 next;
+	__u8 hop_limit;
+	__u32 saddr[4];
+	__u32 daddr[4];
+};
+
 static __always_inline int vtap_parse_ipv4(const struct __sk_buff *skb, __u32 off, struct vtap_packet *pkt,
 					   struct vtap_match_key *key, __u32 *l4_off, __u32 *ip_payload)
 {
-	struct {
-		__u8 ver_ihl;
-		__u8 tos;
-		__u16 tot_len;
-		__u16 id;
-		__u16 frag;
-		__u8 ttl;
-		__u8 protocol;
-		__u16 check;
-		__u32 saddr;
-		__u32 daddr;
-	} ip;
+	struct vtap_ipv4_header ip;
 
 	if (vtap_load_header(skb, pkt, off, &ip, sizeof(ip)))
 		return VTAP_MALFORMED_IP_HEADER;
@@ -198,14 +211,7 @@ static __always_inline int vtap_parse_ipv4(const struct __sk_buff *skb, __u32 of
 static __always_inline int vtap_parse_ipv6(const struct __sk_buff *skb, __u32 off, struct vtap_packet *pkt,
 					   struct vtap_match_key *key, __u32 *l4_off, __u32 *ip_payload)
 {
-	struct {
-		__u32 ver_class_flow;
-		__u16 payload_len;
-		__u8 next;
-		__u8 hop_limit;
-		__u32 saddr[4];
-		__u32 daddr[4];
-	} ip;
+	struct vtap_ipv6_header ip;
 
 	if (vtap_load_header(skb, pkt, off, &ip, sizeof(ip)))
 		return VTAP_MALFORMED_IP_HEADER;
