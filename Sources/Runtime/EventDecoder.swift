@@ -9,50 +9,83 @@ import VtapRuleModel
 /// the manifest (read from the object's BTF), like `CounterDecoder`.
 struct EventDecoder {
     private let size: Int
-    private let offsets: [String: Int]
+    /// Each field's offset, by `Field.rawValue`: looked up once here, not
+    /// by name for every event the reader decodes.
+    private let offsets: [Int]
+
+    enum Field: Int, CaseIterable {
+        case time, socket, kind, cpu, pid, tid, rule, value, detail, family, ipProtocol
+        case localPort, remotePort, localAddress, remoteAddress, command
+
+        var name: String {
+            switch self {
+            case .time: "time_ns"
+            case .socket: "socket"
+            case .kind: "kind"
+            case .cpu: "cpu"
+            case .pid: "pid"
+            case .tid: "tid"
+            case .rule: "rule"
+            case .value: "value"
+            case .detail: "detail"
+            case .family: "family"
+            case .ipProtocol: "protocol"
+            case .localPort: "local_port"
+            case .remotePort: "remote_port"
+            case .localAddress: "local_addr"
+            case .remoteAddress: "remote_addr"
+            case .command: "comm"
+            }
+        }
+
+        /// Bytes the decoder reads there.
+        var width: Int {
+            switch self {
+            case .time, .socket: 8
+            case .kind, .cpu, .pid, .tid, .rule, .value, .detail: 4
+            case .family, .ipProtocol, .localPort, .remotePort: 2
+            case .localAddress, .remoteAddress, .command: 16
+            }
+        }
+    }
 
     init(_ manifest: Manifest) throws {
         guard let layout = manifest.structLayout(named: ObjectContract.eventStruct) else {
             throw RuntimeError.badInput("the manifest has no \(ObjectContract.eventStruct) layout")
         }
         size = layout.size
-        offsets = Dictionary(layout.fields.map { ($0.name, $0.offset) }, uniquingKeysWith: { first, _ in first })
-        for field in Self.fields where offsets[field] == nil {
-            throw RuntimeError.badInput("the manifest's \(ObjectContract.eventStruct) has no field \(field)")
+        offsets = try Field.allCases.map { field in
+            guard let found = layout.field(field.name), found.offset + field.width <= layout.size else {
+                throw RuntimeError.badInput(
+                    "the manifest's \(ObjectContract.eventStruct) has no field \(field.name) of \(field.width) bytes")
+            }
+            return found.offset
         }
     }
 
-    static let fields = [
-        "time_ns", "socket", "kind", "cpu", "pid", "tid", "rule", "value", "detail", "family", "protocol",
-        "local_port", "remote_port", "local_addr", "remote_addr", "comm",
-    ]
-
-    /// Nil for a record of the wrong size or an unknown kind.
+    /// Nil for a record shorter than the layout or of an unknown kind.
     func decode(_ record: UnsafeRawBufferPointer) -> KernelEvent? {
         guard record.count >= size else { return nil }
-        func load<T: FixedWidthInteger>(_ field: String, _ type: T.Type) -> T {
-            guard let offset = offsets[field], offset + MemoryLayout<T>.size <= record.count else { return 0 }
-            return record.loadUnaligned(fromByteOffset: offset, as: T.self)
+        func load<T: FixedWidthInteger>(_ field: Field, _ type: T.Type) -> T {
+            record.loadUnaligned(fromByteOffset: offsets[field.rawValue], as: T.self)
         }
-        guard let kind = EventKind(rawValue: load("kind", UInt32.self)) else { return nil }
-        let family = load("family", UInt16.self)
-        let version = family == UInt16(AF_INET6) ? 6 : 4
-        func address(_ field: String) -> String {
-            guard let offset = offsets[field], offset + 16 <= record.count else { return "" }
-            return Self.text(UnsafeRawBufferPointer(rebasing: record[offset..<offset + 16]), version: version)
+        func bytes(_ field: Field) -> Slice<UnsafeRawBufferPointer> {
+            let offset = offsets[field.rawValue]
+            return record[offset..<offset + field.width]
         }
-        var command = ""
-        if let offset = offsets["comm"], offset + 16 <= record.count {
-            let bytes = record[offset..<offset + 16].prefix { $0 != 0 }
-            command = String(decoding: bytes, as: UTF8.self)
+        guard let kind = EventKind(rawValue: load(.kind, UInt32.self)) else { return nil }
+        let version = load(.family, UInt16.self) == UInt16(AF_INET6) ? 6 : 4
+        func address(_ field: Field) -> String {
+            Self.text(UnsafeRawBufferPointer(rebasing: bytes(field)), version: version)
         }
+        let command = String(decoding: bytes(.command).prefix { $0 != 0 }, as: UTF8.self)
         return KernelEvent(
-            monotonicNanoseconds: load("time_ns", UInt64.self), kind: kind, socket: load("socket", UInt64.self),
-            cpu: load("cpu", UInt32.self), pid: load("pid", UInt32.self), tid: load("tid", UInt32.self),
-            command: command, rule: Int(load("rule", Int32.self)), value: load("value", Int32.self),
-            detail: load("detail", Int32.self), ipVersion: version, ipProtocol: load("protocol", UInt16.self),
-            localAddress: address("local_addr"), localPort: load("local_port", UInt16.self),
-            remoteAddress: address("remote_addr"), remotePort: load("remote_port", UInt16.self))
+            monotonicNanoseconds: load(.time, UInt64.self), kind: kind, socket: load(.socket, UInt64.self),
+            cpu: load(.cpu, UInt32.self), pid: load(.pid, UInt32.self), tid: load(.tid, UInt32.self),
+            command: command, rule: Int(load(.rule, Int32.self)), value: load(.value, Int32.self),
+            detail: load(.detail, Int32.self), ipVersion: version, ipProtocol: load(.ipProtocol, UInt16.self),
+            localAddress: address(.localAddress), localPort: load(.localPort, UInt16.self),
+            remoteAddress: address(.remoteAddress), remotePort: load(.remotePort, UInt16.self))
     }
 
     /// An address as `inet_ntop` writes it: IPv4 from the first four bytes.
