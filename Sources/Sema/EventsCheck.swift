@@ -15,7 +15,6 @@ enum EventsKey {
 /// What this vtapc can compile yet. A request for more is an error rather
 /// than an object that silently logs less than was asked.
 enum EventsAvailability {
-    static let levels: Set<Settings.Events.Level> = Set(Settings.Events.Level.allCases)
     static let qlog = false
     static let latency = false
 }
@@ -102,14 +101,6 @@ private func readLevels(_ member: JSONMember, diagnostics: inout DiagnosticBag) 
                 .eventLevelInvalid,
                 "unknown level \"\(string.value)\"; levels are \(names.joined(separator: ", "))",
                 at: element.range, notes: suggestion.map { [.init("did you mean \"\($0)\"?")] } ?? [])
-            continue
-        }
-        if !EventsAvailability.levels.contains(level) {
-            diagnostics.error(
-                .eventsUnavailable,
-                "the \(level.rawValue) level is not available in this vtapc yet; "
-                    + "available: \(EventsAvailability.levels.sorted().map(\.rawValue).joined(separator: ", "))",
-                at: element.range)
             continue
         }
         levels.insert(level)
