@@ -85,6 +85,27 @@ enum Agreement {
         return abs(actual - expected) <= max(relative * abs(expected), absoluteMilliseconds)
     }
 
+    /// How late the filter may see a frame after the capture stamped it:
+    /// on a veth the capture's stamp is taken when the frame is queued to
+    /// the receiving side, the filter's clock read when the softirq takes
+    /// it, and on a loaded two-core machine that softirq can wait this long.
+    static let frameDelayMilliseconds = 0.100
+
+    /// Jitter from two clocks that stamp each frame at different points of
+    /// the receive path (live: the filter; replay: the capture). One frame
+    /// seen δ later moves two gaps by +δ and −δ: the mean of n gaps moves by
+    /// at most δ/n and the population deviation by at most δ·√(2/n). With
+    /// many gaps this is below the 20 µs floor; with the two gaps of a
+    /// three-frame flow it is not, so the allowance grows as n shrinks.
+    /// `frames` bounds n from above (a scope's frames less one), which only
+    /// makes the allowance tighter.
+    static func jitterAgreesAcrossClocks(_ actual: Double?, _ expected: Double, frames: UInt64) -> Bool {
+        guard let actual else { return false }
+        let gaps = Double(max(frames, 2) - 1)
+        let delayAllowance = frameDelayMilliseconds * (2 / gaps).squareRoot()
+        return abs(actual - expected) <= max(relative * abs(expected), absoluteMilliseconds, delayAllowance)
+    }
+
     /// Rates: within 2% of the expected value.
     static func rateAgrees(_ actual: Double, _ expected: Double, relative: Double = relative) -> Bool {
         abs(actual - expected) <= relative * abs(expected)
