@@ -813,11 +813,13 @@ static __always_inline __u32 vtap_check(const __u64 *values, const __u32 *node, 
  * piece's link is (after the wide slots' second words in a wide node).
  * Padding slots hold the largest value, their links repeat the last piece's.
  */
-static __always_inline __u32 vtap_visit_node(const __u64 *values, const __u32 *node)
+static __always_inline __u32 vtap_visit_node(const __u64 *values, const __u32 *node, __u32 field)
 {
 	__u32 header = node[0];
-	__u32 field = header & 7;
 	__u32 levels = (header >> 4) & 0xf;
+	/* Else the compiler tests the link, whose bounds the verifier does not
+	 * carry over to the field taken from it. */
+	vtap_barrier(field);
 	if (field >= VTAP_FIELD_COUNT) {
 		__u32 count = (header >> 8) & 7;
 		return node[1 + 5 * count + (vtap_check(values, node, count) ^ 1)];
@@ -836,29 +838,64 @@ static __always_inline __u32 vtap_visit_node(const __u64 *values, const __u32 *n
 		}
 		return node[(index & 0x1ff) + ((top - 1) & 0xff)];
 	}
-#pragma unroll
-	for (int level = 0; level < VTAP_TABLE_STEPS; level++) {
-		if (level >= levels)
-			break;
-		index &= 0xff;
-		index = 2 * index + vtap_at_least(value, node[index]);
+	/* Unrolled, and counting the other way: k gathers one bit a level, 1
+	 * where the value is below the slot's bound, so that slot i of level l
+	 * is 2^(l + 1) - 1 - k, a constant less k, and the slot's children are
+	 * 2i (below) and 2i + 1. Two levels a step: a slot's bound and both
+	 * of its children's are read at once and the child's picked by
+	 * arithmetic, so that a step waits for one load, not two. Measured on
+	 * fw1_10000's twelve-visit headers (BPF_PROG_TEST_RUN, beside the
+	 * 1-rule program): 236 ns of walk with a loop of one level a step,
+	 * 209 unrolled, 172 unrolled two at a time, 210 two at a time in a
+	 * loop. */
+	_Static_assert(VTAP_TABLE_STEPS == 8, "the descent below is written out for eight levels");
+	__u64 k = 0;
+#define VTAP_DESCEND_TWO(level)                                                                        \
+	if (levels > level + 1) {                                                                      \
+		__u64 slot = (2u << level) - 1 - k;                                                    \
+		__u64 below = value - node[slot];                                                      \
+		__u64 left = node[2 * slot];                                                           \
+		__u64 right = node[2 * slot + 1];                                                      \
+		vtap_barrier(below);                                                                   \
+		below >>= 63;                                                                          \
+		__u64 child = right ^ ((right ^ left) & (0 - below));                                  \
+		__u64 below_child = value - child;                                                     \
+		vtap_barrier(below_child);                                                             \
+		k = 4 * k + 2 * below + (below_child >> 63);                                           \
+	} else if (levels > level) {                                                                   \
+		__u64 below = value - node[(2u << level) - 1 - k];                                     \
+		vtap_barrier(below);                                                                   \
+		k = 2 * k + (below >> 63);                                                             \
 	}
-	return node[index & 0x1ff];
+	VTAP_DESCEND_TWO(0)
+	if (levels > 2) {
+		VTAP_DESCEND_TWO(2)
+		if (levels > 4) {
+			VTAP_DESCEND_TWO(4)
+			if (levels > 6) {
+				VTAP_DESCEND_TWO(6)
+			}
+		}
+	}
+#undef VTAP_DESCEND_TWO
+	return node[((2u << levels) - 1 - k) & 0x1ff];
 }
 
 #if VTAP_TABLE_CHUNKS == 1
-static __always_inline __u32 vtap_visit(const __u64 *values, __u32 at)
+/* The link names the node's field (DecisionTable.swift): the key's value
+ * is read while the node is, not after its header arrives. */
+static __always_inline __u32 vtap_visit(const __u64 *values, __u32 link)
 {
-	const __u32 *node = vtap_table_node(at);
-	return node ? vtap_visit_node(values, node) : VTAP_LINK_LEAF;
+	const __u32 *node = vtap_table_node(link);
+	return node ? vtap_visit_node(values, node, (link >> VTAP_LINK_FIELD_SHIFT) & 7) : VTAP_LINK_LEAF;
 }
 #else
-__noinline __u32 vtap_visit(const struct vtap_match_key *key, __u32 at)
+__noinline __u32 vtap_visit(const struct vtap_match_key *key, __u32 link)
 {
-	const __u32 *node = vtap_table_node(at);
+	const __u32 *node = vtap_table_node(link);
 	if (!node || !key)
 		return VTAP_LINK_LEAF;
-	return vtap_visit_node((const __u64 *)key, node);
+	return vtap_visit_node((const __u64 *)key, node, (link >> VTAP_LINK_FIELD_SHIFT) & 7);
 }
 #endif
 

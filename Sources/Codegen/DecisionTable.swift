@@ -25,16 +25,24 @@ import VtapRuleModel
 ///     then 2 links           pass (every range holds the key's field), fail
 ///
 /// The walker descends `levels` times, `i = 2i + (value >= slot[i])`, and
-/// `i - 2^levels` is the number of bounds at or below the value: one load,
-/// one subtraction and a shift per level, no bookkeeping (the breadth-first
-/// layout is Eytzinger's). A value that reaches the padding is at or above
+/// `i - 2^levels` is the number of bounds at or below the value (the
+/// breadth-first layout is Eytzinger's). It takes two levels a step,
+/// reading a slot and both of its children at once, so that a node of
+/// `levels` levels waits for about `levels / 2` loads in a row. A value that reaches the padding is at or above
 /// every real bound, and takes the last link.
 ///
-/// A link is a node's word offset, or `linkLeaf | (rule + 1)` (0: no rule).
+/// A link is a node's word offset with the field it searches above it,
+/// `offset | field << linkFieldShift` (`checkField` for a check node), or
+/// `linkLeaf | (rule + 1)` (0: no rule). The field travels in the link so
+/// that the walker reads the key's value while it loads the node, not
+/// after: a visit is a chain of dependent loads, and this takes one out.
 /// Narrow nodes serve fields whose values fit 32 bits (every IPv4 field,
 /// ports and protocol); address halves of IPv6 are wide.
 public struct DecisionTable: Sendable {
     public static let linkLeaf: UInt32 = 0x8000_0000
+    /// Where a link's field starts; below it, the node's word offset.
+    public static let linkFieldShift = 28
+    static let linkOffsetMask: UInt32 = (1 << linkFieldShift) - 1
     /// Most bounds in one node: the walker's search is unrolled this far.
     public static let maxBounds = DecisionPlan.maxFanout
     public static let maxSteps = 8
@@ -131,12 +139,13 @@ public struct DecisionTable: Sendable {
             words += [UInt32](repeating: 0, count: chunkWords - offsetInChunk)
         }
         let lowest = successors.map(lowest).min() ?? .max
-        let at = UInt32(words.count)
+        precondition(words.count <= Self.linkOffsetMask, "the table outgrew its links (ProgramSource bounds it)")
+        let link = UInt32(words.count) | (body[0] & 7) << Self.linkFieldShift
         words += body
-        heights[at] = 1 + (successors.map { heights[$0] ?? 0 }.max() ?? 0)
-        lowestRules[at] = lowest
+        heights[link] = 1 + (successors.map { heights[$0] ?? 0 }.max() ?? 0)
+        lowestRules[link] = lowest
         nodeCount += 1
-        return at
+        return link
     }
 
     /// The field number of a check node's header: above every key field.
@@ -167,10 +176,11 @@ public struct DecisionTable: Sendable {
         return (best == .max ? nil : Int32(best), visits)
     }
 
-    private func visit(_ at: UInt32, _ key: MatchKey) -> UInt32 {
-        let node = Int(at)
+    private func visit(_ link: UInt32, _ key: MatchKey) -> UInt32 {
+        let node = Int(link & Self.linkOffsetMask)
         let header = words[node]
-        if header & 7 == Self.checkField {
+        let linkField = (link >> UInt32(Self.linkFieldShift)) & 7
+        if linkField == Self.checkField {
             let count = Int((header >> 8) & 0xFF)
             var pass = true
             for entry in 0..<count {
@@ -182,7 +192,7 @@ public struct DecisionTable: Sendable {
             }
             return words[node + 1 + 5 * count + (pass ? 0 : 1)]
         }
-        let field = MatchField(rawValue: Int(header & 7)) ?? .proto
+        let field = MatchField(rawValue: Int(linkField)) ?? .proto
         let width = header & 8 != 0 ? 2 : 1
         let levels = Int((header >> 4) & 0xF)
         let value = key[field]

@@ -106,7 +106,10 @@ public struct ProgramSource: Sendable {
             functions = try inlineFunctions(plans, into: &rulesHeader)
         case .table:
             let table = DecisionTable(plans: plans)
-            let budget = limits.tableBytesPerRule * ruleset.rules.count + limits.tableAllowance
+            // A link holds a word offset below 2^linkFieldShift.
+            let budget = min(
+                limits.tableBytesPerRule * ruleset.rules.count + limits.tableAllowance,
+                4 << DecisionTable.linkFieldShift)
             guard table.bytes <= budget else {
                 throw Failure.capacity(.table(bytes: table.bytes, budget: budget, rules: ruleset.rules.count))
             }

@@ -23,6 +23,7 @@ struct TableEmitter {
         declarations += "#define VTAP_TABLE_NODE_WORDS \(DecisionTable.maxNodeWords)\n"
         declarations += "#define VTAP_TABLE_STEPS \(DecisionTable.maxSteps)\n"
         declarations += "#define VTAP_TABLE_CHUNKS \(chunks)\n"
+        declarations += "#define VTAP_LINK_FIELD_SHIFT \(DecisionTable.linkFieldShift)\n"
         // Roots of every partition, IPv4's first; a packet walks its
         // family's in turn. `lowest` is the lowest rule a partition can
         // answer: a partition that cannot beat the best so far is skipped.
@@ -78,11 +79,12 @@ struct TableEmitter {
             text += String(decoding: bytes, as: UTF8.self)
             text += ";\n"
         }
-        // The node at `at`: its chunk, and its place there, bounded by the
+        // The node a link leads to: its chunk, and its place there, bounded by the
         // chunk's real size so that the node's largest extent stays inside
         // the array. The barrier keeps the compiler from indexing with a
         // copy taken before the check.
-        var index = "static __always_inline const __u32 *vtap_table_node(__u32 at)\n{\n"
+        var index = "static __always_inline const __u32 *vtap_table_node(__u32 link)\n{\n"
+        index += "\t__u32 at = link & ((1u << VTAP_LINK_FIELD_SHIFT) - 1);\n"
         if sizes.count == 1 {
             // One array: a single comparison bounds every read of the node
             // (a leaf's flag bit is far above it too).
