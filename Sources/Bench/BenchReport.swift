@@ -18,6 +18,8 @@ public struct BenchReport: Codable, Sendable {
     public var classBench: ClassBenchSection?
     /// The PATTERN sequence-number search, by where the pattern sits.
     public var patternCost: PatternCostSection?
+    /// The packet program with and without EVENTS.
+    public var eventsCost: EventsCostSection?
     /// The `vtapc` process per ruleset size.
     public var compileCost: CompileCostSection?
     /// Start-up time against BCC.
@@ -37,6 +39,7 @@ public struct BenchReport: Codable, Sendable {
         case packetCost = "packet_cost"
         case classBench = "classbench"
         case patternCost = "pattern_cost"
+        case eventsCost = "events_cost"
         case compileCost = "compile_cost"
         case startup
         case liveOverhead = "live_overhead"
@@ -176,6 +179,38 @@ public struct ProgramCost: Codable, Sendable {
         case verifiedInstructions = "verified_instructions"
         case objectBytes = "object_bytes"
         case countersAgree = "counters_agree"
+    }
+}
+
+// MARK: - Events
+
+public struct EventsCostSection: Codable, Sendable {
+    public var rules: Int
+    /// The two loaded packet programs have the same kernel tag.
+    public var sameInstructions: Bool
+    public var packets: [Packet] = []
+
+    public struct Packet: Codable, Sendable {
+        /// `first`, `last`, `none`: which rule the packet matches.
+        public var kind: String
+        public var withoutEvents: Double
+        public var withEvents: Double
+
+        enum CodingKeys: String, CodingKey {
+            case kind
+            case withoutEvents = "without_events_ns"
+            case withEvents = "with_events_ns"
+        }
+    }
+
+    public init(rules: Int, sameInstructions: Bool) {
+        self.rules = rules
+        self.sameInstructions = sameInstructions
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rules, packets
+        case sameInstructions = "same_instructions"
     }
 }
 

@@ -33,6 +33,10 @@ public struct BenchRunner {
             options.log("PATTERN search cost")
             report.patternCost = try PatternCostBenchmark.run(options)
         }
+        if options.sections.contains(.events) {
+            options.log("packet program with and without EVENTS")
+            report.eventsCost = try EventsCostBenchmark.run(options)
+        }
         let script = BenchScript(
             repositoryRoot: options.repositoryRoot, binDirectory: options.binDirectory.map { URL(fileURLWithPath: $0) },
             quick: options.quick)

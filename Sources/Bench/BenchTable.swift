@@ -8,6 +8,7 @@ public enum BenchTable {
         if let packets = report.packetCost { out += "\n" + packetTable(packets, report.mode) }
         if let classBench = report.classBench { out += "\n" + classBenchTable(classBench) }
         if let pattern = report.patternCost { out += "\n" + patternTable(pattern) }
+        if let events = report.eventsCost { out += "\n" + eventsTable(events) }
         if let compile = report.compileCost { out += "\n" + compileTable(compile) }
         for (title, rows, note) in [
             ("Start-up", report.startup?.rows, report.startup?.note),
@@ -134,6 +135,19 @@ public enum BenchTable {
                 "| \(name) | \(c.patternOffset.map { grouped($0) } ?? "-") | \(grouped(c.payloadBytes)) B | \(number(c.nanoseconds)) | \(c.sequenceFound ? "yes" : "no") |\n"
         }
         out += "\n\(section.note).\n"
+        return out
+    }
+
+    static func eventsTable(_ section: EventsCostSection) -> String {
+        var out = "### EVENTS and the packet program (ns per packet, \(grouped(section.rules)) rules)\n\n"
+        out += "| Packet | without EVENTS | every level | ratio |\n|---|---:|---:|---:|\n"
+        for packet in section.packets {
+            let ratio = packet.withoutEvents > 0 ? number(packet.withEvents / packet.withoutEvents) + "×" : "-"
+            out +=
+                "| \(packet.kind) | \(number(packet.withoutEvents)) | \(number(packet.withEvents)) | \(ratio) |\n"
+        }
+        out +=
+            "\nThe loaded packet programs' kernel tags (a hash of the instructions, map references blanked) are \(section.sameInstructions ? "the same" : "**different**").\n"
         return out
     }
 

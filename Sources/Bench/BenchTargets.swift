@@ -87,6 +87,17 @@ enum BenchTargets {
                         "\(format(largest.wallSeconds)) s, \(largest.verifiedInstructions.map { "\($0) instructions processed" } ?? "not verified")\(largest.failure.map { ", \($0)" } ?? "")",
                     holds: largest.failure == nil && largest.wallSeconds < 10 && largest.verifiedInstructions != nil))
         }
+        if let events = report.eventsCost {
+            // The same instructions cost the same; the timings show what
+            // this machine's noise is between two loads of one program.
+            let ratios = events.packets.map { $0.withEvents / max($0.withoutEvents, 1) }
+            out.append(
+                TargetCheck(
+                    target: "an object with EVENTS has the same packet program as one without (same cost per packet)",
+                    measured:
+                        "kernel tags \(events.sameInstructions ? "equal" : "differ"); ns with ÷ without \(ratios.map { format($0) + "×" }.joined(separator: ", "))",
+                    holds: events.sameInstructions))
+        }
         return out
     }
 

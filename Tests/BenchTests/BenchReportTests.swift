@@ -9,11 +9,12 @@ import VtapBench
             mode: .init(quick: true, repeatCount: 10, runs: 2, ruleCounts: [1]))
         report.packetCost = PacketCostSection()
         report.patternCost = PatternCostSection()
+        report.eventsCost = EventsCostSection(rules: 1, sameInstructions: true)
         report.compileCost = CompileCostSection()
         report.startup = StartupSection()
         report.liveOverhead = LiveOverheadSection()
         let object = try JSONSerialization.jsonObject(with: try report.json()) as? [String: Any]
-        for key in ["packet_cost", "pattern_cost", "compile_cost", "startup", "live_overhead"] {
+        for key in ["packet_cost", "pattern_cost", "events_cost", "compile_cost", "startup", "live_overhead"] {
             #expect(object?[key] != nil, "\(key)")
         }
     }

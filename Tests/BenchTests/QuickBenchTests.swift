@@ -49,6 +49,15 @@ import VtapTestSupport
         #expect(cases.allSatisfy { $0.nanoseconds > 0 })
     }
 
+    @Test func eventsLeaveThePacketProgramAlone() throws {
+        let report = try BenchRunner(options: Self.options([.events])).run()
+        let section = try #require(report.eventsCost)
+        #expect(section.sameInstructions)
+        #expect(section.packets.map(\.kind) == ["first", "last", "none"])
+        #expect(section.packets.allSatisfy { $0.withoutEvents > 0 && $0.withEvents > 0 })
+        #expect(report.targets.contains { $0.target.contains("EVENTS") && $0.holds == true })
+    }
+
     @Test func compileCostSpawnsVtapc() throws {
         let vtapc = BuiltProducts.vtapc
         var options = Self.options([.compile], ruleCounts: [1, 1_000])
