@@ -881,13 +881,18 @@ static __always_inline __u32 vtap_visit_node(const __u64 *values, const __u32 *n
 	return node[((2u << levels) - 1 - k) & 0x1ff];
 }
 
-#if VTAP_TABLE_CHUNKS == 1
 /* The link names the node's field (DecisionTable.swift): the key's value
  * is read while the node is, not after its header arrives. */
+static __always_inline __u32 vtap_link_field(__u32 link)
+{
+	return (link >> VTAP_LINK_FIELD_SHIFT) & 7;
+}
+
+#if VTAP_TABLE_CHUNKS == 1
 static __always_inline __u32 vtap_visit(const __u64 *values, __u32 link)
 {
 	const __u32 *node = vtap_table_node(link);
-	return node ? vtap_visit_node(values, node, (link >> VTAP_LINK_FIELD_SHIFT) & 7) : VTAP_LINK_LEAF;
+	return node ? vtap_visit_node(values, node, vtap_link_field(link)) : VTAP_LINK_LEAF;
 }
 #else
 __noinline __u32 vtap_visit(const struct vtap_match_key *key, __u32 link)
@@ -895,7 +900,7 @@ __noinline __u32 vtap_visit(const struct vtap_match_key *key, __u32 link)
 	const __u32 *node = vtap_table_node(link);
 	if (!node || !key)
 		return VTAP_LINK_LEAF;
-	return vtap_visit_node((const __u64 *)key, node, (link >> VTAP_LINK_FIELD_SHIFT) & 7);
+	return vtap_visit_node((const __u64 *)key, node, vtap_link_field(link));
 }
 #endif
 

@@ -24,15 +24,7 @@ public enum EventsCostBenchmark {
             try program.checkCounters(packets)
             try program.calibrate(packets, options: options)
         }
-        var samples = [[String: [Double]]](repeating: [:], count: programs.count)
-        for _ in 0..<options.runs {
-            for (index, program) in programs.enumerated() {
-                for packet in packets {
-                    samples[index][packet.kind.rawValue, default: []].append(
-                        try program.time(packet, repeat: program.repeatCount))
-                }
-            }
-        }
+        let samples = try ProgramUnderTest.timeInTurn(programs, packets, runs: options.runs)
         let tags = try programs.map { try $0.session.measurement.program.info().tag }
         var section = EventsCostSection(rules: ruleCount, sameInstructions: tags[0] == tags[1])
         section.packets = packets.map { packet in

@@ -172,6 +172,25 @@ final class ProgramUnderTest {
         return Double(result.averageDurationNanoseconds)
     }
 
+    /// Every packet on every program, the programs in turn, run after run,
+    /// so that a slow phase of a shared machine lands on all of them alike:
+    /// per program (in `programs`' order), the samples by packet kind.
+    static func timeInTurn(
+        _ programs: [ProgramUnderTest], _ packets: [BenchPacket], runs: Int, beforeRun: (Int) -> Void = { _ in }
+    ) throws -> [[String: [Double]]] {
+        var samples = [[String: [Double]]](repeating: [:], count: programs.count)
+        for run in 0..<runs {
+            beforeRun(run)
+            for (index, program) in programs.enumerated() {
+                for packet in packets {
+                    samples[index][packet.kind.rawValue, default: []].append(
+                        try program.time(packet, repeat: program.repeatCount))
+                }
+            }
+        }
+        return samples
+    }
+
     /// As `ReplaySession` pads frames: test_run takes at least 256 bytes here.
     static func runnable(_ frame: [UInt8]) -> [UInt8] {
         frame.count >= 256 ? frame : frame + [UInt8](repeating: 0, count: 256 - frame.count)
@@ -242,20 +261,10 @@ public enum PacketCostBenchmark {
             try program.calibrate(packets, options: options)
         }
 
-        // Round-robin over programs and packets, so a slow phase of a shared
-        // machine lands on all of them alike.
-        var samples: [ComparedProgram: [String: [Double]]] = [:]
-        for run in 0..<options.runs {
+        let samples = try ProgramUnderTest.timeInTurn(loaded, packets, runs: options.runs) { run in
             options.log("  \(ruleCount) rules: timed run \(run + 1)/\(options.runs)")
-            for program in loaded {
-                for packet in packets {
-                    samples[program.program, default: [:]][packet.kind.rawValue, default: []]
-                        .append(try program.time(packet, repeat: program.repeatCount))
-                }
-            }
         }
-        for program in loaded {
-            let perKind = samples[program.program] ?? [:]
+        for (program, perKind) in zip(loaded, samples) {
             costs[program.program] = ProgramCost(
                 program: program.program.description, strategy: program.strategy,
                 nanoseconds: perKind.mapValues(median), samples: perKind, repeatCount: program.repeatCount,

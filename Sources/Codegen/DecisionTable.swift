@@ -28,8 +28,9 @@ import VtapRuleModel
 /// `i - 2^levels` is the number of bounds at or below the value (the
 /// breadth-first layout is Eytzinger's). It takes two levels a step,
 /// reading a slot and both of its children at once, so that a node of
-/// `levels` levels waits for about `levels / 2` loads in a row. A value that reaches the padding is at or above
-/// every real bound, and takes the last link.
+/// `levels` levels waits for about `levels / 2` loads in a row. A value
+/// that reaches the padding is at or above every real bound, and takes the
+/// last link.
 ///
 /// A link is a node's word offset with the field it searches above it,
 /// `offset | field << linkFieldShift` (`checkField` for a check node), or

@@ -80,9 +80,11 @@ enum Agreement {
     static let relative = 0.02
     static let absoluteMilliseconds = 0.020
 
-    static func jitterAgrees(_ actual: Double?, _ expected: Double) -> Bool {
+    /// `allowanceMilliseconds`: what a comparison may add to the 2% or
+    /// 20 µs (see `jitterAgreesAcrossClocks`).
+    static func jitterAgrees(_ actual: Double?, _ expected: Double, allowanceMilliseconds: Double = 0) -> Bool {
         guard let actual else { return false }
-        return abs(actual - expected) <= max(relative * abs(expected), absoluteMilliseconds)
+        return abs(actual - expected) <= max(relative * abs(expected), absoluteMilliseconds, allowanceMilliseconds)
     }
 
     /// How late the filter may see a frame after the capture stamped it:
@@ -100,10 +102,9 @@ enum Agreement {
     /// `frames` bounds n from above (a scope's frames less one), which only
     /// makes the allowance tighter.
     static func jitterAgreesAcrossClocks(_ actual: Double?, _ expected: Double, frames: UInt64) -> Bool {
-        guard let actual else { return false }
         let gaps = Double(max(frames, 2) - 1)
-        let delayAllowance = frameDelayMilliseconds * (2 / gaps).squareRoot()
-        return abs(actual - expected) <= max(relative * abs(expected), absoluteMilliseconds, delayAllowance)
+        return jitterAgrees(
+            actual, expected, allowanceMilliseconds: frameDelayMilliseconds * (2 / gaps).squareRoot())
     }
 
     /// Rates: within 2% of the expected value.
