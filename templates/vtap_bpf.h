@@ -46,6 +46,9 @@ struct __sk_buff {
 	__u32 vlan_present;
 	__u32 vlan_tci;
 	__u32 vlan_proto;
+	__u32 priority;
+	__u32 ingress_ifindex;
+	__u32 ifindex;
 };
 
 /* Helpers by their stable ids; not every program uses every one. */
@@ -62,6 +65,7 @@ VTAP_HELPER __u32 (*bpf_get_smp_processor_id)(void) = (void *)8;
 VTAP_HELPER __u64 (*bpf_get_current_pid_tgid)(void) = (void *)14;
 VTAP_HELPER long (*bpf_get_current_comm)(void *buf, __u32 size) = (void *)16;
 VTAP_HELPER long (*bpf_probe_read_kernel)(void *dst, __u32 size, const void *unsafe_ptr) = (void *)113;
+VTAP_HELPER long (*bpf_ringbuf_output)(void *ringbuf, void *data, __u64 size, __u64 flags) = (void *)130;
 VTAP_HELPER void *(*bpf_ringbuf_reserve)(void *ringbuf, __u64 size, __u64 flags) = (void *)131;
 VTAP_HELPER void (*bpf_ringbuf_submit)(void *data, __u64 flags) = (void *)132;
 VTAP_HELPER __u64 (*bpf_ringbuf_query)(void *ringbuf, __u64 flags) = (void *)134;

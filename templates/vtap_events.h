@@ -25,69 +25,6 @@
 #define VTAP_CORE_NAME(name, flavor) VTAP_CORE_PASTE(name, flavor)
 #define VTAP_CORE(name) VTAP_CORE_NAME(name, VTAP_CORE_FLAVOR)
 
-enum vtap_event_kind {
-	VTAP_EVENT_SEND = 1,		/* socket: bytes handed to a socket (value) */
-	VTAP_EVENT_RECEIVE = 2,		/* socket: bytes taken from a socket (value) */
-	VTAP_EVENT_STATE = 3,		/* connection: TCP state detail -> value */
-	VTAP_EVENT_RETRANSMIT = 4,	/* protocol: a TCP segment sent again */
-	VTAP_EVENT_RESET_SENT = 5,	/* protocol: a TCP reset sent (detail: reason) */
-	VTAP_EVENT_RESET_RECEIVED = 6,	/* protocol: a TCP reset received */
-	VTAP_EVENT_IP_RECEIVE = 7,	/* ip: a packet a device received (value: IP length) */
-	VTAP_EVENT_IP_TRANSMIT = 8,	/* ip: a packet a device sent (value: IP length) */
-};
-
-/* Slots of vtap_event_stats, per CPU. */
-enum vtap_event_stat {
-	VTAP_EVENT_WRITTEN = 0,	/* submitted to the ring buffer */
-	VTAP_EVENT_LOST = 1,	/* the ring buffer was full */
-	VTAP_EVENT_CAPPED = 2,	/* over MAX_EVENTS_PER_SECOND */
-	VTAP_EVENT_STAT_COUNT = 3,
-};
-
-struct vtap_event {
-	__u64 time_ns;		/* bpf_ktime_get_ns, like the packet program */
-	__u64 socket;		/* the socket's kernel address: groups a connection */
-	__u32 kind;		/* enum vtap_event_kind */
-	__u32 cpu;
-	__u32 pid;		/* the current task's process and thread ids: */
-	__u32 tid;		/* the sender or receiver for socket events */
-	__s32 rule;		/* the first rule the 5-tuple matches */
-	__s32 value;		/* bytes, or an error (< 0); the new TCP state */
-	__s32 detail;		/* flags; the old TCP state; the reset reason */
-	__u16 family;		/* 2 (IPv4) or 10 (IPv6) */
-	__u16 protocol;		/* IP protocol number */
-	__u16 local_port;	/* host order */
-	__u16 remote_port;
-	__u8 local_addr[16];	/* IPv4 in the first four bytes */
-	__u8 remote_addr[16];
-	char comm[16];
-};
-
-struct {
-	__uint(type, VTAP_MAP_RINGBUF);
-	__uint(max_entries, VTAP_EVENT_RING_BYTES);
-} vtap_events SEC(".maps");
-
-struct {
-	__uint(type, VTAP_MAP_PERCPU_ARRAY);
-	__uint(max_entries, VTAP_EVENT_STAT_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} vtap_event_stats SEC(".maps");
-
-/* The second being counted against MAX_EVENTS_PER_SECOND, and its count. */
-struct vtap_event_window {
-	__u64 second;
-	__u64 count;
-};
-
-struct {
-	__uint(type, VTAP_MAP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct vtap_event_window);
-} vtap_event_rate SEC(".maps");
-
 /* The kernel's structs, only the fields read here. */
 struct vtap_addr16 {
 	__u8 bytes[16];
@@ -130,13 +67,6 @@ struct vtap_raw_args {
 #define VTAP_AF_INET 2
 #define VTAP_AF_INET6 10
 #define vtap_core_read(dst, src) bpf_probe_read_kernel(dst, sizeof(*(dst)), (const void *)__builtin_preserve_access_index(src))
-
-static __always_inline void vtap_event_count(__u32 slot)
-{
-	__u64 *count = bpf_map_lookup_elem(&vtap_event_stats, &slot);
-	if (count)
-		*count += 1;
-}
 
 /* Fills the socket's family, protocol, addresses and ports; 0 when the
  * socket is IPv4 or IPv6 (a v4-mapped IPv6 socket counts as IPv4). */
@@ -219,29 +149,6 @@ static __always_inline int vtap_event_rule(const struct vtap_event *e, int outgo
 	return rule >= 0 && rule < VTAP_RULE_COUNT ? rule : -1;
 }
 
-/* Whether one more event fits this second's MAX_EVENTS_PER_SECOND (0: no
- * cap). The window is shared by all CPUs; a race at a second's turn can
- * let a few more through, never fewer. */
-static __always_inline int vtap_event_allowed(__u64 now)
-{
-#if VTAP_EVENT_MAX_PER_SECOND > 0
-	__u32 zero = 0;
-	struct vtap_event_window *w = bpf_map_lookup_elem(&vtap_event_rate, &zero);
-	if (!w)
-		return 0;
-	__u64 second = now / 1000000000ull;
-	if (w->second != second) {
-		w->second = second;
-		w->count = 0;
-	}
-	if (__sync_fetch_and_add(&w->count, 1) >= VTAP_EVENT_MAX_PER_SECOND) {
-		vtap_event_count(VTAP_EVENT_CAPPED);
-		return 0;
-	}
-#endif
-	return 1;
-}
-
 /* Matches `e` (socket fields filled) and, when a rule selects it, sends it
  * with the rest filled in. Directions: 1 outgoing, 0 incoming, -1 either
  * (outgoing first). A function of its own: one copy per program, and its
@@ -268,11 +175,7 @@ static __noinline void vtap_event_emit(struct vtap_event *e, int direction)
 	e->tid = (__u32)pid_tgid;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	__builtin_memcpy(out, e, sizeof(*out));
-	/* Waking the reader is an interrupt's work for every event; it is
-	 * woken once a quarter of the buffer waits, and reads at least every
-	 * 100 ms by itself. */
-	__u64 waiting = bpf_ringbuf_query(&vtap_events, VTAP_RB_AVAIL_DATA);
-	bpf_ringbuf_submit(out, waiting >= VTAP_EVENT_RING_BYTES / 4 ? VTAP_RB_FORCE_WAKEUP : VTAP_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(out, vtap_ring_wakeup());
 	vtap_event_count(VTAP_EVENT_WRITTEN);
 }
 

@@ -122,6 +122,11 @@ struct vtap_packet {
 	__u8 tcp_flags;
 	__u8 icmp_echo;
 	__u8 has_l4; /* 0 for IP fragments other than the first */
+#ifdef VTAP_QLOG
+	__u32 tcp_ack;
+	__u16 tcp_window;
+	__u8 tcp_header_len; /* options included */
+#endif
 };
 
 enum { VTAP_PARSED = -1, VTAP_NOT_IP = -2 };
@@ -284,7 +289,11 @@ static __always_inline int vtap_parse_l4(const struct __sk_buff *skb, __u32 l4_o
 
 	switch (key->proto) {
 	case 6: { /* TCP */
+#ifdef VTAP_QLOG
+		__u8 tcp[20];
+#else
 		__u8 tcp[16];
+#endif
 		if (ip_payload < 20 || vtap_load_header(skb, pkt, l4_off, tcp, sizeof(tcp)))
 			return VTAP_MALFORMED_L4;
 		header = (tcp[12] >> 4) * 4;
@@ -294,6 +303,11 @@ static __always_inline int vtap_parse_l4(const struct __sk_buff *skb, __u32 l4_o
 		key->dport = (tcp[2] << 8) | tcp[3];
 		pkt->tcp_seq = ((__u32)tcp[4] << 24) | ((__u32)tcp[5] << 16) | ((__u32)tcp[6] << 8) | tcp[7];
 		pkt->tcp_flags = tcp[13];
+#ifdef VTAP_QLOG
+		pkt->tcp_ack = ((__u32)tcp[8] << 24) | ((__u32)tcp[9] << 16) | ((__u32)tcp[10] << 8) | tcp[11];
+		pkt->tcp_window = (tcp[14] << 8) | tcp[15];
+		pkt->tcp_header_len = header;
+#endif
 		break;
 	}
 	case 17:  /* UDP */
@@ -682,6 +696,13 @@ __noinline int vtap_account(struct __sk_buff *skb, struct vtap_packet *pkt, stru
 	return 0;
 }
 
+#ifdef VTAP_EVENTS
+#include "vtap_ring.h"
+#endif
+#ifdef VTAP_QLOG
+#include "vtap_qlog.h"
+#endif
+
 SEC("socket")
 int vtap_measure(struct __sk_buff *skb)
 {
@@ -705,7 +726,11 @@ int vtap_measure(struct __sk_buff *skb)
 		int outgoing = skb->pkt_type == VTAP_PACKET_OUTGOING;
 		if (outgoing != (vtap_cfg_direction == VTAP_DIRECTION_OUT)) {
 			vtap_tally_add(VTAP_TOTAL_OTHER_DIRECTION, pkt.wire_len);
+#ifdef VTAP_QLOG
+			return vtap_qlog_other_direction(skb, &pkt, &key);
+#else
 			return 0;
+#endif
 		}
 	}
 
@@ -733,6 +758,10 @@ int vtap_measure(struct __sk_buff *skb)
 	}
 
 	vtap_account(skb, &pkt, &key, (__u32)rule);
+#ifdef VTAP_QLOG
+	if (key.proto == 6 && pkt.has_l4)
+		vtap_qlog_segment(skb, &pkt, &key, (__u32)rule);
+#endif
 	return vtap_cfg_verdict ? (__u32)rule + 1 : 0;
 }
 

@@ -60,6 +60,19 @@ public struct BPFMap: @unchecked Sendable, CustomStringConvertible {
             loaded: { throw failure })
     }
 
+    /// Before load: use the loaded map behind `fd` (another object's)
+    /// instead of creating one, so two objects write the same map.
+    public func reuse(fileDescriptor fd: Int32) throws {
+        let failure = BPFError(
+            .invalidArgument, operation: "reuse map", object: mapName, detail: "object already loaded")
+        try object.whileUnloaded(
+            unloaded: {
+                let result = bpf_map__reuse_fd(handle, fd)
+                if result < 0 { throw BPFError.fromErrno(result, operation: "reuse map", object: mapName) }
+            },
+            loaded: { throw failure })
+    }
+
     // MARK: - Single elements
 
     /// The value stored under `key`, or nil if there is none. Not for

@@ -16,7 +16,10 @@ enum ManifestBuilder {
                 ObjectContract.countersStruct, ObjectContract.tallyStruct, "vtap_flow_key", "vtap_flow_state",
                 "vtap_replay_packet",
             ]
-            let eventStructs = ruleset.settings.events == nil ? [] : [ObjectContract.eventStruct]
+            let events = ruleset.settings.events
+            let eventStructs =
+                (events?.levels.isEmpty == false ? [ObjectContract.eventStruct] : [])
+                + (events?.qlog == true ? [ObjectContract.segmentStruct] : [])
             let structs = try (structNames + eventStructs).map { name in
                 let layout = try btf.structLayout(named: name)
                 return Manifest.Struct(

@@ -87,7 +87,7 @@ public struct MetricsExposition: Sendable {
                 MetricFamilies.events,
                 EventKind.allCases.map { kind in
                     (
-                        RenderedLabels(MetricFamilies.events.labels, [kind.level.rawValue, kind.name]),
+                        RenderedLabels(MetricFamilies.events.labels, [kind.levelName, kind.name]),
                         TextExpositionWriter.Value.integer(events.received[kind] ?? 0)
                     )
                 })

@@ -23,7 +23,7 @@ public struct EventJSON: Sendable {
         out.object {
             $0.key("time") { $0.string(ReportTime(nanosecondsSinceEpoch: epoch).rfc3339) }
             $0.key("time_ns") { $0.integer(epoch) }
-            $0.key("level") { $0.string(event.kind.level.rawValue) }
+            $0.key("level") { $0.string(event.kind.levelName) }
             $0.key("event") { $0.string(event.kind.name) }
             $0.key("rule") { $0.integer(event.rule) }
             $0.key("rule_label") { json in
@@ -68,6 +68,8 @@ public struct EventJSON: Sendable {
             members.key("reason") { $0.integer(event.detail) }
         case .resetReceived:
             break
+        case .segment:
+            break  // decoded as a TCPSegment for qlog, never a KernelEvent
         case .ipReceive, .ipTransmit:
             members.key("length") { $0.integer(event.value) }
             members.key("ifindex") { $0.integer(event.detail) }

@@ -136,6 +136,16 @@ struct JSONText {
         text += "]"
     }
 
+    /// An array whose elements differ in kind (a row of values).
+    mutating func row(_ elements: [(inout JSONText) -> Void]) {
+        text += "["
+        for (i, element) in elements.enumerated() {
+            if i > 0 { text += "," }
+            element(&self)
+        }
+        text += "]"
+    }
+
     mutating func null() { text += "null" }
     mutating func bool(_ value: Bool) { text += value ? "true" : "false" }
     mutating func integer<T: BinaryInteger>(_ value: T) { text += String(value) }

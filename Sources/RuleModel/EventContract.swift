@@ -11,6 +11,9 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
     case resetReceived = 6
     case ipReceive = 7
     case ipTransmit = 8
+    /// A TCP segment the packet program matched, for qlog (`struct
+    /// vtap_segment`, decoded as a `TCPSegment`).
+    case segment = 9
 
     /// The name in the events file and the template's constant less
     /// `VTAP_EVENT_`, in lower case.
@@ -24,17 +27,23 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
         case .resetReceived: "reset_received"
         case .ipReceive: "ip_receive"
         case .ipTransmit: "ip_transmit"
+        case .segment: "segment"
         }
     }
 
-    public var level: Settings.Events.Level {
+    /// The LEVELS entry that asks for it; nil for qlog's segments.
+    public var level: Settings.Events.Level? {
         switch self {
         case .send, .receive: .socket
         case .state: .connection
         case .retransmit, .resetSent, .resetReceived: .protocol
         case .ipReceive, .ipTransmit: .ip
+        case .segment: nil
         }
     }
+
+    /// The `level` label of its exported count and events-file line.
+    public var levelName: String { level?.rawValue ?? "qlog" }
 }
 
 /// The slots of `vtap_event_stats` (`enum vtap_event_stat`).

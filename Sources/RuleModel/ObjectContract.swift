@@ -16,6 +16,8 @@ public enum ObjectContract {
     public static let eventStatsMap = "vtap_event_stats"
     public static let eventRateMap = "vtap_event_rate"
     public static let eventStruct = "vtap_event"
+    /// Only with QLOG: the packet program's TCP segments (templates/vtap_qlog.h).
+    public static let segmentStruct = "vtap_segment"
     /// The section prefix of the event programs (raw tracepoints, attached
     /// by name); the rest names the tracepoint.
     public static let tracepointSectionPrefix = "raw_tracepoint/"

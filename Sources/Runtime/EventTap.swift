@@ -30,9 +30,25 @@ public final class EventTap: @unchecked Sendable {
         let byKind = Mutex<[EventKind: UInt64]>([:])
     }
 
-    /// Whether an object has event programs at all.
+    /// Whether an object writes events at all: tracepoint programs, or
+    /// qlog's segments from the packet program (both need the ring buffer).
     public static func hasEvents(_ object: MeasurementObject) -> Bool {
-        object.manifest.programs.contains { $0.section.hasPrefix(ObjectContract.tracepointSectionPrefix) }
+        object.manifest.maps.contains { $0.name == ObjectContract.eventsMap }
+    }
+
+    /// Whether the packet program writes qlog's TCP segments.
+    public static func hasSegments(_ object: MeasurementObject) -> Bool {
+        object.manifest.structLayout(named: ObjectContract.segmentStruct) != nil
+    }
+
+    /// The maps the packet program's per-interface instances write through
+    /// (`LoadConfiguration.sharedMaps`): one ring, one set of loss counts.
+    public var sharedMaps: [String: Int32] {
+        var maps: [String: Int32] = [:]
+        for name in [ObjectContract.eventsMap, ObjectContract.eventStatsMap, ObjectContract.eventRateMap] {
+            if let fd = try? bpf.map(named: name).fileDescriptor { maps[name] = fd }
+        }
+        return maps
     }
 
     /// Called on the tap's thread after each batch the ring buffer gave.
@@ -42,10 +58,12 @@ public final class EventTap: @unchecked Sendable {
     /// event at a time, in ring-buffer order; `batchEnded` after each batch.
     public init(
         _ object: MeasurementObject, sink: @escaping @Sendable (KernelEvent) -> Void,
+        segments: @escaping @Sendable (TCPSegment) -> Void = { _ in },
         batchEnded: @escaping @Sendable () -> Void = {}
     ) throws {
         self.batchEnded = batchEnded
-        let decoder = try EventDecoder(object.manifest)
+        let dispatch = try RecordDispatch(
+            object.manifest, epochOffset: MonotonicClock.epochOffset(), events: sink, segments: segments)
         let received = counts
         do {
             bpf = try BPFObject(elf: object.elf, name: "vtap")
@@ -55,9 +73,8 @@ public final class EventTap: @unchecked Sendable {
             try bpf.load()
             stats = try bpf.map(named: ObjectContract.eventStatsMap)
             reader = try RingBufferReader(try bpf.map(named: ObjectContract.eventsMap)) { record in
-                guard let event = decoder.decode(record) else { return }
-                received.byKind.withLock { $0[event.kind, default: 0] += 1 }
-                sink(event)
+                guard let kind = dispatch.handle(record) else { return }
+                received.byKind.withLock { $0[kind, default: 0] += 1 }
             }
             for program in bpf.programs where program.section.hasPrefix(ObjectContract.tracepointSectionPrefix) {
                 links.append(try TracepointLink(program))
@@ -136,4 +153,46 @@ public final class EventTap: @unchecked Sendable {
     }
 
     deinit { links.forEach { $0.detach() } }
+}
+
+/// Hands each ring-buffer record to the decoder of its kind: tracepoint
+/// events and qlog's segments share the ring (and its order).
+struct RecordDispatch: Sendable {
+    private let kindOffset: Int
+    private let events: EventDecoder?
+    private let segments: SegmentDecoder?
+    private let eventSink: @Sendable (KernelEvent) -> Void
+    private let segmentSink: @Sendable (TCPSegment) -> Void
+
+    init(
+        _ manifest: Manifest, epochOffset: Int64, events: @escaping @Sendable (KernelEvent) -> Void,
+        segments: @escaping @Sendable (TCPSegment) -> Void
+    ) throws {
+        guard let offset = SegmentDecoder.kindOffset(manifest) else {
+            throw RuntimeError.badInput("the manifest describes no event record")
+        }
+        kindOffset = offset
+        self.events =
+            manifest.structLayout(named: ObjectContract.eventStruct) == nil ? nil : try EventDecoder(manifest)
+        self.segments =
+            manifest.structLayout(named: ObjectContract.segmentStruct) == nil
+            ? nil : try SegmentDecoder(manifest, epochOffset: epochOffset)
+        eventSink = events
+        segmentSink = segments
+    }
+
+    /// The record's kind when it was decoded and handed on.
+    func handle(_ record: UnsafeRawBufferPointer) -> EventKind? {
+        guard record.count >= kindOffset + 4,
+            let kind = EventKind(rawValue: record.loadUnaligned(fromByteOffset: kindOffset, as: UInt32.self))
+        else { return nil }
+        if kind == .segment {
+            guard let segment = segments?.decode(record) else { return nil }
+            segmentSink(segment)
+        } else {
+            guard let event = events?.decode(record) else { return nil }
+            eventSink(event)
+        }
+        return kind
+    }
 }

@@ -19,7 +19,7 @@ public final class LiveMeasurement: @unchecked Sendable {
     /// Attaches to `interfaces` (names), or to every interface that is up.
     public init(
         _ object: MeasurementObject, interfaces names: [String], direction: Settings.Direction? = nil,
-        stateDirectory: String = InterfaceLock.defaultStateDirectory
+        sharedMaps: [String: Int32] = [:], stateDirectory: String = InterfaceLock.defaultStateDirectory
     ) throws {
         self.object = object
         let interfaces = try Self.resolve(names)
@@ -27,7 +27,7 @@ public final class LiveMeasurement: @unchecked Sendable {
             // Loading first: without privilege that is what fails, and says so.
             let link: LoadConfiguration.Link = Self.isEthernetLike(interface) ? .ethernet : .rawIP
             let measurement = try LoadedMeasurement(
-                object, configuration: LoadConfiguration(link: link, direction: direction))
+                object, configuration: LoadConfiguration(link: link, direction: direction, sharedMaps: sharedMaps))
             let lock = try InterfaceLock(interface: interface.name, stateDirectory: stateDirectory)
             do {
                 let socket = try PacketSocket(interface: interface.name, program: measurement.program)

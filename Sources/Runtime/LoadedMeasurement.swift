@@ -19,14 +19,19 @@ public struct LoadConfiguration: Sendable, Equatable {
     public var link: Link
     /// `nil` keeps the rules file's DIRECTION.
     public var direction: Settings.Direction?
+    /// Maps another loaded object already has, by name, to use instead of
+    /// this instance's own (the events' ring buffer and its counters).
+    public var sharedMaps: [String: Int32]
 
     public init(
-        replay: Bool = false, verdict: Bool = false, link: Link = .ethernet, direction: Settings.Direction? = nil
+        replay: Bool = false, verdict: Bool = false, link: Link = .ethernet, direction: Settings.Direction? = nil,
+        sharedMaps: [String: Int32] = [:]
     ) {
         self.replay = replay
         self.verdict = verdict
         self.link = link
         self.direction = direction
+        self.sharedMaps = sharedMaps
     }
 
     public static let live = LoadConfiguration()
@@ -56,6 +61,9 @@ public final class LoadedMeasurement: @unchecked Sendable {
             try bpf.setGlobal(ObjectContract.linkConfig, to: configuration.link.rawValue)
             if let direction = configuration.direction {
                 try bpf.setGlobal(ObjectContract.directionConfig, to: direction.contractValue)
+            }
+            for (name, fd) in configuration.sharedMaps.sorted(by: { $0.key < $1.key }) {
+                try bpf.map(named: name).reuse(fileDescriptor: fd)
             }
             try bpf.load()
             program = try bpf.program(named: ObjectContract.programName)

@@ -1,5 +1,6 @@
 import Foundation
 import VtapBPF
+import VtapMetrics
 import VtapRuleModel
 
 /// What the program decided for one frame.
@@ -34,8 +35,28 @@ public final class ReplaySession: @unchecked Sendable {
     /// Learned downward if the kernel refuses a frame of this size.
     public private(set) var runnableLimit = Int(sysconf(Int32(_SC_PAGESIZE))) - 384
 
-    public init(_ object: MeasurementObject) throws {
+    /// Reads qlog's segments after every frame, when asked for.
+    private var segmentReader: RingBufferReader?
+
+    /// `segments` gets the TCP segments the packet program writes for qlog
+    /// (objects built with QLOG), each right after its frame ran.
+    public init(_ object: MeasurementObject, segments: (@Sendable (TCPSegment) -> Void)? = nil) throws {
         measurement = try LoadedMeasurement(object, configuration: .replay)
+        if let segments {
+            guard EventTap.hasSegments(object) else {
+                throw RuntimeError.badInput(
+                    "--qlog: \(object.origin) writes no TCP segments; add \"EVENTS\": {\"QLOG\": true} to its rules file")
+            }
+            // Capture times are already since the epoch.
+            let dispatch = try RecordDispatch(object.manifest, epochOffset: 0, events: { _ in }, segments: segments)
+            do {
+                segmentReader = try RingBufferReader(measurement.bpfObject.map(named: ObjectContract.eventsMap)) {
+                    _ = dispatch.handle($0)
+                }
+            } catch let error as BPFError {
+                throw RuntimeError.from(error, doing: "reading the segments of \(object.origin)")
+            }
+        }
         guard let global = object.manifest.global(named: ObjectContract.replayGlobal) else {
             throw RuntimeError.badInput("\(object.origin): the manifest has no \(ObjectContract.replayGlobal) variable")
         }
@@ -66,15 +87,25 @@ public final class ReplaySession: @unchecked Sendable {
     public func run(frame: [UInt8], timestampNanoseconds: UInt64, wireLength: Int) throws -> Verdict {
         while true {
             do {
-                return try runOnce(
+                let verdict = try runOnce(
                     frame: frame.count > runnableLimit ? Array(frame.prefix(runnableLimit)) : frame,
                     timestampNanoseconds: timestampNanoseconds, wireLength: max(wireLength, frame.count))
+                try readSegments()
+                return verdict
             } catch let error as BPFError where error.kind == .invalidArgument {
                 guard frame.count >= runnableLimit, runnableLimit > 1514 else {
                     throw RuntimeError.badInput("the kernel refused to run a frame of \(frame.count) bytes: \(error)")
                 }
                 runnableLimit -= 64
             }
+        }
+    }
+
+    private func readSegments() throws {
+        do {
+            try segmentReader?.drain()
+        } catch let error as BPFError {
+            throw RuntimeError.from(error, doing: "reading a frame's segments")
         }
     }
 

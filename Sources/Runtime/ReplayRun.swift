@@ -12,9 +12,9 @@ public enum ReplayRun {
 
     public static func run(
         _ object: MeasurementObject, capture path: String, reportSeconds: Double, jitterSeconds: Double,
-        observer: MeasurementObserver
+        observer: MeasurementObserver, segments: (@Sendable (TCPSegment) -> Void)? = nil
     ) throws -> Result {
-        let session = try ReplaySession(object)
+        let session = try ReplaySession(object, segments: segments)
         let reader: CaptureReader
         do {
             reader = try CaptureReader(path: path)

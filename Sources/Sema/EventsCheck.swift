@@ -15,7 +15,6 @@ enum EventsKey {
 /// What this vtapc can compile yet. A request for more is an error rather
 /// than an object that silently logs less than was asked.
 enum EventsAvailability {
-    static let qlog = false
     static let latency = false
 }
 
@@ -37,7 +36,6 @@ func checkEvents(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> Sett
     if let levels = keys[EventsKey.levels] { events.levels = readLevels(levels, diagnostics: &diagnostics) }
     if let qlog = keys[EventsKey.qlog], let value = readBool(qlog, diagnostics: &diagnostics) {
         events.qlog = value
-        if value && !EventsAvailability.qlog { unavailable("QLOG traces", at: qlog, diagnostics: &diagnostics) }
     }
     if let latency = keys[EventsKey.latency], let value = readBool(latency, diagnostics: &diagnostics) {
         events.latency = value

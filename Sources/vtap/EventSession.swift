@@ -19,7 +19,11 @@ final class EventSession: Sendable {
     }
 
     /// Nil for an object without EVENTS; `--events` with one is an error.
-    init?(_ object: MeasurementObject, file: String?) throws {
+    /// `segments` gets qlog's TCP segments (objects built with QLOG).
+    init?(
+        _ object: MeasurementObject, file: String?, segments: (@Sendable (TCPSegment) -> Void)? = nil,
+        batchEnded extra: @escaping @Sendable () -> Void = {}
+    ) throws {
         guard EventTap.hasEvents(object) else {
             if file != nil {
                 throw RuntimeError.badInput(
@@ -45,12 +49,14 @@ final class EventSession: Sendable {
                     failure.error.withLock { $0 = $0 ?? .io("\(error)") }
                 }
             },
+            segments: segments ?? { _ in },
             batchEnded: {
                 do {
                     try log?.flush()
                 } catch {
                     failure.error.withLock { $0 = $0 ?? .io("\(error)") }
                 }
+                extra()
             })
     }
 

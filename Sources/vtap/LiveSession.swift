@@ -23,10 +23,19 @@ enum LiveSession {
         let writer = try ReportWriter(
             manifest: manifest, options: options.intervals,
             logDirectory: options.logDir ?? (manifest.settings.logData ? "." : nil), logFormat: options.logFormat)
-        let live = try LiveMeasurement(measurement, interfaces: options.interfaces, direction: options.direction)
-        writer.interfaces = live.interfaceNames
-        let events = try EventSession(measurement, file: options.events)
+        let qlog = try QlogSession(
+            options.qlog, object: measurement,
+            origin: "on \(ProcessInfo.processInfo.hostName) (\(options.interfaces.isEmpty ? "every interface" : options.interfaces.joined(separator: ", ")))")
+        // The event tap loads first: the packet program's instances write
+        // qlog's segments into its ring buffer.
+        let events = try EventSession(
+            measurement, file: options.events, segments: qlog.map { $0.add },
+            batchEnded: { qlog?.writeFinished(now: ReportTime.now().nanosecondsSinceEpoch) })
         defer { events?.finish() }
+        let live = try LiveMeasurement(
+            measurement, interfaces: options.interfaces, direction: options.direction,
+            sharedMaps: events?.tap.sharedMaps ?? [:])
+        writer.interfaces = live.interfaceNames
         let selfCost = ProgramCostReader(live, events: events?.tap, enabled: options.selfCost)
         if let why = selfCost.unavailable { notice("no self-cost figures: \(why)") }
         let totals = LiveReader(
@@ -60,6 +69,7 @@ enum LiveSession {
         events?.start()
         try LiveRun.run(totals, observer: writer, stop: stop)
         try events?.stop()
+        try qlog?.finish()
         SelfCost.report(selfCost)
     }
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import VtapDiagnostics
+import VtapMetrics
+import VtapOutputs
 import VtapRuntime
 
 /// The seed's interval flags, shared by run and replay.
@@ -53,4 +55,26 @@ enum Failure {
         StandardStreams.writeError("vtap: error: \(runtime.description)\n")
         return ExitCode(runtime.exitCode)
     }
+}
+
+extension QlogFormat: ExpressibleByArgument {}
+extension TCPConnectionTracker.CaptureVantage: ExpressibleByArgument {}
+
+/// Where and how to write qlog traces; `vtap run` and `vtap replay` take it.
+struct QlogOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Write one qlog trace per TCP connection the rules select into DIR (created if missing).",
+            discussion: """
+                Needs an object built with "EVENTS": {"QLOG": true}. A trace is written whole when its \
+                connection has closed and gone quiet, and the rest when the run ends.
+                """,
+            valueName: "dir"))
+    var qlog: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "sqlog (the qlog main schema's JSON-SEQ), qvis (the 0.3 header qvis opens) or legacy (the 2021 prototype's).",
+            valueName: "format"))
+    var qlogFormat: QlogFormat = .sqlog
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VtapMetrics
 import VtapRuntime
 
 struct Replay: ParsableCommand {
@@ -21,15 +22,27 @@ struct Replay: ParsableCommand {
 
     @OptionGroup var compiler: CompilerOption
 
+    @OptionGroup var qlog: QlogOptions
+
+    @Option(
+        help: ArgumentHelp(
+            "Write the qlog traces from the client's side (the SYN's sender) or the server's.",
+            discussion: "A capture does not say which way a packet went; a live run knows.", valueName: "side"))
+    var qlogVantage: TCPConnectionTracker.CaptureVantage = .client
+
     func run() throws {
         do {
             let measurement = try MeasurementObject.load(object, compiler: compiler.vtapc)
             let writer = try ReportWriter(
                 manifest: measurement.manifest, options: intervals, logDirectory: nil, logFormat: .csv)
             writer.interfaces = [capture]
+            let traces = try QlogSession(
+                qlog, object: measurement, origin: "replay of \((capture as NSString).lastPathComponent)",
+                captureVantage: qlogVantage)
             let result = try ReplayRun.run(
                 measurement, capture: capture, reportSeconds: intervals.throughputInterval,
-                jitterSeconds: intervals.jitterInterval, observer: writer)
+                jitterSeconds: intervals.jitterInterval, observer: writer, segments: traces.map { $0.add })
+            try traces?.finish()
             if !intervals.json {
                 print("replayed \(result.packets) packets from \(capture) through \(object)")
             }

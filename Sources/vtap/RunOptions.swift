@@ -57,6 +57,8 @@ struct RunOptions: ParsableArguments {
             valueName: "file"))
     var events: String?
 
+    @OptionGroup var qlog: QlogOptions
+
     func validate() throws {
         try intervals.validate()
         if let duration, duration <= 0 || !duration.isFinite { throw ValidationError("--duration must be positive") }

@@ -1,0 +1,210 @@
+import VtapRuleModel
+
+/// One connection's trace as qlog writes it: what was seen of it from one
+/// vantage point, in order.
+public struct TCPTrace: Sendable {
+    /// Where the trace was taken: the side that opened the connection, the
+    /// side that accepted it, or not known (no SYN was seen).
+    public enum Vantage: String, Sendable {
+        case client, server, unknown
+    }
+
+    public enum CloseReason: String, Sendable {
+        /// Both FINs sent and the second one acknowledged.
+        case fin
+        /// A reset, from either side.
+        case reset
+    }
+
+    public struct Event: Sendable {
+        public enum Kind: Sendable, Equatable {
+            case connectionStarted
+            case packetSent, packetReceived
+            case connectionClosed(CloseReason)
+        }
+
+        public var nanoseconds: Int64
+        public var kind: Kind
+        /// The segment of a packet event.
+        public var segment: TCPSegment?
+        /// Sequence and acknowledgement numbers less the first sequence
+        /// number seen from each side, as tcpdump and Wireshark print them;
+        /// nil before that side's first segment.
+        public var relativeSequence: UInt32?
+        public var relativeAcknowledgement: UInt32?
+        /// Whether the first segment seen of its side in this trace.
+        public var firstOfSide: Bool
+        /// Sequence space already sent by this side (its highest end so far).
+        public var retransmission: Bool
+    }
+
+    /// 32 hex digits from the two endpoints and the first sequence number
+    /// seen: the same for a live run and a replay of its capture.
+    public var groupID: String
+    public var vantage: Vantage
+    /// The side that sent the SYN; the first segment's sender when no SYN
+    /// was seen.
+    public var initiator: TCPSegment.Endpoint
+    public var responder: TCPSegment.Endpoint
+    public var ipVersion: Int
+    /// The rule the connection's first segment matched.
+    public var rule: Int
+    public var interfaceIndex: UInt32
+    public var events: [Event]
+    public var closed: Bool { events.contains { if case .connectionClosed = $0.kind { true } else { false } } }
+}
+
+/// Groups TCP segments into connections, one trace each, as they come (in
+/// ring-buffer or capture order), and tells sent from received.
+///
+/// A connection is its two endpoints on one interface. A SYN for endpoints
+/// whose connection has closed starts a new one (a port reused).
+public struct TCPConnectionTracker: Sendable {
+    /// Which side of a capture's connections the traces are written from:
+    /// a capture does not say which way a packet went.
+    public enum CaptureVantage: String, Sendable, CaseIterable {
+        case client, server
+    }
+
+    private struct Key: Hashable {
+        var interfaceIndex: UInt32
+        var low: TCPSegment.Endpoint
+        var high: TCPSegment.Endpoint
+    }
+
+    private struct Connection {
+        var trace: TCPTrace
+        /// The endpoint on this host's side.
+        var local: TCPSegment.Endpoint
+        var firstSequence: [TCPSegment.Endpoint: UInt32] = [:]
+        var highestEnd: [TCPSegment.Endpoint: UInt32] = [:]
+        var finSequence: [TCPSegment.Endpoint: UInt32] = [:]
+        var finAcknowledged: Set<TCPSegment.Endpoint> = []
+        var lastNanoseconds: Int64
+    }
+
+    private let captureVantage: CaptureVantage
+    private var open: [Key: Connection] = [:]
+    /// Traces no segment can be added to any more, oldest first.
+    private var done: [TCPTrace] = []
+
+    public init(captureVantage: CaptureVantage = .client) {
+        self.captureVantage = captureVantage
+    }
+
+    public mutating func add(_ segment: TCPSegment) {
+        let key = Key(
+            interfaceIndex: segment.interfaceIndex, low: min(segment.source, segment.destination),
+            high: max(segment.source, segment.destination))
+        let opensAnew = segment.flags.contains(.syn) && !segment.flags.contains(.ack)
+        if var connection = open[key], !(connection.trace.closed && opensAnew) {
+            Self.append(segment, to: &connection)
+            open[key] = connection
+            return
+        }
+        if let old = open.removeValue(forKey: key) { done.append(old.trace) }
+        var connection = start(segment)
+        Self.append(segment, to: &connection)
+        open[key] = connection
+    }
+
+    /// Every trace, closed or not, in the order the connections started;
+    /// the tracker is empty afterwards.
+    public mutating func finish() -> [TCPTrace] {
+        let traces = done + open.values.map(\.trace)
+        done = []
+        open = [:]
+        return traces.sorted { ($0.events.first?.nanoseconds ?? 0) < ($1.events.first?.nanoseconds ?? 0) }
+    }
+
+    /// Closed connections with no segment for `quietNanoseconds` before
+    /// `now`, and those a new connection replaced: their traces are final.
+    public mutating func takeFinished(now: Int64, quietNanoseconds: Int64) -> [TCPTrace] {
+        for (key, connection) in open where connection.trace.closed {
+            if now - connection.lastNanoseconds >= quietNanoseconds {
+                done.append(connection.trace)
+                open.removeValue(forKey: key)
+            }
+        }
+        defer { done = [] }
+        return done
+    }
+
+    private mutating func start(_ segment: TCPSegment) -> Connection {
+        let syn = segment.flags.contains(.syn)
+        let ack = segment.flags.contains(.ack)
+        // The SYN's sender opened it; a SYN-ACK's receiver did.
+        let initiator = syn && ack ? segment.destination : segment.source
+        let responder = initiator == segment.source ? segment.destination : segment.source
+        let local: TCPSegment.Endpoint
+        switch segment.direction {
+        case .sent: local = segment.source
+        case .received: local = segment.destination
+        case .unknown: local = captureVantage == .client ? initiator : responder
+        }
+        let vantage: TCPTrace.Vantage = syn ? (local == initiator ? .client : .server) : .unknown
+        let identity = "\(initiator.address)|\(initiator.port)|\(responder.address)|\(responder.port)|\(segment.sequence)"
+        let trace = TCPTrace(
+            groupID: String(ObjectDigest.sha256Hex(Array(identity.utf8)).prefix(32)), vantage: vantage,
+            initiator: initiator, responder: responder, ipVersion: segment.ipVersion, rule: segment.rule,
+            interfaceIndex: segment.interfaceIndex,
+            events: [
+                TCPTrace.Event(
+                    nanoseconds: segment.nanoseconds, kind: .connectionStarted, firstOfSide: false,
+                    retransmission: false)
+            ])
+        return Connection(trace: trace, local: local, lastNanoseconds: segment.nanoseconds)
+    }
+
+    private static func append(_ segment: TCPSegment, to connection: inout Connection) {
+        let from = segment.source
+        let to = segment.destination
+        let firstOfSide = connection.firstSequence[from] == nil
+        if firstOfSide { connection.firstSequence[from] = segment.sequence }
+        let relativeSequence = connection.firstSequence[from].map { segment.sequence &- $0 }
+        let relativeAcknowledgement =
+            segment.flags.contains(.ack) ? connection.firstSequence[to].map { segment.acknowledgement &- $0 } : nil
+
+        let end = segment.sequence &+ segment.sequenceLength
+        var retransmission = false
+        if segment.sequenceLength > 0 {
+            if let highest = connection.highestEnd[from] {
+                retransmission = Int32(bitPattern: end &- highest) <= 0
+                if !retransmission { connection.highestEnd[from] = end }
+            } else {
+                connection.highestEnd[from] = end
+            }
+        }
+        let kind: TCPTrace.Event.Kind = from == connection.local ? .packetSent : .packetReceived
+        connection.trace.events.append(
+            TCPTrace.Event(
+                nanoseconds: segment.nanoseconds, kind: kind, segment: segment, relativeSequence: relativeSequence,
+                relativeAcknowledgement: relativeAcknowledgement, firstOfSide: firstOfSide,
+                retransmission: retransmission))
+        connection.lastNanoseconds = segment.nanoseconds
+
+        guard !connection.trace.closed else { return }
+        if segment.flags.contains(.rst) {
+            connection.trace.events.append(
+                TCPTrace.Event(
+                    nanoseconds: segment.nanoseconds, kind: .connectionClosed(.reset), firstOfSide: false,
+                    retransmission: false))
+            return
+        }
+        if segment.flags.contains(.fin) {
+            connection.finSequence[from] = segment.sequence &+ UInt32(truncatingIfNeeded: segment.payloadLength)
+        }
+        if segment.flags.contains(.ack), let peerFin = connection.finSequence[to],
+            segment.acknowledgement == peerFin &+ 1
+        {
+            connection.finAcknowledged.insert(to)
+        }
+        // Closed by FINs once each side's FIN is acknowledged.
+        if connection.finAcknowledged.count == 2 {
+            connection.trace.events.append(
+                TCPTrace.Event(
+                    nanoseconds: segment.nanoseconds, kind: .connectionClosed(.fin), firstOfSide: false,
+                    retransmission: false))
+        }
+    }
+}

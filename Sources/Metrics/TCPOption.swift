@@ -1,0 +1,113 @@
+/// A TCP option, decoded from a segment's option bytes by kind (IANA's
+/// TCP option kind numbers; MPTCP's subtypes from RFC 8684).
+public enum TCPOption: Sendable, Equatable {
+    case endOfList
+    case noOperation
+    case maximumSegmentSize(UInt16)
+    case windowScale(UInt8)
+    case sackPermitted
+    /// Left and right edges of each block.
+    case sack([(UInt32, UInt32)])
+    case timestamp(value: UInt32, echo: UInt32)
+    case mptcp(MPTCPSubtype, version: UInt8?)
+    case fastOpen(cookieLength: Int)
+    /// Any other kind, with its data length.
+    case other(kind: UInt8, length: Int)
+    /// A length that runs past the header: the rest is not read.
+    case malformed(kind: UInt8)
+
+    public static func == (lhs: TCPOption, rhs: TCPOption) -> Bool {
+        switch (lhs, rhs) {
+        case (.sack(let a), .sack(let b)): a.map { [$0.0, $0.1] } == b.map { [$0.0, $0.1] }
+        case (.endOfList, .endOfList), (.noOperation, .noOperation), (.sackPermitted, .sackPermitted): true
+        case (.maximumSegmentSize(let a), .maximumSegmentSize(let b)): a == b
+        case (.windowScale(let a), .windowScale(let b)): a == b
+        case (.timestamp(let a, let b), .timestamp(let c, let d)): a == c && b == d
+        case (.mptcp(let a, let b), .mptcp(let c, let d)): a == c && b == d
+        case (.fastOpen(let a), .fastOpen(let b)): a == b
+        case (.other(let a, let b), .other(let c, let d)): a == c && b == d
+        case (.malformed(let a), .malformed(let b)): a == b
+        default: false
+        }
+    }
+
+    /// The name a trace gives it (tcpdump's words where it has one).
+    public var name: String {
+        switch self {
+        case .endOfList: "eol"
+        case .noOperation: "nop"
+        case .maximumSegmentSize: "mss"
+        case .windowScale: "wscale"
+        case .sackPermitted: "sackOK"
+        case .sack: "sack"
+        case .timestamp: "TS"
+        case .mptcp: "mptcp"
+        case .fastOpen: "tfo"
+        case .other(let kind, _): "unknown-\(kind)"
+        case .malformed(let kind): "malformed-\(kind)"
+        }
+    }
+
+    /// Every option in `bytes`, in order; stops at end-of-list (kept) or at
+    /// a length that cannot be right.
+    public static func parse(_ bytes: [UInt8]) -> [TCPOption] {
+        var options: [TCPOption] = []
+        var at = 0
+        func u16(_ i: Int) -> UInt16 { UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]) }
+        func u32(_ i: Int) -> UInt32 { UInt32(u16(i)) << 16 | UInt32(u16(i + 2)) }
+        while at < bytes.count {
+            let kind = bytes[at]
+            if kind == 0 {
+                options.append(.endOfList)
+                break
+            }
+            if kind == 1 {
+                options.append(.noOperation)
+                at += 1
+                continue
+            }
+            guard at + 1 < bytes.count, bytes[at + 1] >= 2, at + Int(bytes[at + 1]) <= bytes.count else {
+                options.append(.malformed(kind: kind))
+                break
+            }
+            let length = Int(bytes[at + 1])
+            let data = at + 2
+            switch (kind, length) {
+            case (2, 4): options.append(.maximumSegmentSize(u16(data)))
+            case (3, 3): options.append(.windowScale(bytes[data]))
+            case (4, 2): options.append(.sackPermitted)
+            case (5, _) where (length - 2) % 8 == 0 && length > 2:
+                options.append(.sack(stride(from: data, to: at + length, by: 8).map { (u32($0), u32($0 + 4)) }))
+            case (8, 10): options.append(.timestamp(value: u32(data), echo: u32(data + 4)))
+            case (30, _) where length >= 3:
+                let subtype = MPTCPSubtype(rawValue: bytes[data] >> 4) ?? .unknown
+                options.append(.mptcp(subtype, version: subtype == .capable ? bytes[data] & 0x0f : nil))
+            case (34, _): options.append(.fastOpen(cookieLength: length - 2))
+            default: options.append(.other(kind: kind, length: length - 2))
+            }
+            at += length
+        }
+        return options
+    }
+}
+
+/// MPTCP option subtypes (RFC 8684, section 3).
+public enum MPTCPSubtype: UInt8, Sendable {
+    case capable = 0, join, dss, addAddress, removeAddress, priority, fail, fastClose, reset
+    case unknown = 0xff
+
+    public var name: String {
+        switch self {
+        case .capable: "mp_capable"
+        case .join: "mp_join"
+        case .dss: "dss"
+        case .addAddress: "add_addr"
+        case .removeAddress: "remove_addr"
+        case .priority: "mp_prio"
+        case .fail: "mp_fail"
+        case .fastClose: "mp_fastclose"
+        case .reset: "mp_tcprst"
+        case .unknown: "unknown"
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Synchronization
+import VtapDiagnostics
+import VtapMetrics
+import VtapOutputs
+import VtapRuntime
+import VtapSystem
+
+/// `--qlog DIR`: segments in, one trace file per connection out. Closed
+/// connections are written once quiet for `quietNanoseconds` (a late
+/// retransmitted FIN still lands in its trace), the rest at the end.
+final class QlogSession: Sendable {
+    private let writer: QlogWriter
+    private let state: Mutex<State>
+    private static let quietNanoseconds: Int64 = 10_000_000_000
+
+    private struct State {
+        var tracker: TCPConnectionTracker
+        var written = 0
+        var failure: RuntimeError?
+    }
+
+    /// Nil without `--qlog`.
+    init?(
+        _ options: QlogOptions, object: MeasurementObject, origin: String,
+        captureVantage: TCPConnectionTracker.CaptureVantage = .client
+    ) throws {
+        guard let directory = options.qlog else { return nil }
+        guard EventTap.hasSegments(object) else {
+            throw RuntimeError.badInput(
+                "--qlog: \(object.origin) writes no TCP segments; add \"EVENTS\": {\"QLOG\": true} to its rules file")
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw RuntimeError.badInput("--qlog: \(directory) is not a directory") }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw RuntimeError.io("--qlog: cannot create \(directory): \(SystemError.describe(error))")
+            }
+        }
+        writer = QlogWriter(
+            directory: directory, format: options.qlogFormat, ruleLabels: object.manifest.rules.map(\.label),
+            origin: origin)
+        state = Mutex(State(tracker: TCPConnectionTracker(captureVantage: captureVantage)))
+    }
+
+    /// From the events' thread, or replay's loop.
+    @Sendable func add(_ segment: TCPSegment) {
+        state.withLock { $0.tracker.add(segment) }
+    }
+
+    /// Writes the traces that are final by `now` (nanoseconds since the epoch).
+    func writeFinished(now: Int64) {
+        let traces = state.withLock { $0.tracker.takeFinished(now: now, quietNanoseconds: Self.quietNanoseconds) }
+        write(traces)
+    }
+
+    /// Writes every trace left; says how many were written, and where.
+    func finish() throws {
+        write(state.withLock { $0.tracker.finish() })
+        let (written, failure) = state.withLock { ($0.written, $0.failure) }
+        if let failure { throw failure }
+        StandardStreams.writeError(
+            "vtap: qlog: \(written) trace\(written == 1 ? "" : "s") (\(writer.format.rawValue)) in \(writer.directory)\n")
+    }
+
+    private func write(_ traces: [TCPTrace]) {
+        for trace in traces {
+            do {
+                try writer.write(trace)
+                state.withLock { $0.written += 1 }
+            } catch {
+                state.withLock { $0.failure = $0.failure ?? .io("\(error)") }
+            }
+        }
+    }
+}
