@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+import VtapMetrics
+import VtapOutputs
+import VtapTestSupport
+
+/// The three qlog layouts, checked against what reads them: the 2021
+/// prototype's own sample (seed data), and the header fields the draft and
+/// qvis's loader look for.
+@Suite struct QlogWriterTests {
+    /// tcpdump's lines for one connection, turned back into segments: the
+    /// first of each side prints absolute numbers, later ones relative, a
+    /// bare ACK no sequence number (it is the side's next one).
+    static func segments(fromTcpdump text: String, client: String, server: String) throws -> [TCPSegment] {
+        let line = #/IP (\S+)\.(\d+) > (\S+)\.(\d+): Flags \[([^\]]*)\](?:, seq (\d+)(?::(\d+))?)?(?:, ack (\d+))?, win (\d+).*length (\d+)/#
+        var base: [String: UInt32] = [:]
+        var next: [String: UInt32] = [:]
+        var segments: [TCPSegment] = []
+        for (index, row) in text.split(separator: "\n").enumerated() {
+            guard let match = row.firstMatch(of: line) else { continue }
+            let from = "\(match.1).\(match.2)"
+            let to = "\(match.3).\(match.4)"
+            guard Set([from, to]) == Set([client, server]) else { continue }
+            let letters = match.5
+            var flags: VtapMetrics.TCPFlags = []
+            if letters.contains("S") { flags.insert(.syn) }
+            if letters.contains("F") { flags.insert(.fin) }
+            if letters.contains("R") { flags.insert(.rst) }
+            if letters.contains("P") { flags.insert(.psh) }
+            if letters.contains(".") { flags.insert(.ack) }
+            let length = try #require(Int(match.10))
+            let printed = match.6.flatMap { UInt32($0) }
+            let first = base[from] == nil
+            let sequence: UInt32
+            if let printed {
+                sequence = first ? printed : (base[from] ?? 0) &+ printed
+            } else {
+                sequence = try #require(next[from])
+            }
+            if first { base[from] = sequence }
+            let printedAck = match.8.flatMap { UInt32($0) } ?? 0
+            let acknowledgement = first || base[to] == nil ? printedAck : (base[to] ?? 0) &+ printedAck
+            let segment = TCPSegment(
+                nanoseconds: Int64(index) * 1000, rule: 0, direction: from == client ? .sent : .received,
+                ipVersion: 4,
+                source: .init(String(match.1), try #require(UInt16(match.2))),
+                destination: .init(String(match.3), try #require(UInt16(match.4))), sequence: sequence,
+                acknowledgement: acknowledgement, flags: flags, window: try #require(UInt16(match.9)),
+                headerLength: 32, payloadLength: length)
+            next[from] = sequence &+ segment.sequenceLength
+            segments.append(segment)
+        }
+        return segments
+    }
+
+    /// The prototype's client trace of its MPTCP sample's first subflow,
+    /// next to vtap's `legacy` output for the same packets as tcpdump saw
+    /// them: same layout, event names, grouping and header fields, and the
+    /// same numbers (tcpdump's relative numbering). The prototype logged
+    /// `win` as 0 on every sent packet (one of its known faults), so sent
+    /// windows are compared with tcpdump's instead.
+    @Test(.seedData) func legacyLayoutIsThePrototypes() throws {
+        let directory = SeedData.directory.appendingPathComponent("tcpqlog")
+        let dump = try String(contentsOf: directory.appendingPathComponent("tcpdump.log"), encoding: .utf8)
+        let segments = try Self.segments(fromTcpdump: dump, client: "172.17.0.30.58268", server: "172.17.0.10.8000")
+        #expect(segments.count == 16)
+        var tracker = TCPConnectionTracker()
+        segments.forEach { tracker.add($0) }
+        let trace = try #require(tracker.finish().first)
+        let writer = QlogWriter(directory: "/nonexistent", format: .legacy, ruleLabels: ["r"], origin: "test")
+        let ours = try #require(
+            try JSONSerialization.jsonObject(with: Data(writer.text(trace).utf8)) as? [String: [[[Any]]]])
+        let sample = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: directory.appendingPathComponent("client_test.qlog"))) as? [String: [[[Any]]]])
+        #expect(Set(ours.keys) == ["events"] && Set(sample.keys) == ["events"])
+        let mine = try #require(ours["events"]?.first)
+        let theirs = try #require(sample["events"]?.first)
+        // vtap adds the close the prototype never logged; the rest is 1:1.
+        #expect(mine.count == theirs.count + 1)
+        #expect((mine.last?[2] as? String) == "connection_closed")
+        // tcpdump ran on the server, the prototype on the client: two
+        // packets crossing on the wire are in the other order at each end,
+        // so each direction is compared in its own order.
+        func side(_ events: [[Any]], _ name: String) -> [[Any]] { events.filter { $0[2] as? String == name } }
+        var pairs = [(mine[0], theirs[0])]
+        for name in ["packet_sent", "packet_received"] {
+            #expect(side(mine, name).count == side(theirs, name).count, "\(name)")
+            pairs += zip(side(mine, name), side(theirs, name)).map { ($0, $1) }
+        }
+        #expect(pairs.count == theirs.count)
+        for (index, (a, b)) in pairs.enumerated() {
+            #expect(a.count == 5 && b.count == 5, "event \(index)")
+            #expect(a[0] is Int && b[0] is Int)
+            #expect(a[1] as? String == b[1] as? String && a[2] as? String == b[2] as? String, "event \(index)")
+            #expect(a[4] as? String == trace.groupID)
+            let ourData = try #require(a[3] as? [String: Any])
+            let theirData = try #require(b[3] as? [String: Any])
+            #expect(Set(ourData.keys) == Set(theirData.keys), "event \(index)")
+            guard let ourHeader = ourData["header"] as? [String: Any],
+                let theirHeader = theirData["header"] as? [String: Any]
+            else { continue }
+            #expect(Set(ourHeader.keys) == Set(theirHeader.keys), "event \(index): \(ourHeader) \(theirHeader)")
+            for key in ["flags", "seq", "ack"] {
+                #expect(
+                    (ourHeader[key] as? NSObject) == (theirHeader[key] as? NSObject),
+                    "event \(index) \(key): \(ourHeader) vs \(theirHeader)")
+            }
+            if b[2] as? String == "packet_received" {
+                #expect(ourHeader["win"] as? Int == theirHeader["win"] as? Int, "event \(index)")
+            }
+        }
+        let started = try #require(mine.first?[3] as? [String: Any])
+        let theirStart = try #require(theirs.first?[3] as? [String: Any])
+        #expect((started as NSDictionary) == (theirStart as NSDictionary))
+    }
+
+    static func records(_ text: String) throws -> [[String: Any]] {
+        #expect(text.hasPrefix("\u{1E}") && text.hasSuffix("\n"))
+        return try text.split(separator: "\u{1E}").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    static func trace() throws -> TCPTrace {
+        let client = TCPSegment.Endpoint("2001:db8::1", 50000)
+        let server = TCPSegment.Endpoint("2001:db8::2", 80)
+        var tracker = TCPConnectionTracker()
+        tracker.add(
+            TCPSegment(
+                nanoseconds: 1_700_000_000_123_456_789, rule: 0, direction: .sent, ipVersion: 6, source: client,
+                destination: server, sequence: 7, acknowledgement: 0, flags: .syn, window: 64800, headerLength: 40,
+                payloadLength: 0, options: [2, 4, 5, 0xa0, 4, 2, 1, 3, 3, 7]))
+        tracker.add(
+            TCPSegment(
+                nanoseconds: 1_700_000_000_124_000_000, rule: 0, direction: .received, ipVersion: 6, source: server,
+                destination: client, sequence: 90, acknowledgement: 8, flags: [.syn, .ack], window: 64260,
+                headerLength: 40, payloadLength: 0))
+        return try #require(tracker.finish().first)
+    }
+
+    /// The draft's header and time base: a file schema and serialization
+    /// format, times in ms from an epoch that keeps their nanoseconds.
+    @Test func sqlogHeaderAndTimes() throws {
+        let trace = try Self.trace()
+        let writer = QlogWriter(directory: "/tmp", format: .sqlog, ruleLabels: ["web"], origin: "on host (eth0)")
+        #expect(writer.path(of: trace) == "/tmp/\(trace.groupID).sqlog")
+        let records = try Self.records(writer.text(trace))
+        let header = try #require(records.first)
+        #expect(header["file_schema"] as? String == "urn:ietf:params:qlog:file:sequential")
+        #expect(header["serialization_format"] as? String == "application/qlog+json-seq")
+        #expect(header["qlog_version"] == nil)
+        let traceHeader = try #require(header["trace"] as? [String: Any])
+        #expect(traceHeader["event_schemas"] as? [String] == [QlogWriter.schemaURI])
+        #expect(!QlogWriter.schemaURI.hasPrefix("urn:ietf:params:qlog:events:"))
+        let common = try #require(traceHeader["common_fields"] as? [String: Any])
+        #expect(common["group_id"] as? String == trace.groupID)
+        #expect(
+            (common["reference_time"] as? [String: Any])?["epoch"] as? String == "2023-11-14T22:13:20.123Z")
+        let events = records.dropFirst()
+        #expect(events.map { $0["name"] as? String } == ["tcp:connection_started", "tcp:packet_sent", "tcp:packet_received"])
+        #expect(events.map { $0["time"] as? Double } == [0.456789, 0.456789, 1.0])
+        let options = ((events.dropFirst().first?["data"] as? [String: Any])?["header"] as? [String: Any])?["options"]
+        let kinds = (options as? [[String: Any]])?.compactMap { $0["kind"] as? String }
+        #expect(kinds == ["mss", "sackOK", "nop", "wscale"])
+    }
+
+    /// What qvis's JSON-SEQ loader requires: `qlog_version` it knows,
+    /// `qlog_format` "JSON-SEQ", a `trace`; categories it draws.
+    @Test func qvisHeaderIsTheOneQvisLoads() throws {
+        let writer = QlogWriter(directory: "/tmp", format: .qvis, ruleLabels: ["web"], origin: "test")
+        let records = try Self.records(writer.text(try Self.trace()))
+        let header = try #require(records.first)
+        #expect(header["qlog_version"] as? String == "0.3")
+        #expect(header["qlog_format"] as? String == "JSON-SEQ")
+        #expect(header["trace"] is [String: Any])
+        #expect(header["file_schema"] == nil)
+        #expect(
+            records.dropFirst().map { $0["name"] as? String } == [
+                "connectivity:connection_started", "transport:packet_sent", "transport:packet_received",
+            ])
+        #expect(records.dropFirst().first?["time"] as? Double == 1_700_000_000_123.4568)
+    }
+}
