@@ -39,7 +39,7 @@ import VtapTestSupport
     }
 
     @Test func eventKindsAndStatSlotsAreTheTemplates() throws {
-        let text = try Self.template("vtap_events.h")
+        let text = try Self.template("vtap_ring.h")
         let kinds = try Self.enumerators(in: text, opening: "enum vtap_event_kind {")
         #expect(kinds.count == EventKind.allCases.count, "\(kinds)")
         for (constant, value) in kinds {
@@ -51,7 +51,7 @@ import VtapTestSupport
         for slot in EventStatSlot.allCases {
             #expect(slots["VTAP_EVENT_" + slot.name.uppercased()] == slot.rawValue, "\(slot)")
         }
-        #expect(text.contains("SEC(\"\(ObjectContract.tracepointSectionPrefix)"))
+        #expect(try Self.template("vtap_events.h").contains("SEC(\"\(ObjectContract.tracepointSectionPrefix)"))
     }
 
     @Test func directionValuesAreTheTemplates() throws {
@@ -67,13 +67,14 @@ import VtapTestSupport
     @Test func programMapAndGlobalNamesAreTheTemplates() throws {
         let program = try Self.template("vtap_filter.bpf.c")
         #expect(program.contains("SEC(\"socket\")\nint \(ObjectContract.programName)(struct __sk_buff *skb)"))
-        let events = try Self.template("vtap_events.h")
+        let ring = try Self.template("vtap_ring.h")
         for map in ObjectContract.mapRoles.keys {
             #expect(
-                program.contains("} \(map) SEC(\".maps\");") || events.contains("} \(map) SEC(\".maps\");"),
+                program.contains("} \(map) SEC(\".maps\");") || ring.contains("} \(map) SEC(\".maps\");"),
                 "no map \(map) in the templates")
         }
-        #expect(events.contains("struct \(ObjectContract.eventStruct) {"))
+        #expect(ring.contains("struct \(ObjectContract.eventStruct) {"))
+        #expect(try Self.template("vtap_qlog.h").contains("struct \(ObjectContract.segmentStruct) {"))
         for global in [
             ObjectContract.replayConfig, ObjectContract.linkConfig, ObjectContract.directionConfig,
             ObjectContract.verdictConfig,

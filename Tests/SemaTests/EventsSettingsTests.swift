@@ -30,12 +30,16 @@ import VtapTestSupport
         #expect(parsed == Settings.Events(levels: [.socket], ringBufferBytes: 4096, maxEventsPerSecond: 0))
     }
 
+    @Test func qlogAloneIsARequest() {
+        #expect(events(#""EVENTS": {"QLOG": true}"#) == Settings.Events(qlog: true))
+        #expect(events(#""EVENTS": {"QLOG": "True", "LEVELS": ["ip"]}"#) == Settings.Events(levels: [.ip], qlog: true))
+    }
+
     static let errorCases: [(settings: String, id: DiagnosticID)] = [
         (#""EVENTS": ‸[]"#, .valueType),
         (#""EVENTS": {"LEVELS": ‸"socket"}"#, .valueType),
         (#""EVENTS": {"LEVELS": [‸"sockets"]}"#, .eventLevelInvalid),
         (#""EVENTS": {"LEVELS": [‸7]}"#, .valueType),
-        (#""EVENTS": {"LEVELS": ["socket"], "QLOG": ‸true}"#, .eventsUnavailable),
         (#""EVENTS": {"LEVELS": ["socket"], "LATENCY": ‸"True"}"#, .eventsUnavailable),
         (#""EVENTS": {"LEVELS": ["socket"], "RING_BUFFER_SIZE": ‸5000}"#, .valueOutOfRange),
         (#""EVENTS": {"LEVELS": ["socket"], "RING_BUFFER_SIZE": ‸1024}"#, .valueOutOfRange),
