@@ -143,7 +143,8 @@ public struct TCPConnectionTracker: Sendable {
         case .unknown: local = captureVantage == .client ? initiator : responder
         }
         let vantage: TCPTrace.Vantage = syn ? (local == initiator ? .client : .server) : .unknown
-        let identity = "\(initiator.address)|\(initiator.port)|\(responder.address)|\(responder.port)|\(segment.sequence)"
+        let identity =
+            "\(initiator.address)|\(initiator.port)|\(responder.address)|\(responder.port)|\(segment.sequence)"
         let trace = TCPTrace(
             groupID: String(ObjectDigest.sha256Hex(Array(identity.utf8)).prefix(32)), vantage: vantage,
             initiator: initiator, responder: responder, ipVersion: segment.ipVersion, rule: segment.rule,

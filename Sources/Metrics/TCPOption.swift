@@ -93,7 +93,8 @@ public enum TCPOption: Sendable, Equatable {
 
 /// MPTCP option subtypes (RFC 8684, section 3).
 public enum MPTCPSubtype: UInt8, Sendable {
-    case capable = 0, join, dss, addAddress, removeAddress, priority, fail, fastClose, reset
+    case capable = 0
+    case join, dss, addAddress, removeAddress, priority, fail, fastClose, reset
     case unknown = 0xff
 
     public var name: String {

@@ -173,7 +173,9 @@ public struct QlogWriter: Sendable {
                     }
                 }
                 d.key("payload_length") { $0.integer(segment.payloadLength) }
-                d.key("raw") { json in json.object { r in r.key("length") { $0.integer(segment.headerLength + segment.payloadLength) } } }
+                d.key("raw") { json in
+                    json.object { r in r.key("length") { $0.integer(segment.headerLength + segment.payloadLength) } }
+                }
                 if event.retransmission { d.key("retransmission") { $0.bool(true) } }
             }
         }
@@ -186,7 +188,9 @@ public struct QlogWriter: Sendable {
             case .maximumSegmentSize(let value): o.key("value") { $0.integer(value) }
             case .windowScale(let shift): o.key("shift") { $0.integer(shift) }
             case .sack(let blocks):
-                o.key("blocks") { $0.array(blocks) { json, block in json.array([block.0, block.1]) { $0.integer($1) } } }
+                o.key("blocks") {
+                    $0.array(blocks) { json, block in json.array([block.0, block.1]) { $0.integer($1) } }
+                }
             case .timestamp(let value, let echo):
                 o.key("value") { $0.integer(value) }
                 o.key("echo") { $0.integer(echo) }

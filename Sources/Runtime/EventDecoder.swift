@@ -50,17 +50,26 @@ struct EventDecoder {
     }
 
     init(_ manifest: Manifest) throws {
-        guard let layout = manifest.structLayout(named: ObjectContract.eventStruct) else {
-            throw RuntimeError.badInput("the manifest has no \(ObjectContract.eventStruct) layout")
+        (size, offsets) = try Self.layout(
+            ObjectContract.eventStruct, in: manifest, fields: Field.allCases.map { ($0.name, $0.width) })
+    }
+
+    /// A record struct's size and each field's offset, by the manifest's
+    /// layout (read from the object's BTF); a field missing or too narrow
+    /// for what the decoder reads is an error, not a wrong number.
+    static func layout(_ name: String, in manifest: Manifest, fields: [(name: String, width: Int)]) throws -> (
+        size: Int, offsets: [Int]
+    ) {
+        guard let layout = manifest.structLayout(named: name) else {
+            throw RuntimeError.badInput("the manifest has no \(name) layout")
         }
-        size = layout.size
-        offsets = try Field.allCases.map { field in
+        let offsets = try fields.map { field in
             guard let found = layout.field(field.name), found.offset + field.width <= layout.size else {
-                throw RuntimeError.badInput(
-                    "the manifest's \(ObjectContract.eventStruct) has no field \(field.name) of \(field.width) bytes")
+                throw RuntimeError.badInput("the manifest's \(name) has no field \(field.name) of \(field.width) bytes")
             }
             return found.offset
         }
+        return (layout.size, offsets)
     }
 
     /// Nil for a record shorter than the layout or of an unknown kind.

@@ -45,7 +45,8 @@ public final class ReplaySession: @unchecked Sendable {
         if let segments {
             guard EventTap.hasSegments(object) else {
                 throw RuntimeError.badInput(
-                    "--qlog: \(object.origin) writes no TCP segments; add \"EVENTS\": {\"QLOG\": true} to its rules file")
+                    "--qlog: \(object.origin) writes no TCP segments; add \"EVENTS\": {\"QLOG\": true} to its rules file"
+                )
             }
             // Capture times are already since the epoch.
             let dispatch = try RecordDispatch(object.manifest, epochOffset: 0, events: { _ in }, segments: segments)

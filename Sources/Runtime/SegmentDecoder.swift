@@ -51,18 +51,9 @@ struct SegmentDecoder {
     }
 
     init(_ manifest: Manifest, epochOffset: Int64) throws {
-        guard let layout = manifest.structLayout(named: ObjectContract.segmentStruct) else {
-            throw RuntimeError.badInput("the manifest has no \(ObjectContract.segmentStruct) layout")
-        }
-        size = layout.size
+        (size, offsets) = try EventDecoder.layout(
+            ObjectContract.segmentStruct, in: manifest, fields: Field.allCases.map { ($0.name, $0.width) })
         self.epochOffset = epochOffset
-        offsets = try Field.allCases.map { field in
-            guard let found = layout.field(field.name), found.offset + field.width <= layout.size else {
-                throw RuntimeError.badInput(
-                    "the manifest's \(ObjectContract.segmentStruct) has no field \(field.name) of \(field.width) bytes")
-            }
-            return found.offset
-        }
     }
 
     /// Nil for a record shorter than the layout.

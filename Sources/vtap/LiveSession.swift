@@ -25,7 +25,9 @@ enum LiveSession {
             logDirectory: options.logDir ?? (manifest.settings.logData ? "." : nil), logFormat: options.logFormat)
         let qlog = try QlogSession(
             options.qlog, object: measurement,
-            origin: "on \(ProcessInfo.processInfo.hostName) (\(options.interfaces.isEmpty ? "every interface" : options.interfaces.joined(separator: ", ")))")
+            origin:
+                "on \(ProcessInfo.processInfo.hostName) (\(options.interfaces.isEmpty ? "every interface" : options.interfaces.joined(separator: ", ")))"
+        )
         // The event tap loads first: the packet program's instances write
         // qlog's segments into its ring buffer.
         let events = try EventSession(

@@ -63,7 +63,8 @@ final class QlogSession: Sendable {
         let (written, failure) = state.withLock { ($0.written, $0.failure) }
         if let failure { throw failure }
         StandardStreams.writeError(
-            "vtap: qlog: \(written) trace\(written == 1 ? "" : "s") (\(writer.format.rawValue)) in \(writer.directory)\n")
+            "vtap: qlog: \(written) trace\(written == 1 ? "" : "s") (\(writer.format.rawValue)) in \(writer.directory)\n"
+        )
     }
 
     private func write(_ traces: [TCPTrace]) {

@@ -84,7 +84,8 @@ extension EndToEnd {
             let outcome = vtap.stop()
             try capture.stop()
             #expect(outcome.endedCleanly, "\(outcome.result.summary)")
-            #expect(outcome.result.standardError.contains("vtap: qlog: 1 trace (sqlog)"), "\(outcome.result.standardError)")
+            #expect(
+                outcome.result.standardError.contains("vtap: qlog: 1 trace (sqlog)"), "\(outcome.result.standardError)")
 
             let trace = try Self.onlyTrace(in: live)
             #expect(trace.pathExtension == "sqlog")

@@ -12,7 +12,8 @@ import VtapTestSupport
     /// first of each side prints absolute numbers, later ones relative, a
     /// bare ACK no sequence number (it is the side's next one).
     static func segments(fromTcpdump text: String, client: String, server: String) throws -> [TCPSegment] {
-        let line = #/IP (\S+)\.(\d+) > (\S+)\.(\d+): Flags \[([^\]]*)\](?:, seq (\d+)(?::(\d+))?)?(?:, ack (\d+))?, win (\d+).*length (\d+)/#
+        let line =
+            #/IP (\S+)\.(\d+) > (\S+)\.(\d+): Flags \[([^\]]*)\](?:, seq (\d+)(?::(\d+))?)?(?:, ack (\d+))?, win (\d+).*length (\d+)/#
         var base: [String: UInt32] = [:]
         var next: [String: UInt32] = [:]
         var segments: [TCPSegment] = []
@@ -22,7 +23,7 @@ import VtapTestSupport
             let to = "\(match.3).\(match.4)"
             guard Set([from, to]) == Set([client, server]) else { continue }
             let letters = match.5
-            var flags: VtapMetrics.TCPFlags = []
+            var flags: TCPFlags = []
             if letters.contains("S") { flags.insert(.syn) }
             if letters.contains("F") { flags.insert(.fin) }
             if letters.contains("R") { flags.insert(.rst) }
@@ -158,7 +159,10 @@ import VtapTestSupport
         #expect(
             (common["reference_time"] as? [String: Any])?["epoch"] as? String == "2023-11-14T22:13:20.123Z")
         let events = records.dropFirst()
-        #expect(events.map { $0["name"] as? String } == ["tcp:connection_started", "tcp:packet_sent", "tcp:packet_received"])
+        #expect(
+            events.map { $0["name"] as? String } == [
+                "tcp:connection_started", "tcp:packet_sent", "tcp:packet_received",
+            ])
         #expect(events.map { $0["time"] as? Double } == [0.456789, 0.456789, 1.0])
         let options = ((events.dropFirst().first?["data"] as? [String: Any])?["header"] as? [String: Any])?["options"]
         let kinds = (options as? [[String: Any]])?.compactMap { $0["kind"] as? String }
@@ -181,4 +185,81 @@ import VtapTestSupport
             ])
         #expect(records.dropFirst().first?["time"] as? Double == 1_700_000_000_123.4568)
     }
+}
+
+/// `scripts/validate-qlog`: pycddl (PyPI) over the qlog main schema draft's
+/// own CDDL plus docs/qlog-tcp.cddl. It needs the draft's source, which
+/// the script downloads from GitHub once (or takes from QLOG_DRAFT_URL);
+/// where neither the network nor its cache has it, the test cannot run.
+enum QlogDraft {
+    static let cached = FileManager.default.homeDirectoryForCurrentUser
+        .appendingPathComponent(".cache/vtap/qlog-validator/draft-ietf-quic-qlog-main-schema-14.md")
+
+    static var available: Bool {
+        if ProcessInfo.processInfo.environment["QLOG_DRAFT_URL"] != nil { return true }
+        if ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] == nil,
+            FileManager.default.fileExists(atPath: cached.path)
+        {
+            return true
+        }
+        let probe = try? CommandRunner.run(
+            ["curl", "-fsS", "-o", "/dev/null", "--max-time", "10", "https://raw.githubusercontent.com/"],
+            timeout: .seconds(15))
+        return probe?.status == 0
+    }
+}
+
+extension QlogWriterTests {
+    @Test(.enabled(if: QlogDraft.available, "needs the qlog draft: network to GitHub, its cache, or QLOG_DRAFT_URL"))
+    func sqlogFilesValidateAgainstTheDraftsCDDL() throws {
+        let directory = try TemporaryDirectory(prefix: "vtap-qlog-cddl")
+        var tracker = TCPConnectionTracker()
+        TCPConnectionTrackerFixture.exchange.forEach { tracker.add($0) }
+        let traces = tracker.finish() + [try Self.trace()]
+        let writer = QlogWriter(
+            directory: directory.url.path, format: .sqlog, ruleLabels: ["web"], origin: "on host (eth0)")
+        for trace in traces { try writer.write(trace) }
+        let files = traces.map { writer.path(of: $0) }
+        let script = RepositoryLayout.file("scripts/validate-qlog").path
+        let valid = try CommandRunner.run([script] + files, timeout: .seconds(300))
+        #expect(valid.status == 0, "\(valid.summary)")
+        #expect(valid.standardOutput.split(separator: "\n").count == files.count)
+
+        // A misspelt key fails: the check can fail.
+        let text = try String(contentsOfFile: files[0], encoding: .utf8)
+        let broken = directory.file("broken.sqlog")
+        try text.replacingOccurrences(of: "\"window\"", with: "\"windw\"").write(
+            to: broken, atomically: true, encoding: .utf8)
+        let invalid = try CommandRunner.run([script, broken.path], timeout: .seconds(300))
+        #expect(invalid.status == 1, "\(invalid.summary)")
+    }
+}
+
+/// A whole exchange with options, for the validator.
+enum TCPConnectionTrackerFixture {
+    static let exchange: [TCPSegment] = {
+        let client = TCPSegment.Endpoint("192.0.2.1", 40000)
+        let server = TCPSegment.Endpoint("198.51.100.7", 443)
+        func segment(
+            _ ms: Int64, _ from: TCPSegment.Endpoint, _ flags: TCPFlags, _ seq: UInt32, _ ack: UInt32, _ length: Int,
+            _ options: [UInt8] = []
+        ) -> TCPSegment {
+            TCPSegment(
+                nanoseconds: 1_800_000_000_000_000_000 + ms * 1_000_000, rule: 0,
+                direction: from == client ? .sent : .received, ipVersion: 4, source: from,
+                destination: from == client ? server : client, sequence: seq, acknowledgement: ack, flags: flags,
+                window: 502, headerLength: 20 + options.count, payloadLength: length, options: options)
+        }
+        let handshake: [UInt8] = [2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7]
+        return [
+            segment(0, client, .syn, 100, 0, 0, handshake),
+            segment(1, server, [.syn, .ack], 900, 101, 0, handshake),
+            segment(2, client, .ack, 101, 901, 0),
+            segment(3, client, [.psh, .ack], 101, 901, 80, [1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2]),
+            segment(4, client, [.psh, .ack], 101, 901, 80),
+            segment(5, server, [.fin, .ack], 901, 181, 0, [30, 4, 0x20, 0x01]),
+            segment(6, client, [.fin, .ack], 181, 902, 0),
+            segment(7, server, .ack, 902, 182, 0),
+        ]
+    }()
 }

@@ -1,3 +1,4 @@
+import VtapMetrics
 import VtapRuleModel
 
 /// A crafted Ethernet frame, described layer by layer and built byte-exactly.

@@ -1,3 +1,4 @@
+import VtapMetrics
 import VtapRuleModel
 
 /// The layer-4 header of a crafted packet; checksums are computed when the
@@ -13,17 +14,8 @@ public enum TransportHeader: Sendable, Hashable {
     case raw(protocolNumber: UInt8, header: [UInt8])
 }
 
-public struct TCPFlags: OptionSet, Sendable, Hashable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-
-    public static let fin = TCPFlags(rawValue: 0x01)
-    public static let syn = TCPFlags(rawValue: 0x02)
-    public static let rst = TCPFlags(rawValue: 0x04)
-    public static let psh = TCPFlags(rawValue: 0x08)
-    public static let ack = TCPFlags(rawValue: 0x10)
-    public static let urg = TCPFlags(rawValue: 0x20)
-}
+/// The flag bits are the ones vtap decodes segments with.
+public typealias TCPFlags = VtapMetrics.TCPFlags
 
 public struct TCPHeader: Sendable, Hashable {
     public var sourcePort: UInt16
