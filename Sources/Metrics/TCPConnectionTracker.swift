@@ -51,6 +51,15 @@ public struct TCPTrace: Sendable {
     public var rule: Int
     public var interfaceIndex: UInt32
     public var events: [Event]
+    /// MPTCP: the tokens of the connection's keys (MP_CAPABLE), and the
+    /// token a subflow's MP_JOIN named.
+    public var mptcpTokens: Set<UInt32> = []
+    public var joinToken: UInt32?
+    /// A subflow's MPTCP connection (the trace of its first subflow).
+    public var parentGroupID: String?
+    /// The subflows that joined this MPTCP connection, in the order they started.
+    public var subflows: [TCPTrace] = []
+    public var isMPTCP: Bool { !mptcpTokens.isEmpty || joinToken != nil }
     public var closed: Bool { events.contains { if case .connectionClosed = $0.kind { true } else { false } } }
 }
 
@@ -114,20 +123,49 @@ public struct TCPConnectionTracker: Sendable {
         let traces = done + open.values.map(\.trace)
         done = []
         open = [:]
-        return traces.sorted { ($0.events.first?.nanoseconds ?? 0) < ($1.events.first?.nanoseconds ?? 0) }
+        return Self.nestSubflows(
+            traces.sorted { ($0.events.first?.nanoseconds ?? 0) < ($1.events.first?.nanoseconds ?? 0) })
+    }
+
+    /// Each MPTCP subflow under the connection whose key's token its
+    /// MP_JOIN named: the packets themselves say it, so no path manager
+    /// event is needed (a subflow whose connection was not seen stays on
+    /// its own).
+    static func nestSubflows(_ traces: [TCPTrace]) -> [TCPTrace] {
+        var owner: [UInt32: Int] = [:]
+        for (index, trace) in traces.enumerated() where trace.joinToken == nil {
+            for token in trace.mptcpTokens { owner[token] = index }
+        }
+        var subflows: [Int: [TCPTrace]] = [:]
+        var nested = Set<Int>()
+        for (index, trace) in traces.enumerated() {
+            guard let token = trace.joinToken, let parent = owner[token], parent != index else { continue }
+            var subflow = trace
+            subflow.parentGroupID = traces[parent].groupID
+            subflows[parent, default: []].append(subflow)
+            nested.insert(index)
+        }
+        return traces.enumerated().filter { !nested.contains($0.offset) }.map { index, trace in
+            var trace = trace
+            trace.subflows = subflows[index] ?? []
+            return trace
+        }
     }
 
     /// Closed connections with no segment for `quietNanoseconds` before
     /// `now`, and those a new connection replaced: their traces are final.
     public mutating func takeFinished(now: Int64, quietNanoseconds: Int64) -> [TCPTrace] {
-        for (key, connection) in open where connection.trace.closed {
+        // MPTCP subflows wait for the end: a connection's subflows are
+        // written with it, in one file.
+        for (key, connection) in open where connection.trace.closed && !connection.trace.isMPTCP {
             if now - connection.lastNanoseconds >= quietNanoseconds {
                 done.append(connection.trace)
                 open.removeValue(forKey: key)
             }
         }
-        defer { done = [] }
-        return done
+        let finished = done.filter { !$0.isMPTCP }
+        done.removeAll { !$0.isMPTCP }
+        return finished
     }
 
     private mutating func start(_ segment: TCPSegment) -> Connection {
@@ -175,6 +213,11 @@ public struct TCPConnectionTracker: Sendable {
             } else {
                 connection.highestEnd[from] = end
             }
+        }
+        if !segment.options.isEmpty {
+            let identity = MPTCPIdentity(options: segment.options)
+            for key in identity.keys { connection.trace.mptcpTokens.insert(MPTCPIdentity.token(ofKey: key)) }
+            if let token = identity.joinToken, segment.flags.contains(.syn) { connection.trace.joinToken = token }
         }
         let kind: TCPTrace.Event.Kind = from == connection.local ? .packetSent : .packetReceived
         connection.trace.events.append(

@@ -1,3 +1,5 @@
+import VtapRuleModel
+
 /// A TCP option, decoded from a segment's option bytes by kind (IANA's
 /// TCP option kind numbers; MPTCP's subtypes from RFC 8684).
 public enum TCPOption: Sendable, Equatable {
@@ -110,5 +112,51 @@ public enum MPTCPSubtype: UInt8, Sendable {
         case .reset: "mp_tcprst"
         case .unknown: "unknown"
         }
+    }
+}
+
+/// What a segment's MPTCP options say about which MPTCP connection it
+/// belongs to (RFC 8684, sections 3.1 and 3.2): the keys of MP_CAPABLE
+/// (the SYN-ACK carries the server's, the third ACK both), and the token
+/// of the connection a subflow joins (MP_JOIN on a SYN).
+public struct MPTCPIdentity: Sendable, Equatable {
+    public var keys: [UInt64] = []
+    public var joinToken: UInt32?
+
+    public init(options bytes: [UInt8]) {
+        var at = 0
+        func u32(_ i: Int) -> UInt32 { (0..<4).reduce(0) { $0 << 8 | UInt32(bytes[i + $1]) } }
+        func u64(_ i: Int) -> UInt64 { (0..<8).reduce(0) { $0 << 8 | UInt64(bytes[i + $1]) } }
+        while at < bytes.count {
+            let kind = bytes[at]
+            if kind == 0 { break }
+            if kind == 1 {
+                at += 1
+                continue
+            }
+            guard at + 1 < bytes.count, bytes[at + 1] >= 2, at + Int(bytes[at + 1]) <= bytes.count else { break }
+            let length = Int(bytes[at + 1])
+            if kind == 30, length >= 3 {
+                switch MPTCPSubtype(rawValue: bytes[at + 2] >> 4) {
+                case .capable:
+                    // Kind, length, subtype and version, flags, then the
+                    // sender's key, then (third ACK) the receiver's.
+                    if length >= 12 { keys.append(u64(at + 4)) }
+                    if length >= 20 { keys.append(u64(at + 12)) }
+                case .join where length == 12:
+                    // On a SYN: subtype and B, address id, the receiver's token, a nonce.
+                    joinToken = u32(at + 4)
+                default: break
+                }
+            }
+            at += length
+        }
+    }
+
+    /// A connection's token: the most significant 32 bits of the SHA-256
+    /// of its key (RFC 8684, section 3.2).
+    public static func token(ofKey key: UInt64) -> UInt32 {
+        let digest = ObjectDigest.sha256(withUnsafeBytes(of: key.bigEndian) { Array($0) })
+        return digest.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
     }
 }

@@ -115,27 +115,35 @@ public struct QlogWriter: Sendable {
             }
         }
         var out = Self.recordSeparator + header.text + "\n"
-        for event in trace.events {
+        // An MPTCP connection's subflows share its file: their events in
+        // time order among the first subflow's, each naming its subflow.
+        let owned = ([trace] + trace.subflows).flatMap { owner in owner.events.map { (event: $0, owner: owner) } }
+        let ordered = owned.enumerated().sorted {
+            ($0.element.event.nanoseconds, $0.offset) < ($1.element.event.nanoseconds, $1.offset)
+        }
+        for (event, owner) in ordered.map(\.element) {
+            let subflow = owner.parentGroupID != nil
             var record = JSONText()
             record.object { e in
                 e.key("time") { $0.number(Double(event.nanoseconds - reference) / 1e6) }
-                e.key("name") { $0.string(name(event.kind, draft: draft)) }
-                e.key("data") { data(event, trace, into: &$0) }
+                let (category, name) = Self.name(event.kind, subflow: subflow)
+                e.key("name") { $0.string("\(draft ? Self.namespace : category):\(name)") }
+                e.key("data") { data(event, owner, into: &$0) }
+                if subflow { e.key("group_id") { $0.string(owner.groupID) } }
             }
             out += Self.recordSeparator + record.text + "\n"
         }
         return out
     }
 
-    private func name(_ kind: TCPTrace.Event.Kind, draft: Bool) -> String {
-        let (category, event): (String, String) =
-            switch kind {
-            case .connectionStarted: ("connectivity", "connection_started")
-            case .packetSent: ("transport", "packet_sent")
-            case .packetReceived: ("transport", "packet_received")
-            case .connectionClosed: ("connectivity", "connection_closed")
-            }
-        return "\(draft ? Self.namespace : category):\(event)"
+    /// An event's qlog category (0.3 and the prototype) and name.
+    static func name(_ kind: TCPTrace.Event.Kind, subflow: Bool) -> (category: String, name: String) {
+        switch kind {
+        case .connectionStarted: ("connectivity", subflow ? "subflow_started" : "connection_started")
+        case .packetSent: ("transport", "packet_sent")
+        case .packetReceived: ("transport", "packet_received")
+        case .connectionClosed: ("connectivity", "connection_closed")
+        }
     }
 
     private func data(_ event: TCPTrace.Event, _ trace: TCPTrace, into json: inout JSONText) {
@@ -150,6 +158,7 @@ public struct QlogWriter: Sendable {
                 d.key("rule") { json in
                     labels.indices.contains(trace.rule) ? json.string(labels[trace.rule]) : json.null()
                 }
+                if let parent = trace.parentGroupID { d.key("parent_group_id") { $0.string(parent) } }
             case .connectionClosed(let reason):
                 d.key("reason") { $0.string(reason.rawValue) }
             case .packetSent, .packetReceived:
@@ -213,8 +222,9 @@ public struct QlogWriter: Sendable {
         var out = JSONText()
         out.object { top in
             top.key("events") { json in
-                json.array([trace.events]) { json, events in
-                    json.array(events) { json, event in legacyEvent(event, trace, into: &json) }
+                // One group a subflow, the first subflow's first.
+                json.array([trace] + trace.subflows) { json, owner in
+                    json.array(owner.events) { json, event in legacyEvent(event, owner, into: &json) }
                 }
             }
         }
@@ -222,17 +232,16 @@ public struct QlogWriter: Sendable {
     }
 
     private func legacyEvent(_ event: TCPTrace.Event, _ trace: TCPTrace, into json: inout JSONText) {
-        let (category, name): (String, String) =
-            switch event.kind {
-            case .connectionStarted: ("connectivity", "connection_started")
-            case .packetSent: ("transport", "packet_sent")
-            case .packetReceived: ("transport", "packet_received")
-            case .connectionClosed: ("connectivity", "connection_closed")
-            }
-        json.row([
-            { $0.integer(event.nanoseconds) }, { $0.string(category) }, { $0.string(name) },
-            { legacyData(event, trace, into: &$0) }, { $0.string(trace.groupID) },
-        ])
+        // The prototype's name for a subflow's start, with its parent's
+        // group id after its own.
+        let parent = event.kind == .connectionStarted ? trace.parentGroupID : nil
+        let (category, name) = Self.name(event.kind, subflow: false)
+        json.row(
+            [
+                { $0.integer(event.nanoseconds) }, { $0.string(category) },
+                { $0.string(parent == nil ? name : "subflow_connection_started") },
+                { legacyData(event, trace, into: &$0) }, { $0.string(trace.groupID) },
+            ] + (parent.map { parent in [{ $0.string(parent) }] } ?? []))
     }
 
     private func legacyData(_ event: TCPTrace.Event, _ trace: TCPTrace, into json: inout JSONText) {

@@ -164,3 +164,161 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd.Qlog {
+    /// The prototype's exchange: an HTTP GET over MPTCP, the client
+    /// waiting for its subflows before asking.
+    static let mptcpGet = #"""
+        import socket, sys, time
+        role, address, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+        IPPROTO_MPTCP = 262
+        if role == "server":
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((address, port)); s.listen(); print("ready", flush=True)
+            c, _ = s.accept(); request = b""
+            while b"\r\n\r\n" not in request:
+                request += c.recv(4096)
+            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 400000\r\n\r\n" + b"m" * 400000)
+            c.close()
+        else:
+            c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
+            c.connect((address, port)); time.sleep(0.5)
+            c.sendall(b"GET / HTTP/1.0\r\nHost: vtap\r\n\r\n")
+            got = 0
+            while True:
+                data = c.recv(65536)
+                if not data: break
+                got += len(data)
+            c.close(); print(got, flush=True)
+        """#
+
+    /// Three veth pairs between the lab's namespaces, MPTCP endpoints on
+    /// the client's two extra addresses: one connection, two subflows
+    /// joining it. One trace file holds all three, the subflows under the
+    /// first's group id, found from the packets' own MP_CAPABLE keys and
+    /// MP_JOIN tokens; each subflow's packet events are tcpdump's packets
+    /// of its 4-tuple, in order; replay of the capture gives the same.
+    @Test(.kernel) func mptcpSubflowsAreGroupedUnderTheirConnection() throws {
+        let lab = try NetworkLab()
+        defer { lab.shutdown() }
+        var clientInterfaces = [lab.senderInterface]
+        for path in 2...3 {
+            let pair = try lab.addVethPair()
+            clientInterfaces.append(pair.sender)
+            try CommandRunner.check([
+                "ip", "-n", lab.namespace(.sender), "addr", "add", "10.214.\(path).1/24", "dev", pair.sender,
+            ])
+            try CommandRunner.check([
+                "ip", "-n", lab.namespace(.receiver), "addr", "add", "10.214.\(path).2/24", "dev", pair.receiver,
+            ])
+            try CommandRunner.check([
+                "ip", "-n", lab.namespace(.sender), "mptcp", "endpoint", "add", "10.214.\(path).1", "dev", pair.sender,
+                "subflow",
+            ])
+        }
+        for side in [NetworkLab.Side.sender, .receiver] {
+            try CommandRunner.check([
+                "ip", "-n", lab.namespace(side), "mptcp", "limits", "set", "subflow", "2", "add_addr_accepted", "2",
+            ])
+        }
+        let server = lab.address(.receiver)
+        let directory = try TemporaryDirectory(prefix: "vtap-e2e-mptcp")
+        let port = Int.random(in: 20_000...60_000)
+        let rules = try RulesFile.write(
+            [.init("to-server", "- \(server) - \(port) TCP"), .init("from-server", "\(server) - \(port) - TCP")],
+            settings: ["EVENTS": #"{"QLOG": true}"#], to: directory)
+        let object = directory.file("mptcp.o")
+        try RulesFile.compile(rules, to: object)
+        let script = directory.file("get.py")
+        try Self.mptcpGet.write(to: script, atomically: true, encoding: .utf8)
+        let capture = directory.file("client.pcap")
+        let tcpdump = try lab.start(
+            in: .sender,
+            [
+                "tcpdump", "-i", "any", "-w", capture.path, "-U", "--immediate-mode", "-n", "-Z", "root", "-s", "200",
+                "--time-stamp-precision=nano", "-B", "131072", "tcp", "port", "\(port)",
+            ])
+        #expect(tcpdump.waitForStandardError(containing: "listening on", timeout: .seconds(20)))
+        let live = directory.file("live")
+        let vtap = try VtapRun.start(
+            in: lab, side: .sender, object: object, interfaces: clientInterfaces, json: false,
+            options: ["--qlog", live.path])
+        let serving = try lab.start(in: .receiver, ["python3", script.path, "server", "0.0.0.0", "\(port)"])
+        #expect(serving.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
+        let fetched = try lab.run(in: .sender, ["python3", script.path, "client", server, "\(port)"])
+        let served = serving.wait(timeout: .seconds(30))
+        #expect(fetched.status == 0 && served.status == 0, "\(fetched.summary) \(served.summary)")
+        Thread.sleep(forTimeInterval: 1)
+        let outcome = vtap.stop()
+        tcpdump.interrupt()
+        _ = tcpdump.wait(timeout: .seconds(10))
+        #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+
+        let trace = try Self.onlyTrace(in: live)
+        let records = try Self.records(trace)
+        let common = (records.first?["trace"] as? [String: Any])?["common_fields"] as? [String: Any]
+        let root = try #require(common?["group_id"] as? String)
+        let events = Array(records.dropFirst())
+        let subflowStarts = events.filter { $0["name"] as? String == "tcp:subflow_started" }
+        #expect(subflowStarts.count == 2, "\(events.compactMap { $0["name"] as? String })")
+        for start in subflowStarts {
+            #expect((start["data"] as? [String: Any])?["parent_group_id"] as? String == root)
+        }
+        #expect(events.first?["name"] as? String == "tcp:connection_started")
+        #expect(events.contains { $0["name"] as? String == "tcp:connection_closed" && $0["group_id"] == nil })
+        let times = events.compactMap { $0["time"] as? Double }
+        #expect(zip(times, times.dropFirst()).allSatisfy { $0 <= $1 })
+
+        // Each subflow (its group) against tcpdump's packets of its 4-tuple.
+        let frames = try CaptureAnalysis.frames(
+            in: capture, filter: "tcp.port == \(port)",
+            fields: [
+                "ip.src", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw", "tcp.flags",
+                "tcp.window_size_value", "tcp.len",
+            ])
+        let groups = Dictionary(grouping: events) { $0["group_id"] as? String ?? root }
+        #expect(groups.count == 3)
+        for (group, groupEvents) in groups {
+            let start = try #require(groupEvents.first?["data"] as? [String: Any], "group \(group)")
+            let clientPort = try #require(start["src_port"] as? Int)
+            let rows = frames.filter { $0.fields[1] == "\(clientPort)" || $0.fields[2] == "\(clientPort)" }
+            let packets = groupEvents.filter { ($0["name"] as? String ?? "").hasPrefix("tcp:packet_") }
+            #expect(rows.count == packets.count && rows.count >= 3, "group \(group): \(rows.count) frames")
+            for (row, packet) in zip(rows, packets) {
+                let f = row.fields
+                let data = try #require(packet["data"] as? [String: Any])
+                let h = try #require(data["header"] as? [String: Any])
+                let flags = try #require(UInt8(f[5].dropFirst(2), radix: 16))
+                let expected: [Int?] = [
+                    Int(f[3]), flags & 0x10 != 0 ? Int(f[4]) : nil, Int(f[6]), Int(f[7]),
+                ]
+                let logged: [Int?] = [
+                    h["sequence_number"] as? Int, h["acknowledgement_number"] as? Int, h["window"] as? Int,
+                    data["payload_length"] as? Int,
+                ]
+                #expect(expected == logged, "group \(group): \(f) vs \(packet)")
+                #expect(
+                    packet["name"] as? String == (f[1] == "\(clientPort)" ? "tcp:packet_sent" : "tcp:packet_received"))
+            }
+        }
+
+        // Replay of the capture: the same file, the same events per group.
+        let replayed = directory.file("replayed")
+        let replay = try CommandRunner.run(
+            [BuiltProducts.vtap, "replay", object.path, capture.path, "--qlog", replayed.path], timeout: .seconds(60))
+        #expect(replay.status == 0, "\(replay.summary)")
+        let replayTrace = try Self.onlyTrace(in: replayed)
+        #expect(replayTrace.lastPathComponent == trace.lastPathComponent)
+        func byGroup(_ events: [[String: Any]]) -> [String: [NSDictionary]] {
+            Dictionary(grouping: events) { $0["group_id"] as? String ?? root }.mapValues { group in
+                group.map { event in
+                    var event = event
+                    event["time"] = nil
+                    return event as NSDictionary
+                }
+            }
+        }
+        #expect(byGroup(Array(try Self.records(replayTrace).dropFirst())) == byGroup(events))
+    }
+}
