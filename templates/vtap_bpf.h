@@ -55,6 +55,7 @@ struct __sk_buff {
 #define VTAP_HELPER static __attribute__((unused))
 VTAP_HELPER void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
 VTAP_HELPER long (*bpf_map_update_elem)(void *map, const void *key, const void *value, __u64 flags) = (void *)2;
+VTAP_HELPER long (*bpf_map_delete_elem)(void *map, const void *key) = (void *)3;
 VTAP_HELPER __u64 (*bpf_ktime_get_ns)(void) = (void *)5;
 VTAP_HELPER long (*bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to, __u32 len) = (void *)26;
 VTAP_HELPER long (*bpf_skb_load_bytes_relative)(const void *skb, __u32 offset, void *to, __u32 len,

@@ -317,7 +317,7 @@ int vtap_event_reset_sent(struct vtap_raw_args *ctx)
 }
 #endif
 
-#ifdef VTAP_EVENT_IP
+#if defined(VTAP_EVENT_IP) || defined(VTAP_LATENCY)
 #define VTAP_ETH_P_IP 0x0800
 #define VTAP_ETH_P_IPV6 0x86DD
 
@@ -366,6 +366,9 @@ static __always_inline int vtap_event_packet(struct vtap_event *e, const unsigne
 	}
 	return 0;
 }
+#endif
+
+#ifdef VTAP_EVENT_IP
 
 static __always_inline int vtap_event_device(const struct VTAP_CORE(sk_buff) *skb)
 {
@@ -423,4 +426,8 @@ int vtap_event_ip_transmit(struct vtap_raw_args *ctx)
 	vtap_core_read(&network, &skb->network_header);
 	return vtap_event_ip(VTAP_EVENT_IP_TRANSMIT, skb, head ? head + network : 0, 0);
 }
+#endif
+
+#ifdef VTAP_LATENCY
+#include "vtap_latency.h"
 #endif

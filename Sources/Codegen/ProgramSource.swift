@@ -207,7 +207,7 @@ public struct ProgramSource: Sendable {
             "#define VTAP_EVENT_RING_BYTES \(events.ringBufferBytes)",
             "#define VTAP_EVENT_MAX_PER_SECOND \(events.maxEventsPerSecond)ull",
         ] + events.levels.map { "#define VTAP_EVENT_\($0.rawValue.uppercased()) 1" }
-            + (events.qlog ? ["#define VTAP_QLOG 1"] : [])
+            + (events.qlog ? ["#define VTAP_QLOG 1"] : []) + (events.latency ? ["#define VTAP_LATENCY 1"] : [])
     }
 
     /// A number per translation unit with CO-RE accesses in this process:

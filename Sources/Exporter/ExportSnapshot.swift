@@ -24,10 +24,16 @@ public struct ExportSnapshot: Sendable {
     public var programs: [ProgramCost]
     /// The event programs' counts; nil for an object without EVENTS.
     public var events: EventTotals?
+    /// LATENCY's histograms with a sample, and the rules' labels.
+    public var latency: [StackLatency]
 
-    public init(interfaces: [ExportedInterface], programs: [ProgramCost] = [], events: EventTotals? = nil) {
+    public init(
+        interfaces: [ExportedInterface], programs: [ProgramCost] = [], events: EventTotals? = nil,
+        latency: [StackLatency] = []
+    ) {
         self.interfaces = interfaces
         self.programs = programs
         self.events = events
+        self.latency = latency
     }
 }

@@ -89,6 +89,10 @@ public enum MetricFamilies {
         "vtap_events_dropped_total", ["reason"],
         "Events the programs did not write: ring_full (the ring buffer was full), cap (over MAX_EVENTS_PER_SECOND).")
 
+    public static let stackLatency = MetricFamily(
+        name: "vtap_stack_latency_seconds", type: .histogram, labels: ["rule", "stage"],
+        help: "Time a packet the rule selects spent between two points of the kernel's stack (LATENCY), by stage.")
+
     // The programs themselves, from the kernel's run-time statistics.
     public static let programRuns = counter(
         "vtap_program_runs_total", ["program", "interface"],
@@ -115,7 +119,7 @@ public enum MetricFamilies {
             jitterMean, jitterStddev, sequenceLast,
             protocolJitterMean, protocolJitterStddev,
             unmatchedPackets, unmatchedBytes, nonIPPackets, nonIPBytes, otherDirectionPackets, malformedPackets,
-            events, eventsDropped, programRuns, programRunSeconds,
+            events, eventsDropped, stackLatency, programRuns, programRunSeconds,
             buildInfo, mapReadErrors, scrapeDuration, rules, interfaces,
         ]
 

@@ -98,6 +98,30 @@ public struct MetricsExposition: Sendable {
                 })
         }
 
+        // log2 buckets from 1 µs to about 1 s: below, a bucket's count
+        // accumulates into the first; above, into +Inf. The sum is not
+        // known exactly: each sample counts as its bucket's midpoint.
+        writer.writeHistograms(
+            MetricFamilies.stackLatency,
+            snapshot.latency.map { histogram in
+                let label = rules.first { $0.index == histogram.rule }?.label ?? "\(histogram.rule)"
+                var cumulative: UInt64 = 0
+                var buckets: [(upperBound: Double, count: UInt64)] = []
+                for (bucket, count) in histogram.buckets.enumerated() {
+                    cumulative += count
+                    if (9...29).contains(bucket) {
+                        buckets.append((Double(StackLatency.bound(bucket)) / 1e9, cumulative))
+                    }
+                }
+                let sum = histogram.buckets.enumerated().reduce(0.0) {
+                    $0 + Double($1.element) * 1.5 * Double(UInt64(1) << UInt64(min($1.offset, 62))) / 1e9
+                }
+                return (
+                    RenderedLabels(MetricFamilies.stackLatency.labels, [label, histogram.stage.name]), buckets, sum,
+                    histogram.samples
+                )
+            })
+
         let programs = snapshot.programs.map {
             (RenderedLabels(MetricFamilies.programRuns.labels, [$0.program, $0.interface ?? ""]), $0)
         }

@@ -55,6 +55,26 @@ struct TextExpositionWriter {
         sample("\(family.name)_count", RenderedLabels([], []), .integer(count))
     }
 
+    /// Labelled histograms of one family: each series' cumulative buckets,
+    /// `+Inf`, sum and count under its labels.
+    mutating func writeHistograms(
+        _ family: MetricFamily,
+        _ series: [(labels: RenderedLabels, buckets: [(upperBound: Double, count: UInt64)], sum: Double, count: UInt64)]
+    ) {
+        guard !series.isEmpty else { return }
+        writeHeader(family)
+        for one in series {
+            for bucket in one.buckets {
+                sample(
+                    "\(family.name)_bucket", one.labels.adding("le", Self.number(bucket.upperBound)),
+                    .integer(bucket.count))
+            }
+            sample("\(family.name)_bucket", one.labels.adding("le", "+Inf"), .integer(one.count))
+            sample("\(family.name)_sum", one.labels, .real(one.sum))
+            sample("\(family.name)_count", one.labels, .integer(one.count))
+        }
+    }
+
     /// Ends the exposition (OpenMetrics: `# EOF`).
     mutating func finish() {
         if format == .openMetrics { bytes.append(contentsOf: "# EOF\n".utf8) }

@@ -89,3 +89,22 @@ public enum TCPState: Int32, CaseIterable, Sendable {
         }
     }
 }
+
+/// The stages of LATENCY (`enum vtap_latency_stage`, templates/vtap_latency.h).
+public enum LatencyStage: Int, CaseIterable, Sendable {
+    case deviceToTransport = 0
+    case transportToCopy
+    case queueToTransmit
+
+    /// The template's constant less `VTAP_LATENCY_`, in lower case.
+    public var name: String {
+        switch self {
+        case .deviceToTransport: "device_to_transport"
+        case .transportToCopy: "transport_to_copy"
+        case .queueToTransmit: "queue_to_transmit"
+        }
+    }
+
+    /// log2 buckets per rule and stage (`VTAP_LATENCY_BUCKETS`).
+    public static let buckets = 64
+}

@@ -18,6 +18,9 @@ public enum ObjectContract {
     public static let eventStruct = "vtap_event"
     /// Only with QLOG: the packet program's TCP segments (templates/vtap_qlog.h).
     public static let segmentStruct = "vtap_segment"
+    /// Only with LATENCY (templates/vtap_latency.h).
+    public static let latencyMap = "vtap_latency"
+    public static let latencyMarksMap = "vtap_latency_marks"
     /// The section prefix of the event programs (raw tracepoints, attached
     /// by name); the rest names the tracepoint.
     public static let tracepointSectionPrefix = "raw_tracepoint/"
@@ -46,6 +49,8 @@ public enum ObjectContract {
         eventsMap: ("events", "ring buffer of struct vtap_event", eventStruct),
         eventStatsMap: ("event_counters", "slot (see slots.events)", nil),
         eventRateMap: ("event_rate_window", "0", nil),
+        latencyMap: ("stack_latency_histogram", "(rule × 3 + stage) × 64 + log2 bucket", nil),
+        latencyMarksMap: ("stack_latency_marks", "skb address", "vtap_latency_mark"),
     ]
 }
 

@@ -136,6 +136,28 @@ public final class EventTap: @unchecked Sendable {
         return totals
     }
 
+    /// LATENCY's histograms, one per rule and stage with a sample (none
+    /// for an object without LATENCY); from any thread.
+    public func latency() throws -> [StackLatency] {
+        guard let map = try? bpf.map(named: ObjectContract.latencyMap) else { return [] }
+        do {
+            let snapshot = try map.snapshot()
+            let width = LatencyStage.buckets
+            var histograms: [StackLatency] = []
+            for series in 0..<snapshot.entryCount / width {
+                let buckets = (0..<width).map { snapshot.load(UInt64.self, at: series * width + $0) ?? 0 }
+                guard buckets.contains(where: { $0 > 0 }),
+                    let stage = LatencyStage(rawValue: series % LatencyStage.allCases.count)
+                else { continue }
+                histograms.append(
+                    StackLatency(rule: series / LatencyStage.allCases.count, stage: stage, buckets: buckets))
+            }
+            return histograms
+        } catch let error as BPFError {
+            throw RuntimeError.from(error, doing: "reading the latency histograms")
+        }
+    }
+
     /// What the programs wrote, lost and capped so far, and what was read;
     /// from any thread (the exporter's).
     public func totals() throws -> EventTotals {
@@ -158,7 +180,8 @@ public final class EventTap: @unchecked Sendable {
 /// Hands each ring-buffer record to the decoder of its kind: tracepoint
 /// events and qlog's segments share the ring (and its order).
 struct RecordDispatch: Sendable {
-    private let kindOffset: Int
+    /// Nil for LATENCY alone, which writes no record.
+    private let kindOffset: Int?
     private let events: EventDecoder?
     private let segments: SegmentDecoder?
     private let eventSink: @Sendable (KernelEvent) -> Void
@@ -168,10 +191,7 @@ struct RecordDispatch: Sendable {
         _ manifest: Manifest, epochOffset: Int64, events: @escaping @Sendable (KernelEvent) -> Void,
         segments: @escaping @Sendable (TCPSegment) -> Void
     ) throws {
-        guard let offset = SegmentDecoder.kindOffset(manifest) else {
-            throw RuntimeError.badInput("the manifest describes no event record")
-        }
-        kindOffset = offset
+        kindOffset = SegmentDecoder.kindOffset(manifest)
         self.events =
             manifest.structLayout(named: ObjectContract.eventStruct) == nil ? nil : try EventDecoder(manifest)
         self.segments =
@@ -183,7 +203,7 @@ struct RecordDispatch: Sendable {
 
     /// The record's kind when it was decoded and handed on.
     func handle(_ record: UnsafeRawBufferPointer) -> EventKind? {
-        guard record.count >= kindOffset + 4,
+        guard let kindOffset, record.count >= kindOffset + 4,
             let kind = EventKind(rawValue: record.loadUnaligned(fromByteOffset: kindOffset, as: UInt32.self))
         else { return nil }
         if kind == .segment {

@@ -12,12 +12,6 @@ enum EventsKey {
     static let all = [levels, qlog, latency, ringBufferSize, maxEventsPerSecond]
 }
 
-/// What this vtapc can compile yet. A request for more is an error rather
-/// than an object that silently logs less than was asked.
-enum EventsAvailability {
-    static let latency = false
-}
-
 /// The EVENTS object: every key checked, defaults for the rest. An object
 /// asking for nothing (no level, no qlog, no latency) is a warning: it
 /// would compile in a ring buffer that never fills (unless it already
@@ -39,9 +33,6 @@ func checkEvents(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> Sett
     }
     if let latency = keys[EventsKey.latency], let value = readBool(latency, diagnostics: &diagnostics) {
         events.latency = value
-        if value && !EventsAvailability.latency {
-            unavailable("LATENCY histograms", at: latency, diagnostics: &diagnostics)
-        }
     }
     if let size = keys[EventsKey.ringBufferSize],
         let value = readInteger(size, in: Limits.eventRingBytes, diagnostics: &diagnostics)
@@ -104,10 +95,4 @@ private func readLevels(_ member: JSONMember, diagnostics: inout DiagnosticBag) 
         levels.insert(level)
     }
     return levels.sorted()
-}
-
-private func unavailable(_ what: String, at member: JSONMember, diagnostics: inout DiagnosticBag) {
-    diagnostics.error(
-        .eventsUnavailable, "\(what) are not available in this vtapc yet; remove \(member.name) or set it false",
-        at: member.value.range)
 }

@@ -17,7 +17,6 @@ extension DiagnosticID {
     public static let offsetUnreachable: DiagnosticID = "offset-unreachable"
     public static let thresholdTCPOnly: DiagnosticID = "threshold-tcp-only"
     public static let eventLevelInvalid: DiagnosticID = "event-level-invalid"
-    public static let eventsUnavailable: DiagnosticID = "events-unavailable"
     public static let eventsEmpty: DiagnosticID = "events-empty"
 
     // Rule objects.
@@ -48,7 +47,7 @@ public enum SemaDiagnostics {
     public static let ids: [DiagnosticID] = [
         .rulesMissing, .rulesEmpty, .keyDuplicate, .unknownKey, .boolInvalid, .directionInvalid,
         .valueOutOfRange, .patternInvalid, .patternWithoutOffset, .offsetUnreachable, .thresholdTCPOnly,
-        .eventLevelInvalid, .eventsUnavailable, .eventsEmpty,
+        .eventLevelInvalid, .eventsEmpty,
         .ruleConflictingFields, .ruleNameInvalid, .ruleNameDuplicate,
         .addressInvalid, .prefixInvalid, .addressHostBits, .portInvalid, .portOutOfRange,
         .portRangeInverted, .protocolUnknown, .protocolOutOfRange, .fieldEmpty,

@@ -11,6 +11,7 @@ import VtapRuntime
 final class EventSession: Sendable {
     let tap: EventTap
     private let failure = Failure()
+    private let labels: [String]
 
     /// The first write error, reported when the run stops: the tap's thread
     /// cannot throw into the measuring loop.
@@ -37,6 +38,7 @@ final class EventSession: Sendable {
         } catch {
             throw RuntimeError.io("\(error)")
         }
+        labels = object.manifest.rules.map(\.label)
         let json = EventJSON(manifest: object.manifest, monotonicToEpochNanoseconds: MonotonicClock.epochOffset())
         let failure = failure
         tap = try EventTap(
@@ -70,8 +72,33 @@ final class EventSession: Sendable {
         StandardStreams.writeError(
             "vtap: events: \(totals.receivedTotal) received (\(kinds.isEmpty ? "none" : kinds.joined(separator: ", "))); "
                 + "\(totals.lost) lost (ring buffer full), \(totals.capped) over MAX_EVENTS_PER_SECOND\n")
+        for histogram in try tap.latency() {
+            StandardStreams.writeError("vtap: latency: \(LatencyText.line(histogram, labels: labels))\n")
+        }
     }
 
     /// Detaches on any way out (an error in the measuring loop included).
     func finish() { _ = try? tap.stop() }
+}
+
+/// A latency histogram in one line: its samples and the bounds its
+/// percentiles are under (log2 buckets: each within a factor of two).
+enum LatencyText {
+    static func line(_ histogram: StackLatency, labels: [String]) -> String {
+        let rule = labels.indices.contains(histogram.rule) ? labels[histogram.rule] : "\(histogram.rule)"
+        let quantiles = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)].map { name, q in
+            "\(name) < \(duration(histogram.upperBound(quantile: q)))"
+        }
+        return "rule \(rule) \(histogram.stage.name): \(histogram.samples) samples, "
+            + (quantiles + ["max < \(duration(histogram.maximumBound))"]).joined(separator: ", ")
+    }
+
+    static func duration(_ nanoseconds: UInt64?) -> String {
+        guard let nanoseconds else { return "-" }
+        let value = Double(nanoseconds)
+        if value < 1e3 { return "\(nanoseconds) ns" }
+        if value < 1e6 { return String(format: "%.1f µs", value / 1e3) }
+        if value < 1e9 { return String(format: "%.1f ms", value / 1e6) }
+        return String(format: "%.1f s", value / 1e9)
+    }
 }

@@ -53,7 +53,9 @@ enum LiveSession {
             let metrics = MetricsServer(
                 manifest: manifest, configuration: exporter, version: VtapVersion.current,
                 read: {
-                    try ExportSnapshot(totals.current(), programs: selfCost.read(), events: events?.tap.totals())
+                    try ExportSnapshot(
+                        totals.current(), programs: selfCost.read(), events: events?.tap.totals(),
+                        latency: events?.tap.latency() ?? [])
                 })
             do {
                 session.metricsPort = try metrics.start()
@@ -82,14 +84,15 @@ enum LiveSession {
 
 extension ExportSnapshot {
     init(
-        _ interfaces: [(interface: String, totals: InterfaceReading)], programs: [ProgramCost], events: EventTotals?
+        _ interfaces: [(interface: String, totals: InterfaceReading)], programs: [ProgramCost], events: EventTotals?,
+        latency: [StackLatency]
     ) {
         self.init(
             interfaces: interfaces.map {
                 ExportedInterface(
                     name: $0.interface, totals: $0.totals.totals, jitterFrom: $0.totals.jitterFrom,
                     jitterTo: $0.totals.jitterTo)
-            }, programs: programs, events: events)
+            }, programs: programs, events: events, latency: latency)
     }
 }
 

@@ -40,7 +40,6 @@ import VtapTestSupport
         (#""EVENTS": {"LEVELS": ‸"socket"}"#, .valueType),
         (#""EVENTS": {"LEVELS": [‸"sockets"]}"#, .eventLevelInvalid),
         (#""EVENTS": {"LEVELS": [‸7]}"#, .valueType),
-        (#""EVENTS": {"LEVELS": ["socket"], "LATENCY": ‸"True"}"#, .eventsUnavailable),
         (#""EVENTS": {"LEVELS": ["socket"], "RING_BUFFER_SIZE": ‸5000}"#, .valueOutOfRange),
         (#""EVENTS": {"LEVELS": ["socket"], "RING_BUFFER_SIZE": ‸1024}"#, .valueOutOfRange),
         (#""EVENTS": {"LEVELS": ["socket"], "MAX_EVENTS_PER_SECOND": ‸-1}"#, .valueOutOfRange),

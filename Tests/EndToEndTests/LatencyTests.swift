@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import VtapTestSupport
+
+extension EndToEnd {
+    /// LATENCY for real: a TCP transfer between a lab's namespaces while
+    /// vtap runs with LATENCY and bpftrace counts `tcp:tcp_probe` for the
+    /// transfer's port on its own. The tracepoints are host-wide, so both
+    /// ends' receives are measured (the rules select both directions).
+    @Suite struct Latency {
+        /// One line of vtap's latency summary, as printed.
+        struct Line {
+            var rule: String
+            var stage: String
+            var samples: Int
+            var maximumNanoseconds: Double
+        }
+
+        static func lines(_ standardError: String) throws -> [Line] {
+            let pattern = #/vtap: latency: rule (\S+) (\S+): (\d+) samples, .*max < ([\d.]+) (ns|µs|ms|s)/#
+            return try standardError.split(separator: "\n").compactMap { row in
+                guard let match = row.firstMatch(of: pattern) else { return nil }
+                let scale: Double =
+                    switch match.5 {
+                    case "ns": 1
+                    case "µs": 1e3
+                    case "ms": 1e6
+                    default: 1e9
+                    }
+                return Line(
+                    rule: String(match.1), stage: String(match.2), samples: try #require(Int(match.3)),
+                    maximumNanoseconds: try #require(Double(match.4)) * scale)
+            }
+        }
+
+        @Test(.kernel) func deviceToTransportSamplesAreTcpProbesFiresForTheConnection() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let server = lab.address(.receiver)
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-latency")
+            let port = Int.random(in: 20_000...60_000)
+            let rules = try RulesFile.write(
+                [.init("to-server", "- \(server) - \(port) TCP"), .init("from-server", "\(server) - \(port) - TCP")],
+                settings: ["EVENTS": #"{"LATENCY": true}"#], to: directory)
+            let object = directory.file("latency.o")
+            try RulesFile.compile(rules, to: object)
+            let script = directory.file("transfer.py")
+            try Qlog.transfer.write(to: script, atomically: true, encoding: .utf8)
+
+            // bpftrace, in the host's namespaces: the tracepoint is global.
+            let probe =
+                "tracepoint:tcp:tcp_probe /args->sport == \(port) || args->dport == \(port)/ { @fires = count(); }"
+            let bpftrace = try RunningCommand(["bpftrace", "-e", probe])
+            defer { bpftrace.terminate() }
+            #expect(bpftrace.waitForStandardOutput(containing: "Attaching 1 probe", timeout: .seconds(60)))
+            let vtap = try VtapRun.start(in: lab, object: object, json: false)
+
+            let serving = try lab.start(in: .receiver, ["python3", script.path, "server", server, "\(port)", "0"])
+            #expect(serving.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
+            let started = ContinuousClock.now
+            let sent = try lab.run(in: .sender, ["python3", script.path, "client", server, "\(port)", "2000000"])
+            let served = serving.wait(timeout: .seconds(30))
+            let transfer = ContinuousClock.now - started
+            #expect(sent.status == 0 && served.status == 0, "\(sent.summary) \(served.summary)")
+            Thread.sleep(forTimeInterval: 0.5)
+            let outcome = vtap.stop()
+            bpftrace.interrupt()
+            let counted = bpftrace.wait(timeout: .seconds(20))
+            #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+
+            let fires = try #require(
+                counted.standardOutput.firstMatch(of: #/@fires: (\d+)/#).flatMap { Int($0.1) }, "\(counted.summary)")
+            let lines = try Self.lines(outcome.result.standardError)
+            let device = lines.filter { $0.stage == "device_to_transport" }
+            #expect(device.reduce(0) { $0 + $1.samples } == fires, "\(outcome.result.standardError)")
+            #expect(fires > 50)
+            // Both ends received: the server the data, the client its ACKs.
+            #expect(Set(device.map(\.rule)) == ["to-server", "from-server"])
+            // Every sample is shorter than the transfer (a bucket's bound is
+            // at most twice its sample).
+            let transferNanoseconds =
+                Double(transfer.components.seconds) * 1e9 + Double(transfer.components.attoseconds) / 1e9
+            for line in lines {
+                #expect(line.samples > 0 && line.maximumNanoseconds / 2 < transferNanoseconds, "\(line)")
+            }
+            #expect(lines.contains { $0.stage == "queue_to_transmit" })
+        }
+    }
+}
