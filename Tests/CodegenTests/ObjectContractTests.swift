@@ -54,6 +54,16 @@ import VtapTestSupport
         #expect(try Self.template("vtap_events.h").contains("SEC(\"\(ObjectContract.tracepointSectionPrefix)"))
     }
 
+    @Test func latencyStagesAreTheTemplates() throws {
+        let text = try Self.template("vtap_latency.h")
+        let stages = try Self.enumerators(in: text, opening: "enum vtap_latency_stage {")
+        #expect(stages["VTAP_LATENCY_STAGE_COUNT"] == LatencyStage.allCases.count, "\(stages)")
+        for stage in LatencyStage.allCases {
+            #expect(stages["VTAP_LATENCY_" + stage.name.uppercased()] == stage.rawValue, "\(stage)")
+        }
+        #expect(text.contains("#define VTAP_LATENCY_BUCKETS \(LatencyStage.buckets)\n"))
+    }
+
     @Test func directionValuesAreTheTemplates() throws {
         let values = try Self.enumerators(in: Self.template("vtap_filter.bpf.c"), opening: "enum { VTAP_DIRECTION_IN")
         // The opening swallowed the first name; its value follows.
@@ -68,9 +78,10 @@ import VtapTestSupport
         let program = try Self.template("vtap_filter.bpf.c")
         #expect(program.contains("SEC(\"socket\")\nint \(ObjectContract.programName)(struct __sk_buff *skb)"))
         let ring = try Self.template("vtap_ring.h")
+        let latency = try Self.template("vtap_latency.h")
         for map in ObjectContract.mapRoles.keys {
             #expect(
-                program.contains("} \(map) SEC(\".maps\");") || ring.contains("} \(map) SEC(\".maps\");"),
+                [program, ring, latency].contains { $0.contains("} \(map) SEC(\".maps\");") },
                 "no map \(map) in the templates")
         }
         #expect(ring.contains("struct \(ObjectContract.eventStruct) {"))

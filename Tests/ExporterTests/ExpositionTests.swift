@@ -118,6 +118,17 @@ import VtapRuleModel
         #expect(reader.samples("vtap_events_total").count == EventKind.allCases.count)
         #expect(reader.value("vtap_events_dropped_total", ["reason": "ring_full"]) == 3)
         #expect(reader.value("vtap_events_dropped_total", ["reason": "cap"]) == 4)
+        let latency = ["rule": "web", "stage": "device_to_transport"]
+        func bucket(_ le: String) -> Double? {
+            reader.value("vtap_stack_latency_seconds_bucket", latency.merging(["le": le]) { $1 })
+        }
+        #expect(bucket("1.024e-06") == 1)  // 2^10 ns: the sample in bucket 6
+        #expect(bucket("2.048e-06") == 1)
+        #expect(bucket("4.096e-06") == 4)  // bucket 11's three join it
+        #expect(bucket("1.073741824") == 4)  // 2^30 ns, the last bound
+        #expect(bucket("+Inf") == 6)
+        #expect(reader.value("vtap_stack_latency_seconds_count", latency) == 6)
+        #expect(reader.samples("vtap_stack_latency_seconds_bucket").count == 22)
     }
 
     @Test func familiesAreTheContractsWithTypeAndHelp() throws {

@@ -30,6 +30,10 @@ import VtapTestSupport
         #expect(parsed == Settings.Events(levels: [.socket], ringBufferBytes: 4096, maxEventsPerSecond: 0))
     }
 
+    @Test func latencyAloneIsARequest() {
+        #expect(events(#""EVENTS": {"LATENCY": true}"#) == Settings.Events(latency: true))
+    }
+
     @Test func qlogAloneIsARequest() {
         #expect(events(#""EVENTS": {"QLOG": true}"#) == Settings.Events(qlog: true))
         #expect(events(#""EVENTS": {"QLOG": "True", "LEVELS": ["ip"]}"#) == Settings.Events(levels: [.ip], qlog: true))

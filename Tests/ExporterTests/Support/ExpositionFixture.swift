@@ -83,5 +83,17 @@ enum ExpositionFixture {
         return totals
     }()
 
-    static let snapshot = ExportSnapshot(interfaces: [eth0, veth], programs: programs, events: events)
+    /// Rule 0's device-to-transport latency: 3 samples in [2, 4) µs
+    /// (bucket 11), 1 in [64, 128) ns (bucket 6, under the first exported
+    /// bound), 2 over 2 s (bucket 31, only in +Inf).
+    static let latency: [StackLatency] = {
+        var buckets = [UInt64](repeating: 0, count: LatencyStage.buckets)
+        buckets[11] = 3
+        buckets[6] = 1
+        buckets[31] = 2
+        return [StackLatency(rule: 0, stage: .deviceToTransport, buckets: buckets)]
+    }()
+
+    static let snapshot = ExportSnapshot(
+        interfaces: [eth0, veth], programs: programs, events: events, latency: latency)
 }
