@@ -48,6 +48,32 @@ public struct EventJSON: Sendable {
         return out.text
     }
 
+    /// LATENCY's summary of one rule and stage, written when the run ends:
+    /// `level` "latency", `rule`, `rule_label`, `stage`, `samples`, the
+    /// bucket bounds the percentiles are under (`p50_ns`, `p90_ns`,
+    /// `p99_ns`, `max_ns`), and the log2 `buckets` themselves.
+    public func latencyLine(_ histogram: StackLatency, at time: ReportTime) -> String {
+        var out = JSONText()
+        out.object {
+            $0.key("time") { $0.string(time.rfc3339) }
+            $0.key("time_ns") { $0.integer(time.nanosecondsSinceEpoch) }
+            $0.key("level") { $0.string("latency") }
+            $0.key("rule") { $0.integer(histogram.rule) }
+            $0.key("rule_label") { json in
+                labels.indices.contains(histogram.rule) ? json.string(labels[histogram.rule]) : json.null()
+            }
+            $0.key("stage") { $0.string(histogram.stage.name) }
+            $0.key("samples") { $0.integer(histogram.samples) }
+            for (name, quantile) in [("p50_ns", 0.5), ("p90_ns", 0.9), ("p99_ns", 0.99)] {
+                $0.key(name) { json in histogram.upperBound(quantile: quantile).map { json.integer($0) } ?? json.null()
+                }
+            }
+            $0.key("max_ns") { json in histogram.maximumBound.map { json.integer($0) } ?? json.null() }
+            $0.key("buckets") { $0.array(histogram.buckets) { $0.integer($1) } }
+        }
+        return out.text
+    }
+
     private static func details(_ event: KernelEvent, into members: inout JSONText.Members) {
         switch event.kind {
         case .send, .receive:

@@ -12,6 +12,8 @@ final class EventSession: Sendable {
     let tap: EventTap
     private let failure = Failure()
     private let labels: [String]
+    private let log: EventLog?
+    private let json: EventJSON
 
     /// The first write error, reported when the run stops: the tap's thread
     /// cannot throw into the measuring loop.
@@ -38,8 +40,10 @@ final class EventSession: Sendable {
         } catch {
             throw RuntimeError.io("\(error)")
         }
+        self.log = log
         labels = object.manifest.rules.map(\.label)
         let json = EventJSON(manifest: object.manifest, monotonicToEpochNanoseconds: MonotonicClock.epochOffset())
+        self.json = json
         let failure = failure
         tap = try EventTap(
             object,
@@ -72,8 +76,19 @@ final class EventSession: Sendable {
         StandardStreams.writeError(
             "vtap: events: \(totals.receivedTotal) received (\(kinds.isEmpty ? "none" : kinds.joined(separator: ", "))); "
                 + "\(totals.lost) lost (ring buffer full), \(totals.capped) over MAX_EVENTS_PER_SECOND\n")
+        let now = ReportTime.now()
         for histogram in try tap.latency() {
             StandardStreams.writeError("vtap: latency: \(LatencyText.line(histogram, labels: labels))\n")
+            do {
+                try log?.append(json.latencyLine(histogram, at: now))
+            } catch {
+                throw RuntimeError.io("\(error)")
+            }
+        }
+        do {
+            try log?.flush()
+        } catch {
+            throw RuntimeError.io("\(error)")
         }
     }
 

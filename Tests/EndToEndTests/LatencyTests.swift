@@ -53,7 +53,8 @@ extension EndToEnd {
             let bpftrace = try RunningCommand(["bpftrace", "-e", probe])
             defer { bpftrace.terminate() }
             #expect(bpftrace.waitForStandardOutput(containing: "Attaching 1 probe", timeout: .seconds(60)))
-            let vtap = try VtapRun.start(in: lab, object: object, json: false)
+            let eventsFile = directory.file("events.jsonl")
+            let vtap = try VtapRun.start(in: lab, object: object, json: false, options: ["--events", eventsFile.path])
 
             let serving = try lab.start(in: .receiver, ["python3", script.path, "server", server, "\(port)", "0"])
             #expect(serving.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
@@ -84,6 +85,19 @@ extension EndToEnd {
                 #expect(line.samples > 0 && line.maximumNanoseconds / 2 < transferNanoseconds, "\(line)")
             }
             #expect(lines.contains { $0.stage == "queue_to_transmit" })
+            // The same histograms in the events file, one JSON line each.
+            let logged = try Events.events(eventsFile).filter { $0["level"] as? String == "latency" }
+            #expect(logged.count == lines.count)
+            for (json, line) in zip(logged, lines) {
+                #expect(json["rule_label"] as? String == line.rule && json["stage"] as? String == line.stage)
+                #expect(json["samples"] as? Int == line.samples)
+                #expect((json["buckets"] as? [Int])?.reduce(0, +) == line.samples)
+                let p50 = try #require(json["p50_ns"] as? Int)
+                let maximum = try #require(json["max_ns"] as? Int)
+                #expect(
+                    p50 <= maximum && abs(Double(maximum) - line.maximumNanoseconds) <= Double(maximum) * 0.05,
+                    "\(json)")
+            }
         }
     }
 }
