@@ -306,18 +306,22 @@ public enum LoadedPrograms {
                 throw BPFError.fromErrno(error.code, operation: "list loaded programs")
             }
             current = next
-            let opened = retryingOnInterrupt { bpf_prog_get_fd_by_id(next) }
-            switch opened {
-            case .failure(let error) where error.code == ENOENT:
-                continue  // unloaded between the two calls
-            case .failure(let error):
-                throw BPFError.fromErrno(error.code, operation: "open loaded program", object: "id \(next)")
-            case .success(let fd):
-                let descriptor = OwnedDescriptor(fd)
-                let info = try withExtendedLifetime(descriptor) {
-                    try ProgramInfo(fileDescriptor: descriptor.rawValue, operation: "get program info")
-                }
-                programs.append(info)
+            // Nil: unloaded between the two calls.
+            if let info = try info(id: next) { programs.append(info) }
+        }
+    }
+
+    /// The info of the program with kernel id `id`; nil when none is loaded.
+    public static func info(id: UInt32) throws -> ProgramInfo? {
+        switch retryingOnInterrupt({ bpf_prog_get_fd_by_id(id) }) {
+        case .failure(let error) where error.code == ENOENT:
+            return nil
+        case .failure(let error):
+            throw BPFError.fromErrno(error.code, operation: "open loaded program", object: "id \(id)")
+        case .success(let fd):
+            let descriptor = OwnedDescriptor(fd)
+            return try withExtendedLifetime(descriptor) {
+                try ProgramInfo(fileDescriptor: descriptor.rawValue, operation: "get program info")
             }
         }
     }

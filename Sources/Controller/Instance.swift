@@ -20,10 +20,26 @@ public struct Instance: Sendable, Equatable, Codable {
     /// Where a detached instance's output goes; nil in the foreground.
     public var logFile: String?
     public var commandLine: [String]
+    /// Its BPF programs by kernel id, for `vtap status --programs`.
+    public var programs: [Program]
+
+    /// One of an instance's programs: the packet program of an interface,
+    /// or an event program (no interface).
+    public struct Program: Sendable, Equatable, Codable {
+        public var name: String
+        public var interface: String?
+        public var id: UInt32
+
+        public init(name: String, interface: String?, id: UInt32) {
+            self.name = name
+            self.interface = interface
+            self.id = id
+        }
+    }
 
     public init(
         id: String, process: ProcessIdentity, interfaces: [String], object: String, metricsHost: String,
-        metricsPort: Int, started: Date, logFile: String?, commandLine: [String]
+        metricsPort: Int, started: Date, logFile: String?, commandLine: [String], programs: [Program] = []
     ) {
         self.id = id
         pid = process.pid
@@ -35,6 +51,23 @@ public struct Instance: Sendable, Equatable, Codable {
         self.started = Self.timestamp(started)
         self.logFile = logFile
         self.commandLine = commandLine
+        self.programs = programs
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        pid = try container.decode(Int32.self, forKey: .pid)
+        pidStartTicks = try container.decode(UInt64.self, forKey: .pidStartTicks)
+        interfaces = try container.decode([String].self, forKey: .interfaces)
+        object = try container.decode(String.self, forKey: .object)
+        metricsHost = try container.decode(String.self, forKey: .metricsHost)
+        metricsPort = try container.decode(Int.self, forKey: .metricsPort)
+        started = try container.decode(String.self, forKey: .started)
+        logFile = try container.decodeIfPresent(String.self, forKey: .logFile)
+        commandLine = try container.decode([String].self, forKey: .commandLine)
+        // Entries written before programs were recorded have none.
+        programs = try container.decodeIfPresent([Program].self, forKey: .programs) ?? []
     }
 
     public var process: ProcessIdentity { ProcessIdentity(pid: pid, startTicks: pidStartTicks) }
@@ -69,6 +102,7 @@ public struct Instance: Sendable, Equatable, Codable {
         case metricsPort = "metrics_port"
         case logFile = "log_file"
         case commandLine = "command_line"
+        case programs
     }
 
     // `log_file` is written as null rather than left out: every entry has every key.
@@ -84,6 +118,7 @@ public struct Instance: Sendable, Equatable, Codable {
         try container.encode(started, forKey: .started)
         try container.encode(logFile, forKey: .logFile)
         try container.encode(commandLine, forKey: .commandLine)
+        try container.encode(programs, forKey: .programs)
     }
 
     /// Pretty, with sorted keys: the registry's files and `vtap status --json`.

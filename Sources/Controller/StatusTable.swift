@@ -13,19 +13,64 @@ public enum StatusTable {
     public static let columns = ["ID", "PID", "INTERFACES", "METRICS", "STARTED", "UPTIME", "OBJECT"]
 
     public static func render(_ instances: [Instance], now: Date = Date()) -> String {
-        let rows =
+        aligned(
             [columns]
-            + instances.map { instance in
-                [
-                    instance.id, String(instance.pid), instance.interfaces.joined(separator: ","),
-                    instance.metricsTarget, instance.started,
-                    instance.startDate.map { uptime(now.timeIntervalSince($0)) } ?? "-", instance.object,
-                ]
+                + instances.map { instance in
+                    [
+                        instance.id, String(instance.pid), instance.interfaces.joined(separator: ","),
+                        instance.metricsTarget, instance.started,
+                        instance.startDate.map { uptime(now.timeIntervalSince($0)) } ?? "-", instance.object,
+                    ]
+                })
+    }
+
+    /// `vtap status --programs`: one line per program of each instance,
+    /// with what the kernel's run-time statistics say of it. They count
+    /// only while someone keeps them on (an instance run with --self-cost);
+    /// off, a program shows "-".
+    public static let programColumns = ["ID", "PROGRAM", "KERNEL_ID", "INTERFACE", "RUNS", "NS/RUN", "RUNS/S"]
+
+    /// What the kernel says of one program: nil when it is no longer loaded.
+    public struct ProgramFigures: Sendable {
+        public var runs: UInt64
+        public var nanoseconds: UInt64
+
+        public init(runs: UInt64, nanoseconds: UInt64) {
+            self.runs = runs
+            self.nanoseconds = nanoseconds
+        }
+    }
+
+    public static func renderPrograms(
+        _ instances: [Instance], figures: (UInt32) -> ProgramFigures?, now: Date = Date()
+    ) -> String {
+        var rows = [programColumns]
+        for instance in instances {
+            let seconds = instance.startDate.map { now.timeIntervalSince($0) }
+            for program in instance.programs {
+                let found = figures(program.id)
+                let counted = found.flatMap { $0.runs > 0 ? $0 : nil }
+                rows.append([
+                    instance.id, program.name, String(program.id), program.interface ?? "-",
+                    found.map { String($0.runs) } ?? "gone",
+                    counted.map { String(format: "%.0f", Double($0.nanoseconds) / Double($0.runs)) } ?? "-",
+                    counted.flatMap { figures in
+                        seconds.map { String(format: "%.1f", Double(figures.runs) / max($0, 1)) }
+                    } ?? "-",
+                ])
             }
-        let widths = (0..<columns.count - 1).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        }
+        return aligned(rows)
+    }
+
+    /// Columns two spaces apart, padded to the widest value; the last one
+    /// unpadded.
+    static func aligned(_ rows: [[String]]) -> String {
+        guard let count = rows.first?.count else { return "" }
+        let widths = (0..<count - 1).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
-            (0..<columns.count - 1).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ") + "  " + row[columns.count - 1]
+            (0..<count - 1).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ") + "  " + row[count - 1]
         }.joined(separator: "\n") + "\n"
     }
 

@@ -30,6 +30,20 @@ public final class ProgramCostReader: @unchecked Sendable {
         }
     }
 
+    /// The run's programs: name, interface (nil for event programs) and
+    /// kernel id, for the instance registry.
+    public var identities: [(name: String, interface: String?, id: UInt32)] {
+        programs.compactMap { entry in
+            (try? entry.program.info()).map { (entry.program.name, entry.interface, $0.id) }
+        }
+    }
+
+    /// The figures of programs known by kernel id (another process's), in
+    /// the order given; nil for one that is no longer loaded.
+    public static func read(ids: [UInt32]) -> [ProgramInfo?] {
+        ids.map { try? LoadedPrograms.info(id: $0) }
+    }
+
     /// One entry per program, in attachment order; none while the
     /// statistics are off. A program whose figures cannot be read is left out.
     public func read() -> [ProgramCost] {

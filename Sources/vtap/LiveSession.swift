@@ -11,6 +11,8 @@ struct StartedSession {
     /// Where the metrics are served, when they are.
     var metricsHost: String?
     var metricsPort: Int?
+    /// Every program of the run, by kernel id.
+    var programs: [(name: String, interface: String?, id: UInt32)] = []
 }
 
 /// `vtap run`: load, attach, serve metrics, report every interval, detach.
@@ -46,7 +48,7 @@ enum LiveSession {
                 reportSeconds: options.intervals.throughputInterval, jitterSeconds: options.intervals.jitterInterval,
                 duration: options.duration))
 
-        var session = StartedSession(interfaces: live.interfaceNames)
+        var session = StartedSession(interfaces: live.interfaceNames, programs: selfCost.identities)
         var server: MetricsServer?
         defer { server?.stop() }
         if let exporter {

@@ -75,7 +75,8 @@ struct Start: ParsableCommand {
             let instance = try registry.register(id: id) { id in
                 Instance(
                     id: id, process: .current, interfaces: session.interfaces, object: object, metricsHost: host,
-                    metricsPort: port, started: Date(), logFile: logFile, commandLine: CommandLine.arguments)
+                    metricsPort: port, started: Date(), logFile: logFile, commandLine: CommandLine.arguments,
+                    programs: session.programs.map { .init(name: $0.name, interface: $0.interface, id: $0.id) })
             }
             registered = instance
             LiveSession.notice("instance \(instance.id) (pid \(instance.pid)) registered in \(registry.stateDirectory)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VtapController
+import VtapRuntime
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,6 +18,15 @@ struct Status: ParsableCommand {
     @Flag(help: "A JSON array of the registry entries (id, pid, interfaces, metrics, …) instead of the table.")
     var json = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "One line per program of each instance: its kernel id, runs, ns a run and runs a second.",
+            discussion: """
+                From the kernel's BPF run-time statistics, which count only while an instance run with \
+                --self-cost keeps them on; otherwise NS/RUN and RUNS/S are "-".
+                """))
+    var programs = false
+
     @OptionGroup var state: StateDirectoryOption
 
     func run() throws {
@@ -27,6 +37,15 @@ struct Status: ParsableCommand {
                 print(
                     instances.isEmpty ? "[]" : String(decoding: try Instance.encoder().encode(instances), as: UTF8.self)
                 )
+            } else if programs {
+                let ids = instances.flatMap { $0.programs.map(\.id) }
+                let infos = Dictionary(
+                    zip(ids, ProgramCostReader.read(ids: ids)).compactMap { id, info in info.map { (id, $0) } },
+                    uniquingKeysWith: { first, _ in first })
+                print(
+                    StatusTable.renderPrograms(instances) { id in
+                        infos[id].map { .init(runs: $0.runCount, nanoseconds: $0.runTimeNanoseconds) }
+                    }, terminator: "")
             } else {
                 print(StatusTable.render(instances), terminator: "")
             }

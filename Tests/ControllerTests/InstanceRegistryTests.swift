@@ -25,7 +25,7 @@ import VtapTestSupport
         #expect(
             Set(object.keys) == [
                 "id", "pid", "pid_start_ticks", "interfaces", "object", "metrics_host", "metrics_port", "started",
-                "log_file", "command_line",
+                "log_file", "command_line", "programs",
             ])
         #expect(object["pid_start_ticks"] as? Int == Int(ProcessIdentity.current.startTicks))
         #expect(object["metrics_port"] as? Int == 40_123)
@@ -185,5 +185,49 @@ import VtapTestSupport
                 == nil)
         #expect(ProcessIdentity.of(getpid()) == .current)
         #expect(ProcessIdentity.of(Sample.impossiblePID) == nil)
+    }
+}
+
+@Suite struct InstanceProgramsTests {
+    /// Entries written before programs were recorded still read, with none.
+    @Test func anEntryWithoutProgramsReads() throws {
+        let text = #"""
+            {"command_line": ["vtap"], "id": "1", "interfaces": ["eth0"], "log_file": null, "metrics_host": "127.0.0.1",
+             "metrics_port": 9000, "object": "/x.o", "pid": 1, "pid_start_ticks": 2, "started": "2026-11-18T11:06:40Z"}
+            """#
+        let instance = try JSONDecoder().decode(Instance.self, from: Data(text.utf8))
+        #expect(instance.programs.isEmpty && instance.id == "1")
+    }
+
+    @Test func programsRoundTripAndRenderWithTheirFigures() throws {
+        let programs = [
+            Instance.Program(name: "vtap_measure", interface: "eth0", id: 41),
+            Instance.Program(name: "vtap_event_send", interface: nil, id: 42),
+            Instance.Program(name: "vtap_event_receive", interface: nil, id: 43),
+        ]
+        let started = Date(timeIntervalSince1970: 1_800_000_000)
+        let instance = Instance(
+            id: "7", process: ProcessIdentity(pid: 1, startTicks: 2), interfaces: ["eth0"], object: "/x.o",
+            metricsHost: "127.0.0.1", metricsPort: 9000, started: started, logFile: nil, commandLine: ["vtap"],
+            programs: programs)
+        let decoded = try JSONDecoder().decode(Instance.self, from: try Instance.encoder().encode(instance))
+        #expect(decoded == instance)
+        let table = StatusTable.renderPrograms(
+            [instance],
+            figures: { id in
+                switch id {
+                case 41: .init(runs: 2000, nanoseconds: 170_000)
+                case 42: .init(runs: 0, nanoseconds: 0)
+                default: nil
+                }
+            }, now: started.addingTimeInterval(100))
+        #expect(
+            table == """
+                ID  PROGRAM             KERNEL_ID  INTERFACE  RUNS  NS/RUN  RUNS/S
+                7   vtap_measure        41         eth0       2000  85      20.0
+                7   vtap_event_send     42         -          0     -       -
+                7   vtap_event_receive  43         -          gone  -       -
+
+                """)
     }
 }

@@ -149,6 +149,41 @@ extension EndToEnd {
                 nothing.succeeded && nothing.standardOutput == "no vtap instance is running\n", "\(nothing.summary)")
         }
 
+        /// `vtap status --programs`: each program of a detached instance
+        /// run with --self-cost, by kernel id, with the runs and time the
+        /// kernel counted; bpftool reads the same program by that id.
+        @Test(.kernel) func statusShowsEachProgramsSelfCost() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-controller")
+            let object = try Self.object(lab, in: directory)
+            let instances = VtapInstances(lab: lab, stateDirectory: directory.file("state"))
+            defer { instances.shutdown() }
+            let started = try instances.startDetached([object.path, "-i", lab.receiverInterface, "--self-cost"])
+            #expect(started.succeeded, "\(started.summary)")
+            let send =
+                "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+                + "[s.sendto(b'x' * 64, ('\(lab.address(.receiver))', 9)) for _ in range(300)]"
+            #expect(try lab.run(in: .sender, ["python3", "-c", send]).succeeded)
+            Thread.sleep(forTimeInterval: 1)
+
+            let table = try instances.vtap(["status", "--programs", "--state-dir", instances.stateDirectory.path])
+            #expect(table.succeeded, "\(table.summary)")
+            let rows = table.standardOutput.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+            #expect(rows.first == ["ID", "PROGRAM", "KERNEL_ID", "INTERFACE", "RUNS", "NS/RUN", "RUNS/S"])
+            let measure = try #require(
+                rows.first { $0.count == 7 && $0[1] == "vtap_measure" }, "\(table.standardOutput)")
+            #expect(measure[3] == lab.receiverInterface)
+            let runs = try #require(Int(measure[4]))
+            #expect(runs >= 300, "every datagram is a run: \(measure)")
+            #expect((Double(measure[5]) ?? 0) > 0 && (Double(measure[6]) ?? 0) > 0, "\(measure)")
+            let shown = try CommandRunner.check(["bpftool", "prog", "show", "id", measure[2], "--json"])
+            let info = try #require(
+                try JSONSerialization.jsonObject(with: Data(shown.standardOutput.utf8)) as? [String: Any])
+            #expect(info["name"] as? String == "vtap_measure")
+            #expect(info["run_cnt"] as? Int == runs, "bpftool: \(shown.standardOutput)")
+        }
+
         @Test(.kernel) func stoppingAnUnknownInstanceIsOneLine() throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
