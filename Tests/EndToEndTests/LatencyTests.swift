@@ -39,11 +39,8 @@ extension EndToEnd {
             let server = lab.address(.receiver)
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-latency")
             let port = Int.random(in: 20_000...60_000)
-            let rules = try RulesFile.write(
-                [.init("to-server", "- \(server) - \(port) TCP"), .init("from-server", "\(server) - \(port) - TCP")],
-                settings: ["EVENTS": #"{"LATENCY": true}"#], to: directory)
-            let object = directory.file("latency.o")
-            try RulesFile.compile(rules, to: object)
+            let object = try Qlog.compiledRules(
+                server: server, port: port, events: #"{"LATENCY": true}"#, name: "latency", in: directory)
             let script = directory.file("transfer.py")
             try Qlog.transfer.write(to: script, atomically: true, encoding: .utf8)
 

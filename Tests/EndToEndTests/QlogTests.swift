@@ -38,6 +38,19 @@ extension EndToEnd {
             }
         }
 
+        /// Rules selecting both directions of TCP to `server`:`port`, with
+        /// `events` as the EVENTS section, compiled into `name`.o.
+        static func compiledRules(
+            server: String, port: Int, events: String, name: String, in directory: TemporaryDirectory
+        ) throws -> URL {
+            let rules = try RulesFile.write(
+                [.init("to-server", "- \(server) - \(port) TCP"), .init("from-server", "\(server) - \(port) - TCP")],
+                settings: ["EVENTS": events], to: directory)
+            let object = directory.file("\(name).o")
+            try RulesFile.compile(rules, to: object)
+            return object
+        }
+
         static func onlyTrace(in directory: URL) throws -> URL {
             let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
             #expect(files.count == 1, "\(files)")
@@ -62,11 +75,8 @@ extension EndToEnd {
             }
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-qlog")
             let port = Int.random(in: 20_000...60_000)
-            let rules = try RulesFile.write(
-                [.init("to-server", "- \(server) - \(port) TCP"), .init("from-server", "\(server) - \(port) - TCP")],
-                settings: ["EVENTS": #"{"QLOG": true}"#], to: directory)
-            let object = directory.file("qlog.o")
-            try RulesFile.compile(rules, to: object)
+            let object = try Self.compiledRules(
+                server: server, port: port, events: #"{"QLOG": true}"#, name: "qlog", in: directory)
             let script = directory.file("transfer.py")
             try Self.transfer.write(to: script, atomically: true, encoding: .utf8)
             let live = directory.file("live")
@@ -225,11 +235,8 @@ extension EndToEnd.Qlog {
         let server = lab.address(.receiver)
         let directory = try TemporaryDirectory(prefix: "vtap-e2e-mptcp")
         let port = Int.random(in: 20_000...60_000)
-        let rules = try RulesFile.write(
-            [.init("to-server", "- \(server) - \(port) TCP"), .init("from-server", "\(server) - \(port) - TCP")],
-            settings: ["EVENTS": #"{"QLOG": true}"#], to: directory)
-        let object = directory.file("mptcp.o")
-        try RulesFile.compile(rules, to: object)
+        let object = try Self.compiledRules(
+            server: server, port: port, events: #"{"QLOG": true}"#, name: "mptcp", in: directory)
         let script = directory.file("get.py")
         try Self.mptcpGet.write(to: script, atomically: true, encoding: .utf8)
         let capture = directory.file("client.pcap")

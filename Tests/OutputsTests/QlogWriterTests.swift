@@ -56,6 +56,19 @@ import VtapTestSupport
         return segments
     }
 
+    /// vtap's legacy text for `trace` and the prototype's client trace, both parsed.
+    static func legacyBesidePrototype(_ trace: TCPTrace) throws -> (ours: [[[Any]]], prototype: [[[Any]]]) {
+        let writer = QlogWriter(directory: "/nonexistent", format: .legacy, ruleLabels: ["r"], origin: "test")
+        let ours = try #require(
+            try JSONSerialization.jsonObject(with: Data(writer.text(trace).utf8)) as? [String: [[[Any]]]])
+        let sample = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: SeedData.directory.appendingPathComponent("tcpqlog/client_test.qlog")))
+                as? [String: [[[Any]]]])
+        #expect(Set(ours.keys) == ["events"] && Set(sample.keys) == ["events"])
+        return (try #require(ours["events"]), try #require(sample["events"]))
+    }
+
     /// The MPTCP options tcpdump printed, back in their wire form: the
     /// keys of `mptcp capable v1 {KEY[,KEY]}` and the token of `mptcp join
     /// id N token T nonce X`.
@@ -94,14 +107,7 @@ import VtapTestSupport
         let trace = try #require(traces.first)
         #expect(trace.subflows.count == 2)
         #expect(trace.subflows.allSatisfy { $0.parentGroupID == trace.groupID })
-        let writer = QlogWriter(directory: "/nonexistent", format: .legacy, ruleLabels: ["r"], origin: "test")
-        let ours = try #require(
-            try JSONSerialization.jsonObject(with: Data(writer.text(trace).utf8)) as? [String: [[[Any]]]])
-        let sample = try #require(
-            try JSONSerialization.jsonObject(
-                with: Data(contentsOf: directory.appendingPathComponent("client_test.qlog"))) as? [String: [[[Any]]]])
-        let mine = try #require(ours["events"])
-        let theirs = try #require(sample["events"])
+        let (mine, theirs) = try Self.legacyBesidePrototype(trace)
         #expect(mine.count == 3 && theirs.count == 3)
         for (group, (a, b)) in zip(mine, theirs).enumerated() {
             let packets = { (events: [[Any]]) in events.filter { ($0[2] as? String ?? "").hasPrefix("packet_") }.count }
@@ -133,15 +139,9 @@ import VtapTestSupport
         var tracker = TCPConnectionTracker()
         segments.forEach { tracker.add($0) }
         let trace = try #require(tracker.finish().first)
-        let writer = QlogWriter(directory: "/nonexistent", format: .legacy, ruleLabels: ["r"], origin: "test")
-        let ours = try #require(
-            try JSONSerialization.jsonObject(with: Data(writer.text(trace).utf8)) as? [String: [[[Any]]]])
-        let sample = try #require(
-            try JSONSerialization.jsonObject(
-                with: Data(contentsOf: directory.appendingPathComponent("client_test.qlog"))) as? [String: [[[Any]]]])
-        #expect(Set(ours.keys) == ["events"] && Set(sample.keys) == ["events"])
-        let mine = try #require(ours["events"]?.first)
-        let theirs = try #require(sample["events"]?.first)
+        let groups = try Self.legacyBesidePrototype(trace)
+        let mine = try #require(groups.ours.first)
+        let theirs = try #require(groups.prototype.first)
         // vtap adds the close the prototype never logged; the rest is 1:1.
         #expect(mine.count == theirs.count + 1)
         #expect((mine.last?[2] as? String) == "connection_closed")
