@@ -20,6 +20,20 @@ extension EndToEnd {
             return object
         }
 
+        /// A lab, the object for its traffic and a registry of the test's
+        /// own; everything started is ended and removed afterwards.
+        static func withInstances(
+            _ body: (NetworkLab, TemporaryDirectory, URL, VtapInstances) throws -> Void
+        ) throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-controller")
+            let object = try Self.object(lab, in: directory)
+            let instances = VtapInstances(lab: lab, stateDirectory: directory.file("state"))
+            defer { instances.shutdown() }
+            try body(lab, directory, object, instances)
+        }
+
         @Test(.kernel, .tags(.slow)) func threeDetachedInstancesFollowedByPrometheus() throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
@@ -153,35 +167,31 @@ extension EndToEnd {
         /// run with --self-cost, by kernel id, with the runs and time the
         /// kernel counted; bpftool reads the same program by that id.
         @Test(.kernel) func statusShowsEachProgramsSelfCost() throws {
-            let lab = try NetworkLab()
-            defer { lab.shutdown() }
-            let directory = try TemporaryDirectory(prefix: "vtap-e2e-controller")
-            let object = try Self.object(lab, in: directory)
-            let instances = VtapInstances(lab: lab, stateDirectory: directory.file("state"))
-            defer { instances.shutdown() }
-            let started = try instances.startDetached([object.path, "-i", lab.receiverInterface, "--self-cost"])
-            #expect(started.succeeded, "\(started.summary)")
-            let send =
-                "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
-                + "[s.sendto(b'x' * 64, ('\(lab.address(.receiver))', 9)) for _ in range(300)]"
-            #expect(try lab.run(in: .sender, ["python3", "-c", send]).succeeded)
-            Thread.sleep(forTimeInterval: 1)
+            try Self.withInstances { lab, _, object, instances in
+                let started = try instances.startDetached([object.path, "-i", lab.receiverInterface, "--self-cost"])
+                #expect(started.succeeded, "\(started.summary)")
+                let send =
+                    "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+                    + "[s.sendto(b'x' * 64, ('\(lab.address(.receiver))', 9)) for _ in range(300)]"
+                #expect(try lab.run(in: .sender, ["python3", "-c", send]).succeeded)
+                Thread.sleep(forTimeInterval: 1)
 
-            let table = try instances.vtap(["status", "--programs", "--state-dir", instances.stateDirectory.path])
-            #expect(table.succeeded, "\(table.summary)")
-            let rows = table.standardOutput.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
-            #expect(rows.first == ["ID", "PROGRAM", "KERNEL_ID", "INTERFACE", "RUNS", "NS/RUN", "RUNS/S"])
-            let measure = try #require(
-                rows.first { $0.count == 7 && $0[1] == "vtap_measure" }, "\(table.standardOutput)")
-            #expect(measure[3] == lab.receiverInterface)
-            let runs = try #require(Int(measure[4]))
-            #expect(runs >= 300, "every datagram is a run: \(measure)")
-            #expect((Double(measure[5]) ?? 0) > 0 && (Double(measure[6]) ?? 0) > 0, "\(measure)")
-            let shown = try CommandRunner.check(["bpftool", "prog", "show", "id", measure[2], "--json"])
-            let info = try #require(
-                try JSONSerialization.jsonObject(with: Data(shown.standardOutput.utf8)) as? [String: Any])
-            #expect(info["name"] as? String == "vtap_measure")
-            #expect(info["run_cnt"] as? Int == runs, "bpftool: \(shown.standardOutput)")
+                let table = try instances.vtap(["status", "--programs", "--state-dir", instances.stateDirectory.path])
+                #expect(table.succeeded, "\(table.summary)")
+                let rows = table.standardOutput.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+                #expect(rows.first == ["ID", "PROGRAM", "KERNEL_ID", "INTERFACE", "RUNS", "NS/RUN", "RUNS/S"])
+                let measure = try #require(
+                    rows.first { $0.count == 7 && $0[1] == "vtap_measure" }, "\(table.standardOutput)")
+                #expect(measure[3] == lab.receiverInterface)
+                let runs = try #require(Int(measure[4]))
+                #expect(runs >= 300, "every datagram is a run: \(measure)")
+                #expect((Double(measure[5]) ?? 0) > 0 && (Double(measure[6]) ?? 0) > 0, "\(measure)")
+                let shown = try CommandRunner.check(["bpftool", "prog", "show", "id", measure[2], "--json"])
+                let info = try #require(
+                    try JSONSerialization.jsonObject(with: Data(shown.standardOutput.utf8)) as? [String: Any])
+                #expect(info["name"] as? String == "vtap_measure")
+                #expect(info["run_cnt"] as? Int == runs, "bpftool: \(shown.standardOutput)")
+            }
         }
 
         @Test(.kernel) func stoppingAnUnknownInstanceIsOneLine() throws {
@@ -199,38 +209,35 @@ extension EndToEnd {
         /// The child's own error line and exit code come back through the
         /// parent, and nothing stays registered, reserved or loaded.
         @Test(.kernel) func aDetachedStartThatFailsReportsTheInstancesError() throws {
-            let lab = try NetworkLab()
-            defer { lab.shutdown() }
-            let directory = try TemporaryDirectory(prefix: "vtap-e2e-controller")
-            let object = try Self.object(lab, in: directory)
-            let instances = VtapInstances(lab: lab, stateDirectory: directory.file("state"))
-            defer { instances.shutdown() }
+            try Self.withInstances { lab, directory, object, instances in
 
-            let missing = try instances.startDetached([object.path, "-i", "vtnosuch0"])
-            #expect(missing.status == 5 && missing.standardOutput.isEmpty, "\(missing.summary)")
-            let lines = missing.standardError.split(separator: "\n")
-            #expect(
-                lines.count == 1 && lines[0].hasPrefix("vtap: error: ") && lines[0].contains("vtnosuch0"),
-                "\(missing.standardError)")
-            #expect(try instances.status().isEmpty)
-            #expect(try instances.targets().isEmpty)
-            let leftovers = try FileManager.default.contentsOfDirectory(
-                atPath: instances.stateDirectory.appendingPathComponent("instances").path)
-            #expect(leftovers.isEmpty, "no entry, no hold: \(leftovers)")
+                let missing = try instances.startDetached([object.path, "-i", "vtnosuch0"])
+                #expect(missing.status == 5 && missing.standardOutput.isEmpty, "\(missing.summary)")
+                let lines = missing.standardError.split(separator: "\n")
+                #expect(
+                    lines.count == 1 && lines[0].hasPrefix("vtap: error: ") && lines[0].contains("vtnosuch0"),
+                    "\(missing.standardError)")
+                #expect(try instances.status().isEmpty)
+                #expect(try instances.targets().isEmpty)
+                let leftovers = try FileManager.default.contentsOfDirectory(
+                    atPath: instances.stateDirectory.appendingPathComponent("instances").path)
+                #expect(leftovers.isEmpty, "no entry, no hold: \(leftovers)")
 
-            // A rules file with errors: exit 1, and vtapc's diagnostics as it printed them in the log.
-            let bad = try RulesFile.write([.init(nil, "1.1.1.300 - - - UDP")], to: directory, name: "bad.json")
-            let rules = try instances.startDetached([bad.path, "-i", lab.receiverInterface])
-            let direct = try CommandRunner.run([BuiltProducts.vtapc, "check", bad.path])
-            #expect(rules.status == 1 && rules.standardError.hasPrefix("\(bad.path):3:"), "\(rules.summary)")
-            #expect(rules.standardError == direct.standardError, "vtapc's diagnostics: \(rules.standardError)")
+                // A rules file with errors: exit 1, and vtapc's diagnostics as it printed them in the log.
+                let bad = try RulesFile.write([.init(nil, "1.1.1.300 - - - UDP")], to: directory, name: "bad.json")
+                let rules = try instances.startDetached([bad.path, "-i", lab.receiverInterface])
+                let direct = try CommandRunner.run([BuiltProducts.vtapc, "check", bad.path])
+                #expect(rules.status == 1 && rules.standardError.hasPrefix("\(bad.path):3:"), "\(rules.summary)")
+                #expect(rules.standardError == direct.standardError, "vtapc's diagnostics: \(rules.standardError)")
 
-            // An id that is taken is refused before anything starts.
-            let first = try instances.startDetached(["--id", "db", object.path, "-i", lab.receiverInterface])
-            #expect(first.succeeded, "\(first.summary)")
-            let again = try instances.startDetached(["--id", "db", object.path, "-i", lab.receiverInterface])
-            #expect(again.status == 1 && again.standardError.contains("instance id db is taken"), "\(again.summary)")
-            #expect(try instances.status().map(\.id) == ["db"])
+                // An id that is taken is refused before anything starts.
+                let first = try instances.startDetached(["--id", "db", object.path, "-i", lab.receiverInterface])
+                #expect(first.succeeded, "\(first.summary)")
+                let again = try instances.startDetached(["--id", "db", object.path, "-i", lab.receiverInterface])
+                #expect(
+                    again.status == 1 && again.standardError.contains("instance id db is taken"), "\(again.summary)")
+                #expect(try instances.status().map(\.id) == ["db"])
+            }
         }
     }
 }
