@@ -12,6 +12,8 @@ public enum TCPOption: Sendable, Equatable {
     case sack([(UInt32, UInt32)])
     case timestamp(value: UInt32, echo: UInt32)
     case mptcp(MPTCPSubtype, version: UInt8?)
+    /// MPTCP's data sequence signal (DSS), decoded.
+    case dataSequence(DataSequenceSignal)
     case fastOpen(cookieLength: Int)
     /// Any other kind, with its data length.
     case other(kind: UInt8, length: Int)
@@ -26,6 +28,7 @@ public enum TCPOption: Sendable, Equatable {
         case (.windowScale(let a), .windowScale(let b)): a == b
         case (.timestamp(let a, let b), .timestamp(let c, let d)): a == c && b == d
         case (.mptcp(let a, let b), .mptcp(let c, let d)): a == c && b == d
+        case (.dataSequence(let a), .dataSequence(let b)): a == b
         case (.fastOpen(let a), .fastOpen(let b)): a == b
         case (.other(let a, let b), .other(let c, let d)): a == c && b == d
         case (.malformed(let a), .malformed(let b)): a == b
@@ -43,7 +46,7 @@ public enum TCPOption: Sendable, Equatable {
         case .sackPermitted: "sackOK"
         case .sack: "sack"
         case .timestamp: "TS"
-        case .mptcp: "mptcp"
+        case .mptcp, .dataSequence: "mptcp"
         case .fastOpen: "tfo"
         case .other(let kind, _): "unknown-\(kind)"
         case .malformed(let kind): "malformed-\(kind)"
@@ -83,7 +86,11 @@ public enum TCPOption: Sendable, Equatable {
             case (8, 10): options.append(.timestamp(value: u32(data), echo: u32(data + 4)))
             case (30, _) where length >= 3:
                 let subtype = MPTCPSubtype(rawValue: bytes[data] >> 4) ?? .unknown
-                options.append(.mptcp(subtype, version: subtype == .capable ? bytes[data] & 0x0f : nil))
+                if subtype == .dss, let signal = DataSequenceSignal(Array(bytes[at..<at + length])) {
+                    options.append(.dataSequence(signal))
+                } else {
+                    options.append(.mptcp(subtype, version: subtype == .capable ? bytes[data] & 0x0f : nil))
+                }
             case (34, _): options.append(.fastOpen(cookieLength: length - 2))
             default: options.append(.other(kind: kind, length: length - 2))
             }
@@ -158,5 +165,56 @@ public struct MPTCPIdentity: Sendable, Equatable {
     public static func token(ofKey key: UInt64) -> UInt32 {
         let digest = ObjectDigest.sha256(withUnsafeBytes(of: key.bigEndian) { Array($0) })
         return digest.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
+    }
+}
+
+/// An MPTCP DSS option (RFC 8684, section 3.3): the data-level ACK, and
+/// the mapping of subflow sequence space onto the connection's data
+/// sequence space, each when its flag says it is there.
+public struct DataSequenceSignal: Sendable, Equatable {
+    public var dataAcknowledgement: UInt64?
+    public var dataSequence: UInt64?
+    /// Relative to the subflow's initial sequence number.
+    public var subflowSequence: UInt32?
+    public var dataLevelLength: UInt16?
+    public var dataFin: Bool
+
+    public init(
+        dataAcknowledgement: UInt64?, dataSequence: UInt64?, subflowSequence: UInt32?, dataLevelLength: UInt16?,
+        dataFin: Bool
+    ) {
+        self.dataAcknowledgement = dataAcknowledgement
+        self.dataSequence = dataSequence
+        self.subflowSequence = subflowSequence
+        self.dataLevelLength = dataLevelLength
+        self.dataFin = dataFin
+    }
+
+    /// `option` from its kind byte on; nil when its flags ask for more
+    /// bytes than it has.
+    init?(_ option: [UInt8]) {
+        guard option.count >= 4 else { return nil }
+        let flags = option[3]
+        let ackPresent = flags & 0x01 != 0
+        let ackWide = flags & 0x02 != 0
+        let mapPresent = flags & 0x04 != 0
+        let mapWide = flags & 0x08 != 0
+        dataFin = flags & 0x10 != 0
+        var at = 4
+        func read(_ count: Int) -> UInt64? {
+            guard at + count <= option.count else { return nil }
+            defer { at += count }
+            return option[at..<at + count].reduce(0) { $0 << 8 | UInt64($1) }
+        }
+        if ackPresent {
+            guard let ack = read(ackWide ? 8 : 4) else { return nil }
+            dataAcknowledgement = ack
+        }
+        if mapPresent {
+            guard let sequence = read(mapWide ? 8 : 4), let subflow = read(4), let length = read(2) else { return nil }
+            dataSequence = sequence
+            subflowSequence = UInt32(subflow)
+            dataLevelLength = UInt16(length)
+        }
     }
 }

@@ -203,6 +203,13 @@ public struct QlogWriter: Sendable {
             case .timestamp(let value, let echo):
                 o.key("value") { $0.integer(value) }
                 o.key("echo") { $0.integer(echo) }
+            case .dataSequence(let signal):
+                o.key("subtype") { $0.string(MPTCPSubtype.dss.name) }
+                if let ack = signal.dataAcknowledgement { o.key("data_ack") { $0.integer(ack) } }
+                if let sequence = signal.dataSequence { o.key("data_sequence_number") { $0.integer(sequence) } }
+                if let subflow = signal.subflowSequence { o.key("subflow_sequence_number") { $0.integer(subflow) } }
+                if let length = signal.dataLevelLength { o.key("data_level_length") { $0.integer(length) } }
+                if signal.dataFin { o.key("data_fin") { $0.bool(true) } }
             case .mptcp(let subtype, let version):
                 o.key("subtype") { $0.string(subtype.name) }
                 if let version { o.key("version") { $0.integer(version) } }

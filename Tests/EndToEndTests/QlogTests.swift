@@ -282,8 +282,10 @@ extension EndToEnd.Qlog {
             in: capture, filter: "tcp.port == \(port)",
             fields: [
                 "ip.src", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw", "tcp.flags",
-                "tcp.window_size_value", "tcp.len",
+                "tcp.window_size_value", "tcp.len", "tcp.options.mptcp.rawdataack", "tcp.options.mptcp.rawdataseqno",
+                "tcp.options.mptcp.subflowseqno", "tcp.options.mptcp.datalvllen",
             ])
+        var mappings = 0
         let groups = Dictionary(grouping: events) { $0["group_id"] as? String ?? root }
         #expect(groups.count == 3)
         for (group, groupEvents) in groups {
@@ -305,10 +307,22 @@ extension EndToEnd.Qlog {
                     data["payload_length"] as? Int,
                 ]
                 #expect(expected == logged, "group \(group): \(f) vs \(packet)")
+                // MPTCP's data sequence signal, as Wireshark decodes it.
+                let options = h["options"] as? [[String: Any]] ?? []
+                let dss = options.first { $0["subtype"] as? String == "dss" } ?? [:]
+                // (An MP_CAPABLE with data has a data-level length too: compared only with a DSS.)
+                let keys = ["data_ack", "data_sequence_number", "subflow_sequence_number", "data_level_length"]
+                let compared = dss.isEmpty ? 3 : 4
+                #expect(
+                    keys.prefix(compared).map { dss[$0] as? UInt64 } == f[8..<8 + compared].map { UInt64($0) },
+                    "group \(group): \(f) vs \(dss)")
+                if dss["data_sequence_number"] != nil { mappings += 1 }
                 #expect(
                     packet["name"] as? String == (f[1] == "\(clientPort)" ? "tcp:packet_sent" : "tcp:packet_received"))
             }
         }
+
+        #expect(mappings > 10, "data sequence mappings seen: \(mappings)")
 
         // Replay of the capture: the same file, the same events per group.
         let replayed = directory.file("replayed")

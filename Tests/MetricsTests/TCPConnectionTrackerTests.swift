@@ -109,6 +109,17 @@ import VtapMetrics
                 .maximumSegmentSize(1460), .sackPermitted, .timestamp(value: 1, echo: 2), .noOperation,
                 .windowScale(7), .mptcp(.capable, version: 1), .sack([(10, 20)]), .endOfList,
             ])
+        // DSS: an 8-byte data ACK, a 4-byte mapping and DATA_FIN; then
+        // one whose flags ask for more than it holds.
+        let dss: [UInt8] = [30, 22, 0x20, 0x17] + [0, 0, 0, 1, 0, 0, 0, 2] + [0, 0, 0, 3] + [0, 0, 0, 4] + [0, 5]
+        #expect(
+            TCPOption.parse(dss) == [
+                .dataSequence(
+                    DataSequenceSignal(
+                        dataAcknowledgement: 0x1_0000_0002, dataSequence: 3, subflowSequence: 4, dataLevelLength: 5,
+                        dataFin: true))
+            ])
+        #expect(TCPOption.parse([30, 4, 0x20, 0x01]) == [.mptcp(.dss, version: nil)])
         // A length past the end stops the walk, and says so.
         #expect(TCPOption.parse([1, 2, 9, 0]) == [.noOperation, .malformed(kind: 2)])
         #expect(TCPOption.parse([8, 1]) == [.malformed(kind: 8)])

@@ -322,7 +322,8 @@ enum TCPConnectionTrackerFixture {
             segment(2, client, .ack, 101, 901, 0),
             segment(3, client, [.psh, .ack], 101, 901, 80, [1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2]),
             segment(4, client, [.psh, .ack], 101, 901, 80),
-            segment(5, server, [.fin, .ack], 901, 181, 0, [30, 4, 0x20, 0x01]),
+            segment(
+                5, server, [.fin, .ack], 901, 181, 0, [30, 18, 0x20, 0x05, 0, 0, 0, 9, 0, 0, 0, 7, 0, 0, 0, 1, 0, 80]),
             segment(6, client, [.fin, .ack], 181, 902, 0),
             segment(7, server, .ack, 902, 182, 0),
         ]
