@@ -343,3 +343,43 @@ extension EndToEnd.Qlog {
         #expect(byGroup(Array(try Self.records(replayTrace).dropFirst())) == byGroup(events))
     }
 }
+
+extension EndToEnd.Qlog {
+    /// Bad `--qlog` requests: one line naming the problem, the documented
+    /// exit code, nothing written.
+    @Test(.kernel) func badQlogRequestsAreOneLineAndWriteNothing() throws {
+        let directory = try TemporaryDirectory(prefix: "vtap-e2e-qlog-bad")
+        let capture = RepositoryLayout.file("rules/seed-traffic.pcap").path
+        let plain = try Self.compiledRules(
+            server: "192.0.2.1", port: 80, events: #"{"LEVELS": ["socket"]}"#, name: "plain", in: directory)
+        let traces = directory.file("traces")
+        let noSegments = try CommandRunner.run(
+            [BuiltProducts.vtap, "replay", plain.path, capture, "--qlog", traces.path], timeout: .seconds(60))
+        #expect(noSegments.status == 1, "\(noSegments.summary)")
+        #expect(noSegments.standardError.split(separator: "\n").count == 1, "\(noSegments.standardError)")
+        #expect(noSegments.standardError.contains("writes no TCP segments"), "\(noSegments.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: traces.path))
+
+        let qlog = try Self.compiledRules(
+            server: "192.0.2.1", port: 80, events: #"{"QLOG": true}"#, name: "qlog", in: directory)
+        let file = directory.file("a-file")
+        try Data("x".utf8).write(to: file)
+        let notADirectory = try CommandRunner.run(
+            [BuiltProducts.vtap, "replay", qlog.path, capture, "--qlog", file.path], timeout: .seconds(60))
+        #expect(notADirectory.status == 1, "\(notADirectory.summary)")
+        #expect(notADirectory.standardError.contains("is not a directory"), "\(notADirectory.standardError)")
+        #expect(try String(contentsOf: file, encoding: .utf8) == "x")
+
+        let badFormat = try CommandRunner.run(
+            [BuiltProducts.vtap, "replay", qlog.path, capture, "--qlog", traces.path, "--qlog-format", "json"],
+            timeout: .seconds(60))
+        #expect(badFormat.status == 64, "\(badFormat.summary)")
+
+        // The seed's capture has no TCP the rule selects: no trace, and it says so.
+        let none = try CommandRunner.run(
+            [BuiltProducts.vtap, "replay", qlog.path, capture, "--qlog", traces.path], timeout: .seconds(60))
+        #expect(none.status == 0, "\(none.summary)")
+        #expect(none.standardError.contains("vtap: qlog: 0 traces"), "\(none.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: traces.path).isEmpty)
+    }
+}
