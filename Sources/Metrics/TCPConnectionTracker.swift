@@ -21,6 +21,9 @@ public struct TCPTrace: Sendable {
             case connectionStarted
             case packetSent, packetReceived
             case connectionClosed(CloseReason)
+            /// The local socket's TCP state changed (LEVELS connection):
+            /// the names `ss` prints.
+            case stateUpdated(old: String, new: String)
         }
 
         public var nanoseconds: Int64
@@ -94,6 +97,63 @@ public struct TCPConnectionTracker: Sendable {
 
     private let captureVantage: CaptureVantage
     private var open: [Key: Connection] = [:]
+    /// State changes of sockets whose connection has no segment yet (the
+    /// socket enters SYN_SENT before its SYN is sent), by endpoint pair.
+    private var pendingStates: [Pair: [StateChange]] = [:]
+    private var interfaces: Set<UInt32> = []
+
+    private struct Pair: Hashable {
+        var low: TCPSegment.Endpoint
+        var high: TCPSegment.Endpoint
+
+        init(_ a: TCPSegment.Endpoint, _ b: TCPSegment.Endpoint) {
+            (low, high) = (min(a, b), max(a, b))
+        }
+    }
+
+    /// A TCP state change of a local socket (`sock:inet_sock_set_state`).
+    public struct StateChange: Sendable, Equatable {
+        public var nanoseconds: Int64
+        public var local: TCPSegment.Endpoint
+        public var remote: TCPSegment.Endpoint
+        public var old: String
+        public var new: String
+
+        public init(
+            nanoseconds: Int64, local: TCPSegment.Endpoint, remote: TCPSegment.Endpoint, old: String, new: String
+        ) {
+            self.nanoseconds = nanoseconds
+            self.local = local
+            self.remote = remote
+            self.old = old
+            self.new = new
+        }
+    }
+
+    /// Adds a state change to the trace of its connection seen from its
+    /// socket's side; a change of the other end's socket (both ends on
+    /// this host) is not this trace's. One that comes before its
+    /// connection's first segment waits for it, up to a second.
+    public mutating func add(_ change: StateChange) {
+        let pair = Pair(change.local, change.remote)
+        // A state change names no interface: one lookup per interface seen.
+        for interface in interfaces {
+            let key = Key(interfaceIndex: interface, low: pair.low, high: pair.high)
+            if open[key]?.local == change.local {
+                open[key]?.trace.events.append(Self.event(change))
+                return
+            }
+        }
+        var waiting = pendingStates[pair, default: []].filter { change.nanoseconds - $0.nanoseconds < 1_000_000_000 }
+        waiting.append(change)
+        pendingStates[pair] = Array(waiting.suffix(8))
+    }
+
+    private static func event(_ change: StateChange) -> TCPTrace.Event {
+        TCPTrace.Event(
+            nanoseconds: change.nanoseconds, kind: .stateUpdated(old: change.old, new: change.new), firstOfSide: false,
+            retransmission: false)
+    }
     /// Traces no segment can be added to any more, oldest first.
     private var done: [TCPTrace] = []
 
@@ -105,6 +165,7 @@ public struct TCPConnectionTracker: Sendable {
         let key = Key(
             interfaceIndex: segment.interfaceIndex, low: min(segment.source, segment.destination),
             high: max(segment.source, segment.destination))
+        interfaces.insert(segment.interfaceIndex)
         let opensAnew = segment.flags.contains(.syn) && !segment.flags.contains(.ack)
         if var connection = open[key], !(connection.trace.closed && opensAnew) {
             Self.append(segment, to: &connection)
@@ -113,6 +174,15 @@ public struct TCPConnectionTracker: Sendable {
         }
         if let old = open.removeValue(forKey: key) { done.append(old.trace) }
         var connection = start(segment)
+        // Its socket's changes so far (SYN_SENT), from this side only.
+        let pair = Pair(segment.source, segment.destination)
+        let earlier = (pendingStates.removeValue(forKey: pair) ?? []).filter {
+            $0.local == connection.local && segment.nanoseconds - $0.nanoseconds < 1_000_000_000
+        }
+        if let first = earlier.first {
+            connection.trace.events[0].nanoseconds = min(first.nanoseconds, segment.nanoseconds)
+            connection.trace.events += earlier.map(Self.event)
+        }
         Self.append(segment, to: &connection)
         open[key] = connection
     }

@@ -143,6 +143,7 @@ public struct QlogWriter: Sendable {
         case .packetSent: ("transport", "packet_sent")
         case .packetReceived: ("transport", "packet_received")
         case .connectionClosed: ("connectivity", "connection_closed")
+        case .stateUpdated: ("connectivity", "connection_state_updated")
         }
     }
 
@@ -161,6 +162,9 @@ public struct QlogWriter: Sendable {
                 if let parent = trace.parentGroupID { d.key("parent_group_id") { $0.string(parent) } }
             case .connectionClosed(let reason):
                 d.key("reason") { $0.string(reason.rawValue) }
+            case .stateUpdated(let old, let new):
+                d.key("old") { $0.string(old) }
+                d.key("new") { $0.string(new) }
             case .packetSent, .packetReceived:
                 guard let segment = event.segment else { return }
                 d.key("header") { json in
@@ -261,6 +265,9 @@ public struct QlogWriter: Sendable {
                 d.key("src_ip") { $0.string(trace.initiator.address) }
                 d.key("src_port") { $0.integer(trace.initiator.port) }
                 d.key("transport_protocol") { $0.string("TCP") }
+            case .stateUpdated(let old, let new):
+                d.key("old") { $0.string(old) }
+                d.key("new") { $0.string(new) }
             case .connectionClosed(let reason):
                 d.key("reason") { $0.string(reason.rawValue) }
             case .packetSent, .packetReceived:

@@ -51,6 +51,10 @@ public final class EventTap: @unchecked Sendable {
         return maps
     }
 
+    /// Added to the BPF clock to give nanoseconds since the epoch, for
+    /// every record of this tap (segments are converted with it).
+    public let epochOffset: Int64
+
     /// Called on the tap's thread after each batch the ring buffer gave.
     private let batchEnded: @Sendable () -> Void
 
@@ -59,11 +63,11 @@ public final class EventTap: @unchecked Sendable {
     public init(
         _ object: MeasurementObject, sink: @escaping @Sendable (KernelEvent) -> Void,
         segments: @escaping @Sendable (TCPSegment) -> Void = { _ in },
-        batchEnded: @escaping @Sendable () -> Void = {}
+        batchEnded: @escaping @Sendable () -> Void = {}, epochOffset: Int64 = MonotonicClock.epochOffset()
     ) throws {
         self.batchEnded = batchEnded
-        let dispatch = try RecordDispatch(
-            object.manifest, epochOffset: MonotonicClock.epochOffset(), events: sink, segments: segments)
+        self.epochOffset = epochOffset
+        let dispatch = try RecordDispatch(object.manifest, epochOffset: epochOffset, events: sink, segments: segments)
         let received = counts
         do {
             bpf = try BPFObject(elf: object.elf, name: "vtap")

@@ -24,7 +24,7 @@ final class EventSession: Sendable {
     /// Nil for an object without EVENTS; `--events` with one is an error.
     /// `segments` gets qlog's TCP segments (objects built with QLOG).
     init?(
-        _ object: MeasurementObject, file: String?, segments: (@Sendable (TCPSegment) -> Void)? = nil,
+        _ object: MeasurementObject, file: String?, qlog: QlogSession? = nil,
         batchEnded extra: @escaping @Sendable () -> Void = {}
     ) throws {
         guard EventTap.hasEvents(object) else {
@@ -42,12 +42,15 @@ final class EventSession: Sendable {
         }
         self.log = log
         labels = object.manifest.rules.map(\.label)
-        let json = EventJSON(manifest: object.manifest, monotonicToEpochNanoseconds: MonotonicClock.epochOffset())
+        // One clock offset for the events file, qlog's segments and its state changes.
+        let epochOffset = MonotonicClock.epochOffset()
+        let json = EventJSON(manifest: object.manifest, monotonicToEpochNanoseconds: epochOffset)
         self.json = json
         let failure = failure
         tap = try EventTap(
             object,
             sink: { event in
+                qlog?.add(event, epochOffset: epochOffset)
                 guard let log else { return }
                 do {
                     try log.append(json.line(event))
@@ -55,7 +58,7 @@ final class EventSession: Sendable {
                     failure.error.withLock { $0 = $0 ?? .io("\(error)") }
                 }
             },
-            segments: segments ?? { _ in },
+            segments: { segment in qlog?.add(segment) },
             batchEnded: {
                 do {
                     try log?.flush()
@@ -63,7 +66,7 @@ final class EventSession: Sendable {
                     failure.error.withLock { $0 = $0 ?? .io("\(error)") }
                 }
                 extra()
-            })
+            }, epochOffset: epochOffset)
     }
 
     func start() { tap.start() }

@@ -3,6 +3,7 @@ import Synchronization
 import VtapDiagnostics
 import VtapMetrics
 import VtapOutputs
+import VtapRuleModel
 import VtapRuntime
 import VtapSystem
 
@@ -49,6 +50,17 @@ final class QlogSession: Sendable {
     /// From the events' thread, or replay's loop.
     @Sendable func add(_ segment: TCPSegment) {
         state.withLock { $0.tracker.add(segment) }
+    }
+
+    /// A connection-level event (LEVELS connection): its socket's state change.
+    func add(_ event: KernelEvent, epochOffset: Int64) {
+        guard event.kind == .state else { return }
+        func name(_ value: Int32) -> String { TCPState(rawValue: value)?.name ?? String(value) }
+        let change = TCPConnectionTracker.StateChange(
+            nanoseconds: Int64(clamping: event.monotonicNanoseconds) &+ epochOffset,
+            local: .init(event.localAddress, event.localPort), remote: .init(event.remoteAddress, event.remotePort),
+            old: name(event.detail), new: name(event.value))
+        state.withLock { $0.tracker.add(change) }
     }
 
     /// Writes the traces that are final by `now` (nanoseconds since the epoch).

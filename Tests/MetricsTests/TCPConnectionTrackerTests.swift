@@ -85,6 +85,29 @@ import VtapMetrics
         #expect(!traces[1].closed)
     }
 
+    /// A socket's state changes join its connection's trace: the one
+    /// before the SYN waits for it; the other end's (same host) do not.
+    @Test func stateChangesJoinTheirSidesTrace() throws {
+        var tracker = TCPConnectionTracker()
+        func change(_ ms: Int64, _ local: TCPSegment.Endpoint, _ old: String, _ new: String) {
+            let remote = local == Self.client ? Self.server : Self.client
+            tracker.add(
+                TCPConnectionTracker.StateChange(
+                    nanoseconds: ms * 1_000_000 - 500_000, local: local, remote: remote, old: old, new: new))
+        }
+        change(0, Self.client, "CLOSE", "SYN_SENT")
+        tracker.add(Self.segment(0, Self.client, .syn, seq: 1))
+        change(1, Self.server, "LISTEN", "SYN_RECV")
+        tracker.add(Self.segment(1, Self.server, [.syn, .ack], seq: 9, ack: 2))
+        change(2, Self.client, "SYN_SENT", "ESTABLISHED")
+        let trace = try #require(tracker.finish().first)
+        let states = trace.events.compactMap { event -> String? in
+            if case .stateUpdated(let old, let new) = event.kind { "\(old)>\(new)" } else { nil }
+        }
+        #expect(states == ["CLOSE>SYN_SENT", "SYN_SENT>ESTABLISHED"])
+        #expect(trace.events.first?.nanoseconds == -500_000, "the start moves to the first state change")
+    }
+
     @Test func closedConnectionsAreHandedOutOnceQuiet() {
         var tracker = TCPConnectionTracker()
         Self.exchange().forEach { tracker.add($0) }
