@@ -14,6 +14,8 @@ public struct TCPTrace: Sendable {
         case fin
         /// A reset, from either side.
         case reset
+        /// No segment for `TCPConnectionTracker.idleTimeout` while the run went on.
+        case timeout
     }
 
     public struct Event: Sendable {
@@ -157,6 +159,13 @@ public struct TCPConnectionTracker: Sendable {
     /// Traces no segment can be added to any more, oldest first.
     private var done: [TCPTrace] = []
 
+    /// How long a connection may go without a segment before its trace
+    /// is closed as timed out: 5 minutes. A connection that loses its path
+    /// retransmits with back-off well within that (its segments keep the
+    /// trace open); one idle past it is most likely gone, and keepalive's
+    /// first probe (2 hours by default) would only split the trace.
+    public static let idleTimeout: Int64 = 300_000_000_000
+
     public init(captureVantage: CaptureVantage = .client) {
         self.captureVantage = captureVantage
     }
@@ -224,12 +233,28 @@ public struct TCPConnectionTracker: Sendable {
 
     /// Closed connections with no segment for `quietNanoseconds` before
     /// `now`, and those a new connection replaced: their traces are final.
-    public mutating func takeFinished(now: Int64, quietNanoseconds: Int64) -> [TCPTrace] {
+    ///
+    /// A connection with no segment for `idleNanoseconds` is closed with
+    /// reason `timeout` and handed out too: a run that lasts keeps only
+    /// live connections in memory. (A connection that later resumes starts
+    /// a trace of its own, from no SYN.)
+    public mutating func takeFinished(
+        now: Int64, quietNanoseconds: Int64, idleNanoseconds: Int64 = TCPConnectionTracker.idleTimeout
+    ) -> [TCPTrace] {
         // MPTCP subflows wait for the end: a connection's subflows are
         // written with it, in one file.
-        for (key, connection) in open where connection.trace.closed && !connection.trace.isMPTCP {
-            if now - connection.lastNanoseconds >= quietNanoseconds {
+        for (key, connection) in open where !connection.trace.isMPTCP {
+            let quiet = now - connection.lastNanoseconds
+            if connection.trace.closed, quiet >= quietNanoseconds {
                 done.append(connection.trace)
+                open.removeValue(forKey: key)
+            } else if !connection.trace.closed, quiet >= idleNanoseconds {
+                var trace = connection.trace
+                trace.events.append(
+                    TCPTrace.Event(
+                        nanoseconds: now, kind: .connectionClosed(.timeout), firstOfSide: false,
+                        retransmission: false))
+                done.append(trace)
                 open.removeValue(forKey: key)
             }
         }

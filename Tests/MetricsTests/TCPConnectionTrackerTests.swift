@@ -108,6 +108,19 @@ import VtapMetrics
         #expect(trace.events.first?.nanoseconds == -500_000, "the start moves to the first state change")
     }
 
+    @Test func anIdleConnectionIsClosedAsTimedOut() throws {
+        var tracker = TCPConnectionTracker()
+        Self.exchange().prefix(4).forEach { tracker.add($0) }
+        #expect(
+            tracker.takeFinished(now: 50_000_000, quietNanoseconds: 10_000_000, idleNanoseconds: 100_000_000).isEmpty)
+        let finished = tracker.takeFinished(
+            now: 200_000_000, quietNanoseconds: 10_000_000, idleNanoseconds: 100_000_000)
+        #expect(finished.count == 1)
+        #expect(finished.first?.events.last?.kind == .connectionClosed(.timeout))
+        #expect(finished.first?.events.last?.nanoseconds == 200_000_000)
+        #expect(tracker.finish().isEmpty)
+    }
+
     @Test func closedConnectionsAreHandedOutOnceQuiet() {
         var tracker = TCPConnectionTracker()
         Self.exchange().forEach { tracker.add($0) }
