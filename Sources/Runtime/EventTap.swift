@@ -41,6 +41,14 @@ public final class EventTap: @unchecked Sendable {
         object.manifest.structLayout(named: ObjectContract.segmentStruct) != nil
     }
 
+    /// Throws for an object whose packet program writes no segments.
+    public static func requireSegments(_ object: MeasurementObject) throws {
+        guard hasSegments(object) else {
+            throw RuntimeError.badInput(
+                "--qlog: \(object.origin) writes no TCP segments; add \"EVENTS\": {\"QLOG\": true} to its rules file")
+        }
+    }
+
     /// The maps the packet program's per-interface instances write through
     /// (`LoadConfiguration.sharedMaps`): one ring, one set of loss counts.
     public var sharedMaps: [String: Int32] {

@@ -43,11 +43,7 @@ public final class ReplaySession: @unchecked Sendable {
     public init(_ object: MeasurementObject, segments: (@Sendable (TCPSegment) -> Void)? = nil) throws {
         measurement = try LoadedMeasurement(object, configuration: .replay)
         if let segments {
-            guard EventTap.hasSegments(object) else {
-                throw RuntimeError.badInput(
-                    "--qlog: \(object.origin) writes no TCP segments; add \"EVENTS\": {\"QLOG\": true} to its rules file"
-                )
-            }
+            try EventTap.requireSegments(object)
             // Capture times are already since the epoch.
             let dispatch = try RecordDispatch(object.manifest, epochOffset: 0, events: { _ in }, segments: segments)
             do {

@@ -27,19 +27,17 @@ final class QlogSession: Sendable {
         captureVantage: TCPConnectionTracker.CaptureVantage = .client
     ) throws {
         guard let directory = options.qlog else { return nil }
-        guard EventTap.hasSegments(object) else {
-            throw RuntimeError.badInput(
-                "--qlog: \(object.origin) writes no TCP segments; add \"EVENTS\": {\"QLOG\": true} to its rules file")
-        }
+        try EventTap.requireSegments(object)
+        // Created with the first trace, so a run that fails to start
+        // leaves nothing behind; its parent must be there now.
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw RuntimeError.badInput("--qlog: \(directory) is not a directory") }
         } else {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw RuntimeError.io("--qlog: cannot create \(directory): \(SystemError.describe(error))")
-            }
+            let parent = (directory as NSString).deletingLastPathComponent
+            guard parent.isEmpty || FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory),
+                parent.isEmpty || isDirectory.boolValue
+            else { throw RuntimeError.badInput("--qlog: \(parent) is not a directory") }
         }
         writer = QlogWriter(
             directory: directory, format: options.qlogFormat, ruleLabels: object.manifest.rules.map(\.label),
@@ -80,6 +78,18 @@ final class QlogSession: Sendable {
     }
 
     private func write(_ traces: [TCPTrace]) {
+        guard !traces.isEmpty else { return }
+        do {
+            if !FileManager.default.fileExists(atPath: writer.directory) {
+                try FileManager.default.createDirectory(atPath: writer.directory, withIntermediateDirectories: false)
+            }
+        } catch {
+            state.withLock {
+                $0.failure =
+                    $0.failure ?? .io("--qlog: cannot create \(writer.directory): \(SystemError.describe(error))")
+            }
+            return
+        }
         for trace in traces {
             do {
                 try writer.write(trace)
