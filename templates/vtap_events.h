@@ -317,7 +317,7 @@ int vtap_event_reset_sent(struct vtap_raw_args *ctx)
 }
 #endif
 
-#if defined(VTAP_EVENT_IP) || defined(VTAP_LATENCY)
+#if defined(VTAP_EVENT_IP) || defined(VTAP_EVENT_PROTOCOL) || defined(VTAP_LATENCY)
 #define VTAP_ETH_P_IP 0x0800
 #define VTAP_ETH_P_IPV6 0x86DD
 
@@ -325,7 +325,8 @@ int vtap_event_reset_sent(struct vtap_raw_args *ctx)
  * (kernel memory); the source is the remote side of what is `incoming`.
  * An IPv6 packet's protocol is its first next header: behind extension
  * headers there are no ports to read, so it matches no port rule. */
-static __always_inline int vtap_event_packet(struct vtap_event *e, const unsigned char *ip, int incoming)
+static __always_inline int vtap_event_packet_at(struct vtap_event *e, const unsigned char *ip, int incoming,
+						__u32 *l4_offset)
 {
 	__u8 first = 0;
 	__u32 l4 = 0;
@@ -364,11 +365,15 @@ static __always_inline int vtap_event_packet(struct vtap_event *e, const unsigne
 		e->remote_port = vtap_ntohs(incoming ? p[0] : p[1]);
 		e->local_port = vtap_ntohs(incoming ? p[1] : p[0]);
 	}
+	*l4_offset = ports ? l4 : 0;
 	return 0;
 }
-#endif
 
-#ifdef VTAP_EVENT_IP
+static __always_inline int vtap_event_packet(struct vtap_event *e, const unsigned char *ip, int incoming)
+{
+	__u32 l4 = 0;
+	return vtap_event_packet_at(e, ip, incoming, &l4);
+}
 
 static __always_inline int vtap_event_device(const struct VTAP_CORE(sk_buff) *skb)
 {
@@ -379,6 +384,77 @@ static __always_inline int vtap_event_device(const struct VTAP_CORE(sk_buff) *sk
 		vtap_core_read(&ifindex, &dev->ifindex);
 	return ifindex;
 }
+
+/* Whether the skb carries IPv4 or IPv6. */
+static __always_inline int vtap_event_is_ip(const struct VTAP_CORE(sk_buff) *skb)
+{
+	__u16 protocol = 0;
+	vtap_core_read(&protocol, &skb->protocol);
+	return protocol == vtap_ntohs(VTAP_ETH_P_IP) || protocol == vtap_ntohs(VTAP_ETH_P_IPV6);
+}
+
+/* The IP header of a packet at the device: skb->data on receive (the link
+ * header is off, network_header not yet set), the network header on send. */
+static __always_inline const unsigned char *vtap_event_ip_header(const struct VTAP_CORE(sk_buff) *skb, int incoming)
+{
+	unsigned char *data = 0, *head = 0;
+	__u16 network = 0;
+	if (incoming) {
+		vtap_core_read(&data, &skb->data);
+		return data;
+	}
+	vtap_core_read(&head, &skb->head);
+	vtap_core_read(&network, &skb->network_header);
+	return head ? head + network : 0;
+}
+#endif
+
+#ifdef VTAP_EVENT_PROTOCOL
+/* UDP and ICMP at the device (their send and receive paths have no
+ * tracepoints of their own): value is the IP length; detail the interface
+ * for UDP, type << 8 | code for ICMP (the first fragment's). */
+static __always_inline int vtap_event_l4(const struct VTAP_CORE(sk_buff) *skb, int incoming)
+{
+	struct vtap_event e = {};
+	__u32 l4 = 0;
+	if (!skb || !vtap_event_is_ip(skb))
+		return 0;
+	const unsigned char *ip = vtap_event_ip_header(skb, incoming);
+	if (vtap_event_packet_at(&e, ip, incoming, &l4))
+		return 0;
+	if (e.protocol == 17 || e.protocol == 136) {
+		e.kind = incoming ? VTAP_EVENT_UDP_RECEIVE : VTAP_EVENT_UDP_SEND;
+		e.detail = vtap_event_device(skb);
+	} else if (e.protocol == 1 || e.protocol == 58) {
+		__u8 icmp[2] = {};
+		if (l4 == 0 || bpf_probe_read_kernel(icmp, sizeof(icmp), ip + l4))
+			return 0;
+		e.kind = incoming ? VTAP_EVENT_ICMP_RECEIVE : VTAP_EVENT_ICMP_SEND;
+		e.detail = (icmp[0] << 8) | icmp[1];
+	} else {
+		return 0;
+	}
+	vtap_event_emit(&e, !incoming);
+	return 0;
+}
+
+SEC("raw_tracepoint/netif_receive_skb")
+int vtap_event_l4_receive(struct vtap_raw_args *ctx)
+{
+	return vtap_event_l4((const void *)ctx->args[0], 1);
+}
+
+/* Logged when the driver took it (rc 0), as the ip level. */
+SEC("raw_tracepoint/net_dev_xmit")
+int vtap_event_l4_transmit(struct vtap_raw_args *ctx)
+{
+	if ((int)ctx->args[1] != 0)
+		return 0;
+	return vtap_event_l4((const void *)ctx->args[0], 0);
+}
+#endif
+
+#ifdef VTAP_EVENT_IP
 
 static __always_inline int vtap_event_ip(__u32 kind, const struct VTAP_CORE(sk_buff) *skb, const unsigned char *ip,
 					 int incoming)

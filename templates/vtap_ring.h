@@ -16,6 +16,10 @@ enum vtap_event_kind {
 	VTAP_EVENT_IP_RECEIVE = 7,	/* ip: a packet a device received (value: IP length) */
 	VTAP_EVENT_IP_TRANSMIT = 8,	/* ip: a packet a device sent (value: IP length) */
 	VTAP_EVENT_SEGMENT = 9,		/* qlog: a TCP segment the packet program matched (struct vtap_segment) */
+	VTAP_EVENT_UDP_SEND = 10,	/* protocol: a UDP datagram a device sent (value: IP length) */
+	VTAP_EVENT_UDP_RECEIVE = 11,	/* protocol: a UDP datagram a device received */
+	VTAP_EVENT_ICMP_SEND = 12,	/* protocol: an ICMP message sent (detail: type << 8 | code) */
+	VTAP_EVENT_ICMP_RECEIVE = 13,	/* protocol: an ICMP message received */
 };
 
 /* Slots of vtap_event_stats, per CPU. */

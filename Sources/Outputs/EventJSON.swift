@@ -96,9 +96,13 @@ public struct EventJSON: Sendable {
             break
         case .segment:
             break  // decoded as a TCPSegment for qlog, never a KernelEvent
-        case .ipReceive, .ipTransmit:
+        case .ipReceive, .ipTransmit, .udpSend, .udpReceive:
             members.key("length") { $0.integer(event.value) }
             members.key("ifindex") { $0.integer(event.detail) }
+        case .icmpSend, .icmpReceive:
+            members.key("length") { $0.integer(event.value) }
+            members.key("type") { $0.integer(event.detail >> 8) }
+            members.key("code") { $0.integer(event.detail & 0xff) }
         }
     }
 

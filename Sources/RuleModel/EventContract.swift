@@ -14,6 +14,11 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
     /// A TCP segment the packet program matched, for qlog (`struct
     /// vtap_segment`, decoded as a `TCPSegment`).
     case segment = 9
+    /// UDP and ICMP at the device (protocol level).
+    case udpSend = 10
+    case udpReceive = 11
+    case icmpSend = 12
+    case icmpReceive = 13
 
     /// The name in the events file and the template's constant less
     /// `VTAP_EVENT_`, in lower case.
@@ -28,6 +33,10 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
         case .ipReceive: "ip_receive"
         case .ipTransmit: "ip_transmit"
         case .segment: "segment"
+        case .udpSend: "udp_send"
+        case .udpReceive: "udp_receive"
+        case .icmpSend: "icmp_send"
+        case .icmpReceive: "icmp_receive"
         }
     }
 
@@ -36,7 +45,7 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
         switch self {
         case .send, .receive: .socket
         case .state: .connection
-        case .retransmit, .resetSent, .resetReceived: .protocol
+        case .retransmit, .resetSent, .resetReceived, .udpSend, .udpReceive, .icmpSend, .icmpReceive: .protocol
         case .ipReceive, .ipTransmit: .ip
         case .segment: nil
         }

@@ -15,11 +15,28 @@ extension EndToEnd {
         /// one whole message); or, in `burst` mode, the client sends
         /// datagrams back to back and the server counts what arrived.
         static let workload = #"""
-            import json, socket, sys, time
+            import json, socket, struct, sys, time
             role, mode, address, port, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
             sizes = [100 + 37 * (i % 32) for i in range(count)]
             calls = []
-            if role == "server":
+            def checksum(data):
+                total = sum(struct.unpack("!%dH" % (len(data) // 2), data[: len(data) // 2 * 2]))
+                if len(data) % 2: total += data[-1] << 8
+                while total >> 16: total = (total & 0xFFFF) + (total >> 16)
+                return ~total & 0xFFFF
+            if mode == "icmp":
+                # The server's kernel answers; the client pings over a raw socket.
+                if role == "client":
+                    r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); r.settimeout(3)
+                    for i, n in enumerate(sizes):
+                        body = struct.pack("!HH", 0x7674, i) + b"i" * n
+                        message = struct.pack("!BBH", 8, 0, checksum(struct.pack("!BBH", 8, 0, 0) + body)) + body
+                        calls.append(("ICMP", "send", r.sendto(message, (address, 0))))
+                        while True:
+                            packet = r.recv(65536)
+                            if packet[20] == 0 and packet[24:28] == struct.pack("!HH", 0x7674, i): break
+                        calls.append(("ICMP", "receive", len(packet) - 20))
+            elif role == "server":
                 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 u.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
                 u.bind((address, port))
@@ -127,6 +144,8 @@ extension EndToEnd {
                         .init("from-server-udp", "\(server) - \(port) - UDP"),
                         .init("to-server-tcp", "- \(server) - \(port) TCP"),
                         .init("from-server-tcp", "\(server) - \(port) - TCP"),
+                        .init("to-server-icmp", "- \(server) - - ICMP"),
+                        .init("from-server-icmp", "\(server) - - - ICMP"),
                     ], settings: ["EVENTS": events], to: directory)
                 let object = directory.file("events.o")
                 try RulesFile.compile(rules, to: object)
@@ -228,6 +247,41 @@ extension EndToEnd {
             }
             #expect(captured == sent.map { $0.bytes + 28 }.sorted(), "IP length = UDP payload + 28")
             #expect(try run.counts().lost == 0)
+        }
+
+        /// The protocol level's UDP and ICMP: a datagram burst is one
+        /// udp_send per datagram on the sender and one udp_receive per
+        /// datagram tcpdump saw arrive, each with its IP length; each echo
+        /// request and reply is one icmp_send and one icmp_receive.
+        @Test(.kernel) func udpAndIcmpProtocolEventsAreThePacketsSent() throws {
+            let udp = try EventRun.run(
+                events: #"{"LEVELS": ["protocol"], "MAX_EVENTS_PER_SECOND": 0}"#, mode: "burst", count: 300,
+                captureFrames: true, captureDirection: "in")
+            let sent = udp.calls.filter { $0.event == "send" }.map { $0.bytes + 28 }.sorted()
+            #expect(sent.count == 300)
+            let udpEvents = try udp.events()
+            func lengths(_ kind: String, rule: Int, in events: [[String: Any]]) -> [Int] {
+                events.filter { $0["event"] as? String == kind && $0["rule"] as? Int == rule }
+                    .compactMap { $0["length"] as? Int }.sorted()
+            }
+            #expect(lengths("udp_send", rule: 0, in: udpEvents) == sent)
+            #expect(lengths("udp_receive", rule: 0, in: udpEvents) == (udp.capturedIPLengths ?? []).sorted())
+            #expect(udpEvents.allSatisfy { $0["level"] as? String == "protocol" })
+
+            let icmp = try EventRun.run(
+                events: #"{"LEVELS": ["protocol"], "MAX_EVENTS_PER_SECOND": 0}"#, mode: "icmp", count: 20)
+            let pings = icmp.calls.filter { $0.event == "send" }.map { $0.bytes + 20 }.sorted()
+            let replies = icmp.calls.filter { $0.event == "receive" }.map { $0.bytes + 20 }.sorted()
+            #expect(pings.count == 20 && replies == pings)
+            let icmpEvents = try icmp.events()
+            func typed(_ kind: String, type: Int, rule: Int) -> [Int] {
+                lengths(kind, rule: rule, in: icmpEvents.filter { $0["type"] as? Int == type })
+            }
+            #expect(typed("icmp_send", type: 8, rule: 4) == pings, "echo requests sent")
+            #expect(typed("icmp_receive", type: 8, rule: 4) == pings, "echo requests received")
+            #expect(typed("icmp_send", type: 0, rule: 5) == replies, "echo replies sent")
+            #expect(typed("icmp_receive", type: 0, rule: 5) == replies, "echo replies received")
+            #expect(try icmp.counts().lost == 0)
         }
 
         /// A ring buffer of one page cannot hold a burst: what is lost is
