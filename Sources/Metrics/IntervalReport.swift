@@ -45,6 +45,8 @@ public struct IntervalReport: Sendable, Equatable {
     /// Which column groups the console shows (DISPLAY). Machine outputs
     /// always carry every field.
     public var display: Settings.Display
+    /// LATENCY's histograms (the summary of a live run with LATENCY only).
+    public var stackLatency: [StackLatency] = []
 
     public init(
         time: ReportTime, interfaces: [String], intervalSeconds: Double, throughputUnit: ThroughputUnit,

@@ -58,20 +58,27 @@ public struct EventJSON: Sendable {
             $0.key("time") { $0.string(time.rfc3339) }
             $0.key("time_ns") { $0.integer(time.nanosecondsSinceEpoch) }
             $0.key("level") { $0.string("latency") }
-            $0.key("rule") { $0.integer(histogram.rule) }
-            $0.key("rule_label") { json in
-                labels.indices.contains(histogram.rule) ? json.string(labels[histogram.rule]) : json.null()
-            }
-            $0.key("stage") { $0.string(histogram.stage.name) }
-            $0.key("samples") { $0.integer(histogram.samples) }
-            for (name, quantile) in [("p50_ns", 0.5), ("p90_ns", 0.9), ("p99_ns", 0.99)] {
-                $0.key(name) { json in histogram.upperBound(quantile: quantile).map { json.integer($0) } ?? json.null()
-                }
-            }
-            $0.key("max_ns") { json in histogram.maximumBound.map { json.integer($0) } ?? json.null() }
-            $0.key("buckets") { $0.array(histogram.buckets) { $0.integer($1) } }
+            Self.latency(histogram, labels: labels, into: &$0)
         }
         return out.text
+    }
+
+    /// A histogram's keys, as the events file and the JSON report's
+    /// summary write them: `rule`, `rule_label`, `stage`, `samples`, the
+    /// percentile bounds, `max_ns`, `buckets`.
+    static func latency(_ histogram: StackLatency, labels: [String], into members: inout JSONText.Members) {
+        members.key("rule") { $0.integer(histogram.rule) }
+        members.key("rule_label") { json in
+            labels.indices.contains(histogram.rule) ? json.string(labels[histogram.rule]) : json.null()
+        }
+        members.key("stage") { $0.string(histogram.stage.name) }
+        members.key("samples") { $0.integer(histogram.samples) }
+        for (name, quantile) in [("p50_ns", 0.5), ("p90_ns", 0.9), ("p99_ns", 0.99)] {
+            members.key(name) { json in histogram.upperBound(quantile: quantile).map { json.integer($0) } ?? json.null()
+            }
+        }
+        members.key("max_ns") { json in histogram.maximumBound.map { json.integer($0) } ?? json.null() }
+        members.key("buckets") { $0.array(histogram.buckets) { $0.integer($1) } }
     }
 
     private static func details(_ event: KernelEvent, into members: inout JSONText.Members) {

@@ -72,6 +72,14 @@ public enum ReportJSON {
             $0.key("unmatched") { json in json.object { tally(report.unmatched, into: &$0) } }
             $0.key("malformed") { json in json.object { tally(report.malformed, into: &$0) } }
             $0.key("summary") { $0.bool(report.isSummary) }
+            if !report.stackLatency.isEmpty {
+                let labels = report.rules.map(\.label)
+                $0.key("stack_latency") { json in
+                    json.array(report.stackLatency) { json, histogram in
+                        json.object { EventJSON.latency(histogram, labels: labels, into: &$0) }
+                    }
+                }
+            }
         }
         return out.text
     }

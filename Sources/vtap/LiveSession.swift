@@ -40,6 +40,7 @@ enum LiveSession {
             measurement, interfaces: options.interfaces, direction: options.direction,
             sharedMaps: events?.tap.sharedMaps ?? [:])
         writer.interfaces = live.interfaceNames
+        if let tap = events?.tap { writer.stackLatency = { try tap.latency() } }
         let selfCost = ProgramCostReader(live, events: events?.tap, enabled: options.selfCost)
         if let why = selfCost.unavailable { notice("no self-cost figures: \(why)") }
         let totals = LiveReader(

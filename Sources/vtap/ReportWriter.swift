@@ -13,6 +13,8 @@ final class ReportWriter: MeasurementObserver {
     let bits: Bool
     let json: Bool
     var interfaces: [String] = []
+    /// LATENCY's histograms for the summary, when the run has them.
+    var stackLatency: (() throws -> [StackLatency])?
     private let logFile: LogFile?
     private let console = ConsoleReport()
     private let lines = JSONLinesWriter(FileHandle.standardOutput)
@@ -36,12 +38,13 @@ final class ReportWriter: MeasurementObserver {
 
     func measured(_ interval: IntervalEdges) throws {
         let context = ReportContext(time: interval.end, interfaces: interfaces, bits: bits, manifest: manifest)
-        let report =
+        var report =
             interval.isSummary
             ? ReportBuilder.summary(totals: interval.to, seconds: interval.seconds, context: context)
             : ReportBuilder.interval(
                 from: interval.from, to: interval.to, seconds: interval.seconds, jitterFrom: interval.jitterFrom,
                 jitterTo: interval.jitterTo, context: context)
+        if interval.isSummary, let stackLatency { report.stackLatency = try stackLatency() }
         try logFile?.write(report)
         // A closed or full stdout ends the run with exit 4, detached, instead
         // of a trap inside FileHandle.write(_: Data).

@@ -51,7 +51,7 @@ extension EndToEnd {
             defer { bpftrace.terminate() }
             #expect(bpftrace.waitForStandardOutput(containing: "Attaching 1 probe", timeout: .seconds(60)))
             let eventsFile = directory.file("events.jsonl")
-            let vtap = try VtapRun.start(in: lab, object: object, json: false, options: ["--events", eventsFile.path])
+            let vtap = try VtapRun.start(in: lab, object: object, json: true, options: ["--events", eventsFile.path])
 
             let serving = try lab.start(in: .receiver, ["python3", script.path, "server", server, "\(port)", "0"])
             #expect(serving.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
@@ -82,7 +82,13 @@ extension EndToEnd {
                 #expect(line.samples > 0 && line.maximumNanoseconds / 2 < transferNanoseconds, "\(line)")
             }
             #expect(lines.contains { $0.stage == "queue_to_transmit" })
-            // The same histograms in the events file, one JSON line each.
+            // The same histograms in the JSON report's summary, and in the
+            // events file, one JSON line each.
+            let summaryLine = try #require(outcome.result.standardOutput.split(separator: "\n").last)
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(summaryLine.utf8)) as? [String: Any])
+            #expect(summary["summary"] as? Bool == true)
+            let reported = summary["stack_latency"] as? [[String: Any]] ?? []
+            #expect(reported.map { $0["samples"] as? Int } == lines.map(\.samples), "\(reported)")
             let logged = try Events.events(eventsFile).filter { $0["level"] as? String == "latency" }
             #expect(logged.count == lines.count)
             for (json, line) in zip(logged, lines) {
