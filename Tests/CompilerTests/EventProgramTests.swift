@@ -27,7 +27,11 @@ import VtapRuleModel
         let expected: [(levels: String, tracepoints: Set<String>)] = [
             (#"["socket"]"#, ["sock_send_length", "sock_recv_length"]),
             (#"["connection"]"#, ["inet_sock_set_state"]),
-            (#"["protocol"]"#, ["tcp_retransmit_skb", "tcp_send_reset", "tcp_receive_reset"]),
+            // UDP and ICMP at the device: they have no tracepoints of their own.
+            (
+                #"["protocol"]"#,
+                ["tcp_retransmit_skb", "tcp_send_reset", "tcp_receive_reset", "netif_receive_skb", "net_dev_xmit"]
+            ),
             (#"["ip"]"#, ["netif_receive_skb", "net_dev_xmit"]),
         ]
         for (levels, tracepoints) in expected {
