@@ -15,6 +15,11 @@ public struct StackLatency: Sendable, Equatable {
 
     public var samples: UInt64 { buckets.reduce(0, +) }
 
+    /// The percentiles every output reports, by name.
+    public static let reportedQuantiles: [(name: String, quantile: Double)] = [
+        ("p50", 0.5), ("p90", 0.9), ("p99", 0.99),
+    ]
+
     /// The upper bound (ns) of the bucket holding the `quantile`'s sample:
     /// within a factor of two of it, never below it. Nil without samples.
     public func upperBound(quantile: Double) -> UInt64? {

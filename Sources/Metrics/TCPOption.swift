@@ -57,44 +57,33 @@ public enum TCPOption: Sendable, Equatable {
     /// a length that cannot be right.
     public static func parse(_ bytes: [UInt8]) -> [TCPOption] {
         var options: [TCPOption] = []
-        var at = 0
         func u16(_ i: Int) -> UInt16 { UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]) }
         func u32(_ i: Int) -> UInt32 { UInt32(u16(i)) << 16 | UInt32(u16(i + 2)) }
-        while at < bytes.count {
-            let kind = bytes[at]
-            if kind == 0 {
-                options.append(.endOfList)
-                break
-            }
-            if kind == 1 {
-                options.append(.noOperation)
-                at += 1
-                continue
-            }
-            guard at + 1 < bytes.count, bytes[at + 1] >= 2, at + Int(bytes[at + 1]) <= bytes.count else {
-                options.append(.malformed(kind: kind))
-                break
-            }
-            let length = Int(bytes[at + 1])
-            let data = at + 2
-            switch (kind, length) {
-            case (2, 4): options.append(.maximumSegmentSize(u16(data)))
-            case (3, 3): options.append(.windowScale(bytes[data]))
-            case (4, 2): options.append(.sackPermitted)
-            case (5, _) where (length - 2) % 8 == 0 && length > 2:
-                options.append(.sack(stride(from: data, to: at + length, by: 8).map { (u32($0), u32($0 + 4)) }))
-            case (8, 10): options.append(.timestamp(value: u32(data), echo: u32(data + 4)))
-            case (30, _) where length >= 3:
-                let subtype = MPTCPSubtype(rawValue: bytes[data] >> 4) ?? .unknown
-                if subtype == .dss, let signal = DataSequenceSignal(Array(bytes[at..<at + length])) {
-                    options.append(.dataSequence(signal))
-                } else {
-                    options.append(.mptcp(subtype, version: subtype == .capable ? bytes[data] & 0x0f : nil))
+        for element in TCPOptionLayout.elements(bytes) {
+            switch element {
+            case .endOfList: options.append(.endOfList)
+            case .noOperation: options.append(.noOperation)
+            case .malformed(let kind): options.append(.malformed(kind: kind))
+            case .option(let kind, let at, let length):
+                let data = at + 2
+                switch (kind, length) {
+                case (2, 4): options.append(.maximumSegmentSize(u16(data)))
+                case (3, 3): options.append(.windowScale(bytes[data]))
+                case (4, 2): options.append(.sackPermitted)
+                case (5, _) where (length - 2) % 8 == 0 && length > 2:
+                    options.append(.sack(stride(from: data, to: at + length, by: 8).map { (u32($0), u32($0 + 4)) }))
+                case (8, 10): options.append(.timestamp(value: u32(data), echo: u32(data + 4)))
+                case (30, _) where length >= 3:
+                    let subtype = MPTCPSubtype(rawValue: bytes[data] >> 4) ?? .unknown
+                    if subtype == .dss, let signal = DataSequenceSignal(Array(bytes[at..<at + length])) {
+                        options.append(.dataSequence(signal))
+                    } else {
+                        options.append(.mptcp(subtype, version: subtype == .capable ? bytes[data] & 0x0f : nil))
+                    }
+                case (34, _): options.append(.fastOpen(cookieLength: length - 2))
+                default: options.append(.other(kind: kind, length: length - 2))
                 }
-            case (34, _): options.append(.fastOpen(cookieLength: length - 2))
-            default: options.append(.other(kind: kind, length: length - 2))
             }
-            at += length
         }
         return options
     }
@@ -131,32 +120,20 @@ public struct MPTCPIdentity: Sendable, Equatable {
     public var joinToken: UInt32?
 
     public init(options bytes: [UInt8]) {
-        var at = 0
         func u32(_ i: Int) -> UInt32 { (0..<4).reduce(0) { $0 << 8 | UInt32(bytes[i + $1]) } }
         func u64(_ i: Int) -> UInt64 { (0..<8).reduce(0) { $0 << 8 | UInt64(bytes[i + $1]) } }
-        while at < bytes.count {
-            let kind = bytes[at]
-            if kind == 0 { break }
-            if kind == 1 {
-                at += 1
-                continue
+        for case .option(30, let at, let length) in TCPOptionLayout.elements(bytes) where length >= 3 {
+            switch MPTCPSubtype(rawValue: bytes[at + 2] >> 4) {
+            case .capable:
+                // Kind, length, subtype and version, flags, then the
+                // sender's key, then (third ACK) the receiver's.
+                if length >= 12 { keys.append(u64(at + 4)) }
+                if length >= 20 { keys.append(u64(at + 12)) }
+            case .join where length == 12:
+                // On a SYN: subtype and B, address id, the receiver's token, a nonce.
+                joinToken = u32(at + 4)
+            default: break
             }
-            guard at + 1 < bytes.count, bytes[at + 1] >= 2, at + Int(bytes[at + 1]) <= bytes.count else { break }
-            let length = Int(bytes[at + 1])
-            if kind == 30, length >= 3 {
-                switch MPTCPSubtype(rawValue: bytes[at + 2] >> 4) {
-                case .capable:
-                    // Kind, length, subtype and version, flags, then the
-                    // sender's key, then (third ACK) the receiver's.
-                    if length >= 12 { keys.append(u64(at + 4)) }
-                    if length >= 20 { keys.append(u64(at + 12)) }
-                case .join where length == 12:
-                    // On a SYN: subtype and B, address id, the receiver's token, a nonce.
-                    joinToken = u32(at + 4)
-                default: break
-                }
-            }
-            at += length
         }
     }
 
@@ -216,5 +193,43 @@ public struct DataSequenceSignal: Sendable, Equatable {
             subflowSequence = UInt32(subflow)
             dataLevelLength = UInt16(length)
         }
+    }
+}
+
+/// The walk over a header's option bytes that every reader shares: kind,
+/// then length for all but end-of-list and no-operation; a length that
+/// cannot be right ends it.
+enum TCPOptionLayout {
+    enum Element: Equatable {
+        case endOfList
+        case noOperation
+        /// An option whose bytes are `at..<at + length`, kind and length included.
+        case option(kind: UInt8, at: Int, length: Int)
+        case malformed(kind: UInt8)
+    }
+
+    static func elements(_ bytes: [UInt8]) -> [Element] {
+        var elements: [Element] = []
+        var at = 0
+        while at < bytes.count {
+            let kind = bytes[at]
+            if kind == 0 {
+                elements.append(.endOfList)
+                break
+            }
+            if kind == 1 {
+                elements.append(.noOperation)
+                at += 1
+                continue
+            }
+            guard at + 1 < bytes.count, bytes[at + 1] >= 2, at + Int(bytes[at + 1]) <= bytes.count else {
+                elements.append(.malformed(kind: kind))
+                break
+            }
+            let length = Int(bytes[at + 1])
+            elements.append(.option(kind: kind, at: at, length: length))
+            at += length
+        }
+        return elements
     }
 }

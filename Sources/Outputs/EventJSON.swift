@@ -73,8 +73,9 @@ public struct EventJSON: Sendable {
         }
         members.key("stage") { $0.string(histogram.stage.name) }
         members.key("samples") { $0.integer(histogram.samples) }
-        for (name, quantile) in [("p50_ns", 0.5), ("p90_ns", 0.9), ("p99_ns", 0.99)] {
-            members.key(name) { json in histogram.upperBound(quantile: quantile).map { json.integer($0) } ?? json.null()
+        for (name, quantile) in StackLatency.reportedQuantiles {
+            members.key("\(name)_ns") { json in
+                histogram.upperBound(quantile: quantile).map { json.integer($0) } ?? json.null()
             }
         }
         members.key("max_ns") { json in histogram.maximumBound.map { json.integer($0) } ?? json.null() }
@@ -91,13 +92,13 @@ public struct EventJSON: Sendable {
             }
             members.key("flags") { $0.integer(event.detail) }
         case .state:
-            members.key("from") { $0.string(state(event.detail)) }
-            members.key("to") { $0.string(state(event.value)) }
+            members.key("from") { $0.string(TCPState.name(of: event.detail)) }
+            members.key("to") { $0.string(TCPState.name(of: event.value)) }
         case .retransmit:
-            members.key("state") { $0.string(state(event.detail)) }
+            members.key("state") { $0.string(TCPState.name(of: event.detail)) }
             members.key("error") { $0.integer(-event.value) }
         case .resetSent:
-            members.key("state") { $0.string(state(event.value)) }
+            members.key("state") { $0.string(TCPState.name(of: event.value)) }
             members.key("reason") { $0.integer(event.detail) }
         case .resetReceived:
             break
@@ -111,9 +112,5 @@ public struct EventJSON: Sendable {
             members.key("type") { $0.integer(event.detail >> 8) }
             members.key("code") { $0.integer(event.detail & 0xff) }
         }
-    }
-
-    private static func state(_ value: Int32) -> String {
-        TCPState(rawValue: value)?.name ?? String(value)
     }
 }

@@ -80,6 +80,12 @@ public enum TCPState: Int32, CaseIterable, Sendable {
     case synSent, synReceived, finWait1, finWait2, timeWait, close, closeWait, lastAck, listen, closing
     case newSynReceived
 
+    /// The name `ss` prints for a state as the kernel numbers it; the
+    /// number itself for one this list does not know.
+    public static func name(of value: Int32) -> String {
+        TCPState(rawValue: value)?.name ?? String(value)
+    }
+
     /// The name `ss` prints.
     public var name: String {
         switch self {

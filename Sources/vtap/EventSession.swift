@@ -22,7 +22,8 @@ final class EventSession: Sendable {
     }
 
     /// Nil for an object without EVENTS; `--events` with one is an error.
-    /// `segments` gets qlog's TCP segments (objects built with QLOG).
+    /// `qlog` gets qlog's TCP segments (objects built with QLOG) and the
+    /// connection level's state changes; `extra` runs after each batch.
     init?(
         _ object: MeasurementObject, file: String?, qlog: QlogSession? = nil,
         batchEnded extra: @escaping @Sendable () -> Void = {}
@@ -104,7 +105,7 @@ final class EventSession: Sendable {
 enum LatencyText {
     static func line(_ histogram: StackLatency, labels: [String]) -> String {
         let rule = labels.indices.contains(histogram.rule) ? labels[histogram.rule] : "\(histogram.rule)"
-        let quantiles = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)].map { name, q in
+        let quantiles = StackLatency.reportedQuantiles.map { name, q in
             "\(name) < \(duration(histogram.upperBound(quantile: q)))"
         }
         return "rule \(rule) \(histogram.stage.name): \(histogram.samples) samples, "

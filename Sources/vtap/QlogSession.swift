@@ -19,6 +19,8 @@ final class QlogSession: Sendable {
         var tracker: TCPConnectionTracker
         var written = 0
         var failure: RuntimeError?
+        /// Segment time of the last hand-out of finished traces.
+        var lastSweep: Int64 = 0
     }
 
     /// Nil without `--qlog`.
@@ -47,17 +49,24 @@ final class QlogSession: Sendable {
 
     /// From the events' thread, or replay's loop.
     @Sendable func add(_ segment: TCPSegment) {
-        state.withLock { $0.tracker.add(segment) }
+        let finished = state.withLock { state -> [TCPTrace] in
+            state.tracker.add(segment)
+            // Also on the segments' own clock, once a second of it: a
+            // replay has no other, and would keep every trace to the end.
+            guard segment.nanoseconds - state.lastSweep >= 1_000_000_000 else { return [] }
+            state.lastSweep = segment.nanoseconds
+            return state.tracker.takeFinished(now: segment.nanoseconds, quietNanoseconds: Self.quietNanoseconds)
+        }
+        write(finished)
     }
 
     /// A connection-level event (LEVELS connection): its socket's state change.
     func add(_ event: KernelEvent, epochOffset: Int64) {
         guard event.kind == .state else { return }
-        func name(_ value: Int32) -> String { TCPState(rawValue: value)?.name ?? String(value) }
         let change = TCPConnectionTracker.StateChange(
             nanoseconds: Int64(clamping: event.monotonicNanoseconds) &+ epochOffset,
             local: .init(event.localAddress, event.localPort), remote: .init(event.remoteAddress, event.remotePort),
-            old: name(event.detail), new: name(event.value))
+            old: TCPState.name(of: event.detail), new: TCPState.name(of: event.value))
         state.withLock { $0.tracker.add(change) }
     }
 
