@@ -96,7 +96,7 @@ extension EndToEnd {
         /// names only metrics the exporter really exposes (checked against a
         /// live scrape), and returns data for traffic that has every kind.
         @Test(.kernel, .tags(.slow)) func dashboardQueriesWorkOnLiveData() throws {
-            let scraped = try ScrapedStream.record(capturing: false)
+            let scraped = try ScrapedStream.record(capturing: false, insideTheStack: true)
             defer { scraped.close() }
             let exposed = try scraped.scrapedMetricNames()
             let dashboard = try GrafanaDashboard(url: RepositoryLayout.file("deploy/grafana/dashboards/vtap.json"))
@@ -128,6 +128,16 @@ extension EndToEnd {
                 let result = try scraped.prometheus.query(expression, at: at)
                 #expect(!result.isEmpty, "\(query.panel): \(expression) returned nothing")
             }
+            // The stack's panels hold figures, not NaN: the trickle's segments
+            // were timed from the device to TCP, and the programs ran.
+            let p99 = try scraped.prometheus.query(
+                "histogram_quantile(0.99, sum by (le, stage) (rate(vtap_stack_latency_seconds_bucket[5s])))", at: at)
+            let deviceToTransport = p99.first { $0.labels["stage"] == "device_to_transport" }?.value ?? .nan
+            #expect(deviceToTransport > 0 && deviceToTransport < 1, "\(p99)")
+            let cost = try scraped.prometheus.query(
+                "sum by (program) (rate(vtap_program_run_seconds_total[5s])) / sum by (program) (rate(vtap_program_runs_total[5s]))",
+                at: at)
+            #expect(cost.contains { $0.value > 0 && $0.value < 1e-3 }, "\(cost)")
         }
     }
 }
@@ -180,11 +190,15 @@ struct ScrapedStream {
     let capture: URL?
     private let directory: TemporaryDirectory
 
-    /// With `capturing`, tcpdump records the stream's arrival too.
-    static func record(capturing: Bool) throws -> ScrapedStream {
+    /// With `capturing`, tcpdump records the stream's arrival too. With
+    /// `insideTheStack`, the rules have EVENTS (socket level and LATENCY),
+    /// vtap measures its own cost (`--self-cost`), and a TCP connection, which the "quiet" rule selects, carries a
+    /// message every 20 ms while the stream flows: the dashboard's panels
+    /// for the stack then have data.
+    static func record(capturing: Bool, insideTheStack: Bool = false) throws -> ScrapedStream {
         let lab = try NetworkLab()
         do {
-            return try record(in: lab, capturing: capturing)
+            return try record(in: lab, capturing: capturing, insideTheStack: insideTheStack)
         } catch {
             lab.shutdown()
             throw error
@@ -207,16 +221,33 @@ struct ScrapedStream {
         self.directory = directory
     }
 
-    private static func record(in lab: NetworkLab, capturing: Bool) throws -> ScrapedStream {
+    /// Sends a 1,000-byte message every 20 ms for the given seconds, to a
+    /// server that reads until the end.
+    static let tcpTrickle = #"""
+        import socket, sys, time
+        role, address, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+        if role == "server":
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((address, port)); s.listen(); print("ready", flush=True)
+            c, _ = s.accept()
+            while c.recv(65536): pass
+        else:
+            c = socket.create_connection((address, port)); end = time.monotonic() + float(sys.argv[4])
+            while time.monotonic() < end:
+                c.sendall(b"t" * 1000); time.sleep(0.02)
+            c.close()
+        """#
+
+    private static func record(in lab: NetworkLab, capturing: Bool, insideTheStack: Bool) throws -> ScrapedStream {
         let stream = Stream()
         let e = try lab.preparedEndpoints()
         let directory = try TemporaryDirectory(prefix: "vtap-e2e-prometheus")
-        let rules = try RulesFile.write(
-            [
-                .init("stream", "\(e.senderAddress) \(e.receiverAddress) 4500 9 UDP"),
-                .init("quiet", "\(e.senderAddress) \(e.receiverAddress) - - TCP"),
-            ],
-            settings: RulesFile.seedSequence, to: directory)
+        let ruleList: [RulesFile.Rule] = [
+            .init("stream", "\(e.senderAddress) \(e.receiverAddress) 4500 9 UDP"),
+            .init("quiet", "\(e.senderAddress) \(e.receiverAddress) - - TCP"),
+        ]
+        let events = insideTheStack ? [(key: "EVENTS", value: #"{"LEVELS": ["socket"], "LATENCY": true}"#)] : []
+        let rules = try RulesFile.write(ruleList, settings: Array(RulesFile.seedSequence) + events, to: directory)
         let object = directory.file("filter.o")
         try RulesFile.compile(rules, to: object)
 
@@ -231,7 +262,8 @@ struct ScrapedStream {
                       - targets: ["127.0.0.1:\(metricsPort)"]
                 """, namespace: lab.namespace(.receiver))
         let vtap = try VtapRun.start(
-            in: lab, object: object, json: true, options: ["--server-port", String(metricsPort)])
+            in: lab, object: object, json: true,
+            options: ["--server-port", String(metricsPort)] + (insideTheStack ? ["--self-cost"] : []))
         try prometheus.wait(for: "vtap to be up") {
             try prometheus.query(#"up{job="vtap"}"#).first?.value == 1
         }
@@ -263,6 +295,18 @@ struct ScrapedStream {
         let capture =
             capturing ? try PacketCapture.start(in: lab, snapLength: 2048, file: directory.file("stream.pcap")) : nil
         let midScrape = MidTrafficScrape()
+        var trickle: RunningCommand?
+        if insideTheStack {
+            let script = directory.file("trickle.py")
+            try tcpTrickle.write(to: script, atomically: true, encoding: .utf8)
+            let port = "\(Int.random(in: 20_000...60_000))"
+            let server = try lab.start(in: .receiver, ["python3", script.path, "server", e.receiverAddress, port])
+            guard server.waitForStandardOutput(containing: "ready", timeout: .seconds(20)) else {
+                throw ReportError("the TCP server did not start: \(server.wait(timeout: .seconds(1)).summary)")
+            }
+            trickle = try lab.start(
+                in: .sender, ["python3", script.path, "client", e.receiverAddress, port, "\(stream.seconds)"])
+        }
         let start = Date()
         do {
             let scraper = Thread {
@@ -274,6 +318,10 @@ struct ScrapedStream {
             scraper.start()
             try lab.sendTimed(frames, offsetsNanoseconds: offsets)
             let end = Date()
+            if let trickle {
+                let sent = trickle.wait(timeout: .seconds(20))
+                guard sent.succeeded else { throw ReportError("the TCP client failed: \(sent.summary)") }
+            }
             capture?.waitUntilQuiet()
             try capture?.stop()
             // Two more scrapes after the last packet.

@@ -105,6 +105,14 @@ struct RulesFile {
         _ rules: [Rule], settings: KeyValuePairs<String, String> = [:], to directory: TemporaryDirectory,
         name: String = "rules.json"
     ) throws -> URL {
+        try write(rules, settings: Array(settings), to: directory, name: name)
+    }
+
+    /// The same, with settings put together in code (`Array(seedSequence) + [...]`).
+    static func write(
+        _ rules: [Rule], settings: [(key: String, value: String)], to directory: TemporaryDirectory,
+        name: String = "rules.json"
+    ) throws -> URL {
         var lines = ["{", "  \"RULES\": ["]
         lines += rules.map { "    \($0.json)," }
         lines.append("  ],")
