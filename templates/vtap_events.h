@@ -410,9 +410,77 @@ static __always_inline const unsigned char *vtap_event_ip_header(const struct VT
 #endif
 
 #ifdef VTAP_EVENT_PROTOCOL
+/* A SYN-ACK seen at a device, waiting for the ACK that completes its
+ * handshake at the same device: keyed as that ACK will be (its local and
+ * remote ends, and its direction, the SYN-ACK's other one). */
+struct vtap_handshake_key {
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+	__u16 local_port;
+	__u16 remote_port;
+	__u32 incoming;
+};
+
+struct vtap_handshake_wait {
+	__u32 sequence;		/* the ACK's: the SYN-ACK's acknowledgement number */
+	__u32 acknowledgement;	/* the SYN-ACK's sequence number + 1 */
+};
+
+/* LRU: a handshake that never completes is forgotten under pressure. */
+struct {
+	__uint(type, VTAP_MAP_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct vtap_handshake_key);
+	__type(value, struct vtap_handshake_wait);
+} vtap_handshakes SEC(".maps");
+
+/* TCP flag bits (byte 13 of the header). */
+enum { VTAP_TCP_FIN = 0x01, VTAP_TCP_SYN = 0x02, VTAP_TCP_RST = 0x04, VTAP_TCP_ACK = 0x10 };
+
+/* The handshake segments of TCP at a device; 0 for any other segment. */
+static __always_inline __u32 vtap_event_handshake(struct vtap_event *e, const unsigned char *tcp, int incoming)
+{
+	struct {
+		__u32 sequence;
+		__u32 acknowledgement;
+		__u8 offset;
+		__u8 flags;
+	} h = {};
+	struct vtap_handshake_key key = {};
+	if (bpf_probe_read_kernel(&h, 10, tcp + 4))
+		return 0;
+	__u32 sequence = vtap_ntohl(h.sequence), acknowledgement = vtap_ntohl(h.acknowledgement);
+	e->value = (__s32)sequence;
+	e->detail = (__s32)acknowledgement;
+	__builtin_memcpy(key.local_addr, e->local_addr, 16);
+	__builtin_memcpy(key.remote_addr, e->remote_addr, 16);
+	key.local_port = e->local_port;
+	key.remote_port = e->remote_port;
+	if ((h.flags & (VTAP_TCP_SYN | VTAP_TCP_ACK | VTAP_TCP_RST)) == VTAP_TCP_SYN)
+		return incoming ? VTAP_EVENT_TCP_SYN_RECEIVE : VTAP_EVENT_TCP_SYN_SEND;
+	if ((h.flags & (VTAP_TCP_SYN | VTAP_TCP_ACK | VTAP_TCP_RST)) == (VTAP_TCP_SYN | VTAP_TCP_ACK)) {
+		/* Only for the connections the rules select. */
+		if (vtap_event_rule(e, !incoming) >= 0) {
+			struct vtap_handshake_wait wait = {.sequence = acknowledgement, .acknowledgement = sequence + 1};
+			key.incoming = !incoming;
+			bpf_map_update_elem(&vtap_handshakes, &key, &wait, VTAP_BPF_ANY);
+		}
+		return incoming ? VTAP_EVENT_TCP_SYN_ACK_RECEIVE : VTAP_EVENT_TCP_SYN_ACK_SEND;
+	}
+	if ((h.flags & (VTAP_TCP_SYN | VTAP_TCP_ACK | VTAP_TCP_RST)) != VTAP_TCP_ACK)
+		return 0;
+	key.incoming = incoming;
+	struct vtap_handshake_wait *wait = bpf_map_lookup_elem(&vtap_handshakes, &key);
+	if (!wait || wait->sequence != sequence || wait->acknowledgement != acknowledgement)
+		return 0;
+	bpf_map_delete_elem(&vtap_handshakes, &key);
+	return incoming ? VTAP_EVENT_TCP_ACK_RECEIVE : VTAP_EVENT_TCP_ACK_SEND;
+}
+
 /* UDP and ICMP at the device (their send and receive paths have no
  * tracepoints of their own): value is the IP length; detail the interface
- * for UDP, type << 8 | code for ICMP (the first fragment's). */
+ * for UDP, type << 8 | code for ICMP (the first fragment's). TCP's
+ * handshake segments too (vtap_event_handshake). */
 static __always_inline int vtap_event_l4(const struct VTAP_CORE(sk_buff) *skb, int incoming)
 {
 	struct vtap_event e = {};
@@ -431,6 +499,10 @@ static __always_inline int vtap_event_l4(const struct VTAP_CORE(sk_buff) *skb, i
 			return 0;
 		e.kind = incoming ? VTAP_EVENT_ICMP_RECEIVE : VTAP_EVENT_ICMP_SEND;
 		e.detail = (icmp[0] << 8) | icmp[1];
+	} else if (e.protocol == 6 && l4 != 0) {
+		e.kind = vtap_event_handshake(&e, ip + l4, incoming);
+		if (e.kind == 0)
+			return 0;
 	} else {
 		return 0;
 	}

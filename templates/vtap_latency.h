@@ -17,6 +17,13 @@
  * tracepoint names its skb, when a packet no rule selects arrives at the
  * same address, and ignored when older than VTAP_LATENCY_STALE_NS.
  * Merged packets (GRO) are followed as the skb that carries them.
+ *
+ * A marked packet the kernel drops (kfree_skb, which names the drop
+ * reason) is counted in vtap_latency_drops by rule, the stage it was in
+ * and the kernel's reason (enum skb_drop_reason, named in user space from
+ * the kernel's BTF). Packets freed normally (consume_skb) only lose their
+ * mark: TCP frees most of its skbs without a tracepoint, so a free stage
+ * would time only the few that have one.
  */
 enum vtap_latency_stage {
 	VTAP_LATENCY_DEVICE_TO_TRANSPORT = 0,
@@ -48,6 +55,20 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } vtap_latency SEC(".maps");
+
+/* The packets of a rule dropped at a stage for a reason. */
+struct vtap_latency_drop_key {
+	__u32 rule;
+	__u32 stage;
+	__u32 reason;
+};
+
+struct {
+	__uint(type, VTAP_MAP_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vtap_latency_drop_key);
+	__type(value, __u64);
+} vtap_latency_drops SEC(".maps");
 
 static __always_inline __u32 vtap_log2(__u64 v)
 {
@@ -150,6 +171,25 @@ SEC("raw_tracepoint/kfree_skb")
 int vtap_latency_dropped(struct vtap_raw_args *ctx)
 {
 	__u64 key = ctx->args[0];
+	struct vtap_latency_mark *mark = bpf_map_lookup_elem(&vtap_latency_marks, &key);
+	if (!mark)
+		return 0;
+	if (bpf_ktime_get_ns() - mark->time_ns < VTAP_LATENCY_STALE_NS) {
+		struct vtap_latency_drop_key drop = {
+			.rule = mark->rule, .stage = mark->stage, .reason = (__u32)ctx->args[2]};
+		__u64 *count = bpf_map_lookup_elem(&vtap_latency_drops, &drop);
+		if (count) {
+			__sync_fetch_and_add(count, 1);
+		} else {
+			__u64 one = 1;
+			/* Another CPU may have added the key since the lookup. */
+			if (bpf_map_update_elem(&vtap_latency_drops, &drop, &one, VTAP_BPF_NOEXIST)) {
+				count = bpf_map_lookup_elem(&vtap_latency_drops, &drop);
+				if (count)
+					__sync_fetch_and_add(count, 1);
+			}
+		}
+	}
 	bpf_map_delete_elem(&vtap_latency_marks, &key);
 	return 0;
 }

@@ -115,6 +115,31 @@ public struct BTFTypes: @unchecked Sendable {
     }
 }
 
+/// The running kernel's own types (/sys/kernel/btf/vmlinux), for the
+/// values a tracepoint passes as a kernel enum.
+public enum KernelTypes {
+    /// The cases of `enum <name>` as the running kernel numbers them: value
+    /// to name. Read once per call (about 5 MB of BTF; ~20 ms here).
+    ///
+    /// - Throws: `.notFound` when the kernel has no BTF or no such enum.
+    public static func enumCases(named name: String) throws -> [UInt32: String] {
+        guard let btf = btf__load_vmlinux_btf() else {
+            throw BPFError(.notFound, operation: "load kernel BTF", object: "/sys/kernel/btf/vmlinux")
+        }
+        defer { btf__free(btf) }
+        let id = btf__find_by_name_kind(btf, name, BTFKind.enumeration)
+        guard id > 0, let type = btf__type_by_id(btf, UInt32(id)), let first = btf_enum(type) else {
+            throw BPFError(.notFound, operation: "find enum", object: "'\(name)' in the kernel's BTF")
+        }
+        var cases: [UInt32: String] = [:]
+        for index in 0..<Int(btf_vlen(type)) {
+            let entry = first[index]
+            cases[UInt32(bitPattern: entry.val)] = btf__name_by_offset(btf, entry.name_off).map { String(cString: $0) }
+        }
+        return cases
+    }
+}
+
 /// Byte layout of a C struct, from BTF.
 public struct StructLayout: Sendable, Equatable {
     public struct Member: Sendable, Equatable {
@@ -257,5 +282,6 @@ extension BPFObject {
 /// names are both an enum and a macro, which Swift finds ambiguous).
 private enum BTFKind {
     static let structure: UInt32 = 4
+    static let enumeration: UInt32 = 6
     static let dataSection: UInt32 = 15
 }

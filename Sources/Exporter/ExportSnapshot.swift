@@ -26,11 +26,14 @@ public struct ExportSnapshot: Sendable {
     public var events: EventTotals?
     /// LATENCY's histograms with a sample, and the rules' labels.
     public var latency: [StackLatency]
+    /// LATENCY's drops by rule, stage and kernel reason.
+    public var drops: [StackDrop]
 
     public init(
         interfaces: [ExportedInterface], programs: [ProgramCost] = [], events: EventTotals? = nil,
-        latency: [StackLatency] = []
+        latency: [StackLatency] = [], drops: [StackDrop] = []
     ) {
+        self.drops = drops
         self.interfaces = interfaces
         self.programs = programs
         self.events = events

@@ -92,6 +92,10 @@ public enum MetricFamilies {
     public static let stackLatency = MetricFamily(
         name: "vtap_stack_latency_seconds", type: .histogram, labels: ["rule", "stage"],
         help: "Time a packet the rule selects spent between two points of the kernel's stack (LATENCY), by stage.")
+    public static let stackDrops = counter(
+        "vtap_stack_drops_total", ["rule", "stage", "reason"],
+        "Packets the rule selects that the kernel dropped (LATENCY), by the stage they were in and the kernel's "
+            + "drop reason (as the kfree_skb tracepoint names it).")
 
     // The programs themselves, from the kernel's run-time statistics.
     public static let programRuns = counter(
@@ -119,7 +123,7 @@ public enum MetricFamilies {
             jitterMean, jitterStddev, sequenceLast,
             protocolJitterMean, protocolJitterStddev,
             unmatchedPackets, unmatchedBytes, nonIPPackets, nonIPBytes, otherDirectionPackets, malformedPackets,
-            events, eventsDropped, stackLatency, programRuns, programRunSeconds,
+            events, eventsDropped, stackLatency, stackDrops, programRuns, programRunSeconds,
             buildInfo, mapReadErrors, scrapeDuration, rules, interfaces,
         ]
 

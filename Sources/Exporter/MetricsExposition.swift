@@ -122,6 +122,16 @@ public struct MetricsExposition: Sendable {
                 )
             })
 
+        writer.write(
+            MetricFamilies.stackDrops,
+            snapshot.drops.map { drop in
+                let label = rules.first { $0.index == drop.rule }?.label ?? "\(drop.rule)"
+                return (
+                    RenderedLabels(MetricFamilies.stackDrops.labels, [label, drop.stage.name, drop.reasonName]),
+                    TextExpositionWriter.Value.integer(drop.packets)
+                )
+            })
+
         let programs = snapshot.programs.map {
             (RenderedLabels(MetricFamilies.programRuns.labels, [$0.program, $0.interface ?? ""]), $0)
         }

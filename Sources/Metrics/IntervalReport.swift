@@ -47,6 +47,8 @@ public struct IntervalReport: Sendable, Equatable {
     public var display: Settings.Display
     /// LATENCY's histograms (the summary of a live run with LATENCY only).
     public var stackLatency: [StackLatency] = []
+    /// LATENCY's drops, in the summary.
+    public var stackDrops: [StackDrop] = []
 
     public init(
         time: ReportTime, interfaces: [String], intervalSeconds: Double, throughputUnit: ThroughputUnit,

@@ -44,3 +44,32 @@ public struct StackLatency: Sendable, Equatable {
         bucket >= 63 ? UInt64.max : UInt64(1) << UInt64(bucket + 1)
     }
 }
+
+/// Packets of one rule that the kernel dropped (kfree_skb) while marked at
+/// one stage, for one of the kernel's drop reasons (templates/vtap_latency.h).
+public struct StackDrop: Sendable, Equatable {
+    public var rule: Int
+    public var stage: LatencyStage
+    /// The kernel's `enum skb_drop_reason` value.
+    public var reason: UInt32
+    /// Its name as the kfree_skb tracepoint prints it (`NO_SOCKET`), or
+    /// `reason_N` where the kernel's BTF does not name it.
+    public var reasonName: String
+    public var packets: UInt64
+
+    public init(rule: Int, stage: LatencyStage, reason: UInt32, reasonName: String, packets: UInt64) {
+        self.rule = rule
+        self.stage = stage
+        self.reason = reason
+        self.reasonName = reasonName
+        self.packets = packets
+    }
+
+    /// The tracepoint's name for a kernel enum case: without the
+    /// `SKB_DROP_REASON_` prefix.
+    public static func reasonName(_ reason: UInt32, kernelNames: [UInt32: String]) -> String {
+        guard let name = kernelNames[reason] else { return "reason_\(reason)" }
+        let prefix = "SKB_DROP_REASON_"
+        return name.hasPrefix(prefix) ? String(name.dropFirst(prefix.count)) : name
+    }
+}

@@ -82,6 +82,33 @@ public struct EventJSON: Sendable {
         members.key("buckets") { $0.array(histogram.buckets) { $0.integer($1) } }
     }
 
+    /// LATENCY's drops of one rule, stage and reason, written when the run
+    /// ends: `level` "drop" and the keys of ``drop(_:labels:into:)``.
+    public func dropLine(_ drop: StackDrop, at time: ReportTime) -> String {
+        var out = JSONText()
+        out.object {
+            $0.key("time") { $0.string(time.rfc3339) }
+            $0.key("time_ns") { $0.integer(time.nanosecondsSinceEpoch) }
+            $0.key("level") { $0.string("drop") }
+            Self.drop(drop, labels: labels, into: &$0)
+        }
+        return out.text
+    }
+
+    /// A drop count's keys, as the events file and the JSON report's
+    /// summary write them: `rule`, `rule_label`, `stage`, `reason` (the
+    /// kernel's name), `reason_code`, `packets`.
+    static func drop(_ drop: StackDrop, labels: [String], into members: inout JSONText.Members) {
+        members.key("rule") { $0.integer(drop.rule) }
+        members.key("rule_label") { json in
+            labels.indices.contains(drop.rule) ? json.string(labels[drop.rule]) : json.null()
+        }
+        members.key("stage") { $0.string(drop.stage.name) }
+        members.key("reason") { $0.string(drop.reasonName) }
+        members.key("reason_code") { $0.integer(drop.reason) }
+        members.key("packets") { $0.integer(drop.packets) }
+    }
+
     private static func details(_ event: KernelEvent, into members: inout JSONText.Members) {
         switch event.kind {
         case .send, .receive:
@@ -111,6 +138,9 @@ public struct EventJSON: Sendable {
             members.key("length") { $0.integer(event.value) }
             members.key("type") { $0.integer(event.detail >> 8) }
             members.key("code") { $0.integer(event.detail & 0xff) }
+        case .tcpSynSend, .tcpSynReceive, .tcpSynAckSend, .tcpSynAckReceive, .tcpAckSend, .tcpAckReceive:
+            members.key("seq") { $0.integer(UInt32(bitPattern: event.value)) }
+            members.key("ack") { $0.integer(UInt32(bitPattern: event.detail)) }
         }
     }
 }

@@ -80,6 +80,14 @@ public enum ReportJSON {
                     }
                 }
             }
+            if !report.stackDrops.isEmpty {
+                let labels = report.rules.map(\.label)
+                $0.key("stack_drops") { json in
+                    json.array(report.stackDrops) { json, drop in
+                        json.object { EventJSON.drop(drop, labels: labels, into: &$0) }
+                    }
+                }
+            }
         }
         return out.text
     }

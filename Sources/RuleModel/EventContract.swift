@@ -19,6 +19,14 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
     case udpReceive = 11
     case icmpSend = 12
     case icmpReceive = 13
+    /// TCP's handshake at the device (protocol level): the SYN, the
+    /// SYN-ACK and the ACK that acknowledges it, each sent or received.
+    case tcpSynSend = 14
+    case tcpSynReceive = 15
+    case tcpSynAckSend = 16
+    case tcpSynAckReceive = 17
+    case tcpAckSend = 18
+    case tcpAckReceive = 19
 
     /// The name in the events file and the template's constant less
     /// `VTAP_EVENT_`, in lower case.
@@ -37,6 +45,12 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
         case .udpReceive: "udp_receive"
         case .icmpSend: "icmp_send"
         case .icmpReceive: "icmp_receive"
+        case .tcpSynSend: "tcp_syn_send"
+        case .tcpSynReceive: "tcp_syn_receive"
+        case .tcpSynAckSend: "tcp_syn_ack_send"
+        case .tcpSynAckReceive: "tcp_syn_ack_receive"
+        case .tcpAckSend: "tcp_ack_send"
+        case .tcpAckReceive: "tcp_ack_receive"
         }
     }
 
@@ -45,7 +59,9 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
         switch self {
         case .send, .receive: .socket
         case .state: .connection
-        case .retransmit, .resetSent, .resetReceived, .udpSend, .udpReceive, .icmpSend, .icmpReceive: .protocol
+        case .retransmit, .resetSent, .resetReceived, .udpSend, .udpReceive, .icmpSend, .icmpReceive, .tcpSynSend,
+            .tcpSynReceive, .tcpSynAckSend, .tcpSynAckReceive, .tcpAckSend, .tcpAckReceive:
+            .protocol
         case .ipReceive, .ipTransmit: .ip
         case .segment: nil
         }

@@ -18,9 +18,13 @@ public enum ObjectContract {
     public static let eventStruct = "vtap_event"
     /// Only with QLOG: the packet program's TCP segments (templates/vtap_qlog.h).
     public static let segmentStruct = "vtap_segment"
+    /// Only with the protocol level: SYN-ACKs waiting for their ACK.
+    public static let handshakesMap = "vtap_handshakes"
     /// Only with LATENCY (templates/vtap_latency.h).
     public static let latencyMap = "vtap_latency"
     public static let latencyMarksMap = "vtap_latency_marks"
+    public static let latencyDropsMap = "vtap_latency_drops"
+    public static let latencyDropKeyStruct = "vtap_latency_drop_key"
     /// The section prefix of the event programs (raw tracepoints, attached
     /// by name); the rest names the tracepoint.
     public static let tracepointSectionPrefix = "raw_tracepoint/"
@@ -51,6 +55,8 @@ public enum ObjectContract {
         eventRateMap: ("event_rate_window", "0", nil),
         latencyMap: ("stack_latency_histogram", "(rule × 3 + stage) × 64 + log2 bucket", nil),
         latencyMarksMap: ("stack_latency_marks", "skb address", "vtap_latency_mark"),
+        handshakesMap: ("tcp_handshakes_waiting", "vtap_handshake_key", "vtap_handshake_wait"),
+        latencyDropsMap: ("stack_drops", "vtap_latency_drop_key (rule, stage, kernel drop reason)", nil),
     ]
 }
 

@@ -17,6 +17,8 @@ public final class EventTap: @unchecked Sendable {
     private let stats: BPFMap
     private let state = Mutex(State())
     private let counts = ReceivedCounts()
+    /// The kernel's drop reason names, read with the first drop.
+    private let dropReasonNames = Mutex<[UInt32: String]?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
     private struct State {
@@ -168,6 +170,38 @@ public final class EventTap: @unchecked Sendable {
         } catch let error as BPFError {
             throw RuntimeError.from(error, doing: "reading the latency histograms")
         }
+    }
+
+    /// LATENCY's drops: the marked packets the kernel dropped, by rule,
+    /// stage and reason, largest first; from any thread.
+    public func drops() throws -> [StackDrop] {
+        guard let map = try? bpf.map(named: ObjectContract.latencyDropsMap) else { return [] }
+        let entries: [(key: [UInt8], value: [UInt8])]
+        do {
+            entries = try map.entries()
+        } catch let error as BPFError {
+            throw RuntimeError.from(error, doing: "reading the latency drops")
+        }
+        guard !entries.isEmpty else { return [] }
+        // Named on the first drop: the kernel's BTF is a few MB to read.
+        let names = dropReasonNames.withLock { names in
+            if names == nil { names = (try? KernelTypes.enumCases(named: "skb_drop_reason")) ?? [:] }
+            return names ?? [:]
+        }
+        func word(_ bytes: [UInt8], _ index: Int) -> UInt32 {
+            guard bytes.count >= (index + 1) * 4 else { return 0 }
+            return (0..<4).reduce(0) { $0 | UInt32(bytes[index * 4 + $1]) << (8 * $1) }
+        }
+        return entries.compactMap { entry -> StackDrop? in
+            guard let stage = LatencyStage(rawValue: Int(word(entry.key, 1))), entry.value.count >= 8 else {
+                return nil
+            }
+            let packets = (0..<8).reduce(UInt64(0)) { $0 | UInt64(entry.value[$1]) << (8 * $1) }
+            let reason = word(entry.key, 2)
+            return StackDrop(
+                rule: Int(word(entry.key, 0)), stage: stage, reason: reason,
+                reasonName: StackDrop.reasonName(reason, kernelNames: names), packets: packets)
+        }.sorted { ($0.packets, $1.rule, $1.reason) > ($1.packets, $0.rule, $0.reason) }
     }
 
     /// What the programs wrote, lost and capped so far, and what was read;

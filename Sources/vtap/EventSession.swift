@@ -89,6 +89,16 @@ final class EventSession: Sendable {
                 throw RuntimeError.io("\(error)")
             }
         }
+        for drop in try tap.drops() {
+            let rule = labels.indices.contains(drop.rule) ? labels[drop.rule] : "\(drop.rule)"
+            StandardStreams.writeError(
+                "vtap: latency: rule \(rule) \(drop.stage.name): \(drop.packets) dropped, \(drop.reasonName)\n")
+            do {
+                try log?.append(json.dropLine(drop, at: now))
+            } catch {
+                throw RuntimeError.io("\(error)")
+            }
+        }
         do {
             try log?.flush()
         } catch {

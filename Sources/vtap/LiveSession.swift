@@ -40,7 +40,10 @@ enum LiveSession {
             measurement, interfaces: options.interfaces, direction: options.direction,
             sharedMaps: events?.tap.sharedMaps ?? [:])
         writer.interfaces = live.interfaceNames
-        if let tap = events?.tap { writer.stackLatency = { try tap.latency() } }
+        if let tap = events?.tap {
+            writer.stackLatency = { try tap.latency() }
+            writer.stackDrops = { try tap.drops() }
+        }
         let selfCost = ProgramCostReader(live, events: events?.tap, enabled: options.selfCost)
         if let why = selfCost.unavailable { notice("no self-cost figures: \(why)") }
         let totals = LiveReader(
@@ -58,7 +61,7 @@ enum LiveSession {
                 read: {
                     try ExportSnapshot(
                         totals.current(), programs: selfCost.read(), events: events?.tap.totals(),
-                        latency: events?.tap.latency() ?? [])
+                        latency: events?.tap.latency() ?? [], drops: events?.tap.drops() ?? [])
                 })
             do {
                 session.metricsPort = try metrics.start()
@@ -88,14 +91,14 @@ enum LiveSession {
 extension ExportSnapshot {
     init(
         _ interfaces: [(interface: String, totals: InterfaceReading)], programs: [ProgramCost], events: EventTotals?,
-        latency: [StackLatency]
+        latency: [StackLatency], drops: [StackDrop]
     ) {
         self.init(
             interfaces: interfaces.map {
                 ExportedInterface(
                     name: $0.interface, totals: $0.totals.totals, jitterFrom: $0.totals.jitterFrom,
                     jitterTo: $0.totals.jitterTo)
-            }, programs: programs, events: events, latency: latency)
+            }, programs: programs, events: events, latency: latency, drops: drops)
     }
 }
 

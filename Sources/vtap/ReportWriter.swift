@@ -15,6 +15,7 @@ final class ReportWriter: MeasurementObserver {
     var interfaces: [String] = []
     /// LATENCY's histograms for the summary, when the run has them.
     var stackLatency: (() throws -> [StackLatency])?
+    var stackDrops: (() throws -> [StackDrop])?
     private let logFile: LogFile?
     private let console = ConsoleReport()
     private let lines = JSONLinesWriter(FileHandle.standardOutput)
@@ -45,6 +46,7 @@ final class ReportWriter: MeasurementObserver {
                 from: interval.from, to: interval.to, seconds: interval.seconds, jitterFrom: interval.jitterFrom,
                 jitterTo: interval.jitterTo, context: context)
         if interval.isSummary, let stackLatency { report.stackLatency = try stackLatency() }
+        if interval.isSummary, let stackDrops { report.stackDrops = try stackDrops() }
         try logFile?.write(report)
         // A closed or full stdout ends the run with exit 4, detached, instead
         // of a trap inside FileHandle.write(_: Data).

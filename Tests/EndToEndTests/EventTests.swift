@@ -126,6 +126,10 @@ extension EndToEnd {
             var framesSeen: Int?
             /// The IP lengths of the captured frames to or from the port (tshark).
             var capturedIPLengths: [Int]?
+            /// The captured TCP segments of the port: SYN, ACK and RST
+            /// flags ("1"/"0" each, in that order) with the raw sequence
+            /// and acknowledgement numbers (tshark).
+            var capturedTCP: [(flags: String, sequence: UInt32, acknowledgement: UInt32)]?
             var receiverInterface: String
             var port: Int
 
@@ -180,11 +184,20 @@ extension EndToEnd {
                     try CaptureAnalysis.frames(in: capture.file, filter: "udp.port == \(port)", fields: ["ip.len"])
                         .compactMap { Int($0.fields[0]) }
                 }
+                let segments = try capture.map { capture in
+                    try CaptureAnalysis.frames(
+                        in: capture.file, filter: "tcp.port == \(port)",
+                        fields: ["tcp.flags.syn", "tcp.flags.ack", "tcp.flags.reset", "tcp.seq_raw", "tcp.ack_raw"]
+                    ).map { frame in
+                        let f = frame.fields.map { $0 == "True" ? "1" : $0 == "False" ? "0" : $0 }
+                        return (f[0] + f[1] + f[2], UInt32(f[3]) ?? 0, UInt32(f[4]) ?? 0)
+                    }
+                }
                 return EventRun(
                     vtap: outcome, calls: try Events.calls(client.standardOutput) + Events.calls(served.standardOutput),
                     loggedEvents: try eventsFile.map(Events.events) ?? [], linesWhileRunning: linesWhileRunning,
                     framesSeen: capture?.recordCount,
-                    capturedIPLengths: lengths,
+                    capturedIPLengths: lengths, capturedTCP: segments,
                     receiverInterface: lab.receiverInterface, port: port)
             }
 
@@ -282,6 +295,43 @@ extension EndToEnd {
             #expect(typed("icmp_send", type: 0, rule: 5) == replies, "echo replies sent")
             #expect(typed("icmp_receive", type: 0, rule: 5) == replies, "echo replies received")
             #expect(try icmp.counts().lost == 0)
+        }
+
+        /// The protocol level's TCP handshake: one connection's SYN, SYN-ACK
+        /// and the ACK that completes it are each one send (at the sending
+        /// veth) and one receive (at the receiving one), with the sequence
+        /// and acknowledgement numbers tcpdump captured on the receiver's
+        /// veth; the connection's other segments are not handshake events.
+        @Test(.kernel) func tcpHandshakeEventsAreTheCapturedHandshake() throws {
+            let run = try EventRun.run(
+                events: #"{"LEVELS": ["protocol"], "MAX_EVENTS_PER_SECOND": 0}"#, mode: "echo", count: 6,
+                captureFrames: true)
+            let segments = try #require(run.capturedTCP)
+            let syn = try #require(segments.first { $0.flags == "100" }, "\(segments)")
+            let synAck = try #require(segments.first { $0.flags == "110" }, "\(segments)")
+            let ack = try #require(
+                segments.first {
+                    $0.flags == "010" && $0.sequence == synAck.acknowledgement
+                        && $0.acknowledgement == synAck.sequence &+ 1
+                }, "\(segments)")
+            let events = try run.events()
+            func logged(_ kind: String) -> [String] {
+                events.filter { $0["event"] as? String == kind }.map {
+                    "rule \($0["rule"] as? Int ?? -1) seq \($0["seq"] as? Int ?? -1) ack \($0["ack"] as? Int ?? -1)"
+                }
+            }
+            func expected(_ segment: (flags: String, sequence: UInt32, acknowledgement: UInt32), rule: Int) -> [String]
+            {
+                ["rule \(rule) seq \(segment.sequence) ack \(segment.acknowledgement)"]
+            }
+            // Rule 2 selects client to server, rule 3 server to client.
+            for direction in ["send", "receive"] {
+                #expect(logged("tcp_syn_\(direction)") == expected(syn, rule: 2))
+                #expect(logged("tcp_syn_ack_\(direction)") == expected(synAck, rule: 3))
+                #expect(logged("tcp_ack_\(direction)") == expected(ack, rule: 2))
+            }
+            #expect(events.allSatisfy { $0["level"] as? String == "protocol" })
+            #expect(try run.counts().lost == 0)
         }
 
         /// A ring buffer of one page cannot hold a burst: what is lost is

@@ -102,5 +102,78 @@ extension EndToEnd {
                     "\(json)")
             }
         }
+
+        /// Connections refused: every SYN to a port nobody listens on is
+        /// dropped by TCP (no socket), with the reason kfree_skb names.
+        /// vtap's drops by reason equal bpftrace's count of kfree_skb for
+        /// the port's packets, reason by reason, and the refused SYNs are
+        /// the workload's attempts.
+        @Test(.kernel) func dropsAreKfreeSkbsWithTheirReasons() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let server = lab.address(.receiver)
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-drops")
+            let port = Int.random(in: 20_000...60_000)
+            let object = try Qlog.compiledRules(
+                server: server, port: port, events: #"{"LATENCY": true}"#, name: "drops", in: directory)
+            let attempts = 25
+            let script = directory.file("refused.py")
+            try """
+            import socket, sys
+            refused = 0
+            for _ in range(\(attempts)):
+                try:
+                    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5).close()
+                except ConnectionRefusedError:
+                    refused += 1
+            print(refused, flush=True)
+            """.write(to: script, atomically: true, encoding: .utf8)
+
+            // The port's packets freed as drops, by reason (bpftrace reads
+            // the TCP header itself; the tracepoint is host-wide).
+            let probe = """
+                tracepoint:skb:kfree_skb /args->protocol == 0x0800/ {
+                    $skb = (struct sk_buff *)args->skbaddr;
+                    $tcp = (struct tcphdr *)($skb->head + $skb->transport_header);
+                    $source = ($tcp->source & 0xff) << 8 | $tcp->source >> 8;
+                    $destination = ($tcp->dest & 0xff) << 8 | $tcp->dest >> 8;
+                    if ($source == \(port) || $destination == \(port)) { @drops[args->reason] = count(); }
+                }
+                """
+            let bpftrace = try RunningCommand(["bpftrace", "-e", probe])
+            defer { bpftrace.terminate() }
+            #expect(bpftrace.waitForStandardOutput(containing: "Attaching 1 probe", timeout: .seconds(60)))
+            let vtap = try VtapRun.start(in: lab, object: object, json: true)
+            let refused = try lab.run(in: .sender, ["python3", script.path, server, "\(port)"])
+            #expect(refused.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "\(attempts)")
+            Thread.sleep(forTimeInterval: 0.5)
+            let outcome = vtap.stop()
+            bpftrace.interrupt()
+            let counted = bpftrace.wait(timeout: .seconds(20))
+            #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+
+            var expected: [Int: Int] = [:]
+            for match in counted.standardOutput.matches(of: #/@drops\[(\d+)\]: (\d+)/#) {
+                expected[try #require(Int(match.1))] = try #require(Int(match.2))
+            }
+            let summaryLine = try #require(outcome.result.standardOutput.split(separator: "\n").last)
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(summaryLine.utf8)) as? [String: Any])
+            let drops = summary["stack_drops"] as? [[String: Any]] ?? []
+            var measured: [Int: Int] = [:]
+            for drop in drops {
+                measured[drop["reason_code"] as? Int ?? -1, default: 0] += drop["packets"] as? Int ?? 0
+            }
+            #expect(measured == expected, "vtap \(drops); bpftrace \(counted.standardOutput)")
+            // The refused SYNs: TCP found no socket for them, before the transport stage.
+            let refusedSyns = drops.first {
+                $0["rule_label"] as? String == "to-server" && $0["reason"] as? String == "NO_SOCKET"
+            }
+            #expect(refusedSyns?["packets"] as? Int == attempts, "\(drops)")
+            #expect(refusedSyns?["stage"] as? String == "device_to_transport", "\(drops)")
+            #expect(
+                outcome.result.standardError.contains(
+                    "vtap: latency: rule to-server device_to_transport: \(attempts) dropped, NO_SOCKET"),
+                "\(outcome.result.standardError)")
+        }
     }
 }

@@ -129,6 +129,11 @@ import VtapRuleModel
         #expect(bucket("+Inf") == 6)
         #expect(reader.value("vtap_stack_latency_seconds_count", latency) == 6)
         #expect(reader.samples("vtap_stack_latency_seconds_bucket").count == 22)
+        #expect(
+            reader.value(
+                "vtap_stack_drops_total", ["rule": "web", "stage": "device_to_transport", "reason": "NO_SOCKET"])
+                == 25)
+        #expect(reader.samples("vtap_stack_drops_total").count == 2)
     }
 
     @Test func familiesAreTheContractsWithTypeAndHelp() throws {

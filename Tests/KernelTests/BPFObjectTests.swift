@@ -329,6 +329,17 @@ import VtapTestSupport
         let after = try LoadedPrograms.ids()
         #expect(Set(ids).isDisjoint(with: after), "leaked program ids \(Set(ids).intersection(after))")
     }
+
+    /// The running kernel's BTF names the reasons the tests rely on; its
+    /// numbering is the kernel's own (it changes between versions).
+    @Test(.kernel) func theKernelsDropReasonsComeFromItsBTF() throws {
+        let cases = try KernelTypes.enumCases(named: "skb_drop_reason")
+        #expect(cases[0] == "SKB_DROP_REASON_NOT_DROPPED_YET")
+        let named = Set(cases.values)
+        #expect(named.isSuperset(of: ["SKB_DROP_REASON_NO_SOCKET", "SKB_DROP_REASON_TCP_CSUM"]))
+        #expect(cases.count > 50, "\(cases.count) reasons")
+        #expect(throws: BPFError.self) { try KernelTypes.enumCases(named: "vtap_no_such_enum") }
+    }
 }
 
 /// Whether `cpu` is online (`/sys/devices/system/cpu/online` lists it).

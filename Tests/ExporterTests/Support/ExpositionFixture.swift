@@ -94,6 +94,12 @@ enum ExpositionFixture {
         return [StackLatency(rule: 0, stage: .deviceToTransport, buckets: buckets)]
     }()
 
+    /// Rule 0's refused SYNs and one rule-1 checksum failure.
+    static let drops: [StackDrop] = [
+        StackDrop(rule: 0, stage: .deviceToTransport, reason: 3, reasonName: "NO_SOCKET", packets: 25),
+        StackDrop(rule: 1, stage: .transportToCopy, reason: 5, reasonName: "TCP_CSUM", packets: 1),
+    ]
+
     static let snapshot = ExportSnapshot(
-        interfaces: [eth0, veth], programs: programs, events: events, latency: latency)
+        interfaces: [eth0, veth], programs: programs, events: events, latency: latency, drops: drops)
 }
