@@ -459,12 +459,12 @@ static __always_inline __u32 vtap_event_handshake(struct vtap_event *e, const un
 	if ((h.flags & (VTAP_TCP_SYN | VTAP_TCP_ACK | VTAP_TCP_RST)) == VTAP_TCP_SYN)
 		return incoming ? VTAP_EVENT_TCP_SYN_RECEIVE : VTAP_EVENT_TCP_SYN_SEND;
 	if ((h.flags & (VTAP_TCP_SYN | VTAP_TCP_ACK | VTAP_TCP_RST)) == (VTAP_TCP_SYN | VTAP_TCP_ACK)) {
-		/* Only for the connections the rules select. */
-		if (vtap_event_rule(e, !incoming) >= 0) {
-			struct vtap_handshake_wait wait = {.sequence = acknowledgement, .acknowledgement = sequence + 1};
-			key.incoming = !incoming;
-			bpf_map_update_elem(&vtap_handshakes, &key, &wait, VTAP_BPF_ANY);
-		}
+		/* Every SYN-ACK waits, selected or not: the ACK's event is
+		 * matched when emitted, and matching here would cost each
+		 * SYN-ACK a second walk of the rules. */
+		struct vtap_handshake_wait wait = {.sequence = acknowledgement, .acknowledgement = sequence + 1};
+		key.incoming = !incoming;
+		bpf_map_update_elem(&vtap_handshakes, &key, &wait, VTAP_BPF_ANY);
 		return incoming ? VTAP_EVENT_TCP_SYN_ACK_RECEIVE : VTAP_EVENT_TCP_SYN_ACK_SEND;
 	}
 	if ((h.flags & (VTAP_TCP_SYN | VTAP_TCP_ACK | VTAP_TCP_RST)) != VTAP_TCP_ACK)

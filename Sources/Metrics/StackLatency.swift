@@ -66,10 +66,13 @@ public struct StackDrop: Sendable, Equatable {
     }
 
     /// The tracepoint's name for a kernel enum case: without the
-    /// `SKB_DROP_REASON_` prefix.
+    /// `SKB_DROP_REASON_` prefix (or `SKB_`, which the first cases have:
+    /// `SKB_NOT_DROPPED_YET`, `SKB_CONSUMED`).
     public static func reasonName(_ reason: UInt32, kernelNames: [UInt32: String]) -> String {
         guard let name = kernelNames[reason] else { return "reason_\(reason)" }
-        let prefix = "SKB_DROP_REASON_"
-        return name.hasPrefix(prefix) ? String(name.dropFirst(prefix.count)) : name
+        for prefix in ["SKB_DROP_REASON_", "SKB_"] where name.hasPrefix(prefix) {
+            return String(name.dropFirst(prefix.count))
+        }
+        return name
     }
 }

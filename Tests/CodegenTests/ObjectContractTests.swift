@@ -79,9 +79,10 @@ import VtapTestSupport
         #expect(program.contains("SEC(\"socket\")\nint \(ObjectContract.programName)(struct __sk_buff *skb)"))
         let ring = try Self.template("vtap_ring.h")
         let latency = try Self.template("vtap_latency.h")
+        let events = try Self.template("vtap_events.h")
         for map in ObjectContract.mapRoles.keys {
             #expect(
-                [program, ring, latency].contains { $0.contains("} \(map) SEC(\".maps\");") },
+                [program, ring, latency, events].contains { $0.contains("} \(map) SEC(\".maps\");") },
                 "no map \(map) in the templates")
         }
         #expect(ring.contains("struct \(ObjectContract.eventStruct) {"))
