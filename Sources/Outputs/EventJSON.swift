@@ -53,24 +53,36 @@ public struct EventJSON: Sendable {
     /// bucket bounds the percentiles are under (`p50_ns`, `p90_ns`,
     /// `p99_ns`, `max_ns`), and the log2 `buckets` themselves.
     public func latencyLine(_ histogram: StackLatency, at time: ReportTime) -> String {
+        endOfRunLine(level: "latency", at: time) { Self.latency(histogram, labels: labels, into: &$0) }
+    }
+
+    /// A line written when the run ends: its time, its level, then `body`'s keys.
+    private func endOfRunLine(
+        level: String, at time: ReportTime, _ body: (inout JSONText.Members) -> Void
+    ) -> String {
         var out = JSONText()
         out.object {
             $0.key("time") { $0.string(time.rfc3339) }
             $0.key("time_ns") { $0.integer(time.nanosecondsSinceEpoch) }
-            $0.key("level") { $0.string("latency") }
-            Self.latency(histogram, labels: labels, into: &$0)
+            $0.key("level") { $0.string(level) }
+            body(&$0)
         }
         return out.text
+    }
+
+    /// `rule` and `rule_label` (null for an index the manifest lacks).
+    private static func rule(_ index: Int, labels: [String], into members: inout JSONText.Members) {
+        members.key("rule") { $0.integer(index) }
+        members.key("rule_label") { json in
+            labels.indices.contains(index) ? json.string(labels[index]) : json.null()
+        }
     }
 
     /// A histogram's keys, as the events file and the JSON report's
     /// summary write them: `rule`, `rule_label`, `stage`, `samples`, the
     /// percentile bounds, `max_ns`, `buckets`.
     static func latency(_ histogram: StackLatency, labels: [String], into members: inout JSONText.Members) {
-        members.key("rule") { $0.integer(histogram.rule) }
-        members.key("rule_label") { json in
-            labels.indices.contains(histogram.rule) ? json.string(labels[histogram.rule]) : json.null()
-        }
+        rule(histogram.rule, labels: labels, into: &members)
         members.key("stage") { $0.string(histogram.stage.name) }
         members.key("samples") { $0.integer(histogram.samples) }
         for (name, quantile) in StackLatency.reportedQuantiles {
@@ -85,24 +97,14 @@ public struct EventJSON: Sendable {
     /// LATENCY's drops of one rule, stage and reason, written when the run
     /// ends: `level` "drop" and the keys of ``drop(_:labels:into:)``.
     public func dropLine(_ drop: StackDrop, at time: ReportTime) -> String {
-        var out = JSONText()
-        out.object {
-            $0.key("time") { $0.string(time.rfc3339) }
-            $0.key("time_ns") { $0.integer(time.nanosecondsSinceEpoch) }
-            $0.key("level") { $0.string("drop") }
-            Self.drop(drop, labels: labels, into: &$0)
-        }
-        return out.text
+        endOfRunLine(level: "drop", at: time) { Self.drop(drop, labels: labels, into: &$0) }
     }
 
     /// A drop count's keys, as the events file and the JSON report's
     /// summary write them: `rule`, `rule_label`, `stage`, `reason` (the
     /// kernel's name), `reason_code`, `packets`.
     static func drop(_ drop: StackDrop, labels: [String], into members: inout JSONText.Members) {
-        members.key("rule") { $0.integer(drop.rule) }
-        members.key("rule_label") { json in
-            labels.indices.contains(drop.rule) ? json.string(labels[drop.rule]) : json.null()
-        }
+        rule(drop.rule, labels: labels, into: &members)
         members.key("stage") { $0.string(drop.stage.name) }
         members.key("reason") { $0.string(drop.reasonName) }
         members.key("reason_code") { $0.integer(drop.reason) }
