@@ -437,8 +437,9 @@ struct {
 /* TCP flag bits (byte 13 of the header). */
 enum { VTAP_TCP_FIN = 0x01, VTAP_TCP_SYN = 0x02, VTAP_TCP_RST = 0x04, VTAP_TCP_ACK = 0x10 };
 
-/* The handshake segments of TCP at a device; 0 for any other segment. */
-static __always_inline __u32 vtap_event_handshake(struct vtap_event *e, const unsigned char *tcp, int incoming)
+/* A TCP segment at a device: its kind (a handshake's own, or send and
+ * receive); 0 when the header cannot be read. */
+static __always_inline __u32 vtap_event_tcp(struct vtap_event *e, const unsigned char *tcp, int incoming)
 {
 	struct {
 		__u32 sequence;
@@ -450,6 +451,8 @@ static __always_inline __u32 vtap_event_handshake(struct vtap_event *e, const un
 	if (bpf_probe_read_kernel(&h, 10, tcp + 4))
 		return 0;
 	__u32 sequence = vtap_ntohl(h.sequence), acknowledgement = vtap_ntohl(h.acknowledgement);
+	e->ip_length = (__u16)e->value;
+	e->tcp_flags = h.flags;
 	e->value = (__s32)sequence;
 	e->detail = (__s32)acknowledgement;
 	__builtin_memcpy(key.local_addr, e->local_addr, 16);
@@ -467,12 +470,13 @@ static __always_inline __u32 vtap_event_handshake(struct vtap_event *e, const un
 		bpf_map_update_elem(&vtap_handshakes, &key, &wait, VTAP_BPF_ANY);
 		return incoming ? VTAP_EVENT_TCP_SYN_ACK_RECEIVE : VTAP_EVENT_TCP_SYN_ACK_SEND;
 	}
+	__u32 other = incoming ? VTAP_EVENT_TCP_RECEIVE : VTAP_EVENT_TCP_SEND;
 	if ((h.flags & (VTAP_TCP_SYN | VTAP_TCP_ACK | VTAP_TCP_RST)) != VTAP_TCP_ACK)
-		return 0;
+		return other;
 	key.incoming = incoming;
 	struct vtap_handshake_wait *wait = bpf_map_lookup_elem(&vtap_handshakes, &key);
 	if (!wait || wait->sequence != sequence || wait->acknowledgement != acknowledgement)
-		return 0;
+		return other;
 	bpf_map_delete_elem(&vtap_handshakes, &key);
 	return incoming ? VTAP_EVENT_TCP_ACK_RECEIVE : VTAP_EVENT_TCP_ACK_SEND;
 }
@@ -480,7 +484,7 @@ static __always_inline __u32 vtap_event_handshake(struct vtap_event *e, const un
 /* UDP and ICMP at the device (their send and receive paths have no
  * tracepoints of their own): value is the IP length; detail the interface
  * for UDP, type << 8 | code for ICMP (the first fragment's). TCP's
- * handshake segments too (vtap_event_handshake). */
+ * segments too (vtap_event_tcp). */
 static __always_inline int vtap_event_l4(const struct VTAP_CORE(sk_buff) *skb, int incoming)
 {
 	struct vtap_event e = {};
@@ -500,7 +504,7 @@ static __always_inline int vtap_event_l4(const struct VTAP_CORE(sk_buff) *skb, i
 		e.kind = incoming ? VTAP_EVENT_ICMP_RECEIVE : VTAP_EVENT_ICMP_SEND;
 		e.detail = (icmp[0] << 8) | icmp[1];
 	} else if (e.protocol == 6 && l4 != 0) {
-		e.kind = vtap_event_handshake(&e, ip + l4, incoming);
+		e.kind = vtap_event_tcp(&e, ip + l4, incoming);
 		if (e.kind == 0)
 			return 0;
 	} else {

@@ -20,16 +20,19 @@ enum vtap_event_kind {
 	VTAP_EVENT_UDP_RECEIVE = 11,	/* protocol: a UDP datagram a device received */
 	VTAP_EVENT_ICMP_SEND = 12,	/* protocol: an ICMP message sent (detail: type << 8 | code) */
 	VTAP_EVENT_ICMP_RECEIVE = 13,	/* protocol: an ICMP message received */
-	/* protocol: the three segments of a TCP handshake at a device, sent
-	 * and received (value: sequence number, detail: acknowledgement
-	 * number, both as unsigned 32-bit); the ACK is the first that
-	 * acknowledges the SYN-ACK seen at the same device. */
+	/* protocol: TCP segments at a device, sent and received (value:
+	 * sequence number, detail: acknowledgement number, both as unsigned
+	 * 32-bit; ip_length and tcp_flags set). The three of a handshake
+	 * have kinds of their own: the ACK is the first that acknowledges
+	 * the SYN-ACK seen at the same device. */
 	VTAP_EVENT_TCP_SYN_SEND = 14,
 	VTAP_EVENT_TCP_SYN_RECEIVE = 15,
 	VTAP_EVENT_TCP_SYN_ACK_SEND = 16,
 	VTAP_EVENT_TCP_SYN_ACK_RECEIVE = 17,
 	VTAP_EVENT_TCP_ACK_SEND = 18,
 	VTAP_EVENT_TCP_ACK_RECEIVE = 19,
+	VTAP_EVENT_TCP_SEND = 20,
+	VTAP_EVENT_TCP_RECEIVE = 21,
 };
 
 /* Slots of vtap_event_stats, per CPU. */
@@ -57,6 +60,8 @@ struct vtap_event {
 	__u8 local_addr[16];	/* IPv4 in the first four bytes */
 	__u8 remote_addr[16];
 	char comm[16];
+	__u16 ip_length;	/* TCP segments at the protocol level: IP length */
+	__u16 tcp_flags;	/* and the header's flag byte */
 };
 
 struct {

@@ -26,12 +26,18 @@ public struct KernelEvent: Sendable, Equatable {
     public var localPort: UInt16
     public var remoteAddress: String
     public var remotePort: UInt16
+    /// TCP segments at the protocol level: the IP length and the flags.
+    public var ipLength: UInt16
+    public var tcpFlags: TCPFlags
 
     public init(
         monotonicNanoseconds: UInt64, kind: EventKind, socket: UInt64, cpu: UInt32, pid: UInt32, tid: UInt32,
         command: String, rule: Int, value: Int32, detail: Int32, ipVersion: Int, ipProtocol: UInt16,
-        localAddress: String, localPort: UInt16, remoteAddress: String, remotePort: UInt16
+        localAddress: String, localPort: UInt16, remoteAddress: String, remotePort: UInt16, ipLength: UInt16 = 0,
+        tcpFlags: TCPFlags = []
     ) {
+        self.ipLength = ipLength
+        self.tcpFlags = tcpFlags
         self.monotonicNanoseconds = monotonicNanoseconds
         self.kind = kind
         self.socket = socket

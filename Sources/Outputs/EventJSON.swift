@@ -140,9 +140,12 @@ public struct EventJSON: Sendable {
             members.key("length") { $0.integer(event.value) }
             members.key("type") { $0.integer(event.detail >> 8) }
             members.key("code") { $0.integer(event.detail & 0xff) }
-        case .tcpSynSend, .tcpSynReceive, .tcpSynAckSend, .tcpSynAckReceive, .tcpAckSend, .tcpAckReceive:
+        case .tcpSynSend, .tcpSynReceive, .tcpSynAckSend, .tcpSynAckReceive, .tcpAckSend, .tcpAckReceive, .tcpSend,
+            .tcpReceive:
+            members.key("length") { $0.integer(event.ipLength) }
             members.key("seq") { $0.integer(UInt32(bitPattern: event.value)) }
             members.key("ack") { $0.integer(UInt32(bitPattern: event.detail)) }
+            members.key("tcp_flags") { $0.array(event.tcpFlags.names) { $0.string($1) } }
         }
     }
 }

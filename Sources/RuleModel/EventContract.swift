@@ -19,14 +19,17 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
     case udpReceive = 11
     case icmpSend = 12
     case icmpReceive = 13
-    /// TCP's handshake at the device (protocol level): the SYN, the
-    /// SYN-ACK and the ACK that acknowledges it, each sent or received.
+    /// TCP at the device (protocol level): the SYN, the SYN-ACK and the
+    /// ACK that acknowledges it, each sent or received, and every other
+    /// segment as a send or receive.
     case tcpSynSend = 14
     case tcpSynReceive = 15
     case tcpSynAckSend = 16
     case tcpSynAckReceive = 17
     case tcpAckSend = 18
     case tcpAckReceive = 19
+    case tcpSend = 20
+    case tcpReceive = 21
 
     /// The name in the events file and the template's constant less
     /// `VTAP_EVENT_`, in lower case.
@@ -51,6 +54,8 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
         case .tcpSynAckReceive: "tcp_syn_ack_receive"
         case .tcpAckSend: "tcp_ack_send"
         case .tcpAckReceive: "tcp_ack_receive"
+        case .tcpSend: "tcp_send"
+        case .tcpReceive: "tcp_receive"
         }
     }
 
@@ -60,7 +65,7 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
         case .send, .receive: .socket
         case .state: .connection
         case .retransmit, .resetSent, .resetReceived, .udpSend, .udpReceive, .icmpSend, .icmpReceive, .tcpSynSend,
-            .tcpSynReceive, .tcpSynAckSend, .tcpSynAckReceive, .tcpAckSend, .tcpAckReceive:
+            .tcpSynReceive, .tcpSynAckSend, .tcpSynAckReceive, .tcpAckSend, .tcpAckReceive, .tcpSend, .tcpReceive:
             .protocol
         case .ipReceive, .ipTransmit: .ip
         case .segment: nil

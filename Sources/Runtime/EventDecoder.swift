@@ -15,7 +15,7 @@ struct EventDecoder {
 
     enum Field: Int, CaseIterable {
         case time, socket, kind, cpu, pid, tid, rule, value, detail, family, ipProtocol
-        case localPort, remotePort, localAddress, remoteAddress, command
+        case localPort, remotePort, localAddress, remoteAddress, command, ipLength, tcpFlags
 
         var name: String {
             switch self {
@@ -35,6 +35,8 @@ struct EventDecoder {
             case .localAddress: "local_addr"
             case .remoteAddress: "remote_addr"
             case .command: "comm"
+            case .ipLength: "ip_length"
+            case .tcpFlags: "tcp_flags"
             }
         }
 
@@ -43,7 +45,7 @@ struct EventDecoder {
             switch self {
             case .time, .socket: 8
             case .kind, .cpu, .pid, .tid, .rule, .value, .detail: 4
-            case .family, .ipProtocol, .localPort, .remotePort: 2
+            case .family, .ipProtocol, .localPort, .remotePort, .ipLength, .tcpFlags: 2
             case .localAddress, .remoteAddress, .command: 16
             }
         }
@@ -94,7 +96,9 @@ struct EventDecoder {
             command: command, rule: Int(load(.rule, Int32.self)), value: load(.value, Int32.self),
             detail: load(.detail, Int32.self), ipVersion: version, ipProtocol: load(.ipProtocol, UInt16.self),
             localAddress: address(.localAddress), localPort: load(.localPort, UInt16.self),
-            remoteAddress: address(.remoteAddress), remotePort: load(.remotePort, UInt16.self))
+            remoteAddress: address(.remoteAddress), remotePort: load(.remotePort, UInt16.self),
+            ipLength: load(.ipLength, UInt16.self),
+            tcpFlags: TCPFlags(rawValue: UInt8(truncatingIfNeeded: load(.tcpFlags, UInt16.self))))
     }
 
     /// An address as `inet_ntop` writes it: IPv4 from the first four bytes.

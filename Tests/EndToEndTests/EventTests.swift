@@ -127,9 +127,9 @@ extension EndToEnd {
             /// The IP lengths of the captured frames to or from the port (tshark).
             var capturedIPLengths: [Int]?
             /// The captured TCP segments of the port: SYN, ACK and RST
-            /// flags ("1"/"0" each, in that order) with the raw sequence
-            /// and acknowledgement numbers (tshark).
-            var capturedTCP: [(flags: String, sequence: UInt32, acknowledgement: UInt32)]?
+            /// flags ("1"/"0" each, in that order), the raw sequence and
+            /// acknowledgement numbers, the flag byte and the IP length (tshark).
+            var capturedTCP: [CapturedSegment]?
             var receiverInterface: String
             var port: Int
 
@@ -187,10 +187,17 @@ extension EndToEnd {
                 let segments = try capture.map { capture in
                     try CaptureAnalysis.frames(
                         in: capture.file, filter: "tcp.port == \(port)",
-                        fields: ["tcp.flags.syn", "tcp.flags.ack", "tcp.flags.reset", "tcp.seq_raw", "tcp.ack_raw"]
+                        fields: [
+                            "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.reset", "tcp.seq_raw", "tcp.ack_raw",
+                            "tcp.flags",
+                            "ip.len",
+                        ]
                     ).map { frame in
                         let f = frame.fields.map { $0 == "True" ? "1" : $0 == "False" ? "0" : $0 }
-                        return (f[0] + f[1] + f[2], UInt32(f[3]) ?? 0, UInt32(f[4]) ?? 0)
+                        return CapturedSegment(
+                            flags: f[0] + f[1] + f[2], sequence: UInt32(f[3]) ?? 0, acknowledgement: UInt32(f[4]) ?? 0,
+                            flagByte: Int(f[5].dropFirst(2), radix: 16).map { $0 & 0xff } ?? -1,
+                            ipLength: Int(f[6]) ?? -1)
                     }
                 }
                 return EventRun(
@@ -297,12 +304,21 @@ extension EndToEnd {
             #expect(try icmp.counts().lost == 0)
         }
 
-        /// The protocol level's TCP handshake: one connection's SYN, SYN-ACK
-        /// and the ACK that completes it are each one send (at the sending
-        /// veth) and one receive (at the receiving one), with the sequence
-        /// and acknowledgement numbers tcpdump captured on the receiver's
-        /// veth; the connection's other segments are not handshake events.
-        @Test(.kernel) func tcpHandshakeEventsAreTheCapturedHandshake() throws {
+        /// The protocol level's TCP: one connection's SYN, SYN-ACK and the
+        /// ACK that completes it are each one send (at the sending veth) and
+        /// one receive (at the receiving one), with the sequence and
+        /// acknowledgement numbers tcpdump captured on the receiver's veth;
+        /// every other segment tcpdump captured is one tcp_send and one
+        /// tcp_receive with its numbers, flags and IP length.
+        struct CapturedSegment {
+            var flags: String
+            var sequence: UInt32
+            var acknowledgement: UInt32
+            var flagByte: Int
+            var ipLength: Int
+        }
+
+        @Test(.kernel) func tcpEventsAreTheCapturedSegments() throws {
             let run = try EventRun.run(
                 events: #"{"LEVELS": ["protocol"], "MAX_EVENTS_PER_SECOND": 0}"#, mode: "echo", count: 6,
                 captureFrames: true)
@@ -320,8 +336,7 @@ extension EndToEnd {
                     "rule \($0["rule"] as? Int ?? -1) seq \($0["seq"] as? Int ?? -1) ack \($0["ack"] as? Int ?? -1)"
                 }
             }
-            func expected(_ segment: (flags: String, sequence: UInt32, acknowledgement: UInt32), rule: Int) -> [String]
-            {
+            func expected(_ segment: CapturedSegment, rule: Int) -> [String] {
                 ["rule \(rule) seq \(segment.sequence) ack \(segment.acknowledgement)"]
             }
             // Rule 2 selects client to server, rule 3 server to client.
@@ -330,8 +345,37 @@ extension EndToEnd {
                 #expect(logged("tcp_syn_ack_\(direction)") == expected(synAck, rule: 3))
                 #expect(logged("tcp_ack_\(direction)") == expected(ack, rule: 2))
             }
+            // Every other segment is one tcp_send and one tcp_receive, with
+            // its numbers, flag byte and IP length.
+            func row(rule: Int, _ s: CapturedSegment) -> String {
+                "rule \(rule) seq \(s.sequence) ack \(s.acknowledgement) flags \(s.flagByte) length \(s.ipLength)"
+            }
+            // The handshake's three by every field: the first data segment
+            // has the handshake ACK's numbers.
+            let handshake = [syn, synAck, ack].map { row(rule: 0, $0) }
+            let others = segments.filter { !handshake.contains(row(rule: 0, $0)) }
+            #expect(others.count == segments.count - 3 && others.count > 15, "\(segments.count) segments")
+            let expectedRows = others.map { row(rule: Self.fromClient($0, syn: syn, synAck: synAck) ? 2 : 3, $0) }
+            // The header's flag bits (RFC 9293), by the names vtap writes.
+            let bits = [
+                "FIN": 0x01, "SYN": 0x02, "RST": 0x04, "PSH": 0x08, "ACK": 0x10, "URG": 0x20, "ECE": 0x40, "CWR": 0x80,
+            ]
+            for kind in ["tcp_send", "tcp_receive"] {
+                let rows = events.filter { $0["event"] as? String == kind }.map { event -> String in
+                    let flags = (event["tcp_flags"] as? [String] ?? []).reduce(0) { $0 | (bits[$1] ?? 0x100) }
+                    return "rule \(event["rule"] as? Int ?? -1) seq \(event["seq"] as? Int ?? -1) "
+                        + "ack \(event["ack"] as? Int ?? -1) flags \(flags) length \(event["length"] as? Int ?? -1)"
+                }
+                #expect(rows.sorted() == expectedRows.sorted(), "\(kind)")
+            }
             #expect(events.allSatisfy { $0["level"] as? String == "protocol" })
             #expect(try run.counts().lost == 0)
+        }
+
+        /// Whether a segment went from client to server: its sequence number
+        /// is nearer the client's first (the SYN's) than the server's.
+        static func fromClient(_ segment: CapturedSegment, syn: CapturedSegment, synAck: CapturedSegment) -> Bool {
+            segment.sequence &- syn.sequence < segment.sequence &- synAck.sequence
         }
 
         /// A ring buffer of one page cannot hold a burst: what is lost is
