@@ -33,6 +33,7 @@ enum vtap_bpf_map_type {
 };
 
 enum { VTAP_BPF_ANY = 0, VTAP_BPF_NOEXIST = 1 };
+enum { VTAP_MAP_NO_PREALLOC = 1 };
 enum { VTAP_HDR_START_MAC = 0 };
 enum { VTAP_PACKET_OUTGOING = 4 };
 

@@ -48,13 +48,35 @@ struct {
 	__type(value, struct vtap_latency_mark);
 } vtap_latency_marks SEC(".maps");
 
-/* Key (rule * VTAP_LATENCY_STAGE_COUNT + stage) * VTAP_LATENCY_BUCKETS + bucket. */
+/* One histogram per rule and stage that has a sample. A hash without
+ * preallocation, not an array of every rule's: an array of 100,000 rules'
+ * histograms is 150 MB of kernel memory, and every scrape would copy it
+ * all (15 MB and tens of ms at 10,000 rules). Room for every series, so
+ * a sample is never turned away. */
+struct vtap_latency_key {
+	__u32 rule;
+	__u32 stage;
+};
+
+struct vtap_latency_histogram {
+	__u64 buckets[VTAP_LATENCY_BUCKETS];
+};
+
+struct {
+	__uint(type, VTAP_MAP_HASH);
+	__uint(map_flags, VTAP_MAP_NO_PREALLOC);
+	__uint(max_entries, VTAP_RULE_COUNT * VTAP_LATENCY_STAGE_COUNT);
+	__type(key, struct vtap_latency_key);
+	__type(value, struct vtap_latency_histogram);
+} vtap_latency SEC(".maps");
+
+/* A zeroed histogram to insert from (the BPF stack is 512 bytes). */
 struct {
 	__uint(type, VTAP_MAP_ARRAY);
-	__uint(max_entries, VTAP_RULE_COUNT * VTAP_LATENCY_STAGE_COUNT * VTAP_LATENCY_BUCKETS);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
-} vtap_latency SEC(".maps");
+	__type(value, struct vtap_latency_histogram);
+} vtap_latency_zero SEC(".maps");
 
 /* The packets of a rule dropped at a stage for a reason. */
 struct vtap_latency_drop_key {
@@ -99,13 +121,19 @@ static __always_inline void vtap_latency_reach(__u64 skb, __u32 stage, __u32 nex
 	__u64 gap = now - mark->time_ns;
 	__u32 rule = mark->rule;
 	if (gap < VTAP_LATENCY_STALE_NS && rule < VTAP_RULE_COUNT) {
-		__u32 bucket = vtap_log2(gap);
-		if (bucket >= VTAP_LATENCY_BUCKETS)
-			bucket = VTAP_LATENCY_BUCKETS - 1;
-		__u32 key = (rule * VTAP_LATENCY_STAGE_COUNT + stage) * VTAP_LATENCY_BUCKETS + bucket;
-		__u64 *count = bpf_map_lookup_elem(&vtap_latency, &key);
-		if (count)
-			__sync_fetch_and_add(count, 1);
+		__u32 bucket = vtap_log2(gap) & (VTAP_LATENCY_BUCKETS - 1);
+		struct vtap_latency_key key = {.rule = rule, .stage = stage};
+		struct vtap_latency_histogram *histogram = bpf_map_lookup_elem(&vtap_latency, &key);
+		if (!histogram) {
+			__u32 zero = 0;
+			struct vtap_latency_histogram *empty = bpf_map_lookup_elem(&vtap_latency_zero, &zero);
+			/* NOEXIST: another CPU may have inserted it since the lookup. */
+			if (empty)
+				bpf_map_update_elem(&vtap_latency, &key, empty, VTAP_BPF_NOEXIST);
+			histogram = bpf_map_lookup_elem(&vtap_latency, &key);
+		}
+		if (histogram)
+			__sync_fetch_and_add(&histogram->buckets[bucket], 1);
 	}
 	if (next < VTAP_LATENCY_STAGE_COUNT) {
 		mark->time_ns = now;

@@ -22,6 +22,7 @@ public enum ObjectContract {
     public static let handshakesMap = "vtap_handshakes"
     /// Only with LATENCY (templates/vtap_latency.h).
     public static let latencyMap = "vtap_latency"
+    public static let latencyZeroMap = "vtap_latency_zero"
     public static let latencyMarksMap = "vtap_latency_marks"
     public static let latencyDropsMap = "vtap_latency_drops"
     public static let latencyDropKeyStruct = "vtap_latency_drop_key"
@@ -53,7 +54,8 @@ public enum ObjectContract {
         eventsMap: ("events", "ring buffer of struct vtap_event", eventStruct),
         eventStatsMap: ("event_counters", "slot (see slots.events)", nil),
         eventRateMap: ("event_rate_window", "0", nil),
-        latencyMap: ("stack_latency_histogram", "(rule × 3 + stage) × 64 + log2 bucket", nil),
+        latencyMap: ("stack_latency_histogram", "vtap_latency_key (rule, stage)", "vtap_latency_histogram"),
+        latencyZeroMap: ("stack_latency_empty_histogram", "0", "vtap_latency_histogram"),
         latencyMarksMap: ("stack_latency_marks", "skb address", "vtap_latency_mark"),
         handshakesMap: ("tcp_handshakes_waiting", "vtap_handshake_key", "vtap_handshake_wait"),
         latencyDropsMap: ("stack_drops", "vtap_latency_drop_key (rule, stage, kernel drop reason)", nil),

@@ -154,22 +154,20 @@ public final class EventTap: @unchecked Sendable {
     /// for an object without LATENCY); from any thread.
     public func latency() throws -> [StackLatency] {
         guard let map = try? bpf.map(named: ObjectContract.latencyMap) else { return [] }
+        let entries: [(key: [UInt8], value: [UInt8])]
         do {
-            let snapshot = try map.snapshot()
-            let width = LatencyStage.buckets
-            var histograms: [StackLatency] = []
-            for series in 0..<snapshot.entryCount / width {
-                let buckets = (0..<width).map { snapshot.load(UInt64.self, at: series * width + $0) ?? 0 }
-                guard buckets.contains(where: { $0 > 0 }),
-                    let stage = LatencyStage(rawValue: series % LatencyStage.allCases.count)
-                else { continue }
-                histograms.append(
-                    StackLatency(rule: series / LatencyStage.allCases.count, stage: stage, buckets: buckets))
-            }
-            return histograms
+            entries = try map.entries()
         } catch let error as BPFError {
             throw RuntimeError.from(error, doing: "reading the latency histograms")
         }
+        let width = LatencyStage.buckets
+        return entries.compactMap { entry -> StackLatency? in
+            guard let stage = LatencyStage(rawValue: Int(Self.word(entry.key, 1))), entry.value.count >= width * 8
+            else { return nil }
+            let buckets = (0..<width).map { Self.doubleWord(entry.value, $0) }
+            guard buckets.contains(where: { $0 > 0 }) else { return nil }
+            return StackLatency(rule: Int(Self.word(entry.key, 0)), stage: stage, buckets: buckets)
+        }.sorted { ($0.rule, $0.stage.rawValue) < ($1.rule, $1.stage.rawValue) }
     }
 
     /// LATENCY's drops: the marked packets the kernel dropped, by rule,
@@ -188,20 +186,28 @@ public final class EventTap: @unchecked Sendable {
             if names == nil { names = (try? KernelTypes.enumCases(named: "skb_drop_reason")) ?? [:] }
             return names ?? [:]
         }
-        func word(_ bytes: [UInt8], _ index: Int) -> UInt32 {
-            guard bytes.count >= (index + 1) * 4 else { return 0 }
-            return (0..<4).reduce(0) { $0 | UInt32(bytes[index * 4 + $1]) << (8 * $1) }
-        }
         return entries.compactMap { entry -> StackDrop? in
-            guard let stage = LatencyStage(rawValue: Int(word(entry.key, 1))), entry.value.count >= 8 else {
+            guard let stage = LatencyStage(rawValue: Int(Self.word(entry.key, 1))), entry.value.count >= 8 else {
                 return nil
             }
-            let packets = (0..<8).reduce(UInt64(0)) { $0 | UInt64(entry.value[$1]) << (8 * $1) }
-            let reason = word(entry.key, 2)
+            let reason = Self.word(entry.key, 2)
             return StackDrop(
-                rule: Int(word(entry.key, 0)), stage: stage, reason: reason,
-                reasonName: StackDrop.reasonName(reason, kernelNames: names), packets: packets)
+                rule: Int(Self.word(entry.key, 0)), stage: stage, reason: reason,
+                reasonName: StackDrop.reasonName(reason, kernelNames: names), packets: Self.doubleWord(entry.value, 0))
         }.sorted { ($0.packets, $1.rule, $1.reason) > ($1.packets, $0.rule, $0.reason) }
+    }
+
+    /// The `index`th 32-bit word of a map key or value (host order); 0
+    /// past its end.
+    private static func word(_ bytes: [UInt8], _ index: Int) -> UInt32 {
+        guard bytes.count >= (index + 1) * 4 else { return 0 }
+        return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self) }
+    }
+
+    /// The `index`th 64-bit word (host order); 0 past its end.
+    private static func doubleWord(_ bytes: [UInt8], _ index: Int) -> UInt64 {
+        guard bytes.count >= (index + 1) * 8 else { return 0 }
+        return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self) }
     }
 
     /// What the programs wrote, lost and capped so far, and what was read;
