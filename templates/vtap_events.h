@@ -44,6 +44,7 @@ struct VTAP_CORE(sock_common) {
 struct VTAP_CORE(sock) {
 	struct VTAP_CORE(sock_common) __sk_common;
 	__u16 sk_protocol;
+	int sk_rcvbuf;
 } __attribute__((preserve_access_index));
 
 struct VTAP_CORE(net_device) {
@@ -582,4 +583,8 @@ int vtap_event_ip_transmit(struct vtap_raw_args *ctx)
 
 #ifdef VTAP_LATENCY
 #include "vtap_latency.h"
+#endif
+
+#ifdef VTAP_KPIS
+#include "vtap_kpi.h"
 #endif

@@ -33,6 +33,7 @@ enum vtap_event_kind {
 	VTAP_EVENT_TCP_ACK_RECEIVE = 19,
 	VTAP_EVENT_TCP_SEND = 20,
 	VTAP_EVENT_TCP_RECEIVE = 21,
+	VTAP_EVENT_KPI = 22,		/* KPIS: a connection's struct vtap_kpi */
 };
 
 /* Slots of vtap_event_stats, per CPU. */

@@ -179,7 +179,7 @@ public struct ProgramSource: Sendable {
                 "#define VTAP_SEQUENCE_THRESHOLD \(settings.sequenceThreshold)u",
                 "#define VTAP_FLOW_TABLE_SIZE \(settings.flowTableSize)",
                 "#define VTAP_DEFAULT_DIRECTION \(settings.direction.contractValue)",
-            ] + eventDefines(settings.events)
+            ] + eventDefines(settings.events, kpis: settings.kpis)
         switch settings.sequence {
         case .none:
             lines.append("#define VTAP_SEQUENCE_MODE VTAP_SEQUENCE_NONE")
@@ -197,11 +197,16 @@ public struct ProgramSource: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// EVENTS: which event programs the template compiles in, with their
-    /// limits; nothing at all without the section.
-    static func eventDefines(_ events: Settings.Events?) -> [String] {
-        guard let events else { return [] }
-        return [
+    /// EVENTS and KPIS: which event programs the template compiles in, with
+    /// their limits; nothing at all without either section. KPIS alone
+    /// brings the ring buffer with EVENTS' defaults.
+    static func eventDefines(_ events: Settings.Events?, kpis: Settings.KPIs?) -> [String] {
+        guard let events = events ?? kpis.map({ _ in Settings.Events() }) else { return [] }
+        let kpiDefines =
+            kpis.map {
+                ["#define VTAP_KPIS 1", "#define VTAP_KPI_EXPORT_NS (\($0.exportIntervalSeconds)ull * 1000000000ull)"]
+            } ?? []
+        return kpiDefines + [
             "#define VTAP_EVENTS 1",
             "#define VTAP_CORE_FLAVOR \(CoreFlavor.next())",
             "#define VTAP_EVENT_RING_BYTES \(events.ringBufferBytes)",

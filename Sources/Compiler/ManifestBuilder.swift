@@ -20,6 +20,7 @@ enum ManifestBuilder {
             let eventStructs =
                 (events?.levels.isEmpty == false ? [ObjectContract.eventStruct] : [])
                 + (events?.qlog == true ? [ObjectContract.segmentStruct] : [])
+                + (ruleset.settings.kpis != nil ? [ObjectContract.kpiStruct] : [])
             let structs = try (structNames + eventStructs).map { name in
                 let layout = try btf.structLayout(named: name)
                 return Manifest.Struct(
@@ -64,7 +65,8 @@ enum ManifestBuilder {
                 slots: .init(
                     protocols: ProtocolClass.allCases.map(\.name), totals: ObjectContract.totals,
                     arrivals: "rule index for rules, then rule count + protocol class",
-                    events: ruleset.settings.events == nil ? nil : EventStatSlot.allCases.map(\.name)),
+                    events: ruleset.settings.events == nil && ruleset.settings.kpis == nil
+                        ? nil : EventStatSlot.allCases.map(\.name)),
                 rules: ruleset.rules.map {
                     .init(
                         index: $0.index, number: $0.number, name: $0.name, label: $0.label, source: $0.source,

@@ -100,6 +100,53 @@ public struct EventJSON: Sendable {
         endOfRunLine(level: "drop", at: time) { Self.drop(drop, labels: labels, into: &$0) }
     }
 
+    /// A connection's KPIs (KPIS), when it closes and at each export
+    /// interval while open: `level` "kpis", `event` "connection", the
+    /// rule, the 5-tuple (local side first), and the KPIs docs/kpis.md defines.
+    public func kpiLine(_ k: ConnectionKPIs) -> String {
+        var out = JSONText()
+        out.object {
+            $0.key("time") { $0.string(ReportTime(nanosecondsSinceEpoch: k.nanoseconds).rfc3339) }
+            $0.key("time_ns") { $0.integer(k.nanoseconds) }
+            $0.key("level") { $0.string("kpis") }
+            $0.key("event") { $0.string("connection") }
+            Self.rule(k.rule, labels: labels, into: &$0)
+            $0.key("ip") { $0.integer(k.ipVersion) }
+            $0.key("protocol") { $0.string("TCP") }
+            $0.key("local") { $0.string(k.localAddress) }
+            $0.key("local_port") { $0.integer(k.localPort) }
+            $0.key("remote") { $0.string(k.remoteAddress) }
+            $0.key("remote_port") { $0.integer(k.remotePort) }
+            $0.key("socket") { $0.string("0x" + String(k.socket, radix: 16)) }
+            $0.key("end") { $0.string(k.end.name) }
+            $0.key("state") { $0.string(TCPState.name(of: Int32(k.state))) }
+            $0.key("start_ns") { $0.integer(k.startNanoseconds) }
+            $0.key("established_ns") { json in k.establishedNanoseconds.map { json.integer($0) } ?? json.null() }
+            $0.key("duration_ns") { $0.integer(k.durationNanoseconds) }
+            $0.key("bytes_sent") { $0.integer(k.bytesSent) }
+            $0.key("bytes_acked") { $0.integer(k.bytesAcked) }
+            $0.key("bytes_received") { $0.integer(k.bytesReceived) }
+            $0.key("segments_in") { $0.integer(k.segmentsIn) }
+            $0.key("segments_out") { $0.integer(k.segmentsOut) }
+            $0.key("data_segments_in") { $0.integer(k.dataSegmentsIn) }
+            $0.key("data_segments_out") { $0.integer(k.dataSegmentsOut) }
+            $0.key("retransmissions") { $0.integer(k.retransmissions) }
+            $0.key("handshake_rtt_us") { $0.integer(k.handshakeRTTMicroseconds) }
+            $0.key("rtt_min_us") { $0.integer(k.minimumRTTMicroseconds) }
+            $0.key("rtt_smoothed_us") { $0.integer(k.smoothedRTTMicroseconds) }
+            $0.key("rtt_max_us") { $0.integer(k.maximumRTTMicroseconds) }
+            $0.key("reordering") { $0.integer(k.reorderingSeen) }
+            $0.key("duplicates") { $0.integer(k.duplicateSegments) }
+            $0.key("out_of_order") { $0.integer(k.outOfOrderReceived) }
+            $0.key("stalls") { $0.integer(k.stalls) }
+            $0.key("resets_sent") { $0.integer(k.resetsSent) }
+            $0.key("resets_received") { $0.integer(k.resetsReceived) }
+            $0.key("rcvbuf_start") { $0.integer(k.receiveBufferStart) }
+            $0.key("rcvbuf_end") { $0.integer(k.receiveBufferEnd) }
+        }
+        return out.text
+    }
+
     /// A drop count's keys, as the events file and the JSON report's
     /// summary write them: `rule`, `rule_label`, `stage`, `reason` (the
     /// kernel's name), `reason_code`, `packets`.
@@ -131,8 +178,8 @@ public struct EventJSON: Sendable {
             members.key("reason") { $0.integer(event.detail) }
         case .resetReceived:
             break
-        case .segment:
-            break  // decoded as a TCPSegment for qlog, never a KernelEvent
+        case .segment, .kpi:
+            break  // decoded as a TCPSegment or ConnectionKPIs, never a KernelEvent
         case .ipReceive, .ipTransmit, .udpSend, .udpReceive:
             members.key("length") { $0.integer(event.value) }
             members.key("ifindex") { $0.integer(event.detail) }

@@ -30,6 +30,9 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
     case tcpAckReceive = 19
     case tcpSend = 20
     case tcpReceive = 21
+    /// A connection's KPIs (KPIS; `struct vtap_kpi`, decoded as a
+    /// `ConnectionKPIs`).
+    case kpi = 22
 
     /// The name in the events file and the template's constant less
     /// `VTAP_EVENT_`, in lower case.
@@ -56,6 +59,7 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
         case .tcpAckReceive: "tcp_ack_receive"
         case .tcpSend: "tcp_send"
         case .tcpReceive: "tcp_receive"
+        case .kpi: "kpi"
         }
     }
 
@@ -68,12 +72,12 @@ public enum EventKind: UInt32, CaseIterable, Sendable {
             .tcpSynReceive, .tcpSynAckSend, .tcpSynAckReceive, .tcpAckSend, .tcpAckReceive, .tcpSend, .tcpReceive:
             .protocol
         case .ipReceive, .ipTransmit: .ip
-        case .segment: nil
+        case .segment, .kpi: nil
         }
     }
 
     /// The `level` label of its exported count and events-file line.
-    public var levelName: String { level?.rawValue ?? "qlog" }
+    public var levelName: String { level?.rawValue ?? (self == .kpi ? "kpis" : "qlog") }
 }
 
 /// The slots of `vtap_event_stats` (`enum vtap_event_stat`).

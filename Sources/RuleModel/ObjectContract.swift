@@ -18,6 +18,9 @@ public enum ObjectContract {
     public static let eventStruct = "vtap_event"
     /// Only with QLOG: the packet program's TCP segments (templates/vtap_qlog.h).
     public static let segmentStruct = "vtap_segment"
+    /// Only with KPIS: a connection's KPIs (templates/vtap_kpi.h).
+    public static let kpiStruct = "vtap_kpi"
+    public static let kpiSocketsMap = "vtap_kpi_sockets"
     /// Only with the protocol level: SYN-ACKs waiting for their ACK.
     public static let handshakesMap = "vtap_handshakes"
     /// Only with LATENCY (templates/vtap_latency.h).
@@ -57,6 +60,7 @@ public enum ObjectContract {
         latencyMap: ("stack_latency_histogram", "vtap_latency_key (rule, stage)", "vtap_latency_histogram"),
         latencyZeroMap: ("stack_latency_empty_histogram", "0", "vtap_latency_histogram"),
         latencyMarksMap: ("stack_latency_marks", "skb address", "vtap_latency_mark"),
+        kpiSocketsMap: ("kpi_connections", "socket address", "vtap_kpi_state"),
         handshakesMap: ("tcp_handshakes_waiting", "vtap_handshake_key", "vtap_handshake_wait"),
         latencyDropsMap: ("stack_drops", "vtap_latency_drop_key (rule, stage, kernel drop reason)", nil),
     ]

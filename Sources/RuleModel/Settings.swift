@@ -35,6 +35,36 @@ public struct Settings: Sendable, Hashable, Codable {
         case both
     }
 
+    /// The KPIS section: per-connection KPIs read from the kernel's TCP
+    /// state, and where they are exported.
+    public struct KPIs: Sendable, Hashable, Codable {
+        /// How IPFIX messages reach the collector.
+        public enum Transport: String, Sendable, Hashable, Codable, CaseIterable {
+            case udp, tcp
+        }
+
+        /// The IPFIX collector, `host:port` (`[v6]:port` for IPv6); nil:
+        /// no export unless `vtap run --ipfix` names one.
+        public var collector: String?
+        public var transport: Transport
+        public var observationDomain: UInt32
+        /// Seconds between the records of a connection still open.
+        public var exportIntervalSeconds: Int
+        /// KPI histograms and counters on vtap's /metrics too.
+        public var prometheus: Bool
+
+        public init(
+            collector: String? = nil, transport: Transport = .udp, observationDomain: UInt32 = 1,
+            exportIntervalSeconds: Int = Limits.defaultKPIExportSeconds, prometheus: Bool = true
+        ) {
+            self.collector = collector
+            self.transport = transport
+            self.observationDomain = observationDomain
+            self.exportIntervalSeconds = exportIntervalSeconds
+            self.prometheus = prometheus
+        }
+    }
+
     /// What the EVENTS section asks the kernel to log, and its limits.
     public struct Events: Sendable, Hashable, Codable {
         /// Klogger's levels: where in the stack an event is taken.
@@ -89,12 +119,15 @@ public struct Settings: Sendable, Hashable, Codable {
     public var flowTableSize: Int
     /// Nil without an EVENTS section: the object then has no event program.
     public var events: Events?
+    /// Nil without a KPIS section: the object then has no KPI program.
+    public var kpis: KPIs?
 
     public init(
         display: Display = Display(), sequence: SequenceSource = .none, sequenceThreshold: UInt32 = 2,
         monitorServer: Bool = false, logData: Bool = false, direction: Direction = .ingress,
-        flowTableSize: Int = Limits.defaultFlowTableSize, events: Events? = nil
+        flowTableSize: Int = Limits.defaultFlowTableSize, events: Events? = nil, kpis: KPIs? = nil
     ) {
+        self.kpis = kpis
         self.display = display
         self.sequence = sequence
         self.sequenceThreshold = sequenceThreshold
@@ -154,6 +187,10 @@ public enum Limits {
     public static let defaultEventRingBytes = 1 << 18
     public static let eventRingBytes = 4096...(1 << 30)
     public static let defaultMaxEventsPerSecond = 100_000
+    /// KPIS' EXPORT_INTERVAL: Flowcorder's default report period was 5 s
+    /// (report_rate 0.2); IPFIX exporters commonly use 30 to 60 s.
+    public static let defaultKPIExportSeconds = 30
+    public static let kpiExportSeconds = 1...86_400
     public static let maxEventsPerSecond = 100_000_000
     /// Inter-arrival gaps above this restart the jitter series (seed rule).
     public static let jitterRestartGapNanoseconds: UInt64 = 2_000_000_000

@@ -38,6 +38,11 @@ public final class EventTap: @unchecked Sendable {
         object.manifest.maps.contains { $0.name == ObjectContract.eventsMap }
     }
 
+    /// Whether the object has KPIS' programs.
+    public static func hasKPIs(_ object: MeasurementObject) -> Bool {
+        object.manifest.structLayout(named: ObjectContract.kpiStruct) != nil
+    }
+
     /// Whether the packet program writes qlog's TCP segments.
     public static func hasSegments(_ object: MeasurementObject) -> Bool {
         object.manifest.structLayout(named: ObjectContract.segmentStruct) != nil
@@ -73,11 +78,13 @@ public final class EventTap: @unchecked Sendable {
     public init(
         _ object: MeasurementObject, sink: @escaping @Sendable (KernelEvent) -> Void,
         segments: @escaping @Sendable (TCPSegment) -> Void = { _ in },
+        kpis: @escaping @Sendable (ConnectionKPIs) -> Void = { _ in },
         batchEnded: @escaping @Sendable () -> Void = {}, epochOffset: Int64 = MonotonicClock.epochOffset()
     ) throws {
         self.batchEnded = batchEnded
         self.epochOffset = epochOffset
-        let dispatch = try RecordDispatch(object.manifest, epochOffset: epochOffset, events: sink, segments: segments)
+        let dispatch = try RecordDispatch(
+            object.manifest, epochOffset: epochOffset, events: sink, segments: segments, kpis: kpis)
         let received = counts
         do {
             bpf = try BPFObject(elf: object.elf, name: "vtap")
@@ -236,13 +243,20 @@ struct RecordDispatch: Sendable {
     private let kindOffset: Int?
     private let events: EventDecoder?
     private let segments: SegmentDecoder?
+    private let kpis: KPIDecoder?
     private let eventSink: @Sendable (KernelEvent) -> Void
     private let segmentSink: @Sendable (TCPSegment) -> Void
+    private let kpiSink: @Sendable (ConnectionKPIs) -> Void
 
     init(
         _ manifest: Manifest, epochOffset: Int64, events: @escaping @Sendable (KernelEvent) -> Void,
-        segments: @escaping @Sendable (TCPSegment) -> Void
+        segments: @escaping @Sendable (TCPSegment) -> Void,
+        kpis: @escaping @Sendable (ConnectionKPIs) -> Void = { _ in }
     ) throws {
+        self.kpis =
+            manifest.structLayout(named: ObjectContract.kpiStruct) == nil
+            ? nil : try KPIDecoder(manifest, epochOffset: epochOffset)
+        kpiSink = kpis
         kindOffset = SegmentDecoder.kindOffset(manifest)
         self.events =
             manifest.structLayout(named: ObjectContract.eventStruct) == nil ? nil : try EventDecoder(manifest)
@@ -261,6 +275,9 @@ struct RecordDispatch: Sendable {
         if kind == .segment {
             guard let segment = segments?.decode(record) else { return nil }
             segmentSink(segment)
+        } else if kind == .kpi {
+            guard let kpi = kpis?.decode(record) else { return nil }
+            kpiSink(kpi)
         } else {
             guard let event = events?.decode(record) else { return nil }
             eventSink(event)

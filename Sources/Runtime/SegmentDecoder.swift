@@ -92,7 +92,7 @@ struct SegmentDecoder {
 
     /// The record kind, read where both structs have it.
     static func kindOffset(_ manifest: Manifest) -> Int? {
-        for name in [ObjectContract.eventStruct, ObjectContract.segmentStruct] {
+        for name in [ObjectContract.eventStruct, ObjectContract.segmentStruct, ObjectContract.kpiStruct] {
             if let field = manifest.structLayout(named: name)?.field("kind") { return field.offset }
         }
         return nil

@@ -18,6 +18,8 @@ extension DiagnosticID {
     public static let thresholdTCPOnly: DiagnosticID = "threshold-tcp-only"
     public static let eventLevelInvalid: DiagnosticID = "event-level-invalid"
     public static let eventsEmpty: DiagnosticID = "events-empty"
+    public static let collectorInvalid: DiagnosticID = "collector-invalid"
+    public static let transportInvalid: DiagnosticID = "transport-invalid"
 
     // Rule objects.
     public static let ruleConflictingFields: DiagnosticID = "rule-conflicting-fields"
@@ -47,7 +49,7 @@ public enum SemaDiagnostics {
     public static let ids: [DiagnosticID] = [
         .rulesMissing, .rulesEmpty, .keyDuplicate, .unknownKey, .boolInvalid, .directionInvalid,
         .valueOutOfRange, .patternInvalid, .patternWithoutOffset, .offsetUnreachable, .thresholdTCPOnly,
-        .eventLevelInvalid, .eventsEmpty,
+        .eventLevelInvalid, .eventsEmpty, .collectorInvalid, .transportInvalid,
         .ruleConflictingFields, .ruleNameInvalid, .ruleNameDuplicate,
         .addressInvalid, .prefixInvalid, .addressHostBits, .portInvalid, .portOutOfRange,
         .portRangeInverted, .protocolUnknown, .protocolOutOfRange, .fieldEmpty,

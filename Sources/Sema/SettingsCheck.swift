@@ -13,6 +13,7 @@ enum SettingKey {
     static let direction = "DIRECTION"
     static let flowTableSize = "FLOW_TABLE_SIZE"
     static let events = "EVENTS"
+    static let kpis = "KPIS"
 }
 
 /// Checks every setting present and fills in defaults for the rest.
@@ -36,6 +37,7 @@ func checkSettings(_ keys: [String: JSONMember], diagnostics: inout DiagnosticBa
         settings.flowTableSize = value
     }
     if let member = keys[SettingKey.events] { settings.events = checkEvents(member, diagnostics: &diagnostics) }
+    if let member = keys[SettingKey.kpis] { settings.kpis = checkKPIs(member, diagnostics: &diagnostics) }
     var threshold: JSONMember?
     if let member = keys[SettingKey.sequenceThreshold],
         let value = readInteger(member, in: 0...Int(Int32.max), diagnostics: &diagnostics)

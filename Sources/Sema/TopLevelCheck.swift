@@ -6,7 +6,7 @@ enum TopLevelKey {
     static let all = [
         rules, SettingKey.display, SettingKey.pattern, SettingKey.offset, SettingKey.sequenceThreshold,
         SettingKey.monitorServer, SettingKey.logData, SettingKey.direction, SettingKey.flowTableSize,
-        SettingKey.events,
+        SettingKey.events, SettingKey.kpis,
     ]
 }
 

@@ -14,6 +14,10 @@ final class EventSession: Sendable {
     private let labels: [String]
     private let log: EventLog?
     private let json: EventJSON
+    /// KPIS' exporter, when the object has KPIs and a collector is named.
+    private let ipfix: IPFIXExporter?
+    private let kpis = KPIBuffer()
+    private let hasKPIs: Bool
 
     /// The first write error, reported when the run stops: the tap's thread
     /// cannot throw into the measuring loop.
@@ -21,11 +25,17 @@ final class EventSession: Sendable {
         let error = Mutex<RuntimeError?>(nil)
     }
 
+    /// KPI records waiting for the batch's end, and what was seen so far.
+    private final class KPIBuffer: Sendable {
+        let pending = Mutex<[ConnectionKPIs]>([])
+        let totals = Mutex<(records: Int, closed: Int)>((0, 0))
+    }
+
     /// Nil for an object without EVENTS; `--events` with one is an error.
     /// `qlog` gets qlog's TCP segments (objects built with QLOG) and the
     /// connection level's state changes; `extra` runs after each batch.
     init?(
-        _ object: MeasurementObject, file: String?, qlog: QlogSession? = nil,
+        _ object: MeasurementObject, file: String?, qlog: QlogSession? = nil, ipfix collectorFlag: String? = nil,
         batchEnded extra: @escaping @Sendable () -> Void = {}
     ) throws {
         guard EventTap.hasEvents(object) else {
@@ -33,8 +43,34 @@ final class EventSession: Sendable {
                 throw RuntimeError.badInput(
                     "--events: \(object.origin) has no event programs; add an EVENTS section to its rules file")
             }
+            if collectorFlag != nil {
+                throw RuntimeError.badInput(
+                    "--ipfix: \(object.origin) has no KPI programs; add a KPIS section to its rules file")
+            }
             return nil
         }
+        let kpiSettings = object.manifest.settings.kpis
+        hasKPIs = EventTap.hasKPIs(object)
+        if collectorFlag != nil, kpiSettings == nil || !EventTap.hasKPIs(object) {
+            throw RuntimeError.badInput(
+                "--ipfix: \(object.origin) has no KPI programs; add a KPIS section to its rules file")
+        }
+        let exporter: IPFIXExporter?
+        if let kpiSettings, let text = collectorFlag ?? kpiSettings.collector {
+            guard let collector = CollectorAddress(text) else {
+                throw RuntimeError.badInput("IPFIX collector \"\(text)\" is not HOST:PORT")
+            }
+            do {
+                exporter = try IPFIXExporter(
+                    collector: collector, transport: kpiSettings.transport,
+                    observationDomain: kpiSettings.observationDomain)
+            } catch {
+                throw RuntimeError.io("IPFIX collector \(collector): \(error)")
+            }
+        } else {
+            exporter = nil
+        }
+        ipfix = exporter
         let log: EventLog?
         do {
             log = try file.map { try EventLog(path: $0) }
@@ -48,6 +84,7 @@ final class EventSession: Sendable {
         let json = EventJSON(manifest: object.manifest, monotonicToEpochNanoseconds: epochOffset)
         self.json = json
         let failure = failure
+        let kpis = kpis
         tap = try EventTap(
             object,
             sink: { event in
@@ -60,7 +97,25 @@ final class EventSession: Sendable {
                 }
             },
             segments: { segment in qlog?.add(segment) },
+            kpis: { kpi in kpis.pending.withLock { $0.append(kpi) } },
             batchEnded: {
+                // The batch's KPI records: one IPFIX export, then the file.
+                let records = kpis.pending.withLock { records in
+                    defer { records = [] }
+                    return records
+                }
+                exporter?.export(records)
+                kpis.totals.withLock {
+                    $0.records += records.count
+                    $0.closed += records.filter { $0.end != .open }.count
+                }
+                for record in records {
+                    do {
+                        try log?.append(json.kpiLine(record))
+                    } catch {
+                        failure.error.withLock { $0 = $0 ?? .io("\(error)") }
+                    }
+                }
                 do {
                     try log?.flush()
                 } catch {
@@ -80,6 +135,18 @@ final class EventSession: Sendable {
         StandardStreams.writeError(
             "vtap: events: \(totals.receivedTotal) received (\(kinds.isEmpty ? "none" : kinds.joined(separator: ", "))); "
                 + "\(totals.lost) lost (ring buffer full), \(totals.capped) over MAX_EVENTS_PER_SECOND\n")
+        if hasKPIs {
+            let (records, closed) = kpis.totals.withLock { $0 }
+            var line = "vtap: kpis: \(records) records (\(closed) connections closed)"
+            if let ipfix {
+                ipfix.finish()
+                line +=
+                    "; IPFIX to \(ipfix.collector) over \(ipfix.transport.rawValue): \(ipfix.recordsSent) records "
+                    + "in \(ipfix.messagesSent) messages, \(ipfix.recordsLost) lost"
+                    + (ipfix.lastError.map { " (last error: \($0))" } ?? "")
+            }
+            StandardStreams.writeError(line + "\n")
+        }
         let now = ReportTime.now()
         for histogram in try tap.latency() {
             StandardStreams.writeError("vtap: latency: \(LatencyText.line(histogram, labels: labels))\n")

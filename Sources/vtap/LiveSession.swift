@@ -33,7 +33,7 @@ enum LiveSession {
         // The event tap loads first: the packet program's instances write
         // qlog's segments into its ring buffer.
         let events = try EventSession(
-            measurement, file: options.events, qlog: qlog,
+            measurement, file: options.events, qlog: qlog, ipfix: options.ipfix,
             batchEnded: { qlog?.writeFinished(now: ReportTime.now().nanosecondsSinceEpoch) })
         defer { events?.finish() }
         let live = try LiveMeasurement(

@@ -59,6 +59,13 @@ struct RunOptions: ParsableArguments {
 
     @OptionGroup var qlog: QlogOptions
 
+    @Option(
+        help: ArgumentHelp(
+            "Export connection KPIs over IPFIX to HOST:PORT ([ADDR]:PORT for IPv6), instead of the KPIS section's IPFIX.",
+            discussion: "Needs an object built with a KPIS section; the transport is KPIS' TRANSPORT (udp by default).",
+            valueName: "host:port"))
+    var ipfix: String?
+
     func validate() throws {
         try intervals.validate()
         if let duration, duration <= 0 || !duration.isFinite { throw ValidationError("--duration must be positive") }
@@ -71,6 +78,9 @@ struct RunOptions: ParsableArguments {
         }
         if let listen {
             do { _ = try ExporterConfiguration.parse(listen: listen) } catch { throw ValidationError("\(error)") }
+        }
+        if let ipfix, CollectorAddress(ipfix) == nil {
+            throw ValidationError("--ipfix must be HOST:PORT or [ADDR]:PORT (port 1 to 65535), not \"\(ipfix)\"")
         }
     }
 

@@ -39,13 +39,15 @@ extension EndToEnd {
         }
 
         /// Rules selecting both directions of TCP to `server`:`port`, with
-        /// `events` as the EVENTS section, compiled into `name`.o.
+        /// `events` as the EVENTS section (or `section` instead of it),
+        /// compiled into `name`.o.
         static func compiledRules(
-            server: String, port: Int, events: String, name: String, in directory: TemporaryDirectory
+            server: String, port: Int, events: String, name: String, in directory: TemporaryDirectory,
+            section: (key: String, value: String)? = nil
         ) throws -> URL {
             let rules = try RulesFile.write(
                 [.init("to-server", "- \(server) - \(port) TCP"), .init("from-server", "\(server) - \(port) - TCP")],
-                settings: ["EVENTS": events], to: directory)
+                settings: section.map { [$0] } ?? [(key: "EVENTS", value: events)], to: directory)
             let object = directory.file("\(name).o")
             try RulesFile.compile(rules, to: object)
             return object

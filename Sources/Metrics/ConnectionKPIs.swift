@@ -1,0 +1,110 @@
+/// One TCP connection's KPIs, read from the kernel's own state (KPIS;
+/// `struct vtap_kpi`, templates/vtap_kpi.h). docs/kpis.md defines each.
+public struct ConnectionKPIs: Sendable, Equatable {
+    /// Why the record was written.
+    public enum End: UInt16, Sendable, Equatable {
+        /// An interim record of a connection still open.
+        case open = 0
+        /// Closed without a reset.
+        case fin = 1
+        /// A reset was sent or received.
+        case reset = 2
+        /// Closed before its handshake completed.
+        case notEstablished = 3
+
+        public var name: String {
+            switch self {
+            case .open: "open"
+            case .fin: "fin"
+            case .reset: "reset"
+            case .notEstablished: "not_established"
+            }
+        }
+    }
+
+    /// The socket's kernel address: every record of one connection has it.
+    public var socket: UInt64
+    public var rule: Int
+    /// Nanoseconds since the epoch: when the record was written, when
+    /// vtap first saw the connection, and when it was established (nil if
+    /// never).
+    public var nanoseconds: Int64
+    public var startNanoseconds: Int64
+    public var establishedNanoseconds: Int64?
+    public var end: End
+    /// The TCP state the connection left at its close (an interim
+    /// record's is ESTABLISHED).
+    public var state: Int
+    public var ipVersion: Int
+    public var localAddress: String
+    public var localPort: UInt16
+    public var remoteAddress: String
+    public var remotePort: UInt16
+    public var bytesSent: UInt64
+    public var bytesAcked: UInt64
+    public var bytesReceived: UInt64
+    public var segmentsIn: UInt32
+    public var segmentsOut: UInt32
+    public var dataSegmentsIn: UInt32
+    public var dataSegmentsOut: UInt32
+    public var retransmissions: UInt32
+    public var smoothedRTTMicroseconds: UInt32
+    public var minimumRTTMicroseconds: UInt32
+    public var maximumRTTMicroseconds: UInt32
+    public var handshakeRTTMicroseconds: UInt32
+    public var reorderingSeen: UInt32
+    public var duplicateSegments: UInt32
+    public var outOfOrderReceived: UInt32
+    public var stalls: UInt16
+    public var resetsSent: UInt16
+    public var resetsReceived: UInt16
+    public var receiveBufferStart: UInt32
+    public var receiveBufferEnd: UInt32
+
+    public init(
+        socket: UInt64, rule: Int, nanoseconds: Int64, startNanoseconds: Int64, establishedNanoseconds: Int64?,
+        end: End, state: Int, ipVersion: Int, localAddress: String, localPort: UInt16, remoteAddress: String,
+        remotePort: UInt16, bytesSent: UInt64 = 0, bytesAcked: UInt64 = 0, bytesReceived: UInt64 = 0,
+        segmentsIn: UInt32 = 0, segmentsOut: UInt32 = 0, dataSegmentsIn: UInt32 = 0, dataSegmentsOut: UInt32 = 0,
+        retransmissions: UInt32 = 0, smoothedRTTMicroseconds: UInt32 = 0, minimumRTTMicroseconds: UInt32 = 0,
+        maximumRTTMicroseconds: UInt32 = 0, handshakeRTTMicroseconds: UInt32 = 0, reorderingSeen: UInt32 = 0,
+        duplicateSegments: UInt32 = 0, outOfOrderReceived: UInt32 = 0, stalls: UInt16 = 0, resetsSent: UInt16 = 0,
+        resetsReceived: UInt16 = 0, receiveBufferStart: UInt32 = 0, receiveBufferEnd: UInt32 = 0
+    ) {
+        self.socket = socket
+        self.rule = rule
+        self.nanoseconds = nanoseconds
+        self.startNanoseconds = startNanoseconds
+        self.establishedNanoseconds = establishedNanoseconds
+        self.end = end
+        self.state = state
+        self.ipVersion = ipVersion
+        self.localAddress = localAddress
+        self.localPort = localPort
+        self.remoteAddress = remoteAddress
+        self.remotePort = remotePort
+        self.bytesSent = bytesSent
+        self.bytesAcked = bytesAcked
+        self.bytesReceived = bytesReceived
+        self.segmentsIn = segmentsIn
+        self.segmentsOut = segmentsOut
+        self.dataSegmentsIn = dataSegmentsIn
+        self.dataSegmentsOut = dataSegmentsOut
+        self.retransmissions = retransmissions
+        self.smoothedRTTMicroseconds = smoothedRTTMicroseconds
+        self.minimumRTTMicroseconds = minimumRTTMicroseconds
+        self.maximumRTTMicroseconds = maximumRTTMicroseconds
+        self.handshakeRTTMicroseconds = handshakeRTTMicroseconds
+        self.reorderingSeen = reorderingSeen
+        self.duplicateSegments = duplicateSegments
+        self.outOfOrderReceived = outOfOrderReceived
+        self.stalls = stalls
+        self.resetsSent = resetsSent
+        self.resetsReceived = resetsReceived
+        self.receiveBufferStart = receiveBufferStart
+        self.receiveBufferEnd = receiveBufferEnd
+    }
+
+    /// From the first sight of the connection to this record.
+    public var durationNanoseconds: Int64 { max(0, nanoseconds - startNanoseconds) }
+}

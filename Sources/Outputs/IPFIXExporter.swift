@@ -1,0 +1,136 @@
+import Foundation
+import VtapMetrics
+import VtapRuleModel
+import VtapSystem
+
+/// Sends connections' KPIs to an IPFIX collector (RFC 7011): over UDP the
+/// templates go with the first message and again every
+/// `templateRefreshSeconds` (RFC 7011, 8.4: a UDP collector forgets
+/// templates; no withdrawal is sent over UDP); over TCP with the first
+/// message of each connection, a lost connection is made again on the
+/// next export (its records in flight are counted as lost), and the
+/// templates are withdrawn when the exporter finishes.
+public final class IPFIXExporter: @unchecked Sendable {
+    public let collector: CollectorAddress
+    public let transport: Settings.KPIs.Transport
+    public let templateRefreshSeconds: Double
+    private let lock = NSLock()
+    private var messages: IPFIXMessages
+    private var socket: CollectorSocket?
+    private var templatesSentAt: Date?
+    /// What went out, and what could not.
+    public private(set) var recordsSent = 0
+    public private(set) var messagesSent = 0
+    public private(set) var recordsLost = 0
+    public private(set) var lastError: String?
+
+    /// Connects at once: a collector that cannot be resolved (or, over
+    /// TCP, reached) is an error before anything is measured.
+    public init(
+        collector: CollectorAddress, transport: Settings.KPIs.Transport, observationDomain: UInt32,
+        templateRefreshSeconds: Double = 60
+    ) throws {
+        self.collector = collector
+        self.transport = transport
+        self.templateRefreshSeconds = templateRefreshSeconds
+        messages = IPFIXMessages(
+            observationDomain: observationDomain, templates: KPIElements.templates,
+            maximumLength: transport == .udp ? 1400 : 65535)
+        socket = try Self.connect(collector, transport)
+    }
+
+    private static func connect(_ collector: CollectorAddress, _ transport: Settings.KPIs.Transport) throws
+        -> CollectorSocket
+    {
+        try CollectorSocket(host: collector.host, port: collector.port, transport: transport == .udp ? .udp : .tcp)
+    }
+
+    /// Sends the records (and the templates when due); from any thread.
+    public func export(_ records: [ConnectionKPIs], now: Date = Date()) {
+        lock.lock()
+        defer { lock.unlock() }
+        let encoded = records.compactMap(KPIElements.record)
+        let due =
+            templatesSentAt.map { now.timeIntervalSince($0) >= templateRefreshSeconds && transport == .udp } ?? true
+        guard !encoded.isEmpty || due else { return }
+        if socket == nil {
+            do {
+                socket = try Self.connect(collector, transport)
+                templatesSentAt = nil
+            } catch {
+                lastError = "\(error)"
+                recordsLost += encoded.count
+                return
+            }
+        }
+        let includeTemplates = templatesSentAt == nil || due
+        let batch = messages.messages(
+            records: encoded, exportTime: UInt32(clamping: Int(now.timeIntervalSince1970)),
+            includeTemplates: includeTemplates)
+        for (index, message) in batch.enumerated() {
+            do {
+                try socket?.send(message)
+                messagesSent += 1
+            } catch {
+                lastError = "\(error)"
+                // UDP: a refused datagram (no collector yet) is lost alone;
+                // TCP: the stream is gone, and so is the rest of the batch.
+                let unsent = batch[index...].reduce(0) { $0 + Self.dataRecords(in: $1) }
+                recordsLost += transport == .udp ? Self.dataRecords(in: message) : unsent
+                if transport == .tcp {
+                    socket = nil
+                    recordsSent += encoded.count - unsent
+                    return
+                }
+            }
+        }
+        recordsSent += encoded.count
+        if includeTemplates { templatesSentAt = now }
+    }
+
+    /// Over TCP, withdraws the templates (RFC 7011, 8.1) and closes.
+    public func finish(now: Date = Date()) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard transport == .tcp, let socket else { return }
+        try? socket.send(messages.withdrawal(exportTime: UInt32(clamping: Int(now.timeIntervalSince1970))))
+        self.socket = nil
+    }
+
+    /// Data records in a message: its sets with ids of 256 and up, by length.
+    static func dataRecords(in message: [UInt8]) -> Int {
+        var offset = IPFIXMessages.headerLength
+        var count = 0
+        while offset + 4 <= message.count {
+            let id = UInt16(message[offset]) << 8 | UInt16(message[offset + 1])
+            let length = Int(message[offset + 2]) << 8 | Int(message[offset + 3])
+            guard length >= 4 else { break }
+            if id >= 256, let template = KPIElements.templates.first(where: { $0.id == id }) {
+                count += (length - 4) / template.recordLength
+            }
+            offset += length
+        }
+        return count
+    }
+}
+
+extension IPFIXMessages {
+    /// A message withdrawing every template (RFC 7011, 8.1: a template
+    /// record with no fields).
+    public func withdrawal(exportTime: UInt32) -> [UInt8] {
+        var body = IPFIXBytes()
+        for template in templates {
+            body.u16(template.id)
+            body.u16(0)
+        }
+        var out = IPFIXBytes()
+        out.u16(10)
+        out.u16(UInt16(Self.headerLength + Self.setHeaderLength + body.bytes.count))
+        out.u32(exportTime)
+        out.u32(sequenceNumber)
+        out.u32(observationDomain)
+        out.u16(Self.templateSetID)
+        out.u16(UInt16(Self.setHeaderLength + body.bytes.count))
+        return out.bytes + body.bytes
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+import VtapTestSupport
+
+extension EndToEnd {
+    /// KPIS for real: a TCP transfer between a lab's namespaces while vtap
+    /// runs with KPIS and exports over IPFIX to nfcapd (nfdump, from
+    /// Debian) in the receiver's namespace. The oracles are the
+    /// applications' own byte counts, nfdump's reading of the records, and
+    /// the kernel's own counters in the sender's namespace (nstat).
+    @Suite(.serialized) struct KPIs {
+        struct Exchange {
+            var client: [String: Any]
+            var server: [String: Any]
+            /// nfdump's CSV rows (header names to values), one per record.
+            var collected: [[String: String]]
+            var standardError: String
+            var retransmittedSegments: Int
+        }
+
+        /// Runs one exchange: the client sends `size` bytes, the server
+        /// answers 3,000 (Qlog.transfer); with `dropEvery`, nftables in
+        /// the receiver's namespace drops every Nth segment to the port.
+        static func exchange(size: Int, dropEvery: Int? = nil) throws -> Exchange {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-kpis")
+            let server = lab.address(.receiver)
+            let port = Int.random(in: 20_000...40_000)
+            let collectorPort = port + 20_000
+            let object = try Qlog.compiledRules(
+                server: server, port: port, events: "{}", name: "kpis", in: directory,
+                section: ("KPIS", #"{"IPFIX": "127.0.0.1:\#(collectorPort)", "EXPORT_INTERVAL": 60}"#))
+            let collected = directory.url.appendingPathComponent("nfcapd")
+            try FileManager.default.createDirectory(at: collected, withIntermediateDirectories: true)
+            let nfcapd = try lab.start(
+                in: .receiver,
+                ["nfcapd", "-b", "127.0.0.1", "-p", "\(collectorPort)", "-w", collected.path, "-t", "3600"])
+            defer { nfcapd.terminate() }
+            if let dropEvery {
+                for command in [
+                    ["nft", "add", "table", "inet", "vtaploss"],
+                    ["nft", "add", "chain", "inet", "vtaploss", "input", "{ type filter hook input priority 0; }"],
+                    [
+                        "nft", "add", "rule", "inet", "vtaploss", "input", "tcp", "dport", "\(port)", "numgen", "inc",
+                        "mod", "\(dropEvery)", "==", "0", "drop",
+                    ],
+                ] {
+                    let result = try lab.run(in: .receiver, command)
+                    guard result.succeeded else { throw ReportError("nft: \(result.summary)") }
+                }
+            }
+            let script = directory.file("transfer.py")
+            try Qlog.transfer.write(to: script, atomically: true, encoding: .utf8)
+            let eventsFile = directory.file("events.jsonl")
+            Thread.sleep(forTimeInterval: 0.3)
+            let vtap = try VtapRun.start(in: lab, object: object, json: true, options: ["--events", eventsFile.path])
+            let serving = try lab.start(in: .receiver, ["python3", script.path, "server", server, "\(port)", "0"])
+            #expect(serving.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
+            let sent = try lab.run(
+                in: .sender, ["python3", script.path, "client", server, "\(port)", "\(size)"], timeout: .seconds(60))
+            let served = serving.wait(timeout: .seconds(60))
+            #expect(sent.succeeded && served.succeeded, "\(sent.summary) \(served.summary)")
+            #expect(served.standardOutput.contains("\(size)"), "the server got \(served.standardOutput)")
+            // The kernel's own count of the client's retransmitted segments:
+            // the sender's namespace is the lab's, with only this connection.
+            let nstat = try lab.run(in: .sender, ["nstat", "-a", "-s", "TcpRetransSegs"])
+            let retransmitted =
+                nstat.standardOutput.firstMatch(of: #/TcpRetransSegs\s+(\d+)/#).flatMap { Int($0.1) } ?? 0
+            Thread.sleep(forTimeInterval: 1)
+            let outcome = vtap.stop()
+            #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+            Thread.sleep(forTimeInterval: 0.5)
+            nfcapd.interrupt()
+            _ = nfcapd.wait(timeout: .seconds(10))
+
+            let records = try Events.events(eventsFile).filter { $0["level"] as? String == "kpis" }
+            let client = try #require(records.first { $0["remote_port"] as? Int == port }, "\(records)")
+            let serverRecord = try #require(records.first { $0["local_port"] as? Int == port }, "\(records)")
+            let dump = try CommandRunner.check(["nfdump", "-R", collected.path, "-o", "csv", "-q"])
+            let lines = dump.standardOutput.split(separator: "\n").map(String.init)
+            let header =
+                try CommandRunner.check(["nfdump", "-R", collected.path, "-o", "csv"])
+                .standardOutput.split(separator: "\n").first.map(String.init) ?? ""
+            let names = header.split(separator: ",").map(String.init)
+            let rows = lines.filter { !$0.hasPrefix("ts,") && $0.contains(",") }.map { line in
+                Dictionary(
+                    zip(names, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)),
+                    uniquingKeysWith: { first, _ in first })
+            }
+            return Exchange(
+                client: client, server: serverRecord, collected: rows, standardError: outcome.result.standardError,
+                retransmittedSegments: retransmitted)
+        }
+
+        /// Bytes and 5-tuples: each side's record says what its application
+        /// sent, and nfcapd stored the same records.
+        @Test(.kernel) func aTransfersRecordsReachNfcapdWithTheApplicationsBytes() throws {
+            let size = 2_000_000
+            let run = try Self.exchange(size: size)
+            #expect(run.client["bytes_sent"] as? Int == size, "\(run.client)")
+            // bytes_received counts what advanced rcv_nxt: the FIN's one too.
+            #expect(run.client["bytes_received"] as? Int == 3_000 + 1, "\(run.client)")
+            #expect(run.server["bytes_sent"] as? Int == 3_000, "\(run.server)")
+            #expect(run.server["bytes_received"] as? Int == size + 1, "\(run.server)")
+            for record in [run.client, run.server] {
+                #expect(record["end"] as? String == "fin", "\(record)")
+                #expect(record["retransmissions"] as? Int == 0, "\(record)")
+                let handshake = record["handshake_rtt_us"] as? Int ?? -1
+                let smoothed = record["rtt_smoothed_us"] as? Int ?? -1
+                #expect(handshake > 0 && smoothed > 0 && (record["rtt_max_us"] as? Int ?? 0) >= smoothed, "\(record)")
+                #expect((record["duration_ns"] as? Int ?? 0) > 0)
+            }
+            // nfdump: one flow per side, source the local end, bytes its sent.
+            let flows = run.collected.map { "\($0["sp"] ?? "?")>\($0["dp"] ?? "?") \($0["ibyt"] ?? "?")" }.sorted()
+            let clientPort = run.client["local_port"] as? Int ?? -1
+            let serverPort = run.server["local_port"] as? Int ?? -1
+            #expect(
+                flows == ["\(clientPort)>\(serverPort) \(size)", "\(serverPort)>\(clientPort) 3000"].sorted(),
+                "nfdump: \(run.collected)")
+            #expect(run.standardError.contains("records in"), "\(run.standardError)")
+            #expect(run.standardError.contains(", 0 lost"), "\(run.standardError)")
+        }
+
+        /// Loss: nftables drops every 25th segment to the server; the client's
+        /// record counts as many retransmissions as the kernel's own
+        /// TcpRetransSegs in its namespace.
+        @Test(.kernel) func retransmissionsAreTheKernelsCount() throws {
+            let run = try Self.exchange(size: 1_000_000, dropEvery: 25)
+            let retransmissions = run.client["retransmissions"] as? Int ?? -1
+            #expect(retransmissions > 0, "\(run.client)")
+            #expect(retransmissions == run.retransmittedSegments, "nstat \(run.retransmittedSegments); \(run.client)")
+            #expect(run.client["bytes_sent"] as? Int ?? 0 >= 1_000_000)
+        }
+    }
+}

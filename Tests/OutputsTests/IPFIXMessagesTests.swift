@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+import VtapMetrics
+import VtapOutputs
+import VtapRuleModel
+import VtapTestSupport
+
+/// IPFIX messages (RFC 7011) as a reader nobody here wrote decodes them:
+/// tshark's cflow dissector, over a capture of the messages in UDP.
+@Suite struct IPFIXMessagesTests {
+    static func connection(_ index: Int, ipVersion: Int = 4) -> ConnectionKPIs {
+        ConnectionKPIs(
+            socket: 0xffff_8880_0000_0000 + UInt64(index), rule: index % 3,
+            nanoseconds: 1_800_000_000_500_000_000 + Int64(index) * 1_000_000,
+            startNanoseconds: 1_800_000_000_000_000_000, establishedNanoseconds: 1_800_000_000_000_100_000,
+            end: index % 2 == 0 ? .fin : .open, state: 4, ipVersion: ipVersion,
+            localAddress: ipVersion == 4 ? "192.0.2.1" : "2001:db8::1", localPort: UInt16(40000 + index),
+            remoteAddress: ipVersion == 4 ? "198.51.100.7" : "2001:db8::2", remotePort: 443,
+            bytesSent: UInt64(1000 * index + 7), bytesAcked: UInt64(1000 * index + 8), bytesReceived: 5001,
+            segmentsIn: 31, segmentsOut: UInt32(10 + index), retransmissions: UInt32(index % 5),
+            smoothedRTTMicroseconds: 1_600, minimumRTTMicroseconds: 900, maximumRTTMicroseconds: 4_000,
+            handshakeRTTMicroseconds: 1_100, stalls: 1, receiveBufferStart: 131_072, receiveBufferEnd: 1_000_000)
+    }
+
+    /// The messages as UDP datagrams to port 4739 in a capture.
+    static func capture(_ messages: [[UInt8]], in directory: TemporaryDirectory) throws -> URL {
+        var pcap = PcapWriter()
+        for (index, message) in messages.enumerated() {
+            let frame = PacketBuilder().ipv4(from: "192.0.2.1", to: "192.0.2.2").udp(from: 50000, to: 4739)
+                .payload(message).bytes
+            pcap.append(frame, timestampNanoseconds: 1_800_000_000_000_000_000 + UInt64(index) * 1_000)
+        }
+        let file = directory.file("ipfix.pcap")
+        try pcap.write(to: file)
+        return file
+    }
+
+    static func tshark(_ file: URL, fields: [String]) throws -> [[String]] {
+        var arguments = ["tshark", "-n", "-r", file.path, "-d", "udp.port==4739,cflow", "-T", "fields"]
+        arguments += ["-E", "separator=\t", "-E", "aggregator=,"]
+        for field in fields { arguments += ["-e", field] }
+        let result = try CommandRunner.check(arguments, timeout: .seconds(60))
+        return result.standardOutput.split(separator: "\n").map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
+    }
+
+    @Test func everyTemplateAndRecordDecodesWithItsSequenceNumbers() throws {
+        let directory = try TemporaryDirectory(prefix: "vtap-ipfix")
+        var messages = IPFIXMessages(observationDomain: 7, templates: KPIElements.templates)
+        let v4 = (0..<30).map { Self.connection($0) }
+        let v6 = (0..<5).map { Self.connection($0, ipVersion: 6) }
+        let first = messages.messages(
+            records: (v4 + v6).compactMap(KPIElements.record), exportTime: 1_800_000_000, includeTemplates: true)
+        let second = messages.messages(
+            records: [KPIElements.record(Self.connection(99))].compactMap { $0 }, exportTime: 1_800_000_005,
+            includeTemplates: false)
+        #expect(first.count > 1, "35 records need more than one 1,400-byte message")
+        #expect(first.allSatisfy { $0.count <= 1400 })
+        let file = try Self.capture(first + second, in: directory)
+
+        // No frame is malformed, and every record is there.
+        let expert = try CommandRunner.check(
+            ["tshark", "-n", "-r", file.path, "-d", "udp.port==4739,cflow", "-z", "expert,warn", "-q"])
+        #expect(!expert.standardOutput.contains("Malformed"), "\(expert.standardOutput)")
+        let rows = try Self.tshark(
+            file, fields: ["cflow.sequence", "cflow.od_id", "cflow.template_id", "cflow.srcport", "cflow.len"])
+        #expect(rows.count == first.count + second.count)
+        // The export sequence number counts the data records before the message.
+        var before = 0
+        for row in rows {
+            #expect(Int(row[0]) == before, "\(row)")
+            #expect(row[1] == "7")
+            before += row[3].split(separator: ",").count
+        }
+        #expect(before == 36)
+        #expect(rows[0][2] == "256,257", "the templates come first: \(rows[0])")
+        let ports = rows.flatMap { $0[3].split(separator: ",").map(String.init) }
+        #expect(ports == (v4 + v6 + [Self.connection(99)]).map { "\($0.localPort)" })
+        // The header's length is the message's.
+        for (row, message) in zip(rows, first + second) { #expect(Int(row[4]) == message.count) }
+    }
+
+    @Test func fieldsCarryTheirValues() throws {
+        let directory = try TemporaryDirectory(prefix: "vtap-ipfix")
+        var messages = IPFIXMessages(observationDomain: 1, templates: KPIElements.templates)
+        let k = Self.connection(3)
+        let file = try Self.capture(
+            messages.messages(
+                records: [KPIElements.record(k)].compactMap { $0 }, exportTime: 1_800_000_001, includeTemplates: true),
+            in: directory)
+        let row = try #require(
+            Self.tshark(
+                file,
+                fields: [
+                    "cflow.srcaddr", "cflow.dstaddr", "cflow.srcport", "cflow.dstport", "cflow.protocol",
+                    "cflow.flow_end_reason", "cflow.abstimestart", "cflow.abstimeend",
+                ]
+            ).first)
+        #expect(Array(row.prefix(6)) == ["192.0.2.1", "198.51.100.7", "40003", "443", "6", "2"], "\(row)")
+        #expect(row[6].contains("2027-01-15") || row[6].contains("Jan 15, 2027"), "start \(row[6])")
+        // An IPv6 record goes by the second template, with its addresses.
+        var v6Messages = IPFIXMessages(observationDomain: 1, templates: KPIElements.templates)
+        let v6File = try Self.capture(
+            v6Messages.messages(
+                records: [KPIElements.record(Self.connection(2, ipVersion: 6))].compactMap { $0 },
+                exportTime: 1_800_000_001, includeTemplates: true), in: directory)
+        let v6Row = try #require(
+            Self.tshark(v6File, fields: ["cflow.srcaddrv6", "cflow.dstaddrv6", "cflow.flow_end_reason"]).first)
+        #expect(v6Row == ["2001:db8::1", "2001:db8::2", "3"], "\(v6Row)")
+    }
+
+    @Test func withdrawalNamesEveryTemplateWithNoFields() throws {
+        let messages = IPFIXMessages(observationDomain: 1, templates: KPIElements.templates)
+        let bytes = messages.withdrawal(exportTime: 1)
+        // Header, a template set (id 2) of two records: template id, 0 fields.
+        #expect(bytes.count == 16 + 4 + 8)
+        #expect(Array(bytes[16..<20]) == [0, 2, 0, 12])
+        #expect(Array(bytes[20...]) == [1, 0, 0, 0, 1, 1, 0, 0])
+    }
+
+    @Test func collectorAddresses() {
+        #expect(CollectorAddress("192.0.2.10:4739")?.description == "192.0.2.10:4739")
+        #expect(CollectorAddress("collector.example:2055")?.host == "collector.example")
+        #expect(CollectorAddress("[2001:db8::1]:4739")?.description == "[2001:db8::1]:4739")
+        for bad in [
+            "192.0.2.10", "192.0.2.10:0", "192.0.2.10:65536", ":4739", "2001:db8::1:4739", "[2001:db8::1]", "a b:1",
+        ] {
+            #expect(CollectorAddress(bad) == nil, "\(bad)")
+        }
+    }
+}
