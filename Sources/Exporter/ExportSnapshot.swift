@@ -28,12 +28,16 @@ public struct ExportSnapshot: Sendable {
     public var latency: [StackLatency]
     /// LATENCY's drops by rule, stage and kernel reason.
     public var drops: [StackDrop]
+    /// KPIS' closed connections per rule; nil without KPIS or with
+    /// PROMETHEUS false.
+    public var kpis: KPITally?
 
     public init(
         interfaces: [ExportedInterface], programs: [ProgramCost] = [], events: EventTotals? = nil,
-        latency: [StackLatency] = [], drops: [StackDrop] = []
+        latency: [StackLatency] = [], drops: [StackDrop] = [], kpis: KPITally? = nil
     ) {
         self.drops = drops
+        self.kpis = kpis
         self.interfaces = interfaces
         self.programs = programs
         self.events = events

@@ -97,6 +97,20 @@ public enum MetricFamilies {
         "Packets the rule selects that the kernel dropped (LATENCY), by the stage they were in and the kernel's "
             + "drop reason (as the kfree_skb tracepoint names it).")
 
+    // KPIS: the connections that closed, per rule.
+    public static let kpiConnections = counter(
+        "vtap_kpi_connections_total", ["rule", "end"],
+        "TCP connections the rule selects that closed, by how: fin, reset or not_established (KPIS).")
+    public static let kpiRetransmissions = counter(
+        "vtap_kpi_retransmissions_total", ["rule"],
+        "Segments the closed connections retransmitted (the kernel's total_retrans of each).")
+    public static let kpiRTT = MetricFamily(
+        name: "vtap_kpi_rtt_seconds", type: .histogram, labels: ["rule"],
+        help: "The closed connections' smoothed RTT at their close (the kernel's srtt).")
+    public static let kpiDuration = MetricFamily(
+        name: "vtap_kpi_duration_seconds", type: .histogram, labels: ["rule"],
+        help: "The closed connections' durations, from vtap's first sight of each to its close.")
+
     // The programs themselves, from the kernel's run-time statistics.
     public static let programRuns = counter(
         "vtap_program_runs_total", ["program", "interface"],
@@ -123,7 +137,8 @@ public enum MetricFamilies {
             jitterMean, jitterStddev, sequenceLast,
             protocolJitterMean, protocolJitterStddev,
             unmatchedPackets, unmatchedBytes, nonIPPackets, nonIPBytes, otherDirectionPackets, malformedPackets,
-            events, eventsDropped, stackLatency, stackDrops, programRuns, programRunSeconds,
+            events, eventsDropped, stackLatency, stackDrops, kpiConnections, kpiRetransmissions, kpiRTT, kpiDuration,
+            programRuns, programRunSeconds,
             buildInfo, mapReadErrors, scrapeDuration, rules, interfaces,
         ]
 

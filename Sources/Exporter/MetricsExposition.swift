@@ -132,6 +132,44 @@ public struct MetricsExposition: Sendable {
                 )
             })
 
+        if let kpis = snapshot.kpis {
+            let byRule = kpis.rules.sorted { $0.key < $1.key }.map { index, tally in
+                (label: rules.first { $0.index == index }?.label ?? "\(index)", tally: tally)
+            }
+            let ends: [ConnectionKPIs.End] = [.fin, .reset, .notEstablished]
+            writer.write(
+                MetricFamilies.kpiConnections,
+                byRule.flatMap { rule in
+                    ends.map { end in
+                        (
+                            RenderedLabels(MetricFamilies.kpiConnections.labels, [rule.label, end.name]),
+                            TextExpositionWriter.Value.integer(rule.tally.connections[end] ?? 0)
+                        )
+                    }
+                })
+            writer.write(
+                MetricFamilies.kpiRetransmissions,
+                byRule.map {
+                    (
+                        RenderedLabels(MetricFamilies.kpiRetransmissions.labels, [$0.label]),
+                        TextExpositionWriter.Value.integer($0.tally.retransmissions)
+                    )
+                })
+            for (family, histogram, bounds) in [
+                (MetricFamilies.kpiRTT, \KPITally.Rule.rtt, KPITally.rttBounds),
+                (MetricFamilies.kpiDuration, \KPITally.Rule.duration, KPITally.durationBounds),
+            ] {
+                writer.writeHistograms(
+                    family,
+                    byRule.map { rule in
+                        let one = rule.tally[keyPath: histogram]
+                        return (
+                            RenderedLabels(family.labels, [rule.label]), one.buckets(bounds), one.sum, one.count
+                        )
+                    })
+            }
+        }
+
         let programs = snapshot.programs.map {
             (RenderedLabels(MetricFamilies.programRuns.labels, [$0.program, $0.interface ?? ""]), $0)
         }

@@ -108,3 +108,60 @@ public struct ConnectionKPIs: Sendable, Equatable {
     /// From the first sight of the connection to this record.
     public var durationNanoseconds: Int64 { max(0, nanoseconds - startNanoseconds) }
 }
+
+/// The closed connections' KPIs per rule, for Prometheus (KPIS'
+/// PROMETHEUS): connections by how they ended, their retransmissions, and
+/// histograms of their smoothed RTT and duration. Interim records are
+/// left out, so that no connection counts twice.
+public struct KPITally: Sendable, Equatable {
+    /// Upper bounds, in seconds.
+    public static let rttBounds: [Double] = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]
+    public static let durationBounds: [Double] = [0.01, 0.1, 1, 10, 60, 300, 1800, 3600]
+
+    public struct Histogram: Sendable, Equatable {
+        /// Per bound, the samples at or below it (not cumulative).
+        public var counts: [UInt64]
+        public var sum: Double = 0
+        public var count: UInt64 = 0
+
+        init(bounds: Int) { counts = Array(repeating: 0, count: bounds) }
+
+        mutating func add(_ value: Double, bounds: [Double]) {
+            if let index = bounds.firstIndex(where: { value <= $0 }) { counts[index] += 1 }
+            sum += value
+            count += 1
+        }
+
+        /// Cumulative, as Prometheus' buckets are.
+        public func buckets(_ bounds: [Double]) -> [(upperBound: Double, count: UInt64)] {
+            var running: UInt64 = 0
+            return zip(bounds, counts).map { bound, count in
+                running += count
+                return (bound, running)
+            }
+        }
+    }
+
+    public struct Rule: Sendable, Equatable {
+        public var connections: [ConnectionKPIs.End: UInt64] = [:]
+        public var retransmissions: UInt64 = 0
+        public var rtt = Histogram(bounds: KPITally.rttBounds.count)
+        public var duration = Histogram(bounds: KPITally.durationBounds.count)
+    }
+
+    public private(set) var rules: [Int: Rule] = [:]
+
+    public init() {}
+
+    public mutating func add(_ record: ConnectionKPIs) {
+        guard record.end != .open else { return }
+        var rule = rules[record.rule] ?? Rule()
+        rule.connections[record.end, default: 0] += 1
+        rule.retransmissions += UInt64(record.retransmissions)
+        if record.establishedNanoseconds != nil {
+            rule.rtt.add(Double(record.smoothedRTTMicroseconds) / 1e6, bounds: Self.rttBounds)
+        }
+        rule.duration.add(Double(record.durationNanoseconds) / 1e9, bounds: Self.durationBounds)
+        rules[record.rule] = rule
+    }
+}

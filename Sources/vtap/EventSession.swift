@@ -18,6 +18,7 @@ final class EventSession: Sendable {
     private let ipfix: IPFIXExporter?
     private let kpis = KPIBuffer()
     private let hasKPIs: Bool
+    private let prometheusKPIs: Bool
 
     /// The first write error, reported when the run stops: the tap's thread
     /// cannot throw into the measuring loop.
@@ -29,6 +30,14 @@ final class EventSession: Sendable {
     private final class KPIBuffer: Sendable {
         let pending = Mutex<[ConnectionKPIs]>([])
         let totals = Mutex<(records: Int, closed: Int)>((0, 0))
+        let tally = Mutex(KPITally())
+    }
+
+    /// The closed connections' KPIs per rule so far, for Prometheus; nil
+    /// when the object has no KPIS or its PROMETHEUS is false.
+    func kpiTally() -> KPITally? {
+        guard hasKPIs, prometheusKPIs else { return nil }
+        return kpis.tally.withLock { $0 }
     }
 
     /// Nil for an object without EVENTS; `--events` with one is an error.
@@ -51,6 +60,7 @@ final class EventSession: Sendable {
         }
         let kpiSettings = object.manifest.settings.kpis
         hasKPIs = EventTap.hasKPIs(object)
+        prometheusKPIs = kpiSettings?.prometheus ?? false
         if collectorFlag != nil, kpiSettings == nil || !EventTap.hasKPIs(object) {
             throw RuntimeError.badInput(
                 "--ipfix: \(object.origin) has no KPI programs; add a KPIS section to its rules file")
@@ -109,6 +119,7 @@ final class EventSession: Sendable {
                     $0.records += records.count
                     $0.closed += records.filter { $0.end != .open }.count
                 }
+                kpis.tally.withLock { tally in records.forEach { tally.add($0) } }
                 for record in records {
                     do {
                         try log?.append(json.kpiLine(record))

@@ -61,7 +61,8 @@ enum LiveSession {
                 read: {
                     try ExportSnapshot(
                         totals.current(), programs: selfCost.read(), events: events?.tap.totals(),
-                        latency: events?.tap.latency() ?? [], drops: events?.tap.drops() ?? [])
+                        latency: events?.tap.latency() ?? [], drops: events?.tap.drops() ?? [],
+                        kpis: events?.kpiTally())
                 })
             do {
                 session.metricsPort = try metrics.start()
@@ -91,14 +92,14 @@ enum LiveSession {
 extension ExportSnapshot {
     init(
         _ interfaces: [(interface: String, totals: InterfaceReading)], programs: [ProgramCost], events: EventTotals?,
-        latency: [StackLatency], drops: [StackDrop]
+        latency: [StackLatency], drops: [StackDrop], kpis: KPITally?
     ) {
         self.init(
             interfaces: interfaces.map {
                 ExportedInterface(
                     name: $0.interface, totals: $0.totals.totals, jitterFrom: $0.totals.jitterFrom,
                     jitterTo: $0.totals.jitterTo)
-            }, programs: programs, events: events, latency: latency, drops: drops)
+            }, programs: programs, events: events, latency: latency, drops: drops, kpis: kpis)
     }
 }
 

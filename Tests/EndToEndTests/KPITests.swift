@@ -16,6 +16,8 @@ extension EndToEnd {
             var collected: [[String: String]]
             var standardError: String
             var retransmittedSegments: Int
+            /// vtap's /metrics after the exchange.
+            var metrics: String
         }
 
         /// Runs one exchange: the client sends `size` bytes, the server
@@ -54,7 +56,10 @@ extension EndToEnd {
             try Qlog.transfer.write(to: script, atomically: true, encoding: .utf8)
             let eventsFile = directory.file("events.jsonl")
             Thread.sleep(forTimeInterval: 0.3)
-            let vtap = try VtapRun.start(in: lab, object: object, json: true, options: ["--events", eventsFile.path])
+            let metricsPort = port + 1
+            let vtap = try VtapRun.start(
+                in: lab, object: object, json: true,
+                options: ["--events", eventsFile.path, "--server-port", "\(metricsPort)"])
             let serving = try lab.start(in: .receiver, ["python3", script.path, "server", server, "\(port)", "0"])
             #expect(serving.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
             let sent = try lab.run(
@@ -68,6 +73,7 @@ extension EndToEnd {
             let retransmitted =
                 nstat.standardOutput.firstMatch(of: #/TcpRetransSegs\s+(\d+)/#).flatMap { Int($0.1) } ?? 0
             Thread.sleep(forTimeInterval: 1)
+            let metrics = try lab.run(in: .receiver, ["curl", "-sS", "http://127.0.0.1:\(metricsPort)/metrics"])
             let outcome = vtap.stop()
             #expect(outcome.endedCleanly, "\(outcome.result.summary)")
             Thread.sleep(forTimeInterval: 0.5)
@@ -90,7 +96,7 @@ extension EndToEnd {
             }
             return Exchange(
                 client: client, server: serverRecord, collected: rows, standardError: outcome.result.standardError,
-                retransmittedSegments: retransmitted)
+                retransmittedSegments: retransmitted, metrics: metrics.standardOutput)
         }
 
         /// Bytes and 5-tuples: each side's record says what its application
@@ -120,6 +126,13 @@ extension EndToEnd {
                 "nfdump: \(run.collected)")
             #expect(run.standardError.contains("records in"), "\(run.standardError)")
             #expect(run.standardError.contains(", 0 lost"), "\(run.standardError)")
+            // Prometheus: both ends closed with FIN, one under each rule.
+            for rule in ["to-server", "from-server"] {
+                #expect(
+                    run.metrics.contains("vtap_kpi_connections_total{rule=\"\(rule)\",end=\"fin\"} 1"),
+                    "\(run.metrics)")
+                #expect(run.metrics.contains("vtap_kpi_rtt_seconds_count{rule=\"\(rule)\"} 1"))
+            }
         }
 
         /// Loss: nftables drops every 25th segment to the server; the client's
@@ -131,6 +144,9 @@ extension EndToEnd {
             #expect(retransmissions > 0, "\(run.client)")
             #expect(retransmissions == run.retransmittedSegments, "nstat \(run.retransmittedSegments); \(run.client)")
             #expect(run.client["bytes_sent"] as? Int ?? 0 >= 1_000_000)
+            #expect(
+                run.metrics.contains("vtap_kpi_retransmissions_total{rule=\"to-server\"} \(retransmissions)"),
+                "\(run.metrics)")
         }
     }
 }

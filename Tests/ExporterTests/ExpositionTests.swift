@@ -134,6 +134,15 @@ import VtapRuleModel
                 "vtap_stack_drops_total", ["rule": "web", "stage": "device_to_transport", "reason": "NO_SOCKET"])
                 == 25)
         #expect(reader.samples("vtap_stack_drops_total").count == 2)
+        #expect(reader.value("vtap_kpi_connections_total", ["rule": "web", "end": "fin"]) == 2)
+        #expect(reader.value("vtap_kpi_connections_total", ["rule": "web", "end": "reset"]) == 1)
+        #expect(reader.value("vtap_kpi_connections_total", ["rule": "web", "end": "not_established"]) == 0)
+        #expect(reader.value("vtap_kpi_retransmissions_total", ["rule": "web"]) == 4, "the interim record left out")
+        #expect(reader.value("vtap_kpi_rtt_seconds_bucket", ["rule": "web", "le": "0.0005"]) == 1)
+        #expect(reader.value("vtap_kpi_rtt_seconds_bucket", ["rule": "web", "le": "0.005"]) == 2)
+        #expect(reader.value("vtap_kpi_rtt_seconds_bucket", ["rule": "web", "le": "+Inf"]) == 3)
+        #expect(reader.value("vtap_kpi_duration_seconds_bucket", ["rule": "web", "le": "10.0"]) == 2)
+        #expect(reader.value("vtap_kpi_duration_seconds_count", ["rule": "web"]) == 3)
     }
 
     @Test func familiesAreTheContractsWithTypeAndHelp() throws {

@@ -100,6 +100,24 @@ enum ExpositionFixture {
         StackDrop(rule: 1, stage: .transportToCopy, reason: 5, reasonName: "TCP_CSUM", packets: 1),
     ]
 
+    /// Rule 0: two connections closed with FIN (RTT 2 ms and 40 ms, 3 and
+    /// 1 retransmissions), one reset; an interim record, left out.
+    static let kpis: KPITally = {
+        var tally = KPITally()
+        func record(_ end: ConnectionKPIs.End, rtt: UInt32, retransmissions: UInt32, seconds: Int64) -> ConnectionKPIs {
+            ConnectionKPIs(
+                socket: 1, rule: 0, nanoseconds: seconds * 1_000_000_000, startNanoseconds: 0,
+                establishedNanoseconds: 1, end: end, state: 4, ipVersion: 4, localAddress: "192.0.2.1", localPort: 1,
+                remoteAddress: "192.0.2.2", remotePort: 2, retransmissions: retransmissions,
+                smoothedRTTMicroseconds: rtt)
+        }
+        tally.add(record(.fin, rtt: 2_000, retransmissions: 3, seconds: 5))
+        tally.add(record(.fin, rtt: 40_000, retransmissions: 1, seconds: 100))
+        tally.add(record(.reset, rtt: 300, retransmissions: 0, seconds: 1))
+        tally.add(record(.open, rtt: 9_000_000, retransmissions: 50, seconds: 1))
+        return tally
+    }()
+
     static let snapshot = ExportSnapshot(
-        interfaces: [eth0, veth], programs: programs, events: events, latency: latency, drops: drops)
+        interfaces: [eth0, veth], programs: programs, events: events, latency: latency, drops: drops, kpis: kpis)
 }
