@@ -16,6 +16,8 @@ extension EndToEnd {
             var collected: [[String: String]]
             var standardError: String
             var retransmittedSegments: Int
+            /// The kernel's retransmission timeouts in the sender's namespace.
+            var timeouts: Int
             /// vtap's /metrics after the exchange.
             var metrics: String
         }
@@ -23,7 +25,23 @@ extension EndToEnd {
         /// Runs one exchange: the client sends `size` bytes, the server
         /// answers 3,000 (Qlog.transfer); with `dropEvery`, nftables in
         /// the receiver's namespace drops every Nth segment to the port.
-        static func exchange(size: Int, dropEvery: Int? = nil) throws -> Exchange {
+        /// A client that sends `size` bytes in 20 kB pieces over `seconds`,
+        /// then reads the answer (the server is Qlog.transfer's).
+        static let trickleClient = #"""
+            import socket, sys, time
+            address, port, size, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+            c = socket.create_connection((address, port)); piece = 20000; pieces = size // piece
+            for i in range(pieces):
+                c.sendall(b"s" * piece); time.sleep(seconds / pieces)
+            c.shutdown(socket.SHUT_WR)
+            while c.recv(65536): pass
+            c.close()
+            """#
+
+        /// With `blackout`, the client trickles its bytes over 3 s and
+        /// nftables drops everything to the server for `blackout` seconds
+        /// from 1 s in: retransmission timeouts.
+        static func exchange(size: Int, dropEvery: Int? = nil, blackout: Double? = nil) throws -> Exchange {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-kpis")
@@ -62,16 +80,39 @@ extension EndToEnd {
                 options: ["--events", eventsFile.path, "--server-port", "\(metricsPort)"])
             let serving = try lab.start(in: .receiver, ["python3", script.path, "server", server, "\(port)", "0"])
             #expect(serving.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
-            let sent = try lab.run(
-                in: .sender, ["python3", script.path, "client", server, "\(port)", "\(size)"], timeout: .seconds(60))
+            let sent: CommandResult
+            if let blackout {
+                let trickle = directory.file("trickle.py")
+                try Self.trickleClient.write(to: trickle, atomically: true, encoding: .utf8)
+                let client = try lab.start(in: .sender, ["python3", trickle.path, server, "\(port)", "\(size)", "3"])
+                Thread.sleep(forTimeInterval: 1)
+                let drop = ["nft", "add", "table", "inet", "vtapblackout"]
+                let chain = [
+                    "nft", "add", "chain", "inet", "vtapblackout", "input", "{ type filter hook input priority 0; }",
+                ]
+                let rule = ["nft", "add", "rule", "inet", "vtapblackout", "input", "tcp", "dport", "\(port)", "drop"]
+                for command in [drop, chain, rule] {
+                    let result = try lab.run(in: .receiver, command)
+                    guard result.succeeded else { throw ReportError("nft: \(result.summary)") }
+                }
+                Thread.sleep(forTimeInterval: blackout)
+                _ = try lab.run(in: .receiver, ["nft", "delete", "table", "inet", "vtapblackout"])
+                sent = client.wait(timeout: .seconds(60))
+            } else {
+                sent = try lab.run(
+                    in: .sender, ["python3", script.path, "client", server, "\(port)", "\(size)"],
+                    timeout: .seconds(60))
+            }
             let served = serving.wait(timeout: .seconds(60))
             #expect(sent.succeeded && served.succeeded, "\(sent.summary) \(served.summary)")
             #expect(served.standardOutput.contains("\(size)"), "the server got \(served.standardOutput)")
             // The kernel's own count of the client's retransmitted segments:
             // the sender's namespace is the lab's, with only this connection.
-            let nstat = try lab.run(in: .sender, ["nstat", "-a", "-s", "TcpRetransSegs"])
+            let nstat = try lab.run(in: .sender, ["nstat", "-a", "-s", "TcpRetransSegs", "TcpExtTCPTimeouts"])
             let retransmitted =
                 nstat.standardOutput.firstMatch(of: #/TcpRetransSegs\s+(\d+)/#).flatMap { Int($0.1) } ?? 0
+            let timeouts =
+                nstat.standardOutput.firstMatch(of: #/TcpExtTCPTimeouts\s+(\d+)/#).flatMap { Int($0.1) } ?? 0
             Thread.sleep(forTimeInterval: 1)
             let metrics = try lab.run(in: .receiver, ["curl", "-sS", "http://127.0.0.1:\(metricsPort)/metrics"])
             let outcome = vtap.stop()
@@ -96,7 +137,7 @@ extension EndToEnd {
             }
             return Exchange(
                 client: client, server: serverRecord, collected: rows, standardError: outcome.result.standardError,
-                retransmittedSegments: retransmitted, metrics: metrics.standardOutput)
+                retransmittedSegments: retransmitted, timeouts: timeouts, metrics: metrics.standardOutput)
         }
 
         /// Bytes and 5-tuples: each side's record says what its application
@@ -147,6 +188,19 @@ extension EndToEnd {
             #expect(
                 run.metrics.contains("vtap_kpi_retransmissions_total{rule=\"to-server\"} \(retransmissions)"),
                 "\(run.metrics)")
+        }
+
+        /// A stall: everything to the server is dropped for 1.5 s in the
+        /// middle of a trickled upload; the client's record counts as many
+        /// RTO-driven stalls as the kernel's TcpExtTCPTimeouts in its
+        /// namespace, and the bytes still all arrive.
+        @Test(.kernel) func stallsAreTheKernelsTimeouts() throws {
+            let run = try Self.exchange(size: 600_000, blackout: 1.5)
+            let stalls = run.client["stalls"] as? Int ?? -1
+            #expect(stalls > 0, "\(run.client)")
+            #expect(stalls == run.timeouts, "nstat TcpExtTCPTimeouts \(run.timeouts); \(run.client)")
+            #expect((run.client["retransmissions"] as? Int ?? 0) >= stalls, "\(run.client)")
+            #expect(run.server["bytes_received"] as? Int == 600_000 + 1, "\(run.server)")
         }
     }
 }
