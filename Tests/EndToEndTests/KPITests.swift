@@ -41,7 +41,12 @@ extension EndToEnd {
         /// With `blackout`, the client trickles its bytes over 3 s and
         /// nftables drops everything to the server for `blackout` seconds
         /// from 1 s in: retransmission timeouts.
-        static func exchange(size: Int, dropEvery: Int? = nil, blackout: Double? = nil) throws -> Exchange {
+        /// The collector the records go to: nfcapd (nfdump) or nfacctd (pmacct).
+        enum Collector { case nfcapd, nfacctd }
+
+        static func exchange(
+            size: Int, dropEvery: Int? = nil, blackout: Double? = nil, collector: Collector = .nfcapd
+        ) throws -> Exchange {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-kpis")
@@ -53,10 +58,28 @@ extension EndToEnd {
                 section: ("KPIS", #"{"IPFIX": "127.0.0.1:\#(collectorPort)", "EXPORT_INTERVAL": 60}"#))
             let collected = directory.url.appendingPathComponent("nfcapd")
             try FileManager.default.createDirectory(at: collected, withIntermediateDirectories: true)
-            let nfcapd = try lab.start(
-                in: .receiver,
-                ["nfcapd", "-b", "127.0.0.1", "-p", "\(collectorPort)", "-w", collected.path, "-t", "3600"])
-            defer { nfcapd.terminate() }
+            let pmacctOutput = collected.appendingPathComponent("flows.csv")
+            let collecting: RunningCommand
+            switch collector {
+            case .nfcapd:
+                collecting = try lab.start(
+                    in: .receiver,
+                    ["nfcapd", "-b", "127.0.0.1", "-p", "\(collectorPort)", "-w", collected.path, "-t", "3600"])
+            case .nfacctd:
+                let configuration = directory.file("nfacctd.conf")
+                try """
+                daemonize: false
+                nfacctd_ip: 127.0.0.1
+                nfacctd_port: \(collectorPort)
+                plugins: print
+                print_output: csv
+                print_output_file: \(pmacctOutput.path)
+                print_refresh_time: 1
+                aggregate: src_host, dst_host, src_port, dst_port, proto
+                """.write(to: configuration, atomically: true, encoding: .utf8)
+                collecting = try lab.start(in: .receiver, ["nfacctd", "-f", configuration.path])
+            }
+            defer { collecting.terminate() }
             if let dropEvery {
                 for command in [
                     ["nft", "add", "table", "inet", "vtaploss"],
@@ -117,27 +140,52 @@ extension EndToEnd {
             let metrics = try lab.run(in: .receiver, ["curl", "-sS", "http://127.0.0.1:\(metricsPort)/metrics"])
             let outcome = vtap.stop()
             #expect(outcome.endedCleanly, "\(outcome.result.summary)")
-            Thread.sleep(forTimeInterval: 0.5)
-            nfcapd.interrupt()
-            _ = nfcapd.wait(timeout: .seconds(10))
+            // pmacct's print plugin writes every second.
+            Thread.sleep(forTimeInterval: collector == .nfacctd ? 2.5 : 0.5)
+            collecting.interrupt()
+            _ = collecting.wait(timeout: .seconds(10))
 
             let records = try Events.events(eventsFile).filter { $0["level"] as? String == "kpis" }
             let client = try #require(records.first { $0["remote_port"] as? Int == port }, "\(records)")
             let serverRecord = try #require(records.first { $0["local_port"] as? Int == port }, "\(records)")
-            let dump = try CommandRunner.check(["nfdump", "-R", collected.path, "-o", "csv", "-q"])
-            let lines = dump.standardOutput.split(separator: "\n").map(String.init)
-            let header =
-                try CommandRunner.check(["nfdump", "-R", collected.path, "-o", "csv"])
-                .standardOutput.split(separator: "\n").first.map(String.init) ?? ""
-            let names = header.split(separator: ",").map(String.init)
-            let rows = lines.filter { !$0.hasPrefix("ts,") && $0.contains(",") }.map { line in
-                Dictionary(
-                    zip(names, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)),
-                    uniquingKeysWith: { first, _ in first })
+            let rows: [[String: String]]
+            switch collector {
+            case .nfcapd:
+                let dump = try CommandRunner.check(["nfdump", "-R", collected.path, "-o", "csv", "-q"])
+                let header =
+                    try CommandRunner.check(["nfdump", "-R", collected.path, "-o", "csv"])
+                    .standardOutput.split(separator: "\n").first.map(String.init) ?? ""
+                rows = Self.csv(header: header, lines: dump.standardOutput)
+            case .nfacctd:
+                // SRC_IP,DST_IP,SRC_PORT,DST_PORT,PROTOCOL,PACKETS,BYTES, named as nfdump names them.
+                let text = (try? String(contentsOf: pmacctOutput, encoding: .utf8)) ?? ""
+                let rowsText = text.split(separator: "\n").dropFirst().joined(separator: "\n")
+                rows = Self.csv(header: "sa,da,sp,dp,pr,ipkt,ibyt", lines: rowsText)
             }
             return Exchange(
                 client: client, server: serverRecord, collected: rows, standardError: outcome.result.standardError,
                 retransmittedSegments: retransmitted, timeouts: timeouts, metrics: metrics.standardOutput)
+        }
+
+        static func csv(header: String, lines: String) -> [[String: String]] {
+            let names = header.split(separator: ",").map(String.init)
+            return lines.split(separator: "\n").filter { !$0.hasPrefix("ts,") && $0.contains(",") }.map { line in
+                Dictionary(
+                    zip(names, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)),
+                    uniquingKeysWith: { first, _ in first })
+            }
+        }
+
+        /// pmacct's nfacctd, the other collector from Debian, stores the
+        /// same two flows with the applications' bytes.
+        @Test(.kernel) func pmacctStoresTheSameFlows() throws {
+            let run = try Self.exchange(size: 500_000, collector: .nfacctd)
+            let clientPort = run.client["local_port"] as? Int ?? -1
+            let serverPort = run.server["local_port"] as? Int ?? -1
+            let flows = run.collected.map { "\($0["sp"] ?? "?")>\($0["dp"] ?? "?") \($0["ibyt"] ?? "?")" }.sorted()
+            #expect(
+                flows == ["\(clientPort)>\(serverPort) 500000", "\(serverPort)>\(clientPort) 3000"].sorted(),
+                "pmacct: \(run.collected)")
         }
 
         /// Bytes and 5-tuples: each side's record says what its application
