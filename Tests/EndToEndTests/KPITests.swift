@@ -38,14 +38,14 @@ extension EndToEnd {
             c.close()
             """#
 
-        /// With `blackout`, the client trickles its bytes over 3 s and
-        /// nftables drops everything to the server for `blackout` seconds
-        /// from 1 s in: retransmission timeouts.
         /// The collector the records go to: nfcapd (nfdump) or nfacctd (pmacct).
         enum Collector { case nfcapd, nfacctd }
 
+        /// With `whileTrickling`, the client trickles its bytes over 3 s
+        /// and the closure runs meanwhile (given the lab and the port).
         static func exchange(
-            size: Int, dropEvery: Int? = nil, blackout: Double? = nil, collector: Collector = .nfcapd
+            size: Int, dropEvery: Int? = nil, whileTrickling: ((NetworkLab, Int) throws -> Void)? = nil,
+            collector: Collector = .nfcapd
         ) throws -> Exchange {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
@@ -104,22 +104,11 @@ extension EndToEnd {
             let serving = try lab.start(in: .receiver, ["python3", script.path, "server", server, "\(port)", "0"])
             #expect(serving.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
             let sent: CommandResult
-            if let blackout {
+            if let whileTrickling {
                 let trickle = directory.file("trickle.py")
                 try Self.trickleClient.write(to: trickle, atomically: true, encoding: .utf8)
                 let client = try lab.start(in: .sender, ["python3", trickle.path, server, "\(port)", "\(size)", "3"])
-                Thread.sleep(forTimeInterval: 1)
-                let drop = ["nft", "add", "table", "inet", "vtapblackout"]
-                let chain = [
-                    "nft", "add", "chain", "inet", "vtapblackout", "input", "{ type filter hook input priority 0; }",
-                ]
-                let rule = ["nft", "add", "rule", "inet", "vtapblackout", "input", "tcp", "dport", "\(port)", "drop"]
-                for command in [drop, chain, rule] {
-                    let result = try lab.run(in: .receiver, command)
-                    guard result.succeeded else { throw ReportError("nft: \(result.summary)") }
-                }
-                Thread.sleep(forTimeInterval: blackout)
-                _ = try lab.run(in: .receiver, ["nft", "delete", "table", "inet", "vtapblackout"])
+                try whileTrickling(lab, port)
                 sent = client.wait(timeout: .seconds(60))
             } else {
                 sent = try lab.run(
@@ -238,12 +227,66 @@ extension EndToEnd {
                 "\(run.metrics)")
         }
 
+        /// RTT and duration against `ss -ti`, read in the client's namespace
+        /// every 100 ms while it trickles: the record's minimum RTT is no
+        /// more than any minrtt ss showed, its maximum no less than any
+        /// smoothed RTT ss showed (vtap sees every srtt the kernel set), and
+        /// its duration covers the time ss saw the connection.
+        @Test(.kernel) func rttAndDurationAgreeWithSs() throws {
+            final class Samples: @unchecked Sendable {
+                var rows: [(at: ContinuousClock.Instant, srtt: Double, minimum: Double)] = []
+            }
+            let samples = Samples()
+            let run = try Self.exchange(size: 600_000) { lab, port in
+                let until = ContinuousClock.now + .milliseconds(2_500)
+                while ContinuousClock.now < until {
+                    let ss = try lab.run(in: .sender, ["ss", "-tin", "state", "established", "( dport = :\(port) )"])
+                    if let match = ss.standardOutput.firstMatch(of: #/ rtt:([\d.]+)\/[\d.]+ .* minrtt:([\d.]+)/#),
+                        let srtt = Double(match.1), let minimum = Double(match.2)
+                    {
+                        samples.rows.append((ContinuousClock.now, srtt * 1000, minimum * 1000))
+                    }
+                    Thread.sleep(forTimeInterval: 0.1)
+                }
+            }
+            #expect(samples.rows.count >= 10, "ss showed the connection \(samples.rows.count) times")
+            let minimum = try #require(run.client["rtt_min_us"] as? Int)
+            let maximum = try #require(run.client["rtt_max_us"] as? Int)
+            #expect(minimum > 0)
+            for row in samples.rows {
+                // ss prints microseconds as ms with three decimals.
+                #expect(Double(minimum) <= row.minimum.rounded() + 1, "min \(minimum) µs, ss minrtt \(row.minimum) µs")
+                #expect(Double(maximum) >= row.srtt.rounded() - 1, "max \(maximum) µs, ss rtt \(row.srtt) µs")
+            }
+            if let first = samples.rows.first?.at, let last = samples.rows.last?.at {
+                let seen = last - first
+                let seenNanoseconds = Double(seen.components.seconds) * 1e9 + Double(seen.components.attoseconds) / 1e9
+                let duration = Double(run.client["duration_ns"] as? Int ?? 0)
+                #expect(
+                    duration >= seenNanoseconds && duration < 60e9, "duration \(duration) ns, ss saw \(seenNanoseconds)"
+                )
+            }
+        }
+
         /// A stall: everything to the server is dropped for 1.5 s in the
         /// middle of a trickled upload; the client's record counts as many
         /// RTO-driven stalls as the kernel's TcpExtTCPTimeouts in its
         /// namespace, and the bytes still all arrive.
         @Test(.kernel) func stallsAreTheKernelsTimeouts() throws {
-            let run = try Self.exchange(size: 600_000, blackout: 1.5)
+            let run = try Self.exchange(size: 600_000) { lab, port in
+                Thread.sleep(forTimeInterval: 1)
+                let table = ["nft", "add", "table", "inet", "vtapblackout"]
+                let chain = [
+                    "nft", "add", "chain", "inet", "vtapblackout", "input", "{ type filter hook input priority 0; }",
+                ]
+                let rule = ["nft", "add", "rule", "inet", "vtapblackout", "input", "tcp", "dport", "\(port)", "drop"]
+                for command in [table, chain, rule] {
+                    let result = try lab.run(in: .receiver, command)
+                    guard result.succeeded else { throw ReportError("nft: \(result.summary)") }
+                }
+                Thread.sleep(forTimeInterval: 1.5)
+                _ = try lab.run(in: .receiver, ["nft", "delete", "table", "inet", "vtapblackout"])
+            }
             let stalls = run.client["stalls"] as? Int ?? -1
             #expect(stalls > 0, "\(run.client)")
             #expect(stalls == run.timeouts, "nstat TcpExtTCPTimeouts \(run.timeouts); \(run.client)")
