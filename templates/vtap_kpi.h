@@ -186,7 +186,12 @@ static __always_inline void vtap_kpi_write(const void *sk, struct vtap_kpi_state
 	vtap_event_count(VTAP_EVENT_WRITTEN);
 }
 
-enum { VTAP_TCP_ESTABLISHED = 1, VTAP_TCP_CLOSE = 7, VTAP_TCP_LISTEN = 10 };
+/* The kernel's TCP states that matter here (include/net/tcp_states.h). */
+enum vtap_tcp_state {
+	VTAP_TCP_ESTABLISHED = 1,
+	VTAP_TCP_CLOSE = 7,
+	VTAP_TCP_LISTEN = 10,
+};
 
 /* inet_sock_set_state(const struct sock *sk, int oldstate, int newstate) */
 SEC("raw_tracepoint/inet_sock_set_state")

@@ -1,26 +1,10 @@
+import VtapRuleModel
+
 /// One TCP connection's KPIs, read from the kernel's own state (KPIS;
 /// `struct vtap_kpi`, templates/vtap_kpi.h). docs/kpis.md defines each.
 public struct ConnectionKPIs: Sendable, Equatable {
-    /// Why the record was written.
-    public enum End: UInt16, Sendable, Equatable {
-        /// An interim record of a connection still open.
-        case open = 0
-        /// Closed without a reset.
-        case fin = 1
-        /// A reset was sent or received.
-        case reset = 2
-        /// Closed before its handshake completed.
-        case notEstablished = 3
-
-        public var name: String {
-            switch self {
-            case .open: "open"
-            case .fin: "fin"
-            case .reset: "reset"
-            case .notEstablished: "not_established"
-            }
-        }
-    }
+    /// Why the record was written (`enum vtap_kpi_end`).
+    public typealias End = KPIEnd
 
     /// The socket's kernel address: every record of one connection has it.
     public var socket: UInt64

@@ -148,3 +148,24 @@ public enum LatencyStage: Int, CaseIterable, Sendable {
     /// log2 buckets per rule and stage (`VTAP_LATENCY_BUCKETS`).
     public static let buckets = 64
 }
+
+/// Why a KPI record was written (`enum vtap_kpi_end`, templates/vtap_kpi.h).
+public enum KPIEnd: UInt16, CaseIterable, Sendable, Equatable {
+    /// An interim record of a connection still open.
+    case open = 0
+    /// Closed without a reset.
+    case fin = 1
+    /// A reset was sent or received.
+    case reset = 2
+    /// Closed before its handshake completed.
+    case notEstablished = 3
+
+    public var name: String {
+        switch self {
+        case .open: "open"
+        case .fin: "fin"
+        case .reset: "reset"
+        case .notEstablished: "not_established"
+        }
+    }
+}

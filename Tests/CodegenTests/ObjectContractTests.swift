@@ -74,6 +74,23 @@ import VtapTestSupport
         #expect(Set(Settings.Direction.allCases.map(\.contractValue)).count == Settings.Direction.allCases.count)
     }
 
+    /// KPIS' template numbers TCP states as the kernel does (TCPState) and
+    /// its record ends as KPIEnd does.
+    @Test func kpiStatesAndEndsAreTheTemplates() throws {
+        let text = try Self.template("vtap_kpi.h")
+        let states = try Self.enumerators(in: text, opening: "enum vtap_tcp_state {")
+        #expect(states["VTAP_TCP_ESTABLISHED"].map(Int32.init) == TCPState.established.rawValue)
+        #expect(states["VTAP_TCP_CLOSE"].map(Int32.init) == TCPState.close.rawValue)
+        #expect(states["VTAP_TCP_LISTEN"].map(Int32.init) == TCPState.listen.rawValue)
+        let ends = try Self.enumerators(in: text, opening: "enum vtap_kpi_end {")
+        #expect(ends.count == KPIEnd.allCases.count, "\(ends)")
+        for end in KPIEnd.allCases {
+            let name = "VTAP_KPI_" + (end == .notEstablished ? "NOT_ESTABLISHED" : end.name.uppercased())
+            #expect(ends[name].map(UInt16.init) == end.rawValue, "\(name)")
+        }
+        #expect(text.contains("struct \(ObjectContract.kpiStruct) {"))
+    }
+
     @Test func programMapAndGlobalNamesAreTheTemplates() throws {
         let program = try Self.template("vtap_filter.bpf.c")
         #expect(program.contains("SEC(\"socket\")\nint \(ObjectContract.programName)(struct __sk_buff *skb)"))
