@@ -123,7 +123,11 @@ public final class MetricsServer: Sendable {
         let group = ServiceGroup(configuration: .init(services: [application], logger: Self.logger))
         let finished = DispatchGroup()
         finished.enter()
-        let task = Task.detached {
+        // High priority: its request handlers (child tasks, which inherit
+        // it) run before ordinary work queued on the shared cooperative
+        // pool, so a scrape is answered while other async work waits (a
+        // test run on two CPUs timed a scrape out behind queued tests).
+        let task = Task.detached(priority: .high) {
             do {
                 try await group.run()
                 startup.report(.failure(StartupError.endedBeforeListening))

@@ -161,7 +161,9 @@ enum HTTPTestClient {
     static func get(
         _ path: String, port: Int, host: String = "127.0.0.1", method: String = "GET", headers: [String] = []
     ) throws -> HTTPTestResponse {
-        let connection = try HTTPTestConnection(host: host, port: port)
+        // A generous timeout: the server answers on the shared cooperative
+        // pool, which other tests of the same run can keep busy for a while.
+        let connection = try HTTPTestConnection(host: host, port: port, timeout: 60)
         return try connection.request(method, path, headers: headers + ["Connection: close"])
     }
 }
