@@ -193,6 +193,15 @@ static __always_inline int vtap_event_from_socket(__u32 kind, const void *sk, in
 	return 0;
 }
 
+/* Whether a socket is a TCP socket (an MPTCP socket is not; its subflows are). */
+static __always_inline int vtap_event_is_tcp(const void *sk)
+{
+	__u16 protocol = 0;
+	if (sk)
+		vtap_core_read(&protocol, &((const struct VTAP_CORE(sock) *)sk)->sk_protocol);
+	return protocol == 6;
+}
+
 /* The socket's TCP state, for the protocol events. */
 static __always_inline int vtap_event_socket_state(const void *sk)
 {
@@ -233,11 +242,7 @@ SEC("raw_tracepoint/inet_sock_set_state")
 int vtap_event_state(struct vtap_raw_args *ctx)
 {
 	const void *sk = (const void *)ctx->args[0];
-	__u16 protocol = 0;
-	if (!sk)
-		return 0;
-	vtap_core_read(&protocol, &((const struct VTAP_CORE(sock) *)sk)->sk_protocol);
-	if (protocol != 6)
+	if (!vtap_event_is_tcp(sk))
 		return 0;
 	return vtap_event_from_socket(VTAP_EVENT_STATE, sk, (int)ctx->args[2], (int)ctx->args[1], -1);
 }

@@ -200,12 +200,8 @@ int vtap_kpi_state(struct vtap_raw_args *ctx)
 	const void *sk = (const void *)ctx->args[0];
 	int old = (int)ctx->args[1], state = (int)ctx->args[2];
 	__u64 key = (__u64)sk, now = bpf_ktime_get_ns();
-	__u16 protocol = 0;
 
-	if (!sk)
-		return 0;
-	vtap_core_read(&protocol, &((const struct VTAP_CORE(sock) *)sk)->sk_protocol);
-	if (protocol != 6)
+	if (!vtap_event_is_tcp(sk))
 		return 0;
 	struct vtap_kpi_state *st = bpf_map_lookup_elem(&vtap_kpi_sockets, &key);
 	struct vtap_event e = {};

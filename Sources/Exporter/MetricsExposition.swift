@@ -6,10 +6,16 @@ import VtapRuleModel
 public struct MetricsExposition: Sendable {
     /// Rule index and label, in manifest order.
     private let rules: [(index: Int, label: String)]
+    /// The same by index, for the series that name a rule by its index.
+    private let labels: [Int: String]
 
     public init(manifest: Manifest) {
         rules = manifest.rules.map { ($0.index, $0.label) }
+        labels = Dictionary(rules.map { ($0.index, $0.label) }, uniquingKeysWith: { first, _ in first })
     }
+
+    /// A rule's label; its index for one the manifest lacks.
+    private func label(ofRule index: Int) -> String { labels[index] ?? "\(index)" }
 
     /// The text of a response: the measurement series when there is a
     /// snapshot, then the exporter's own metrics, written once in `format`.
@@ -104,7 +110,7 @@ public struct MetricsExposition: Sendable {
         writer.writeHistograms(
             MetricFamilies.stackLatency,
             snapshot.latency.map { histogram in
-                let label = rules.first { $0.index == histogram.rule }?.label ?? "\(histogram.rule)"
+                let label = label(ofRule: histogram.rule)
                 var cumulative: UInt64 = 0
                 var buckets: [(upperBound: Double, count: UInt64)] = []
                 for (bucket, count) in histogram.buckets.enumerated() {
@@ -125,7 +131,7 @@ public struct MetricsExposition: Sendable {
         writer.write(
             MetricFamilies.stackDrops,
             snapshot.drops.map { drop in
-                let label = rules.first { $0.index == drop.rule }?.label ?? "\(drop.rule)"
+                let label = label(ofRule: drop.rule)
                 return (
                     RenderedLabels(MetricFamilies.stackDrops.labels, [label, drop.stage.name, drop.reasonName]),
                     TextExpositionWriter.Value.integer(drop.packets)
@@ -134,7 +140,7 @@ public struct MetricsExposition: Sendable {
 
         if let kpis = snapshot.kpis {
             let byRule = kpis.rules.sorted { $0.key < $1.key }.map { index, tally in
-                (label: rules.first { $0.index == index }?.label ?? "\(index)", tally: tally)
+                (label: label(ofRule: index), tally: tally)
             }
             let ends: [ConnectionKPIs.End] = [.fin, .reset, .notEstablished]
             writer.write(

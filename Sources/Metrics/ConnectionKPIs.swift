@@ -137,6 +137,11 @@ public struct KPITally: Sendable, Equatable {
 
     public init() {}
 
+    /// Every rule's closed connections, however they ended.
+    public var closedConnections: UInt64 {
+        rules.values.reduce(0) { $0 + $1.connections.values.reduce(0, +) }
+    }
+
     public mutating func add(_ record: ConnectionKPIs) {
         guard record.end != .open else { return }
         var rule = rules[record.rule] ?? Rule()

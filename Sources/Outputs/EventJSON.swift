@@ -19,16 +19,9 @@ public struct EventJSON: Sendable {
 
     public func line(_ event: KernelEvent) -> String {
         let epoch = Int64(clamping: event.monotonicNanoseconds) &+ monotonicToEpoch
-        var out = JSONText()
-        out.object {
-            $0.key("time") { $0.string(ReportTime(nanosecondsSinceEpoch: epoch).rfc3339) }
-            $0.key("time_ns") { $0.integer(epoch) }
-            $0.key("level") { $0.string(event.kind.levelName) }
+        return record(level: event.kind.levelName, at: ReportTime(nanosecondsSinceEpoch: epoch)) {
             $0.key("event") { $0.string(event.kind.name) }
-            $0.key("rule") { $0.integer(event.rule) }
-            $0.key("rule_label") { json in
-                labels.indices.contains(event.rule) ? json.string(labels[event.rule]) : json.null()
-            }
+            Self.rule(event.rule, labels: labels, into: &$0)
             $0.key("cpu") { $0.integer(event.cpu) }
             $0.key("pid") { $0.integer(event.pid) }
             $0.key("tid") { $0.integer(event.tid) }
@@ -45,7 +38,6 @@ public struct EventJSON: Sendable {
             $0.key("socket") { $0.string("0x" + String(event.socket, radix: 16)) }
             Self.details(event, into: &$0)
         }
-        return out.text
     }
 
     /// LATENCY's summary of one rule and stage, written when the run ends:
@@ -53,11 +45,11 @@ public struct EventJSON: Sendable {
     /// bucket bounds the percentiles are under (`p50_ns`, `p90_ns`,
     /// `p99_ns`, `max_ns`), and the log2 `buckets` themselves.
     public func latencyLine(_ histogram: StackLatency, at time: ReportTime) -> String {
-        endOfRunLine(level: "latency", at: time) { Self.latency(histogram, labels: labels, into: &$0) }
+        record(level: "latency", at: time) { Self.latency(histogram, labels: labels, into: &$0) }
     }
 
-    /// A line written when the run ends: its time, its level, then `body`'s keys.
-    private func endOfRunLine(
+    /// One line of the events file: its time, its level, then `body`'s keys.
+    private func record(
         level: String, at time: ReportTime, _ body: (inout JSONText.Members) -> Void
     ) -> String {
         var out = JSONText()
@@ -97,18 +89,14 @@ public struct EventJSON: Sendable {
     /// LATENCY's drops of one rule, stage and reason, written when the run
     /// ends: `level` "drop" and the keys of ``drop(_:labels:into:)``.
     public func dropLine(_ drop: StackDrop, at time: ReportTime) -> String {
-        endOfRunLine(level: "drop", at: time) { Self.drop(drop, labels: labels, into: &$0) }
+        record(level: "drop", at: time) { Self.drop(drop, labels: labels, into: &$0) }
     }
 
     /// A connection's KPIs (KPIS), when it closes and at each export
     /// interval while open: `level` "kpis", `event` "connection", the
     /// rule, the 5-tuple (local side first), and the KPIs docs/kpis.md defines.
     public func kpiLine(_ k: ConnectionKPIs) -> String {
-        var out = JSONText()
-        out.object {
-            $0.key("time") { $0.string(ReportTime(nanosecondsSinceEpoch: k.nanoseconds).rfc3339) }
-            $0.key("time_ns") { $0.integer(k.nanoseconds) }
-            $0.key("level") { $0.string("kpis") }
+        record(level: "kpis", at: ReportTime(nanosecondsSinceEpoch: k.nanoseconds)) {
             $0.key("event") { $0.string("connection") }
             Self.rule(k.rule, labels: labels, into: &$0)
             $0.key("ip") { $0.integer(k.ipVersion) }
@@ -144,7 +132,6 @@ public struct EventJSON: Sendable {
             $0.key("rcvbuf_start") { $0.integer(k.receiveBufferStart) }
             $0.key("rcvbuf_end") { $0.integer(k.receiveBufferEnd) }
         }
-        return out.text
     }
 
     /// A drop count's keys, as the events file and the JSON report's

@@ -50,6 +50,8 @@ public final class IPFIXExporter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let encoded = records.compactMap(KPIElements.record)
+        // A record whose addresses do not parse cannot be encoded: lost, not dropped silently.
+        recordsLost += records.count - encoded.count
         let due =
             templatesSentAt.map { now.timeIntervalSince($0) >= templateRefreshSeconds && transport == .udp } ?? true
         guard !encoded.isEmpty || due else { return }
@@ -69,22 +71,22 @@ public final class IPFIXExporter: @unchecked Sendable {
             includeTemplates: includeTemplates)
         for (index, message) in batch.enumerated() {
             do {
-                try socket?.send(message)
+                try socket?.send(message.bytes)
                 messagesSent += 1
+                recordsSent += message.dataRecords
             } catch {
                 lastError = "\(error)"
                 // UDP: a refused datagram (no collector yet) is lost alone;
                 // TCP: the stream is gone, and so is the rest of the batch.
-                let unsent = batch[index...].reduce(0) { $0 + Self.dataRecords(in: $1) }
-                recordsLost += transport == .udp ? Self.dataRecords(in: message) : unsent
-                if transport == .tcp {
-                    socket = nil
-                    recordsSent += encoded.count - unsent
-                    return
+                guard transport == .tcp else {
+                    recordsLost += message.dataRecords
+                    continue
                 }
+                recordsLost += batch[index...].reduce(0) { $0 + $1.dataRecords }
+                socket = nil
+                return
             }
         }
-        recordsSent += encoded.count
         if includeTemplates { templatesSentAt = now }
     }
 
@@ -95,42 +97,5 @@ public final class IPFIXExporter: @unchecked Sendable {
         guard transport == .tcp, let socket else { return }
         try? socket.send(messages.withdrawal(exportTime: UInt32(clamping: Int(now.timeIntervalSince1970))))
         self.socket = nil
-    }
-
-    /// Data records in a message: its sets with ids of 256 and up, by length.
-    static func dataRecords(in message: [UInt8]) -> Int {
-        var offset = IPFIXMessages.headerLength
-        var count = 0
-        while offset + 4 <= message.count {
-            let id = UInt16(message[offset]) << 8 | UInt16(message[offset + 1])
-            let length = Int(message[offset + 2]) << 8 | Int(message[offset + 3])
-            guard length >= 4 else { break }
-            if id >= 256, let template = KPIElements.templates.first(where: { $0.id == id }) {
-                count += (length - 4) / template.recordLength
-            }
-            offset += length
-        }
-        return count
-    }
-}
-
-extension IPFIXMessages {
-    /// A message withdrawing every template (RFC 7011, 8.1: a template
-    /// record with no fields).
-    public func withdrawal(exportTime: UInt32) -> [UInt8] {
-        var body = IPFIXBytes()
-        for template in templates {
-            body.u16(template.id)
-            body.u16(0)
-        }
-        var out = IPFIXBytes()
-        out.u16(10)
-        out.u16(UInt16(Self.headerLength + Self.setHeaderLength + body.bytes.count))
-        out.u32(exportTime)
-        out.u32(sequenceNumber)
-        out.u32(observationDomain)
-        out.u16(Self.templateSetID)
-        out.u16(UInt16(Self.setHeaderLength + body.bytes.count))
-        return out.bytes + body.bytes
     }
 }

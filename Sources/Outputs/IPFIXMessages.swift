@@ -86,60 +86,78 @@ public struct IPFIXMessages: Sendable {
     /// encoded record), in order, split to fit; templates first when asked.
     public mutating func messages(
         records: [(template: UInt16, bytes: [UInt8])], exportTime: UInt32, includeTemplates: Bool
-    ) -> [[UInt8]] {
-        var messages: [[UInt8]] = []
-        var sets: [UInt8] = []
-        var setRecords: (template: UInt16, bytes: [UInt8], count: Int)?
-        var recordsInMessage = 0
+    ) -> [IPFIXMessage] {
+        var messages: [IPFIXMessage] = []
+        var sets: [UInt8] = includeTemplates ? Self.set(Self.templateSetID, templates.flatMap(\.record)) : []
+        var open: (template: UInt16, bytes: [UInt8])?
         var firstSequence = sequenceNumber
 
         func closeSet() {
-            guard let open = setRecords else { return }
-            var set = IPFIXBytes()
-            set.u16(open.template)
-            set.u16(UInt16(Self.setHeaderLength + open.bytes.count))
-            sets += set.bytes + open.bytes
-            setRecords = nil
+            guard let set = open else { return }
+            sets += Self.set(set.template, set.bytes)
+            open = nil
         }
         func closeMessage() {
             closeSet()
             guard !sets.isEmpty else { return }
-            var header = IPFIXBytes()
-            header.u16(10)
-            header.u16(UInt16(Self.headerLength + sets.count))
-            header.u32(exportTime)
-            header.u32(firstSequence)
-            header.u32(observationDomain)
-            messages.append(header.bytes + sets)
+            messages.append(
+                IPFIXMessage(
+                    bytes: header(length: sets.count, exportTime: exportTime, sequence: firstSequence) + sets,
+                    dataRecords: Int(sequenceNumber &- firstSequence)))
             sets = []
             firstSequence = sequenceNumber
-            recordsInMessage = 0
-        }
-        var used: Int {
-            Self.headerLength + sets.count + (setRecords.map { Self.setHeaderLength + $0.bytes.count } ?? 0)
         }
 
-        if includeTemplates {
-            var set = IPFIXBytes()
-            let body = templates.flatMap(\.record)
-            set.u16(Self.templateSetID)
-            set.u16(UInt16(Self.setHeaderLength + body.count))
-            sets += set.bytes + body
-        }
         for record in records {
-            let opensSet = setRecords?.template != record.template
+            let opensSet = open?.template != record.template
+            let used = Self.headerLength + sets.count + (open.map { Self.setHeaderLength + $0.bytes.count } ?? 0)
             let needed = record.bytes.count + (opensSet ? Self.setHeaderLength : 0)
-            if used + needed > maximumLength, recordsInMessage > 0 || !sets.isEmpty { closeMessage() }
-            if setRecords?.template != record.template {
+            if used + needed > maximumLength { closeMessage() }
+            if open?.template != record.template {
                 closeSet()
-                setRecords = (record.template, [], 0)
+                open = (record.template, [])
             }
-            setRecords?.bytes += record.bytes
-            setRecords?.count += 1
-            recordsInMessage += 1
+            open?.bytes += record.bytes
             sequenceNumber &+= 1
         }
         closeMessage()
         return messages
     }
+
+    /// A message withdrawing every template (RFC 7011, 8.1: a template
+    /// record with no fields).
+    public func withdrawal(exportTime: UInt32) -> [UInt8] {
+        var body = IPFIXBytes()
+        for template in templates {
+            body.u16(template.id)
+            body.u16(0)
+        }
+        let set = Self.set(Self.templateSetID, body.bytes)
+        return header(length: set.count, exportTime: exportTime, sequence: sequenceNumber) + set
+    }
+
+    /// The message header (RFC 7011, 3.1) before `length` octets of sets.
+    private func header(length: Int, exportTime: UInt32, sequence: UInt32) -> [UInt8] {
+        var out = IPFIXBytes()
+        out.u16(10)
+        out.u16(UInt16(Self.headerLength + length))
+        out.u32(exportTime)
+        out.u32(sequence)
+        out.u32(observationDomain)
+        return out.bytes
+    }
+
+    /// A set (RFC 7011, 3.3): its id and length, then its records.
+    private static func set(_ id: UInt16, _ body: [UInt8]) -> [UInt8] {
+        var out = IPFIXBytes()
+        out.u16(id)
+        out.u16(UInt16(setHeaderLength + body.count))
+        return out.bytes + body
+    }
+}
+
+/// One message and the data records it carries.
+public struct IPFIXMessage: Sendable {
+    public var bytes: [UInt8]
+    public var dataRecords: Int
 }

@@ -17,13 +17,7 @@ enum EventsKey {
 /// would compile in a ring buffer that never fills (unless it already
 /// has errors, which say more).
 func checkEvents(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> Settings.Events? {
-    guard case .object(let members) = member.value.kind else {
-        if !member.value.isInvalid {
-            diagnostics.error(
-                .valueType, "EVENTS must be an object, found \(member.value.typeDescription)", at: member.value.range)
-        }
-        return nil
-    }
+    guard let members = readObject(member, diagnostics: &diagnostics) else { return nil }
     let errorsBefore = diagnostics.all.filter { $0.severity == .error }.count
     let keys = checkedKeys(members, known: EventsKey.all, in: "EVENTS", diagnostics: &diagnostics)
     var events = Settings.Events()

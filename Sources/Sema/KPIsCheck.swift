@@ -16,13 +16,7 @@ enum KPIsKey {
 /// object turns the KPIs on with no collector (the console, the events
 /// file, Prometheus, or `vtap run --ipfix`).
 func checkKPIs(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> Settings.KPIs? {
-    guard case .object(let members) = member.value.kind else {
-        if !member.value.isInvalid {
-            diagnostics.error(
-                .valueType, "KPIS must be an object, found \(member.value.typeDescription)", at: member.value.range)
-        }
-        return nil
-    }
+    guard let members = readObject(member, diagnostics: &diagnostics) else { return nil }
     let keys = checkedKeys(members, known: KPIsKey.all, in: "KPIS", diagnostics: &diagnostics)
     var kpis = Settings.KPIs()
     if let ipfix = keys[KPIsKey.ipfix] {

@@ -72,13 +72,7 @@ private enum DisplayKey {
 
 private func checkDisplay(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> Settings.Display {
     var display = Settings.Display()
-    guard case .object(let members) = member.value.kind else {
-        if !member.value.isInvalid {
-            diagnostics.error(
-                .valueType, "DISPLAY must be an object, found \(member.value.typeDescription)", at: member.value.range)
-        }
-        return display
-    }
+    guard let members = readObject(member, diagnostics: &diagnostics) else { return display }
     let keys = checkedKeys(members, known: DisplayKey.all, in: "DISPLAY", diagnostics: &diagnostics)
     func flag(_ key: String) -> Bool? { keys[key].flatMap { readBool($0, diagnostics: &diagnostics) } }
     if let value = flag(DisplayKey.throughput) { display.throughput = value }

@@ -29,6 +29,19 @@ func readBool(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> Bool? {
     }
 }
 
+/// The members of a setting that must be an object (DISPLAY, EVENTS, KPIS).
+func readObject(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> [JSONMember]? {
+    guard case .object(let members) = member.value.kind else {
+        if !member.value.isInvalid {
+            diagnostics.error(
+                .valueType, "\(member.name) must be an object, found \(member.value.typeDescription)",
+                at: member.value.range)
+        }
+        return nil
+    }
+    return members
+}
+
 /// A JSON integer within `bounds`.
 func readInteger(_ member: JSONMember, in bounds: ClosedRange<Int>, diagnostics: inout DiagnosticBag) -> Int? {
     switch member.value.kind {

@@ -29,7 +29,7 @@ final class EventSession: Sendable {
     /// KPI records waiting for the batch's end, and what was seen so far.
     private final class KPIBuffer: Sendable {
         let pending = Mutex<[ConnectionKPIs]>([])
-        let totals = Mutex<(records: Int, closed: Int)>((0, 0))
+        let records = Mutex(0)
         let tally = Mutex(KPITally())
     }
 
@@ -61,7 +61,7 @@ final class EventSession: Sendable {
         let kpiSettings = object.manifest.settings.kpis
         hasKPIs = EventTap.hasKPIs(object)
         prometheusKPIs = kpiSettings?.prometheus ?? false
-        if collectorFlag != nil, kpiSettings == nil || !EventTap.hasKPIs(object) {
+        if collectorFlag != nil, kpiSettings == nil || !hasKPIs {
             throw RuntimeError.badInput(
                 "--ipfix: \(object.origin) has no KPI programs; add a KPIS section to its rules file")
         }
@@ -115,10 +115,7 @@ final class EventSession: Sendable {
                     return records
                 }
                 exporter?.export(records)
-                kpis.totals.withLock {
-                    $0.records += records.count
-                    $0.closed += records.filter { $0.end != .open }.count
-                }
+                kpis.records.withLock { $0 += records.count }
                 kpis.tally.withLock { tally in records.forEach { tally.add($0) } }
                 for record in records {
                     do {
@@ -147,7 +144,8 @@ final class EventSession: Sendable {
             "vtap: events: \(totals.receivedTotal) received (\(kinds.isEmpty ? "none" : kinds.joined(separator: ", "))); "
                 + "\(totals.lost) lost (ring buffer full), \(totals.capped) over MAX_EVENTS_PER_SECOND\n")
         if hasKPIs {
-            let (records, closed) = kpis.totals.withLock { $0 }
+            let records = kpis.records.withLock { $0 }
+            let closed = kpis.tally.withLock { $0.closedConnections }
             var line = "vtap: kpis: \(records) records (\(closed) connections closed)"
             if let ipfix {
                 ipfix.finish()

@@ -51,10 +51,12 @@ import VtapTestSupport
         let v4 = (0..<30).map { Self.connection($0) }
         let v6 = (0..<5).map { Self.connection($0, ipVersion: 6) }
         let first = messages.messages(
-            records: (v4 + v6).compactMap(KPIElements.record), exportTime: 1_800_000_000, includeTemplates: true)
+            records: (v4 + v6).compactMap(KPIElements.record), exportTime: 1_800_000_000, includeTemplates: true
+        ).map(\.bytes)
         let second = messages.messages(
             records: [KPIElements.record(Self.connection(99))].compactMap { $0 }, exportTime: 1_800_000_005,
-            includeTemplates: false)
+            includeTemplates: false
+        ).map(\.bytes)
         #expect(first.count > 1, "35 records need more than one 1,400-byte message")
         #expect(first.allSatisfy { $0.count <= 1400 })
         let file = try Self.capture(first + second, in: directory)
@@ -87,8 +89,8 @@ import VtapTestSupport
         let k = Self.connection(3)
         let file = try Self.capture(
             messages.messages(
-                records: [KPIElements.record(k)].compactMap { $0 }, exportTime: 1_800_000_001, includeTemplates: true),
-            in: directory)
+                records: [KPIElements.record(k)].compactMap { $0 }, exportTime: 1_800_000_001, includeTemplates: true
+            ).map(\.bytes), in: directory)
         let row = try #require(
             Self.tshark(
                 file,
@@ -104,7 +106,8 @@ import VtapTestSupport
         let v6File = try Self.capture(
             v6Messages.messages(
                 records: [KPIElements.record(Self.connection(2, ipVersion: 6))].compactMap { $0 },
-                exportTime: 1_800_000_001, includeTemplates: true), in: directory)
+                exportTime: 1_800_000_001, includeTemplates: true
+            ).map(\.bytes), in: directory)
         let v6Row = try #require(
             Self.tshark(v6File, fields: ["cflow.srcaddrv6", "cflow.dstaddrv6", "cflow.flow_end_reason"]).first)
         #expect(v6Row == ["2001:db8::1", "2001:db8::2", "3"], "\(v6Row)")
