@@ -36,6 +36,33 @@ struct VTAP_CORE(tcp_sock) {
 	__u32 rcv_ooopack;
 } __attribute__((preserve_access_index));
 
+/* MPTCP (net/mptcp/protocol.h): a subflow is a TCP socket whose ULP is
+ * "mptcp"; its ULP data is the subflow's context, which names the MPTCP
+ * connection's own socket (conn). */
+struct VTAP_CORE(tcp_ulp_ops) {
+	char name[16];
+} __attribute__((preserve_access_index));
+
+struct VTAP_CORE(inet_connection_sock) {
+	const struct VTAP_CORE(tcp_ulp_ops) *icsk_ulp_ops;
+	void *icsk_ulp_data;
+} __attribute__((preserve_access_index));
+
+struct VTAP_CORE(mptcp_subflow_context) {
+	__u32 token;
+	__u32 subflow_id;
+	void *conn;
+} __attribute__((preserve_access_index));
+
+struct VTAP_CORE(mptcp_sock) {
+	__u64 bytes_sent;
+	__u64 bytes_acked;
+	__u64 bytes_received;
+	__u64 bytes_retrans;
+	__u32 token;
+	__u32 subflow_id;
+} __attribute__((preserve_access_index));
+
 /* Why a record was written (struct vtap_kpi's end). */
 enum vtap_kpi_end {
 	VTAP_KPI_OPEN = 0,		/* an interim record: still open */
@@ -44,13 +71,27 @@ enum vtap_kpi_end {
 	VTAP_KPI_NOT_ESTABLISHED = 3,	/* closed before the handshake completed */
 };
 
-/* What is kept per followed connection between its state changes. */
+/* What a record is of (struct vtap_kpi's scope). */
+enum vtap_kpi_scope {
+	VTAP_KPI_TCP = 0,	/* a TCP connection */
+	VTAP_KPI_SUBFLOW = 1,	/* an MPTCP subflow: a TCP connection of its own */
+	VTAP_KPI_MPTCP = 2,	/* an MPTCP connection, written when its last followed subflow closes */
+};
+
+/* What is kept per followed connection between its state changes; for
+ * an MPTCP connection (keyed by its own socket), what its first followed
+ * subflow started with, and how many followed subflows are still open. */
 struct vtap_kpi_state {
 	__u64 start_ns;
 	__u64 established_ns;
 	__u64 last_export_ns;
+	__u64 mptcp;		/* a subflow's MPTCP connection socket, 0 for TCP */
 	__u32 rule;
 	__u32 handshake_rtt_us;
+	__u32 mptcp_token;
+	__u16 path_index;
+	__u16 open_subflows;	/* an MPTCP connection's */
+	__u16 end;		/* an MPTCP connection's: its last subflow's */
 	__u32 rtt_max_us;
 	__u32 rcvbuf_start;
 	__u16 resets_sent;
@@ -107,6 +148,14 @@ struct vtap_kpi {
 	__u16 state;		/* the TCP state it left (at close) or is in */
 	__u8 local_addr[16];
 	__u8 remote_addr[16];
+	/* MPTCP (0 for TCP): the connection's local token, a subflow's
+	 * path index (the kernel's subflow_id), and for the connection its
+	 * subflow count and the bytes it reinjected on another subflow. */
+	__u64 reinjected;
+	__u32 mptcp_token;
+	__u16 path_index;
+	__u16 subflows;
+	__u16 scope;		/* enum vtap_kpi_scope */
 };
 
 static __always_inline __u32 vtap_kpi_rcvbuf(const void *sk)
@@ -161,6 +210,58 @@ static __noinline void vtap_kpi_fill(struct vtap_kpi *k, const void *sk, struct 
 	k->state = end_state & 0xffff;
 	__builtin_memcpy(k->local_addr, st->local_addr, 16);
 	__builtin_memcpy(k->remote_addr, st->remote_addr, 16);
+	k->mptcp_token = st->mptcp_token;
+	k->path_index = st->path_index;
+	k->scope = st->mptcp ? VTAP_KPI_SUBFLOW : VTAP_KPI_TCP;
+}
+
+/* An MPTCP connection's record, from its own socket (struct mptcp_sock)
+ * and what its first followed subflow kept. */
+static __noinline void vtap_kpi_fill_mptcp(struct vtap_kpi *k, const void *msk, struct vtap_kpi_state *st)
+{
+	const struct VTAP_CORE(mptcp_sock) *m = msk;
+	__u32 next_subflow = 0;
+
+	k->time_ns = bpf_ktime_get_ns();
+	k->socket = (__u64)msk;
+	k->kind = VTAP_EVENT_KPI;
+	k->rule = (__s32)st->rule;
+	k->start_ns = st->start_ns;
+	k->established_ns = st->established_ns;
+	vtap_core_read(&k->bytes_sent, &m->bytes_sent);
+	vtap_core_read(&k->bytes_acked, &m->bytes_acked);
+	vtap_core_read(&k->bytes_received, &m->bytes_received);
+	vtap_core_read(&k->reinjected, &m->bytes_retrans);
+	vtap_core_read(&k->mptcp_token, &m->token);
+	/* The kernel numbers subflows from 1 and keeps the next number. */
+	vtap_core_read(&next_subflow, &m->subflow_id);
+	k->subflows = next_subflow > 1 ? next_subflow - 1 : 0;
+	k->end = st->end;
+	k->state = vtap_event_socket_state(msk);
+	k->family = st->family;
+	k->local_port = st->local_port;
+	k->remote_port = st->remote_port;
+	__builtin_memcpy(k->local_addr, st->local_addr, 16);
+	__builtin_memcpy(k->remote_addr, st->remote_addr, 16);
+	k->scope = VTAP_KPI_MPTCP;
+}
+
+/* A subflow's context, or 0 when the socket is not an MPTCP subflow. */
+static __always_inline const struct VTAP_CORE(mptcp_subflow_context) *vtap_kpi_subflow(const void *sk)
+{
+	const struct VTAP_CORE(inet_connection_sock) *icsk = sk;
+	const struct VTAP_CORE(tcp_ulp_ops) *ops = 0;
+	void *context = 0;
+	char name[8] = {};
+
+	vtap_core_read(&ops, &icsk->icsk_ulp_ops);
+	if (!ops)
+		return 0;
+	bpf_probe_read_kernel(name, sizeof(name), (const void *)__builtin_preserve_access_index(&ops->name));
+	if (name[0] != 'm' || name[1] != 'p' || name[2] != 't' || name[3] != 'c' || name[4] != 'p' || name[5])
+		return 0;
+	vtap_core_read(&context, &icsk->icsk_ulp_data);
+	return context;
 }
 
 /* Keeps the socket's 5-tuple in its state. */
@@ -184,6 +285,66 @@ static __always_inline void vtap_kpi_write(const void *sk, struct vtap_kpi_state
 	vtap_kpi_fill(k, sk, st, end << 16 | (state & 0xffff));
 	bpf_ringbuf_submit(k, vtap_ring_wakeup());
 	vtap_event_count(VTAP_EVENT_WRITTEN);
+}
+
+/* Writes an MPTCP connection's record. */
+static __always_inline void vtap_kpi_write_mptcp(const void *msk, struct vtap_kpi_state *st)
+{
+	struct vtap_kpi *k = bpf_ringbuf_reserve(&vtap_events, sizeof(*k), 0);
+	if (!k) {
+		vtap_event_count(VTAP_EVENT_LOST);
+		return;
+	}
+	vtap_kpi_fill_mptcp(k, msk, st);
+	bpf_ringbuf_submit(k, vtap_ring_wakeup());
+	vtap_event_count(VTAP_EVENT_WRITTEN);
+}
+
+/* Once established, a subflow is tied to its MPTCP connection (the
+ * context is there by then on both sides): the connection is followed
+ * too, from what this first followed subflow kept, and counts it open. */
+static __always_inline void vtap_kpi_join_mptcp(const void *sk, struct vtap_kpi_state *st)
+{
+	const struct VTAP_CORE(mptcp_subflow_context) *subflow = vtap_kpi_subflow(sk);
+	void *msk = 0;
+
+	if (!subflow || st->mptcp)
+		return;
+	vtap_core_read(&msk, &subflow->conn);
+	if (!msk)
+		return;
+	st->mptcp = (__u64)msk;
+	vtap_core_read(&st->mptcp_token, &subflow->token);
+	__u32 path = 0;
+	vtap_core_read(&path, &subflow->subflow_id);
+	st->path_index = path;
+	struct vtap_kpi_state *connection = bpf_map_lookup_elem(&vtap_kpi_sockets, &st->mptcp);
+	if (connection) {
+		connection->open_subflows += 1;
+		return;
+	}
+	struct vtap_kpi_state fresh = *st;
+	fresh.mptcp = 0;
+	fresh.open_subflows = 1;
+	bpf_map_update_elem(&vtap_kpi_sockets, &st->mptcp, &fresh, VTAP_BPF_ANY);
+}
+
+/* A followed subflow closed: its connection's record goes when the last
+ * followed subflow has. */
+static __always_inline void vtap_kpi_leave_mptcp(struct vtap_kpi_state *st, __u32 end)
+{
+	__u64 key = st->mptcp;
+	struct vtap_kpi_state *connection = bpf_map_lookup_elem(&vtap_kpi_sockets, &key);
+
+	if (!connection)
+		return;
+	connection->end = end;
+	if (connection->open_subflows > 1) {
+		connection->open_subflows -= 1;
+		return;
+	}
+	vtap_kpi_write_mptcp((const void *)key, connection);
+	bpf_map_delete_elem(&vtap_kpi_sockets, &key);
 }
 
 /* The kernel's TCP states that matter here (include/net/tcp_states.h). */
@@ -237,11 +398,23 @@ int vtap_kpi_state(struct vtap_raw_args *ctx)
 		/* The first RTT sample is the handshake's (SYN to SYN-ACK on the
 		 * active side, SYN-ACK to ACK on the passive one). */
 		st->handshake_rtt_us = srtt >> 3;
+		vtap_kpi_join_mptcp(sk, st);
 	} else if (state == VTAP_TCP_CLOSE) {
 		__u32 end = st->resets_sent || st->resets_received ? VTAP_KPI_RESET
 			    : st->established_ns			 ? VTAP_KPI_FIN
 								 : VTAP_KPI_NOT_ESTABLISHED;
+		if (st->mptcp) {
+			/* A joining subflow may be numbered after its establishment. */
+			const struct VTAP_CORE(mptcp_subflow_context) *subflow = vtap_kpi_subflow(sk);
+			__u32 path = 0;
+			if (subflow)
+				vtap_core_read(&path, &subflow->subflow_id);
+			if (path)
+				st->path_index = path;
+		}
 		vtap_kpi_write(sk, st, end, (__u32)old);
+		if (st->mptcp)
+			vtap_kpi_leave_mptcp(st, end);
 		bpf_map_delete_elem(&vtap_kpi_sockets, &key);
 	}
 	return 0;

@@ -110,6 +110,14 @@ public enum MetricFamilies {
     public static let kpiDuration = MetricFamily(
         name: "vtap_kpi_duration_seconds", type: .histogram, labels: ["rule"],
         help: "The closed connections' durations, from vtap's first sight of each to its close.")
+    public static let kpiMPTCPConnections = counter(
+        "vtap_kpi_mptcp_connections_total", ["rule"],
+        "MPTCP connections whose subflows the rule selects that closed (their subflows count as TCP connections).")
+    public static let kpiMPTCPSubflows = counter(
+        "vtap_kpi_mptcp_subflows_total", ["rule"], "Subflows of the closed MPTCP connections (the kernel's count).")
+    public static let kpiMPTCPReinjected = counter(
+        "vtap_kpi_mptcp_reinjected_bytes_total", ["rule"],
+        "Bytes the closed MPTCP connections sent again on another subflow (the kernel's bytes_retrans).")
 
     // The programs themselves, from the kernel's run-time statistics.
     public static let programRuns = counter(
@@ -138,6 +146,7 @@ public enum MetricFamilies {
             protocolJitterMean, protocolJitterStddev,
             unmatchedPackets, unmatchedBytes, nonIPPackets, nonIPBytes, otherDirectionPackets, malformedPackets,
             events, eventsDropped, stackLatency, stackDrops, kpiConnections, kpiRetransmissions, kpiRTT, kpiDuration,
+            kpiMPTCPConnections, kpiMPTCPSubflows, kpiMPTCPReinjected,
             programRuns, programRunSeconds,
             buildInfo, mapReadErrors, scrapeDuration, rules, interfaces,
         ]

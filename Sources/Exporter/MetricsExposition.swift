@@ -153,14 +153,12 @@ public struct MetricsExposition: Sendable {
                         )
                     }
                 })
-            writer.write(
-                MetricFamilies.kpiRetransmissions,
-                byRule.map {
-                    (
-                        RenderedLabels(MetricFamilies.kpiRetransmissions.labels, [$0.label]),
-                        TextExpositionWriter.Value.integer($0.tally.retransmissions)
-                    )
-                })
+            func writeCounts(_ family: MetricFamily, _ count: KeyPath<KPITally.Rule, UInt64>) {
+                writer.write(
+                    family,
+                    byRule.map { (RenderedLabels(family.labels, [$0.label]), .integer($0.tally[keyPath: count])) })
+            }
+            writeCounts(MetricFamilies.kpiRetransmissions, \.retransmissions)
             for (family, histogram, bounds) in [
                 (MetricFamilies.kpiRTT, \KPITally.Rule.rtt, KPITally.rttBounds),
                 (MetricFamilies.kpiDuration, \KPITally.Rule.duration, KPITally.durationBounds),
@@ -174,6 +172,9 @@ public struct MetricsExposition: Sendable {
                         )
                     })
             }
+            writeCounts(MetricFamilies.kpiMPTCPConnections, \.mptcpConnections)
+            writeCounts(MetricFamilies.kpiMPTCPSubflows, \.mptcpSubflows)
+            writeCounts(MetricFamilies.kpiMPTCPReinjected, \.reinjectedBytes)
         }
 
         let programs = snapshot.programs.map {

@@ -44,6 +44,36 @@ public struct ConnectionKPIs: Sendable, Equatable {
     public var resetsReceived: UInt16
     public var receiveBufferStart: UInt32
     public var receiveBufferEnd: UInt32
+    /// Nil for a plain TCP connection.
+    public var mptcp: MPTCP?
+
+    /// An MPTCP subflow's or connection's own values (docs/kpis.md).
+    public struct MPTCP: Sendable, Equatable {
+        public var scope: KPIScope
+        /// The MPTCP connection's local token: a connection and its
+        /// subflows share it.
+        public var token: UInt32
+        /// A subflow's number in its connection (the kernel's
+        /// subflow_id, from 1); 0 in the connection's record.
+        public var pathIndex: UInt16
+        /// The connection's subflows, however many the kernel created; 0
+        /// in a subflow's record.
+        public var subflows: UInt16
+        /// Bytes the connection sent again on another subflow (the
+        /// kernel's bytes_retrans); 0 in a subflow's record.
+        public var reinjectedBytes: UInt64
+
+        public init(scope: KPIScope, token: UInt32, pathIndex: UInt16, subflows: UInt16, reinjectedBytes: UInt64) {
+            self.scope = scope
+            self.token = token
+            self.pathIndex = pathIndex
+            self.subflows = subflows
+            self.reinjectedBytes = reinjectedBytes
+        }
+    }
+
+    /// What the record is of.
+    public var scope: KPIScope { mptcp?.scope ?? .tcp }
 
     public init(
         socket: UInt64, rule: Int, nanoseconds: Int64, startNanoseconds: Int64, establishedNanoseconds: Int64?,
@@ -53,7 +83,8 @@ public struct ConnectionKPIs: Sendable, Equatable {
         retransmissions: UInt32 = 0, smoothedRTTMicroseconds: UInt32 = 0, minimumRTTMicroseconds: UInt32 = 0,
         maximumRTTMicroseconds: UInt32 = 0, handshakeRTTMicroseconds: UInt32 = 0, reorderingSeen: UInt32 = 0,
         duplicateSegments: UInt32 = 0, outOfOrderReceived: UInt32 = 0, stalls: UInt16 = 0, resetsSent: UInt16 = 0,
-        resetsReceived: UInt16 = 0, receiveBufferStart: UInt32 = 0, receiveBufferEnd: UInt32 = 0
+        resetsReceived: UInt16 = 0, receiveBufferStart: UInt32 = 0, receiveBufferEnd: UInt32 = 0,
+        mptcp: MPTCP? = nil
     ) {
         self.socket = socket
         self.rule = rule
@@ -87,6 +118,7 @@ public struct ConnectionKPIs: Sendable, Equatable {
         self.resetsReceived = resetsReceived
         self.receiveBufferStart = receiveBufferStart
         self.receiveBufferEnd = receiveBufferEnd
+        self.mptcp = mptcp
     }
 
     /// From the first sight of the connection to this record.
@@ -94,9 +126,10 @@ public struct ConnectionKPIs: Sendable, Equatable {
 }
 
 /// The closed connections' KPIs per rule, for Prometheus (KPIS'
-/// PROMETHEUS): connections by how they ended, their retransmissions, and
-/// histograms of their smoothed RTT and duration. Interim records are
-/// left out, so that no connection counts twice.
+/// PROMETHEUS): TCP connections (MPTCP subflows among them) by how they
+/// ended, their retransmissions, and histograms of their smoothed RTT
+/// and duration; MPTCP connections apart. Interim records are left out,
+/// so that no connection counts twice.
 public struct KPITally: Sendable, Equatable {
     /// Upper bounds, in seconds.
     public static let rttBounds: [Double] = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]
@@ -131,6 +164,11 @@ public struct KPITally: Sendable, Equatable {
         public var retransmissions: UInt64 = 0
         public var rtt = Histogram(bounds: KPITally.rttBounds.count)
         public var duration = Histogram(bounds: KPITally.durationBounds.count)
+        /// Closed MPTCP connections, their subflows and reinjected bytes
+        /// (their subflows are counted above, as TCP connections).
+        public var mptcpConnections: UInt64 = 0
+        public var mptcpSubflows: UInt64 = 0
+        public var reinjectedBytes: UInt64 = 0
     }
 
     public private(set) var rules: [Int: Rule] = [:]
@@ -145,6 +183,13 @@ public struct KPITally: Sendable, Equatable {
     public mutating func add(_ record: ConnectionKPIs) {
         guard record.end != .open else { return }
         var rule = rules[record.rule] ?? Rule()
+        if let mptcp = record.mptcp, mptcp.scope == .mptcp {
+            rule.mptcpConnections += 1
+            rule.mptcpSubflows += UInt64(mptcp.subflows)
+            rule.reinjectedBytes += mptcp.reinjectedBytes
+            rules[record.rule] = rule
+            return
+        }
         rule.connections[record.end, default: 0] += 1
         rule.retransmissions += UInt64(record.retransmissions)
         if record.establishedNanoseconds != nil {

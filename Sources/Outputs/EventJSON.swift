@@ -131,6 +131,14 @@ public struct EventJSON: Sendable {
             $0.key("resets_received") { $0.integer(k.resetsReceived) }
             $0.key("rcvbuf_start") { $0.integer(k.receiveBufferStart) }
             $0.key("rcvbuf_end") { $0.integer(k.receiveBufferEnd) }
+            $0.key("scope") { $0.string(k.scope.name) }
+            if let mptcp = k.mptcp {
+                // As ss prints it: the token in hex.
+                $0.key("mptcp_token") { $0.string(String(mptcp.token, radix: 16)) }
+                $0.key("path_index") { $0.integer(mptcp.pathIndex) }
+                $0.key("subflows") { $0.integer(mptcp.subflows) }
+                $0.key("reinjected_bytes") { $0.integer(mptcp.reinjectedBytes) }
+            }
         }
     }
 

@@ -41,6 +41,9 @@ public enum KPIElements {
     static let stallCount = flowcorder("stallCount", 8, 2)
     static let reorderingPacketCount = flowcorder("reorderingPacketCount", 9, 4)
     static let rcvBufOctetCount = flowcorder("rcvBufOctetCount", 18, 4)
+    static let reinjectionOctetOut = flowcorder("reinjectionOctetOut", 14, 8)
+    static let subflowCount = flowcorder("subflowCount", 17, 1)
+    static let pathIndex = flowcorder("pathIndex", 19, 1)
 
     // vtap's own.
     static let handshakeRttMicroseconds = flowcorder("handshakeRttMicroseconds", 100, 4)
@@ -54,6 +57,8 @@ public enum KPIElements {
     static let tcpFinalState = flowcorder("tcpFinalState", 108, 1)
     static let vtapRuleIndex = flowcorder("vtapRuleIndex", 109, 4)
     static let rcvBufStartOctetCount = flowcorder("rcvBufStartOctetCount", 110, 4)
+    static let mptcpToken = flowcorder("mptcpToken", 111, 4)
+    static let kpiScope = flowcorder("kpiScope", 112, 1)
 
     /// The elements after the addresses, the same in both templates.
     static let common: [IPFIXElement] = [
@@ -63,6 +68,7 @@ public enum KPIElements {
         stallCount, reorderingPacketCount, rcvBufOctetCount, handshakeRttMicroseconds, minimumRttMicroseconds,
         smoothedRttMicroseconds, maximumRttMicroseconds, receivedPacketTotalCount, outOfOrderPacketTotalCount,
         resetSentCount, resetReceivedCount, tcpFinalState, vtapRuleIndex, rcvBufStartOctetCount,
+        reinjectionOctetOut, subflowCount, pathIndex, mptcpToken, kpiScope,
     ]
 
     public static let templates: [IPFIXTemplate] = [
@@ -109,6 +115,11 @@ public enum KPIElements {
         out.u8(UInt8(clamping: k.state))
         out.u32(UInt32(clamping: max(0, k.rule)))
         out.u32(k.receiveBufferStart)
+        out.u64(k.mptcp?.reinjectedBytes ?? 0)
+        out.u8(UInt8(clamping: k.mptcp?.subflows ?? 0))
+        out.u8(UInt8(clamping: k.mptcp?.pathIndex ?? 0))
+        out.u32(k.mptcp?.token ?? 0)
+        out.u8(UInt8(clamping: k.scope.rawValue))
         return (local.count == 4 ? templateIDv4 : templateIDv6, out.bytes)
     }
 }

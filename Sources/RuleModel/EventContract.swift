@@ -169,3 +169,21 @@ public enum KPIEnd: UInt16, CaseIterable, Sendable, Equatable {
         }
     }
 }
+
+/// What a KPI record is of (`enum vtap_kpi_scope`, templates/vtap_kpi.h).
+public enum KPIScope: UInt16, CaseIterable, Sendable, Equatable {
+    /// A TCP connection.
+    case tcp = 0
+    /// An MPTCP subflow: a TCP connection of its own, under its MPTCP connection.
+    case subflow = 1
+    /// An MPTCP connection, written when its last followed subflow closes.
+    case mptcp = 2
+
+    public var name: String {
+        switch self {
+        case .tcp: "tcp"
+        case .subflow: "subflow"
+        case .mptcp: "mptcp"
+        }
+    }
+}

@@ -5,59 +5,118 @@ import VtapRuleModel
 /// layout in the manifest, like `EventDecoder`.
 struct KPIDecoder {
     private let size: Int
-    private let offsets: [String: Int]
+    /// Each field's offset, by `Field.rawValue`: looked up once here, not
+    /// by name for every record.
+    private let offsets: [Int]
     /// Added to the BPF clock's times to give nanoseconds since the epoch.
     private let epochOffset: Int64
 
-    /// Every field read, with its width.
-    static let fields: [(name: String, width: Int)] = [
-        ("time_ns", 8), ("socket", 8), ("rule", 4), ("start_ns", 8), ("established_ns", 8), ("bytes_sent", 8),
-        ("bytes_acked", 8), ("bytes_received", 8), ("segs_in", 4), ("segs_out", 4), ("data_segs_in", 4),
-        ("data_segs_out", 4), ("total_retrans", 4), ("srtt_us", 4), ("rtt_min_us", 4), ("rtt_max_us", 4),
-        ("handshake_rtt_us", 4), ("reord_seen", 4), ("dsack_dups", 4), ("rcv_ooopack", 4), ("rcvbuf_start", 4),
-        ("rcvbuf_end", 4), ("total_rto", 2), ("resets_sent", 2), ("resets_received", 2), ("end", 2),
-        ("family", 2), ("local_port", 2), ("remote_port", 2), ("state", 2), ("local_addr", 16),
-        ("remote_addr", 16),
-    ]
+    enum Field: Int, CaseIterable {
+        case time, socket, rule, start, established, bytesSent, bytesAcked, bytesReceived
+        case segmentsIn, segmentsOut, dataSegmentsIn, dataSegmentsOut, retransmissions
+        case smoothedRTT, minimumRTT, maximumRTT, handshakeRTT, reordering, duplicates, outOfOrder
+        case receiveBufferStart, receiveBufferEnd, stalls, resetsSent, resetsReceived, end
+        case family, localPort, remotePort, state, localAddress, remoteAddress
+        case reinjected, mptcpToken, pathIndex, subflows, scope
+
+        /// The field's name in `struct vtap_kpi`.
+        var name: String {
+            switch self {
+            case .time: "time_ns"
+            case .socket: "socket"
+            case .rule: "rule"
+            case .start: "start_ns"
+            case .established: "established_ns"
+            case .bytesSent: "bytes_sent"
+            case .bytesAcked: "bytes_acked"
+            case .bytesReceived: "bytes_received"
+            case .segmentsIn: "segs_in"
+            case .segmentsOut: "segs_out"
+            case .dataSegmentsIn: "data_segs_in"
+            case .dataSegmentsOut: "data_segs_out"
+            case .retransmissions: "total_retrans"
+            case .smoothedRTT: "srtt_us"
+            case .minimumRTT: "rtt_min_us"
+            case .maximumRTT: "rtt_max_us"
+            case .handshakeRTT: "handshake_rtt_us"
+            case .reordering: "reord_seen"
+            case .duplicates: "dsack_dups"
+            case .outOfOrder: "rcv_ooopack"
+            case .receiveBufferStart: "rcvbuf_start"
+            case .receiveBufferEnd: "rcvbuf_end"
+            case .stalls: "total_rto"
+            case .resetsSent: "resets_sent"
+            case .resetsReceived: "resets_received"
+            case .end: "end"
+            case .family: "family"
+            case .localPort: "local_port"
+            case .remotePort: "remote_port"
+            case .state: "state"
+            case .localAddress: "local_addr"
+            case .remoteAddress: "remote_addr"
+            case .reinjected: "reinjected"
+            case .mptcpToken: "mptcp_token"
+            case .pathIndex: "path_index"
+            case .subflows: "subflows"
+            case .scope: "scope"
+            }
+        }
+
+        /// Bytes the decoder reads there.
+        var width: Int {
+            switch self {
+            case .time, .socket, .start, .established, .bytesSent, .bytesAcked, .bytesReceived, .reinjected: 8
+            case .rule, .segmentsIn, .segmentsOut, .dataSegmentsIn, .dataSegmentsOut, .retransmissions,
+                .smoothedRTT, .minimumRTT, .maximumRTT, .handshakeRTT, .reordering, .duplicates, .outOfOrder,
+                .receiveBufferStart, .receiveBufferEnd, .mptcpToken:
+                4
+            case .stalls, .resetsSent, .resetsReceived, .end, .family, .localPort, .remotePort, .state, .pathIndex,
+                .subflows, .scope:
+                2
+            case .localAddress, .remoteAddress: 16
+            }
+        }
+    }
 
     init(_ manifest: Manifest, epochOffset: Int64) throws {
-        let (size, found) = try EventDecoder.layout(ObjectContract.kpiStruct, in: manifest, fields: Self.fields)
-        self.size = size
-        offsets = Dictionary(uniqueKeysWithValues: zip(Self.fields.map(\.name), found))
+        (size, offsets) = try EventDecoder.layout(
+            ObjectContract.kpiStruct, in: manifest, fields: Field.allCases.map { ($0.name, $0.width) })
         self.epochOffset = epochOffset
     }
 
-    /// Nil for a record shorter than the layout or of an unknown end.
+    /// Nil for a record shorter than the layout or of an unknown end or scope.
     func decode(_ record: UnsafeRawBufferPointer) -> ConnectionKPIs? {
         guard record.count >= size else { return nil }
-        func load<T: FixedWidthInteger>(_ name: String, _ type: T.Type) -> T {
-            record.loadUnaligned(fromByteOffset: offsets[name] ?? 0, as: T.self)
+        func load<T: FixedWidthInteger>(_ field: Field, _ type: T.Type = T.self) -> T {
+            record.loadUnaligned(fromByteOffset: offsets[field.rawValue], as: T.self)
         }
-        guard let end = ConnectionKPIs.End(rawValue: load("end", UInt16.self)) else { return nil }
-        let version = load("family", UInt16.self) == 10 ? 6 : 4
-        func address(_ name: String) -> String {
-            let offset = offsets[name] ?? 0
+        guard let end = ConnectionKPIs.End(rawValue: load(.end)), let scope = KPIScope(rawValue: load(.scope))
+        else { return nil }
+        let version = load(.family, UInt16.self) == 10 ? 6 : 4
+        func address(_ field: Field) -> String {
+            let offset = offsets[field.rawValue]
             return EventDecoder.text(UnsafeRawBufferPointer(rebasing: record[offset..<offset + 16]), version: version)
         }
-        func epoch(_ name: String) -> Int64 { Int64(clamping: load(name, UInt64.self)) &+ epochOffset }
-        let established = load("established_ns", UInt64.self)
+        func epoch(_ field: Field) -> Int64 { Int64(clamping: load(field, UInt64.self)) &+ epochOffset }
+        let established: UInt64 = load(.established)
         return ConnectionKPIs(
-            socket: load("socket", UInt64.self), rule: Int(load("rule", Int32.self)), nanoseconds: epoch("time_ns"),
-            startNanoseconds: epoch("start_ns"),
-            establishedNanoseconds: established == 0 ? nil : epoch("established_ns"),
-            end: end, state: Int(load("state", UInt16.self)), ipVersion: version, localAddress: address("local_addr"),
-            localPort: load("local_port", UInt16.self), remoteAddress: address("remote_addr"),
-            remotePort: load("remote_port", UInt16.self), bytesSent: load("bytes_sent", UInt64.self),
-            bytesAcked: load("bytes_acked", UInt64.self), bytesReceived: load("bytes_received", UInt64.self),
-            segmentsIn: load("segs_in", UInt32.self), segmentsOut: load("segs_out", UInt32.self),
-            dataSegmentsIn: load("data_segs_in", UInt32.self), dataSegmentsOut: load("data_segs_out", UInt32.self),
-            retransmissions: load("total_retrans", UInt32.self), smoothedRTTMicroseconds: load("srtt_us", UInt32.self),
-            minimumRTTMicroseconds: load("rtt_min_us", UInt32.self),
-            maximumRTTMicroseconds: load("rtt_max_us", UInt32.self),
-            handshakeRTTMicroseconds: load("handshake_rtt_us", UInt32.self),
-            reorderingSeen: load("reord_seen", UInt32.self), duplicateSegments: load("dsack_dups", UInt32.self),
-            outOfOrderReceived: load("rcv_ooopack", UInt32.self), stalls: load("total_rto", UInt16.self),
-            resetsSent: load("resets_sent", UInt16.self), resetsReceived: load("resets_received", UInt16.self),
-            receiveBufferStart: load("rcvbuf_start", UInt32.self), receiveBufferEnd: load("rcvbuf_end", UInt32.self))
+            socket: load(.socket), rule: Int(load(.rule, Int32.self)), nanoseconds: epoch(.time),
+            startNanoseconds: epoch(.start), establishedNanoseconds: established == 0 ? nil : epoch(.established),
+            end: end, state: Int(load(.state, UInt16.self)), ipVersion: version, localAddress: address(.localAddress),
+            localPort: load(.localPort), remoteAddress: address(.remoteAddress), remotePort: load(.remotePort),
+            bytesSent: load(.bytesSent), bytesAcked: load(.bytesAcked), bytesReceived: load(.bytesReceived),
+            segmentsIn: load(.segmentsIn), segmentsOut: load(.segmentsOut), dataSegmentsIn: load(.dataSegmentsIn),
+            dataSegmentsOut: load(.dataSegmentsOut), retransmissions: load(.retransmissions),
+            smoothedRTTMicroseconds: load(.smoothedRTT), minimumRTTMicroseconds: load(.minimumRTT),
+            maximumRTTMicroseconds: load(.maximumRTT), handshakeRTTMicroseconds: load(.handshakeRTT),
+            reorderingSeen: load(.reordering), duplicateSegments: load(.duplicates),
+            outOfOrderReceived: load(.outOfOrder),
+            stalls: load(.stalls), resetsSent: load(.resetsSent), resetsReceived: load(.resetsReceived),
+            receiveBufferStart: load(.receiveBufferStart), receiveBufferEnd: load(.receiveBufferEnd),
+            mptcp: scope == .tcp
+                ? nil
+                : ConnectionKPIs.MPTCP(
+                    scope: scope, token: load(.mptcpToken), pathIndex: load(.pathIndex), subflows: load(.subflows),
+                    reinjectedBytes: load(.reinjected)))
     }
 }

@@ -12,6 +12,8 @@ extension EndToEnd {
         struct Exchange {
             var client: [String: Any]
             var server: [String: Any]
+            /// Every KPI record, in the order vtap wrote them.
+            var records: [[String: Any]]
             /// nfdump's CSV rows (header names to values), one per record.
             var collected: [[String: String]]
             var standardError: String
@@ -30,15 +32,33 @@ extension EndToEnd {
         /// the receiver's namespace drops every Nth segment to the port.
         /// A client that sends `size` bytes in 20 kB pieces over `seconds`,
         /// then reads the answer (the server is Qlog.transfer's).
+        /// With a fifth argument `mptcp`, over an MPTCP socket.
         static let trickleClient = #"""
             import socket, sys, time
             address, port, size, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-            c = socket.create_connection((address, port)); piece = 20000; pieces = size // piece
+            protocol = 262 if sys.argv[5:] == ["mptcp"] else 0
+            c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, protocol); c.connect((address, port))
+            piece = 20000; pieces = size // piece
             for i in range(pieces):
                 c.sendall(b"s" * piece); time.sleep(seconds / pieces)
             c.shutdown(socket.SHUT_WR)
             while c.recv(65536): pass
             c.close()
+            """#
+
+        /// Qlog.transfer's server over an MPTCP socket (IPPROTO_MPTCP, 262).
+        static let mptcpServer = #"""
+            import socket, sys
+            address, port = sys.argv[1], int(sys.argv[2])
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((address, port)); s.listen(); print("ready", flush=True)
+            c, _ = s.accept(); got = 0
+            while True:
+                data = c.recv(65536)
+                if not data: break
+                got += len(data)
+            c.sendall(b"r" * 3000); c.close(); print(got, flush=True)
             """#
 
         /// The collector the records go to: nfcapd (nfdump) or nfacctd (pmacct).
@@ -47,11 +67,12 @@ extension EndToEnd {
         /// With `whileTrickling`, the client trickles its bytes over 3 s
         /// and the closure runs meanwhile (given the lab and the port).
         static func exchange(
-            size: Int, dropEvery: Int? = nil, whileTrickling: ((NetworkLab, Int) throws -> Void)? = nil,
-            collector: Collector = .nfcapd
+            size: Int, dropEvery: Int? = nil, mptcp: Bool = false,
+            whileTrickling: ((NetworkLab, Int) throws -> Void)? = nil, collector: Collector = .nfcapd
         ) throws -> Exchange {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
+            if mptcp { _ = try lab.addMPTCPPaths() }
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-kpis")
             let server = lab.address(.receiver)
             let port = Int.random(in: 20_000...40_000)
@@ -104,13 +125,22 @@ extension EndToEnd {
             let vtap = try VtapRun.start(
                 in: lab, object: object, json: true,
                 options: ["--events", eventsFile.path, "--server-port", "\(metricsPort)"])
-            let serving = try lab.start(in: .receiver, ["python3", script.path, "server", server, "\(port)", "0"])
+            let serving: RunningCommand
+            if mptcp {
+                let mptcpScript = directory.file("mptcp-server.py")
+                try Self.mptcpServer.write(to: mptcpScript, atomically: true, encoding: .utf8)
+                serving = try lab.start(in: .receiver, ["python3", mptcpScript.path, server, "\(port)"])
+            } else {
+                serving = try lab.start(in: .receiver, ["python3", script.path, "server", server, "\(port)", "0"])
+            }
             #expect(serving.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
             let sent: CommandResult
             if let whileTrickling {
                 let trickle = directory.file("trickle.py")
                 try Self.trickleClient.write(to: trickle, atomically: true, encoding: .utf8)
-                let client = try lab.start(in: .sender, ["python3", trickle.path, server, "\(port)", "\(size)", "3"])
+                let client = try lab.start(
+                    in: .sender,
+                    ["python3", trickle.path, server, "\(port)", "\(size)", "3"] + (mptcp ? ["mptcp"] : []))
                 try whileTrickling(lab, port)
                 sent = client.wait(timeout: .seconds(60))
             } else {
@@ -153,7 +183,8 @@ extension EndToEnd {
                 rows = Self.csv(header: "sa,da,sp,dp,pr,ipkt,ibyt", lines: rowsText)
             }
             return Exchange(
-                client: client, server: serverRecord, collected: rows, standardError: outcome.result.standardError,
+                client: client, server: serverRecord, records: records, collected: rows,
+                standardError: outcome.result.standardError,
                 retransmittedSegments: retransmitted, serverRetransmittedSegments: serverRetransmitted,
                 timeouts: timeouts, metrics: metrics.standardOutput)
         }
@@ -302,6 +333,87 @@ extension EndToEnd {
                     duration >= seenNanoseconds && duration < 60e9, "duration \(duration) ns, ss saw \(seenNanoseconds)"
                 )
             }
+        }
+
+        /// What `ss` showed of one side's MPTCP connection while it was
+        /// open: its token (`ss -M`), the extra subflows its path manager
+        /// counted, and the subflow sockets carrying its token (`ss -t`,
+        /// tcp-ulp-mptcp); the most of each seen in any sample.
+        struct MPTCPView {
+            var token: UInt32?
+            var extraSubflows = 0
+            var subflowSockets = 0
+
+            mutating func sample(_ side: NetworkLab.Side, of lab: NetworkLab, port: Int) throws {
+                let connections = try lab.run(in: side, ["ss", "-Mni"]).standardOutput
+                guard let match = connections.firstMatch(of: #/ subflows:(\d+) .*? token:([0-9a-f]+)/#),
+                    let token = UInt32(match.2, radix: 16)
+                else { return }
+                self.token = token
+                extraSubflows = max(extraSubflows, Int(match.1) ?? 0)
+                let subflows = try lab.run(in: side, ["ss", "-tni", "( sport = :\(port) or dport = :\(port) )"])
+                // token:REMOTE(id:N)/LOCAL(id:M), as iproute2's ss prints it.
+                let carrying = subflows.standardOutput
+                    .matches(of: #/tcp-ulp-mptcp .*? token:[0-9a-f]+\(id:\d+\)/([0-9a-f]+)\(id/#)
+                    .filter { UInt32($0.1, radix: 16) == token }.count
+                subflowSockets = max(subflowSockets, carrying)
+            }
+        }
+
+        /// MPTCP: a connection over three paths (MPTCPPaths), trickled so
+        /// that `ss` can watch it in both namespaces. On each side, the
+        /// subflows' records carry the connection's token as ss shows it,
+        /// one per subflow socket ss listed with that token, numbered 1 to
+        /// 3; the connection's own record has the subflow count (ss's
+        /// extra subflows plus the first), the data the application sent
+        /// acknowledged at the MPTCP level, and Prometheus counts it once.
+        @Test(.kernel) func mptcpSubflowsAreGroupedUnderTheirConnection() throws {
+            final class Views: @unchecked Sendable {
+                var client = MPTCPView()
+                var server = MPTCPView()
+            }
+            let views = Views()
+            let size = 600_000
+            let run = try Self.exchange(size: size, mptcp: true) { lab, port in
+                let until = ContinuousClock.now + .milliseconds(2_500)
+                while ContinuousClock.now < until {
+                    try views.client.sample(.sender, of: lab, port: port)
+                    try views.server.sample(.receiver, of: lab, port: port)
+                    Thread.sleep(forTimeInterval: 0.1)
+                }
+            }
+            for (side, view, rule) in [("client", views.client, "to-server"), ("server", views.server, "from-server")] {
+                let token = try #require(view.token, "ss -M never showed the \(side)'s connection")
+                let hex = String(token, radix: 16)
+                #expect(view.extraSubflows == 2 && view.subflowSockets == 3, "\(side): \(view)")
+                let mine = run.records.filter { $0["mptcp_token"] as? String == hex }
+                let subflows = mine.filter { $0["scope"] as? String == "subflow" && $0["end"] as? String != "open" }
+                let connections = mine.filter { $0["scope"] as? String == "mptcp" }
+                #expect(subflows.count == view.subflowSockets, "\(side) token \(hex): \(mine)")
+                #expect(subflows.compactMap { $0["path_index"] as? Int }.sorted() == [1, 2, 3], "\(side): \(subflows)")
+                let connection = try #require(connections.first, "\(side): no MPTCP record in \(run.records)")
+                #expect(connections.count == 1)
+                #expect(connection["subflows"] as? Int == view.extraSubflows + 1, "\(side): \(connection)")
+                #expect(connection["end"] as? String == "fin", "\(side): \(connection)")
+                #expect(connection["rule_label"] as? String == rule, "\(side): \(connection)")
+                // The subflows carried the application's bytes between them.
+                let carried = subflows.reduce(0) {
+                    $0 + ($1[side == "client" ? "bytes_sent" : "bytes_received"] as? Int ?? 0)
+                }
+                #expect(carried >= size, "\(side): the subflows carried \(carried) bytes")
+                #expect(
+                    run.metrics.contains("vtap_kpi_mptcp_connections_total{rule=\"\(rule)\"} 1"), "\(run.metrics)")
+                #expect(run.metrics.contains("vtap_kpi_mptcp_subflows_total{rule=\"\(rule)\"} 3"), "\(run.metrics)")
+            }
+            // At the MPTCP level: the data the client's application sent,
+            // acknowledged (the DATA_FIN counts one), and received by the server's.
+            let connections = run.records.filter { $0["scope"] as? String == "mptcp" }
+            let serverPort = run.server["local_port"] as? Int
+            let client = try #require(connections.first { $0["local_port"] as? Int != serverPort })
+            let server = try #require(connections.first { $0["local_port"] as? Int == serverPort })
+            #expect(client["bytes_sent"] as? Int == size && client["bytes_acked"] as? Int == size + 1, "\(client)")
+            #expect(server["bytes_received"] as? Int == size && server["bytes_sent"] as? Int == 3_000, "\(server)")
+            #expect(client["reinjected_bytes"] as? Int == 0, "no path failed, so nothing was reinjected: \(client)")
         }
 
         /// A stall: everything to the server is dropped for 1.5 s in the

@@ -227,26 +227,7 @@ extension EndToEnd.Qlog {
     @Test(.kernel) func mptcpSubflowsAreGroupedUnderTheirConnection() throws {
         let lab = try NetworkLab()
         defer { lab.shutdown() }
-        var clientInterfaces = [lab.senderInterface]
-        for path in 2...3 {
-            let pair = try lab.addVethPair()
-            clientInterfaces.append(pair.sender)
-            try CommandRunner.check([
-                "ip", "-n", lab.namespace(.sender), "addr", "add", "10.214.\(path).1/24", "dev", pair.sender,
-            ])
-            try CommandRunner.check([
-                "ip", "-n", lab.namespace(.receiver), "addr", "add", "10.214.\(path).2/24", "dev", pair.receiver,
-            ])
-            try CommandRunner.check([
-                "ip", "-n", lab.namespace(.sender), "mptcp", "endpoint", "add", "10.214.\(path).1", "dev", pair.sender,
-                "subflow",
-            ])
-        }
-        for side in [NetworkLab.Side.sender, .receiver] {
-            try CommandRunner.check([
-                "ip", "-n", lab.namespace(side), "mptcp", "limits", "set", "subflow", "2", "add_addr_accepted", "2",
-            ])
-        }
+        let clientInterfaces = try lab.addMPTCPPaths()
         let server = lab.address(.receiver)
         let directory = try TemporaryDirectory(prefix: "vtap-e2e-mptcp")
         let port = Int.random(in: 20_000...60_000)

@@ -143,6 +143,9 @@ import VtapRuleModel
         #expect(reader.value("vtap_kpi_rtt_seconds_bucket", ["rule": "web", "le": "+Inf"]) == 3)
         #expect(reader.value("vtap_kpi_duration_seconds_bucket", ["rule": "web", "le": "10.0"]) == 2)
         #expect(reader.value("vtap_kpi_duration_seconds_count", ["rule": "web"]) == 3)
+        #expect(reader.value("vtap_kpi_mptcp_connections_total", ["rule": "web"]) == 1)
+        #expect(reader.value("vtap_kpi_mptcp_subflows_total", ["rule": "web"]) == 3)
+        #expect(reader.value("vtap_kpi_mptcp_reinjected_bytes_total", ["rule": "web"]) == 1_448)
     }
 
     @Test func familiesAreTheContractsWithTypeAndHelp() throws {

@@ -113,6 +113,49 @@ import VtapTestSupport
         #expect(v6Row == ["2001:db8::1", "2001:db8::2", "3"], "\(v6Row)")
     }
 
+    /// An MPTCP connection's record: tshark reads the template's
+    /// enterprise elements (Flowcorder's reinjectionOctetOut 14,
+    /// subflowCount 17, pathIndex 19; vtap's mptcpToken 111, kpiScope 112)
+    /// and their values in the record, as raw enterprise entries.
+    @Test func mptcpValuesTravelInTheirEnterpriseElements() throws {
+        let directory = try TemporaryDirectory(prefix: "vtap-ipfix")
+        var k = Self.connection(4)
+        k.mptcp = .init(scope: .mptcp, token: 0xaf57_75fc, pathIndex: 0, subflows: 3, reinjectedBytes: 0x1_0203)
+        var messages = IPFIXMessages(observationDomain: 1, templates: KPIElements.templates)
+        let file = try Self.capture(
+            messages.messages(
+                records: [KPIElements.record(k)].compactMap { $0 }, exportTime: 1_800_000_001, includeTemplates: true
+            ).map(\.bytes), in: directory)
+        let rows = try Self.tshark(
+            file,
+            fields: [
+                "cflow.template_ipfix_field_type_enterprise", "cflow.template_ipfix_field_pen",
+                "cflow.enterprise_private_entry",
+            ])
+        let row = try #require(rows.first)
+        let types = row[0].split(separator: ",").map(String.init)
+        let pens = Set(row[1].split(separator: ",").map(String.init))
+        #expect(pens == ["65534"], "\(row)")
+        // Both templates list them, last, in this order.
+        let mptcpTypes = ["14", "17", "19", "111", "112"]
+        #expect(types.count % 2 == 0 && Array(types.suffix(5)) == mptcpTypes, "\(types)")
+        #expect(Array(types.prefix(types.count / 2).suffix(5)) == mptcpTypes, "\(types)")
+        let entries = row[2].split(separator: ",").map(String.init)
+        #expect(
+            Array(entries.suffix(5)) == ["0000000000010203", "03", "00", "af5775fc", "02"], "\(entries)")
+        // A plain TCP record's are zero, its scope tcp.
+        var tcpMessages = IPFIXMessages(observationDomain: 1, templates: KPIElements.templates)
+        let tcpFile = try Self.capture(
+            tcpMessages.messages(
+                records: [KPIElements.record(Self.connection(4))].compactMap { $0 }, exportTime: 1_800_000_001,
+                includeTemplates: true
+            ).map(\.bytes), in: directory)
+        let tcpRow = try #require(Self.tshark(tcpFile, fields: ["cflow.enterprise_private_entry"]).first)
+        #expect(
+            Array(tcpRow[0].split(separator: ",").suffix(5)) == ["0000000000000000", "00", "00", "00000000", "00"],
+            "\(tcpRow)")
+    }
+
     @Test func withdrawalNamesEveryTemplateWithNoFields() throws {
         let messages = IPFIXMessages(observationDomain: 1, templates: KPIElements.templates)
         let bytes = messages.withdrawal(exportTime: 1)

@@ -101,7 +101,9 @@ enum ExpositionFixture {
     ]
 
     /// Rule 0: two connections closed with FIN (RTT 2 ms and 40 ms, 3 and
-    /// 1 retransmissions), one reset; an interim record, left out.
+    /// 1 retransmissions), one reset; an interim record, left out; an
+    /// MPTCP connection of 3 subflows that reinjected 1,448 bytes, counted
+    /// apart (its subflows would be TCP connections of their own).
     static let kpis: KPITally = {
         var tally = KPITally()
         func record(_ end: ConnectionKPIs.End, rtt: UInt32, retransmissions: UInt32, seconds: Int64) -> ConnectionKPIs {
@@ -115,6 +117,9 @@ enum ExpositionFixture {
         tally.add(record(.fin, rtt: 40_000, retransmissions: 1, seconds: 100))
         tally.add(record(.reset, rtt: 300, retransmissions: 0, seconds: 1))
         tally.add(record(.open, rtt: 9_000_000, retransmissions: 50, seconds: 1))
+        var mptcp = record(.fin, rtt: 0, retransmissions: 0, seconds: 4)
+        mptcp.mptcp = .init(scope: .mptcp, token: 0xaf57_75fc, pathIndex: 0, subflows: 3, reinjectedBytes: 1_448)
+        tally.add(mptcp)
         return tally
     }()
 
