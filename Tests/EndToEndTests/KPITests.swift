@@ -23,6 +23,12 @@ extension EndToEnd {
             var serverRetransmittedSegments: Int
             /// The kernel's retransmission timeouts in the sender's namespace.
             var timeouts: Int
+            /// The kernel's reordering events in the sender's namespace
+            /// (TcpExtTCPSACKReorder + TCPTSReorder + TCPRenoReorder: where
+            /// it counts a socket's reord_seen) and the segments the
+            /// receiver's namespace queued out of order (TcpExtTCPOFOQueue).
+            var reorderings: Int
+            var outOfOrderQueued: Int
             /// vtap's /metrics after the exchange.
             var metrics: String
         }
@@ -61,13 +67,64 @@ extension EndToEnd {
             c.sendall(b"r" * 3000); c.close(); print(got, flush=True)
             """#
 
+        /// Reorders a namespace's outgoing packets through NFQUEUE
+        /// (nfnetlink_queue, spoken here over a raw netlink socket): every
+        /// Nth packet queued is held until M more have been let through
+        /// (or the queue goes quiet for 50 ms). Arguments: queue, N, M.
+        static let reorderer = #"""
+            import select, socket, struct, sys
+            queue, every, after = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+            s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12)  # NETLINK_NETFILTER
+            s.bind((0, 0)); sequence = 0
+            def send(kind, attributes, flags=0):
+                global sequence; sequence += 1
+                body = struct.pack("!BBH", 0, 0, queue)  # nfgenmsg: AF_UNSPEC, version 0, the queue
+                for kind_, payload in attributes:
+                    length = 4 + len(payload)
+                    body += struct.pack("=HH", length, kind_) + payload + bytes((4 - length % 4) % 4)
+                # NFNL_SUBSYS_QUEUE (3); NLM_F_REQUEST, and NLM_F_ACK when asked.
+                s.send(struct.pack("=IHHII", 16 + len(body), 3 << 8 | kind, 1 | flags, sequence, 0) + body)
+            def verdict(packet):  # NFQNL_MSG_VERDICT, NFQA_VERDICT_HDR: NF_ACCEPT
+                send(1, [(2, struct.pack("!II", 1, packet))])
+            def packets(data):
+                while len(data) >= 16:
+                    length, kind = struct.unpack_from("=IH", data)
+                    if kind == 2:  # NLMSG_ERROR: an acknowledgement when 0
+                        error = struct.unpack_from("=i", data, 16)[0]
+                        if error: sys.exit(f"nfqueue: netlink error {error}")
+                    elif kind == 3 << 8:  # NFQNL_MSG_PACKET
+                        offset = 20
+                        while offset + 4 <= length:
+                            size, attribute = struct.unpack_from("=HH", data, offset)
+                            if attribute & 0x7FFF == 1:  # NFQA_PACKET_HDR: the packet id first
+                                yield struct.unpack_from("!I", data, offset + 4)[0]
+                            offset += (size + 3) & ~3
+                    data = data[(length + 3) & ~3:]
+            send(2, [(1, struct.pack("!BBH", 1, 0, socket.AF_INET))], flags=4)  # NFQNL_CFG_CMD_BIND
+            send(2, [(2, struct.pack("!IB", 0xFFFF, 1))], flags=4)  # NFQNL_COPY_META: ids only
+            print("ready", flush=True)
+            count, held = 0, []
+            while True:
+                if not select.select([s], [], [], 0.05)[0]:
+                    for packet, _ in held: verdict(packet)
+                    held = []
+                    continue
+                for packet in packets(s.recv(1 << 16)):
+                    count += 1
+                    if count % every == 0:
+                        held.append((packet, count)); continue
+                    verdict(packet)
+                    for late in [h for h in held if count - h[1] >= after]:
+                        verdict(late[0]); held.remove(late)
+            """#
+
         /// The collector the records go to: nfcapd (nfdump) or nfacctd (pmacct).
         enum Collector { case nfcapd, nfacctd }
 
         /// With `whileTrickling`, the client trickles its bytes over 3 s
         /// and the closure runs meanwhile (given the lab and the port).
         static func exchange(
-            size: Int, dropEvery: Int? = nil, mptcp: Bool = false,
+            size: Int, dropEvery: Int? = nil, reorderEvery: Int? = nil, mptcp: Bool = false,
             whileTrickling: ((NetworkLab, Int) throws -> Void)? = nil, collector: Collector = .nfcapd
         ) throws -> Exchange {
             let lab = try NetworkLab()
@@ -104,18 +161,30 @@ extension EndToEnd {
                 collecting = try lab.start(in: .receiver, ["nfacctd", "-f", configuration.path])
             }
             defer { collecting.terminate() }
-            if let dropEvery {
-                for command in [
-                    ["nft", "add", "table", "inet", "vtaploss"],
-                    ["nft", "add", "chain", "inet", "vtaploss", "input", "{ type filter hook input priority 0; }"],
-                    [
-                        "nft", "add", "rule", "inet", "vtaploss", "input", "tcp", "dport", "\(port)", "numgen", "inc",
-                        "mod", "\(dropEvery)", "==", "0", "drop",
-                    ],
-                ] {
-                    let result = try lab.run(in: .receiver, command)
-                    guard result.succeeded else { throw ReportError("nft: \(result.summary)") }
+            var reordering: RunningCommand?
+            defer { reordering?.terminate() }
+            if let reorderEvery {
+                let script = directory.file("reorder.py")
+                try Self.reorderer.write(to: script, atomically: true, encoding: .utf8)
+                let queue = try lab.start(in: .sender, ["python3", script.path, "7", "\(reorderEvery)", "3"])
+                reordering = queue
+                guard queue.waitForStandardOutput(containing: "ready", timeout: .seconds(20)) else {
+                    throw ReportError("the reorderer did not start: \(queue.wait(timeout: .seconds(5)).summary)")
                 }
+                // iptables-legacy: these kernels have the xtables NFQUEUE
+                // target but not nftables' queue expression.
+                let queued = try lab.run(
+                    in: .sender,
+                    [
+                        "iptables-legacy", "-A", "OUTPUT", "-p", "tcp", "--dport", "\(port)", "-j", "NFQUEUE",
+                        "--queue-num", "7",
+                    ])
+                guard queued.succeeded else { throw ReportError("iptables: \(queued.summary)") }
+            }
+            if let dropEvery {
+                try Self.nft(
+                    in: .receiver, of: lab, table: "vtaploss", hook: "input",
+                    rule: ["tcp", "dport", "\(port)", "numgen", "inc", "mod", "\(dropEvery)", "==", "0", "drop"])
             }
             let script = directory.file("transfer.py")
             try Qlog.transfer.write(to: script, atomically: true, encoding: .utf8)
@@ -155,6 +224,10 @@ extension EndToEnd {
             // the sender's namespace is the lab's, with only this connection.
             let retransmitted = try Self.kernelCounter("TcpRetransSegs", in: .sender, of: lab)
             let timeouts = try Self.kernelCounter("TcpExtTCPTimeouts", in: .sender, of: lab)
+            let reorderings = try ["TcpExtTCPSACKReorder", "TcpExtTCPTSReorder", "TcpExtTCPRenoReorder"].reduce(0) {
+                $0 + (try Self.kernelCounter($1, in: .sender, of: lab))
+            }
+            let outOfOrderQueued = try Self.kernelCounter("TcpExtTCPOFOQueue", in: .receiver, of: lab)
             let serverRetransmitted = try Self.kernelCounter("TcpRetransSegs", in: .receiver, of: lab)
             Thread.sleep(forTimeInterval: 1)
             let metrics = try lab.run(in: .receiver, ["curl", "-sS", "http://127.0.0.1:\(metricsPort)/metrics"])
@@ -186,7 +259,23 @@ extension EndToEnd {
                 client: client, server: serverRecord, records: records, collected: rows,
                 standardError: outcome.result.standardError,
                 retransmittedSegments: retransmitted, serverRetransmittedSegments: serverRetransmitted,
-                timeouts: timeouts, metrics: metrics.standardOutput)
+                timeouts: timeouts, reorderings: reorderings, outOfOrderQueued: outOfOrderQueued,
+                metrics: metrics.standardOutput)
+        }
+
+        /// An nftables table of one base chain on `hook` with one rule,
+        /// in a lab namespace (gone with the namespace).
+        static func nft(
+            in side: NetworkLab.Side, of lab: NetworkLab, table: String, hook: String, rule: [String]
+        ) throws {
+            for command in [
+                ["nft", "add", "table", "inet", table],
+                ["nft", "add", "chain", "inet", table, hook, "{ type filter hook \(hook) priority 0; }"],
+                ["nft", "add", "rule", "inet", table, hook] + rule,
+            ] {
+                let result = try lab.run(in: side, command)
+                guard result.succeeded else { throw ReportError("nft: \(result.summary)") }
+            }
         }
 
         /// One of the kernel's SNMP counters in a lab namespace, absolute
@@ -292,6 +381,20 @@ extension EndToEnd {
             #expect(
                 run.metrics.contains("vtap_kpi_retransmissions_total{rule=\"to-server\"} \(retransmissions)"),
                 "\(run.metrics)")
+        }
+
+        /// Reordering: every 10th packet the client sends is held back
+        /// until 3 more have gone (NFQUEUE). The client's record counts as
+        /// many reordering events as the kernel's reordering counters in
+        /// its namespace (the two places that count a socket's
+        /// reord_seen), and the server's shows segments received out of
+        /// order, as its namespace's TcpExtTCPOFOQueue does.
+        @Test(.kernel) func reorderingIsTheKernelsCount() throws {
+            let run = try Self.exchange(size: 1_000_000, reorderEvery: 10)
+            let reordering = run.client["reordering"] as? Int ?? -1
+            #expect(reordering > 0 && reordering == run.reorderings, "nstat \(run.reorderings); \(run.client)")
+            #expect((run.server["out_of_order"] as? Int ?? 0) > 0 && run.outOfOrderQueued > 0, "\(run.server)")
+            #expect(run.server["bytes_received"] as? Int == 1_000_000 + 1, "\(run.server)")
         }
 
         /// RTT and duration against `ss -ti`, read in the client's namespace
@@ -423,15 +526,9 @@ extension EndToEnd {
         @Test(.kernel) func stallsAreTheKernelsTimeouts() throws {
             let run = try Self.exchange(size: 600_000) { lab, port in
                 Thread.sleep(forTimeInterval: 1)
-                let table = ["nft", "add", "table", "inet", "vtapblackout"]
-                let chain = [
-                    "nft", "add", "chain", "inet", "vtapblackout", "input", "{ type filter hook input priority 0; }",
-                ]
-                let rule = ["nft", "add", "rule", "inet", "vtapblackout", "input", "tcp", "dport", "\(port)", "drop"]
-                for command in [table, chain, rule] {
-                    let result = try lab.run(in: .receiver, command)
-                    guard result.succeeded else { throw ReportError("nft: \(result.summary)") }
-                }
+                try Self.nft(
+                    in: .receiver, of: lab, table: "vtapblackout", hook: "input",
+                    rule: ["tcp", "dport", "\(port)", "drop"])
                 Thread.sleep(forTimeInterval: 1.5)
                 _ = try lab.run(in: .receiver, ["nft", "delete", "table", "inet", "vtapblackout"])
             }
