@@ -215,6 +215,7 @@ static __noinline void vtap_kpi_fill(struct vtap_kpi *k, const void *sk, struct 
 	k->scope = st->mptcp ? VTAP_KPI_SUBFLOW : VTAP_KPI_TCP;
 }
 
+#ifdef VTAP_KPI_FOLLOW_MPTCP
 /* An MPTCP connection's record, from its own socket (struct mptcp_sock)
  * and what its first followed subflow kept. */
 static __noinline void vtap_kpi_fill_mptcp(struct vtap_kpi *k, const void *msk, struct vtap_kpi_state *st)
@@ -264,6 +265,8 @@ static __always_inline const struct VTAP_CORE(mptcp_subflow_context) *vtap_kpi_s
 	return context;
 }
 
+#endif
+
 /* Keeps the socket's 5-tuple in its state. */
 static __always_inline void vtap_kpi_keep_tuple(struct vtap_kpi_state *st, const struct vtap_event *e)
 {
@@ -287,6 +290,7 @@ static __always_inline void vtap_kpi_write(const void *sk, struct vtap_kpi_state
 	vtap_event_count(VTAP_EVENT_WRITTEN);
 }
 
+#ifdef VTAP_KPI_FOLLOW_MPTCP
 /* Writes an MPTCP connection's record. */
 static __always_inline void vtap_kpi_write_mptcp(const void *msk, struct vtap_kpi_state *st)
 {
@@ -347,6 +351,8 @@ static __always_inline void vtap_kpi_leave_mptcp(struct vtap_kpi_state *st, __u3
 	bpf_map_delete_elem(&vtap_kpi_sockets, &key);
 }
 
+#endif
+
 /* The kernel's TCP states that matter here (include/net/tcp_states.h). */
 enum vtap_tcp_state {
 	VTAP_TCP_ESTABLISHED = 1,
@@ -398,11 +404,14 @@ int vtap_kpi_state(struct vtap_raw_args *ctx)
 		/* The first RTT sample is the handshake's (SYN to SYN-ACK on the
 		 * active side, SYN-ACK to ACK on the passive one). */
 		st->handshake_rtt_us = srtt >> 3;
+#ifdef VTAP_KPI_FOLLOW_MPTCP
 		vtap_kpi_join_mptcp(sk, st);
+#endif
 	} else if (state == VTAP_TCP_CLOSE) {
 		__u32 end = st->resets_sent || st->resets_received ? VTAP_KPI_RESET
 			    : st->established_ns			 ? VTAP_KPI_FIN
 								 : VTAP_KPI_NOT_ESTABLISHED;
+#ifdef VTAP_KPI_FOLLOW_MPTCP
 		if (st->mptcp) {
 			/* A joining subflow may be numbered after its establishment. */
 			const struct VTAP_CORE(mptcp_subflow_context) *subflow = vtap_kpi_subflow(sk);
@@ -412,9 +421,12 @@ int vtap_kpi_state(struct vtap_raw_args *ctx)
 			if (path)
 				st->path_index = path;
 		}
+#endif
 		vtap_kpi_write(sk, st, end, (__u32)old);
+#ifdef VTAP_KPI_FOLLOW_MPTCP
 		if (st->mptcp)
 			vtap_kpi_leave_mptcp(st, end);
+#endif
 		bpf_map_delete_elem(&vtap_kpi_sockets, &key);
 	}
 	return 0;

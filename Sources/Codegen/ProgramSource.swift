@@ -205,6 +205,7 @@ public struct ProgramSource: Sendable {
         let kpiDefines =
             kpis.map {
                 ["#define VTAP_KPIS 1", "#define VTAP_KPI_EXPORT_NS (\($0.exportIntervalSeconds)ull * 1000000000ull)"]
+                    + ($0.chosen.contains(.mptcp) ? ["#define VTAP_KPI_FOLLOW_MPTCP 1"] : [])
             } ?? []
         return kpiDefines + [
             "#define VTAP_EVENTS 1",

@@ -158,11 +158,13 @@ public struct MetricsExposition: Sendable {
                     family,
                     byRule.map { (RenderedLabels(family.labels, [$0.label]), .integer($0.tally[keyPath: count])) })
             }
-            writeCounts(MetricFamilies.kpiRetransmissions, \.retransmissions)
+            if kpis.chosen.contains(.retransmissions) {
+                writeCounts(MetricFamilies.kpiRetransmissions, \.retransmissions)
+            }
             for (family, histogram, bounds) in [
                 (MetricFamilies.kpiRTT, \KPITally.Rule.rtt, KPITally.rttBounds),
                 (MetricFamilies.kpiDuration, \KPITally.Rule.duration, KPITally.durationBounds),
-            ] {
+            ] where family.name != MetricFamilies.kpiRTT.name || kpis.chosen.contains(.rtt) {
                 writer.writeHistograms(
                     family,
                     byRule.map { rule in
@@ -172,9 +174,11 @@ public struct MetricsExposition: Sendable {
                         )
                     })
             }
-            writeCounts(MetricFamilies.kpiMPTCPConnections, \.mptcpConnections)
-            writeCounts(MetricFamilies.kpiMPTCPSubflows, \.mptcpSubflows)
-            writeCounts(MetricFamilies.kpiMPTCPReinjected, \.reinjectedBytes)
+            if kpis.chosen.contains(.mptcp) {
+                writeCounts(MetricFamilies.kpiMPTCPConnections, \.mptcpConnections)
+                writeCounts(MetricFamilies.kpiMPTCPSubflows, \.mptcpSubflows)
+                writeCounts(MetricFamilies.kpiMPTCPReinjected, \.reinjectedBytes)
+            }
         }
 
         let programs = snapshot.programs.map {

@@ -172,8 +172,11 @@ public struct KPITally: Sendable, Equatable {
     }
 
     public private(set) var rules: [Int: Rule] = [:]
+    /// The KPIs the KPIS section chose: Prometheus shows the families of
+    /// these (connections and durations always).
+    public let chosen: Set<KPI>
 
-    public init() {}
+    public init(_ chosen: Set<KPI> = Set(KPI.allCases)) { self.chosen = chosen }
 
     /// Every rule's closed connections, however they ended.
     public var closedConnections: UInt64 {

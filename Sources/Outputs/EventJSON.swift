@@ -11,10 +11,13 @@ public struct EventJSON: Sendable {
     private let labels: [String]
     /// Added to the BPF clock to give the wall clock.
     private let monotonicToEpoch: Int64
+    /// The KPIs the object's KPIS section chose: a KPI record has their keys only.
+    private let kpis: Set<KPI>
 
     public init(manifest: Manifest, monotonicToEpochNanoseconds: Int64) {
         labels = manifest.rules.map(\.label)
         monotonicToEpoch = monotonicToEpochNanoseconds
+        kpis = manifest.settings.kpis?.chosen ?? Set(KPI.allCases)
     }
 
     public func line(_ event: KernelEvent) -> String {
@@ -107,30 +110,42 @@ public struct EventJSON: Sendable {
             $0.key("remote_port") { $0.integer(k.remotePort) }
             $0.key("socket") { $0.string("0x" + String(k.socket, radix: 16)) }
             $0.key("end") { $0.string(k.end.name) }
-            $0.key("state") { $0.string(TCPState.name(of: Int32(k.state))) }
+            if kpis.contains(.state) { $0.key("state") { $0.string(TCPState.name(of: Int32(k.state))) } }
             $0.key("start_ns") { $0.integer(k.startNanoseconds) }
             $0.key("established_ns") { json in k.establishedNanoseconds.map { json.integer($0) } ?? json.null() }
             $0.key("duration_ns") { $0.integer(k.durationNanoseconds) }
-            $0.key("bytes_sent") { $0.integer(k.bytesSent) }
-            $0.key("bytes_acked") { $0.integer(k.bytesAcked) }
-            $0.key("bytes_received") { $0.integer(k.bytesReceived) }
-            $0.key("segments_in") { $0.integer(k.segmentsIn) }
-            $0.key("segments_out") { $0.integer(k.segmentsOut) }
-            $0.key("data_segments_in") { $0.integer(k.dataSegmentsIn) }
-            $0.key("data_segments_out") { $0.integer(k.dataSegmentsOut) }
-            $0.key("retransmissions") { $0.integer(k.retransmissions) }
-            $0.key("handshake_rtt_us") { $0.integer(k.handshakeRTTMicroseconds) }
-            $0.key("rtt_min_us") { $0.integer(k.minimumRTTMicroseconds) }
-            $0.key("rtt_smoothed_us") { $0.integer(k.smoothedRTTMicroseconds) }
-            $0.key("rtt_max_us") { $0.integer(k.maximumRTTMicroseconds) }
-            $0.key("reordering") { $0.integer(k.reorderingSeen) }
-            $0.key("duplicates") { $0.integer(k.duplicateSegments) }
-            $0.key("out_of_order") { $0.integer(k.outOfOrderReceived) }
-            $0.key("stalls") { $0.integer(k.stalls) }
-            $0.key("resets_sent") { $0.integer(k.resetsSent) }
-            $0.key("resets_received") { $0.integer(k.resetsReceived) }
-            $0.key("rcvbuf_start") { $0.integer(k.receiveBufferStart) }
-            $0.key("rcvbuf_end") { $0.integer(k.receiveBufferEnd) }
+            if kpis.contains(.bytes) {
+                $0.key("bytes_sent") { $0.integer(k.bytesSent) }
+                $0.key("bytes_acked") { $0.integer(k.bytesAcked) }
+                $0.key("bytes_received") { $0.integer(k.bytesReceived) }
+            }
+            if kpis.contains(.segments) {
+                $0.key("segments_in") { $0.integer(k.segmentsIn) }
+                $0.key("segments_out") { $0.integer(k.segmentsOut) }
+                $0.key("data_segments_in") { $0.integer(k.dataSegmentsIn) }
+                $0.key("data_segments_out") { $0.integer(k.dataSegmentsOut) }
+            }
+            if kpis.contains(.retransmissions) { $0.key("retransmissions") { $0.integer(k.retransmissions) } }
+            if kpis.contains(.rtt) {
+                $0.key("handshake_rtt_us") { $0.integer(k.handshakeRTTMicroseconds) }
+                $0.key("rtt_min_us") { $0.integer(k.minimumRTTMicroseconds) }
+                $0.key("rtt_smoothed_us") { $0.integer(k.smoothedRTTMicroseconds) }
+                $0.key("rtt_max_us") { $0.integer(k.maximumRTTMicroseconds) }
+            }
+            if kpis.contains(.reordering) {
+                $0.key("reordering") { $0.integer(k.reorderingSeen) }
+                $0.key("out_of_order") { $0.integer(k.outOfOrderReceived) }
+            }
+            if kpis.contains(.duplicates) { $0.key("duplicates") { $0.integer(k.duplicateSegments) } }
+            if kpis.contains(.stalls) { $0.key("stalls") { $0.integer(k.stalls) } }
+            if kpis.contains(.resets) {
+                $0.key("resets_sent") { $0.integer(k.resetsSent) }
+                $0.key("resets_received") { $0.integer(k.resetsReceived) }
+            }
+            if kpis.contains(.receiveBuffer) {
+                $0.key("rcvbuf_start") { $0.integer(k.receiveBufferStart) }
+                $0.key("rcvbuf_end") { $0.integer(k.receiveBufferEnd) }
+            }
             $0.key("scope") { $0.string(k.scope.name) }
             if let mptcp = k.mptcp {
                 // As ss prints it: the token in hex.

@@ -14,6 +14,8 @@ public final class IPFIXExporter: @unchecked Sendable {
     public let collector: CollectorAddress
     public let transport: Settings.KPIs.Transport
     public let templateRefreshSeconds: Double
+    /// The chosen KPIs' templates and records.
+    private let kpis: KPIRecords
     private let lock = NSLock()
     private var messages: IPFIXMessages
     private var socket: CollectorSocket?
@@ -28,13 +30,14 @@ public final class IPFIXExporter: @unchecked Sendable {
     /// TCP, reached) is an error before anything is measured.
     public init(
         collector: CollectorAddress, transport: Settings.KPIs.Transport, observationDomain: UInt32,
-        templateRefreshSeconds: Double = 60
+        kpis: KPIRecords = .all, templateRefreshSeconds: Double = 60
     ) throws {
+        self.kpis = kpis
         self.collector = collector
         self.transport = transport
         self.templateRefreshSeconds = templateRefreshSeconds
         messages = IPFIXMessages(
-            observationDomain: observationDomain, templates: KPIElements.templates,
+            observationDomain: observationDomain, templates: kpis.templates,
             maximumLength: transport == .udp ? 1400 : 65535)
         socket = try Self.connect(collector, transport)
     }
@@ -49,7 +52,7 @@ public final class IPFIXExporter: @unchecked Sendable {
     public func export(_ records: [ConnectionKPIs], now: Date = Date()) {
         lock.lock()
         defer { lock.unlock() }
-        let encoded = records.compactMap(KPIElements.record)
+        let encoded = records.compactMap(kpis.record)
         // A record whose addresses do not parse cannot be encoded: lost, not dropped silently.
         recordsLost += records.count - encoded.count
         let due =

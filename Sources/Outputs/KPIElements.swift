@@ -1,4 +1,5 @@
 import VtapMetrics
+import VtapRuleModel
 
 #if canImport(Glibc)
     import Glibc
@@ -60,67 +61,97 @@ public enum KPIElements {
     static let mptcpToken = flowcorder("mptcpToken", 111, 4)
     static let kpiScope = flowcorder("kpiScope", 112, 1)
 
-    /// The elements after the addresses, the same in both templates.
-    static let common: [IPFIXElement] = [
-        sourceTransportPort, destinationTransportPort, protocolIdentifier, flowStartMilliseconds,
-        flowEndMilliseconds, octetTotalCount, packetTotalCount, flowEndReason, transferredOctetTotalCount,
-        receivedOctetTotalCount, retransmittedPacketTotalCount, meanLatencyMilliseconds, duplicatePacketTotalCount,
-        stallCount, reorderingPacketCount, rcvBufOctetCount, handshakeRttMicroseconds, minimumRttMicroseconds,
-        smoothedRttMicroseconds, maximumRttMicroseconds, receivedPacketTotalCount, outOfOrderPacketTotalCount,
-        resetSentCount, resetReceivedCount, tcpFinalState, vtapRuleIndex, rcvBufStartOctetCount,
-        reinjectionOctetOut, subflowCount, pathIndex, mptcpToken, kpiScope,
-    ]
+    /// One element of the templates: the KPI it belongs to (nil: the
+    /// connection's identity, in every record) and how a record writes it.
+    struct Field: Sendable {
+        let element: IPFIXElement
+        let kpi: KPI?
+        let write: @Sendable (ConnectionKPIs, inout IPFIXBytes) -> Void
 
-    public static let templates: [IPFIXTemplate] = [
-        IPFIXTemplate(id: templateIDv4, elements: [sourceIPv4Address, destinationIPv4Address] + common),
-        IPFIXTemplate(id: templateIDv6, elements: [sourceIPv6Address, destinationIPv6Address] + common),
+        init(
+            _ element: IPFIXElement, _ kpi: KPI?,
+            _ write: @escaping @Sendable (ConnectionKPIs, inout IPFIXBytes) -> Void
+        ) {
+            self.element = element
+            self.kpi = kpi
+            self.write = write
+        }
+    }
+
+    /// The elements after the addresses, the same in both templates, in
+    /// their order there.
+    static let fields: [Field] = [
+        Field(sourceTransportPort, nil) { $1.u16($0.localPort) },
+        Field(destinationTransportPort, nil) { $1.u16($0.remotePort) },
+        Field(protocolIdentifier, nil) { _, out in out.u8(6) },
+        Field(flowStartMilliseconds, nil) { $1.u64(UInt64(max(0, $0.startNanoseconds / 1_000_000))) },
+        Field(flowEndMilliseconds, nil) { $1.u64(UInt64(max(0, $0.nanoseconds / 1_000_000))) },
+        Field(octetTotalCount, .bytes) { $1.u64($0.bytesSent) },
+        Field(packetTotalCount, .segments) { $1.u64(UInt64($0.segmentsOut)) },
+        Field(flowEndReason, nil) { $1.u8(endReason($0.end)) },
+        Field(transferredOctetTotalCount, .bytes) { $1.u64($0.bytesAcked) },
+        Field(receivedOctetTotalCount, .bytes) { $1.u64($0.bytesReceived) },
+        Field(retransmittedPacketTotalCount, .retransmissions) { $1.u32($0.retransmissions) },
+        Field(meanLatencyMilliseconds, .rtt) { $1.u16(UInt16(clamping: ($0.smoothedRTTMicroseconds + 500) / 1000)) },
+        Field(duplicatePacketTotalCount, .duplicates) { $1.u32($0.duplicateSegments) },
+        Field(stallCount, .stalls) { $1.u16($0.stalls) },
+        Field(reorderingPacketCount, .reordering) { $1.u32($0.reorderingSeen) },
+        Field(rcvBufOctetCount, .receiveBuffer) { $1.u32($0.receiveBufferEnd) },
+        Field(handshakeRttMicroseconds, .rtt) { $1.u32($0.handshakeRTTMicroseconds) },
+        Field(minimumRttMicroseconds, .rtt) { $1.u32($0.minimumRTTMicroseconds) },
+        Field(smoothedRttMicroseconds, .rtt) { $1.u32($0.smoothedRTTMicroseconds) },
+        Field(maximumRttMicroseconds, .rtt) { $1.u32($0.maximumRTTMicroseconds) },
+        Field(receivedPacketTotalCount, .segments) { $1.u32($0.segmentsIn) },
+        Field(outOfOrderPacketTotalCount, .reordering) { $1.u32($0.outOfOrderReceived) },
+        Field(resetSentCount, .resets) { $1.u16($0.resetsSent) },
+        Field(resetReceivedCount, .resets) { $1.u16($0.resetsReceived) },
+        Field(tcpFinalState, .state) { $1.u8(UInt8(clamping: $0.state)) },
+        Field(vtapRuleIndex, nil) { $1.u32(UInt32(clamping: max(0, $0.rule))) },
+        Field(rcvBufStartOctetCount, .receiveBuffer) { $1.u32($0.receiveBufferStart) },
+        Field(reinjectionOctetOut, .mptcp) { $1.u64($0.mptcp?.reinjectedBytes ?? 0) },
+        Field(subflowCount, .mptcp) { $1.u8(UInt8(clamping: $0.mptcp?.subflows ?? 0)) },
+        Field(pathIndex, .mptcp) { $1.u8(UInt8(clamping: $0.mptcp?.pathIndex ?? 0)) },
+        Field(mptcpToken, .mptcp) { $1.u32($0.mptcp?.token ?? 0) },
+        Field(kpiScope, .mptcp) { $1.u8(UInt8(clamping: $0.scope.rawValue)) },
     ]
 
     /// flowEndReason (RFC 7012, 5.11.3): an interim record is an active
     /// timeout, a closed connection the end of the flow detected.
     static func endReason(_ end: ConnectionKPIs.End) -> UInt8 { end == .open ? 0x02 : 0x03 }
+}
+
+/// The templates and records for the KPIs a KPIS section chose: the
+/// elements of the KPIs not chosen are left out of both.
+public struct KPIRecords: Sendable {
+    let fields: [KPIElements.Field]
+    public let templates: [IPFIXTemplate]
+
+    /// Every KPI's elements.
+    public static let all = KPIRecords(Set(KPI.allCases))
+
+    public init(_ chosen: Set<KPI>) {
+        fields = KPIElements.fields.filter { $0.kpi.map(chosen.contains) ?? true }
+        let common = fields.map(\.element)
+        templates = [
+            IPFIXTemplate(
+                id: KPIElements.templateIDv4,
+                elements: [KPIElements.sourceIPv4Address, KPIElements.destinationIPv4Address] + common),
+            IPFIXTemplate(
+                id: KPIElements.templateIDv6,
+                elements: [KPIElements.sourceIPv6Address, KPIElements.destinationIPv6Address] + common),
+        ]
+    }
 
     /// A connection's data record, for its address family's template. The
     /// source is the local end: the KPIs are the local socket's.
-    public static func record(_ k: ConnectionKPIs) -> (template: UInt16, bytes: [UInt8])? {
+    public func record(_ k: ConnectionKPIs) -> (template: UInt16, bytes: [UInt8])? {
         guard let local = IPAddressBytes.parse(k.localAddress), let remote = IPAddressBytes.parse(k.remoteAddress),
             local.count == remote.count
         else { return nil }
         var out = IPFIXBytes()
         out.bytes += local + remote
-        out.u16(k.localPort)
-        out.u16(k.remotePort)
-        out.u8(6)
-        out.u64(UInt64(max(0, k.startNanoseconds / 1_000_000)))
-        out.u64(UInt64(max(0, k.nanoseconds / 1_000_000)))
-        out.u64(k.bytesSent)
-        out.u64(UInt64(k.segmentsOut))
-        out.u8(endReason(k.end))
-        out.u64(k.bytesAcked)
-        out.u64(k.bytesReceived)
-        out.u32(k.retransmissions)
-        out.u16(UInt16(clamping: (k.smoothedRTTMicroseconds + 500) / 1000))
-        out.u32(k.duplicateSegments)
-        out.u16(k.stalls)
-        out.u32(k.reorderingSeen)
-        out.u32(k.receiveBufferEnd)
-        out.u32(k.handshakeRTTMicroseconds)
-        out.u32(k.minimumRTTMicroseconds)
-        out.u32(k.smoothedRTTMicroseconds)
-        out.u32(k.maximumRTTMicroseconds)
-        out.u32(k.segmentsIn)
-        out.u32(k.outOfOrderReceived)
-        out.u16(k.resetsSent)
-        out.u16(k.resetsReceived)
-        out.u8(UInt8(clamping: k.state))
-        out.u32(UInt32(clamping: max(0, k.rule)))
-        out.u32(k.receiveBufferStart)
-        out.u64(k.mptcp?.reinjectedBytes ?? 0)
-        out.u8(UInt8(clamping: k.mptcp?.subflows ?? 0))
-        out.u8(UInt8(clamping: k.mptcp?.pathIndex ?? 0))
-        out.u32(k.mptcp?.token ?? 0)
-        out.u8(UInt8(clamping: k.scope.rawValue))
-        return (local.count == 4 ? templateIDv4 : templateIDv6, out.bytes)
+        for field in fields { field.write(k, &out) }
+        return (local.count == 4 ? KPIElements.templateIDv4 : KPIElements.templateIDv6, out.bytes)
     }
 }
 

@@ -52,16 +52,24 @@ public struct Settings: Sendable, Hashable, Codable {
         public var exportIntervalSeconds: Int
         /// KPI histograms and counters on vtap's /metrics too.
         public var prometheus: Bool
+        /// The KPIs the `KPI` list chose, sorted; nil when it is absent
+        /// (every KPI).
+        public var selected: [KPI]?
+
+        /// What records carry, export and count.
+        public var chosen: Set<KPI> { Set(selected ?? KPI.allCases) }
 
         public init(
             collector: String? = nil, transport: Transport = .udp, observationDomain: UInt32 = 1,
-            exportIntervalSeconds: Int = Limits.defaultKPIExportSeconds, prometheus: Bool = true
+            exportIntervalSeconds: Int = Limits.defaultKPIExportSeconds, prometheus: Bool = true,
+            selected: [KPI]? = nil
         ) {
             self.collector = collector
             self.transport = transport
             self.observationDomain = observationDomain
             self.exportIntervalSeconds = exportIntervalSeconds
             self.prometheus = prometheus
+            self.selected = selected
         }
     }
 
@@ -194,4 +202,35 @@ public enum Limits {
     public static let maxEventsPerSecond = 100_000_000
     /// Inter-arrival gaps above this restart the jitter series (seed rule).
     public static let jitterRestartGapNanoseconds: UInt64 = 2_000_000_000
+}
+
+/// The KPIs a KPIS section's `KPI` list chooses from (docs/kpis.md). A
+/// record always has the connection's identity: its 5-tuple, rule,
+/// start, establishment, end, duration and why it ended.
+public enum KPI: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    /// Bytes sent, acknowledged and received.
+    case bytes
+    /// Segments in and out, and those carrying data.
+    case segments
+    case retransmissions
+    /// Handshake, minimum, smoothed and maximum RTT.
+    case rtt
+    /// Reordering the sender saw, and segments received out of order.
+    case reordering
+    /// Segments the peer received twice (DSACK).
+    case duplicates
+    /// RTO-driven stalls.
+    case stalls
+    /// Resets sent and received.
+    case resets
+    /// The TCP state the connection left.
+    case state
+    /// The receive buffer at the start and at the record.
+    case receiveBuffer = "receive_buffer"
+    /// Subflows tied to their MPTCP connection, and the connection's own record.
+    case mptcp
+
+    public static func < (left: KPI, right: KPI) -> Bool {
+        allCases.firstIndex(of: left) ?? 0 < allCases.firstIndex(of: right) ?? 0
+    }
 }

@@ -58,35 +58,5 @@ func checkEvents(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> Sett
 }
 
 private func readLevels(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> [Settings.Events.Level] {
-    let names = Settings.Events.Level.allCases.map(\.rawValue)
-    guard case .array(let elements) = member.value.kind else {
-        if !member.value.isInvalid {
-            diagnostics.error(
-                .valueType,
-                "LEVELS must be an array of level names (\(names.joined(separator: ", "))), "
-                    + "found \(member.value.typeDescription)",
-                at: member.value.range)
-        }
-        return []
-    }
-    var levels = Set<Settings.Events.Level>()
-    for element in elements {
-        guard case .string(let string) = element.kind else {
-            if !element.isInvalid {
-                diagnostics.error(
-                    .valueType, "a level must be a string, found \(element.typeDescription)", at: element.range)
-            }
-            continue
-        }
-        guard let level = Settings.Events.Level(rawValue: string.value.lowercased()) else {
-            let suggestion = NameSuggestion.closest(to: string.value.lowercased(), among: names)
-            diagnostics.error(
-                .eventLevelInvalid,
-                "unknown level \"\(string.value)\"; levels are \(names.joined(separator: ", "))",
-                at: element.range, notes: suggestion.map { [.init("did you mean \"\($0)\"?")] } ?? [])
-            continue
-        }
-        levels.insert(level)
-    }
-    return levels.sorted()
+    readNames(member, key: "LEVELS", noun: "level", unknown: .eventLevelInvalid, diagnostics: &diagnostics)
 }

@@ -9,7 +9,8 @@ enum KPIsKey {
     static let observationDomain = "OBSERVATION_DOMAIN"
     static let exportInterval = "EXPORT_INTERVAL"
     static let prometheus = "PROMETHEUS"
-    static let all = [ipfix, transport, observationDomain, exportInterval, prometheus]
+    static let kpi = "KPI"
+    static let all = [ipfix, transport, observationDomain, exportInterval, prometheus, kpi]
 }
 
 /// The KPIS object: every key checked, defaults for the rest. An empty
@@ -65,6 +66,16 @@ func checkKPIs(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> Settin
     }
     if let prometheus = keys[KPIsKey.prometheus], let value = readBool(prometheus, diagnostics: &diagnostics) {
         kpis.prometheus = value
+    }
+    if let kpi = keys[KPIsKey.kpi] {
+        let selected: [KPI] = readNames(kpi, key: "KPI", noun: "KPI", unknown: .kpiUnknown, diagnostics: &diagnostics)
+        if case .array(let elements) = kpi.value.kind, elements.isEmpty {
+            diagnostics.error(
+                .kpiUnknown,
+                "KPI must name at least one KPI (\(KPI.allCases.map(\.rawValue).joined(separator: ", "))); "
+                    + "leave it out for every KPI", at: kpi.value.range)
+        }
+        kpis.selected = selected
     }
     return kpis
 }

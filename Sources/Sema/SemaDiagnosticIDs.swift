@@ -20,6 +20,7 @@ extension DiagnosticID {
     public static let eventsEmpty: DiagnosticID = "events-empty"
     public static let collectorInvalid: DiagnosticID = "collector-invalid"
     public static let transportInvalid: DiagnosticID = "transport-invalid"
+    public static let kpiUnknown: DiagnosticID = "kpi-unknown"
 
     // Rule objects.
     public static let ruleConflictingFields: DiagnosticID = "rule-conflicting-fields"
@@ -49,7 +50,7 @@ public enum SemaDiagnostics {
     public static let ids: [DiagnosticID] = [
         .rulesMissing, .rulesEmpty, .keyDuplicate, .unknownKey, .boolInvalid, .directionInvalid,
         .valueOutOfRange, .patternInvalid, .patternWithoutOffset, .offsetUnreachable, .thresholdTCPOnly,
-        .eventLevelInvalid, .eventsEmpty, .collectorInvalid, .transportInvalid,
+        .eventLevelInvalid, .eventsEmpty, .collectorInvalid, .transportInvalid, .kpiUnknown,
         .ruleConflictingFields, .ruleNameInvalid, .ruleNameDuplicate,
         .addressInvalid, .prefixInvalid, .addressHostBits, .portInvalid, .portOutOfRange,
         .portRangeInverted, .protocolUnknown, .protocolOutOfRange, .fieldEmpty,

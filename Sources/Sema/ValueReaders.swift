@@ -73,3 +73,41 @@ func readInteger(_ member: JSONMember, in bounds: ClosedRange<Int>, diagnostics:
         return nil
     }
 }
+
+/// An array of names from `Name`'s cases (any case, duplicates ignored),
+/// sorted: a name that is none of them is an error with `unknown`, a
+/// note suggesting the closest.
+func readNames<Name: RawRepresentable<String> & CaseIterable & Comparable & Hashable>(
+    _ member: JSONMember, key: String, noun: String, unknown: DiagnosticID, diagnostics: inout DiagnosticBag
+) -> [Name] {
+    let names = Name.allCases.map(\.rawValue)
+    guard case .array(let elements) = member.value.kind else {
+        if !member.value.isInvalid {
+            diagnostics.error(
+                .valueType,
+                "\(key) must be an array of \(noun) names (\(names.joined(separator: ", "))), "
+                    + "found \(member.value.typeDescription)",
+                at: member.value.range)
+        }
+        return []
+    }
+    var chosen = Set<Name>()
+    for element in elements {
+        guard case .string(let string) = element.kind else {
+            if !element.isInvalid {
+                diagnostics.error(
+                    .valueType, "a \(noun) must be a string, found \(element.typeDescription)", at: element.range)
+            }
+            continue
+        }
+        guard let name = Name(rawValue: string.value.lowercased()) else {
+            let suggestion = NameSuggestion.closest(to: string.value.lowercased(), among: names)
+            diagnostics.error(
+                unknown, "unknown \(noun) \"\(string.value)\"; \(noun)s are \(names.joined(separator: ", "))",
+                at: element.range, notes: suggestion.map { [.init("did you mean \"\($0)\"?")] } ?? [])
+            continue
+        }
+        chosen.insert(name)
+    }
+    return chosen.sorted()
+}

@@ -59,6 +59,7 @@ final class EventSession: Sendable {
             return nil
         }
         let kpiSettings = object.manifest.settings.kpis
+        if let kpiSettings { kpis.tally.withLock { $0 = KPITally(kpiSettings.chosen) } }
         hasKPIs = EventTap.hasKPIs(object)
         prometheusKPIs = kpiSettings?.prometheus ?? false
         if collectorFlag != nil, kpiSettings == nil || !hasKPIs {
@@ -73,7 +74,7 @@ final class EventSession: Sendable {
             do {
                 exporter = try IPFIXExporter(
                     collector: collector, transport: kpiSettings.transport,
-                    observationDomain: kpiSettings.observationDomain)
+                    observationDomain: kpiSettings.observationDomain, kpis: KPIRecords(kpiSettings.chosen))
             } catch {
                 throw RuntimeError.io("IPFIX collector \(collector): \(error)")
             }

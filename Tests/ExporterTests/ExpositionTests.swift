@@ -95,6 +95,30 @@ import VtapRuleModel
             ])
     }
 
+    /// A KPI list without rtt, retransmissions or mptcp leaves their
+    /// families out; connections and durations stay.
+    @Test func kpiFamiliesFollowTheChosenKPIs() throws {
+        var tally = KPITally([.bytes])
+        tally.add(
+            ConnectionKPIs(
+                socket: 1, rule: 0, nanoseconds: 2_000_000_000, startNanoseconds: 0, establishedNanoseconds: 1,
+                end: .fin, state: 4, ipVersion: 4, localAddress: "192.0.2.1", localPort: 1, remoteAddress: "192.0.2.2",
+                remotePort: 2, retransmissions: 3, smoothedRTTMicroseconds: 900))
+        var snapshot = ExpositionFixture.snapshot
+        snapshot.kpis = tally
+        let reader = try read(snapshot)
+        #expect(reader.value("vtap_kpi_connections_total", ["rule": "web", "end": "fin"]) == 1)
+        #expect(reader.value("vtap_kpi_duration_seconds_count", ["rule": "web"]) == 1)
+        for left in [
+            "vtap_kpi_retransmissions_total", "vtap_kpi_rtt_seconds_bucket", "vtap_kpi_mptcp_connections_total",
+            "vtap_kpi_mptcp_subflows_total", "vtap_kpi_mptcp_reinjected_bytes_total",
+        ] {
+            #expect(reader.samples(left).isEmpty, "\(left)")
+        }
+        // The whole fixture has them.
+        #expect(try !read().samples("vtap_kpi_rtt_seconds_bucket").isEmpty)
+    }
+
     @Test func unmatchedAndMalformedTrafficPerInterface() throws {
         let reader = try read()
         #expect(reader.value("vtap_unmatched_packets_total", ["interface": "eth0"]) == 11)

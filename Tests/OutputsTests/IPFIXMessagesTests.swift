@@ -47,14 +47,14 @@ import VtapTestSupport
 
     @Test func everyTemplateAndRecordDecodesWithItsSequenceNumbers() throws {
         let directory = try TemporaryDirectory(prefix: "vtap-ipfix")
-        var messages = IPFIXMessages(observationDomain: 7, templates: KPIElements.templates)
+        var messages = IPFIXMessages(observationDomain: 7, templates: KPIRecords.all.templates)
         let v4 = (0..<30).map { Self.connection($0) }
         let v6 = (0..<5).map { Self.connection($0, ipVersion: 6) }
         let first = messages.messages(
-            records: (v4 + v6).compactMap(KPIElements.record), exportTime: 1_800_000_000, includeTemplates: true
+            records: (v4 + v6).compactMap(KPIRecords.all.record), exportTime: 1_800_000_000, includeTemplates: true
         ).map(\.bytes)
         let second = messages.messages(
-            records: [KPIElements.record(Self.connection(99))].compactMap { $0 }, exportTime: 1_800_000_005,
+            records: [KPIRecords.all.record(Self.connection(99))].compactMap { $0 }, exportTime: 1_800_000_005,
             includeTemplates: false
         ).map(\.bytes)
         #expect(first.count > 1, "35 records need more than one 1,400-byte message")
@@ -85,11 +85,11 @@ import VtapTestSupport
 
     @Test func fieldsCarryTheirValues() throws {
         let directory = try TemporaryDirectory(prefix: "vtap-ipfix")
-        var messages = IPFIXMessages(observationDomain: 1, templates: KPIElements.templates)
+        var messages = IPFIXMessages(observationDomain: 1, templates: KPIRecords.all.templates)
         let k = Self.connection(3)
         let file = try Self.capture(
             messages.messages(
-                records: [KPIElements.record(k)].compactMap { $0 }, exportTime: 1_800_000_001, includeTemplates: true
+                records: [KPIRecords.all.record(k)].compactMap { $0 }, exportTime: 1_800_000_001, includeTemplates: true
             ).map(\.bytes), in: directory)
         let row = try #require(
             Self.tshark(
@@ -102,10 +102,10 @@ import VtapTestSupport
         #expect(Array(row.prefix(6)) == ["192.0.2.1", "198.51.100.7", "40003", "443", "6", "2"], "\(row)")
         #expect(row[6].contains("2027-01-15") || row[6].contains("Jan 15, 2027"), "start \(row[6])")
         // An IPv6 record goes by the second template, with its addresses.
-        var v6Messages = IPFIXMessages(observationDomain: 1, templates: KPIElements.templates)
+        var v6Messages = IPFIXMessages(observationDomain: 1, templates: KPIRecords.all.templates)
         let v6File = try Self.capture(
             v6Messages.messages(
-                records: [KPIElements.record(Self.connection(2, ipVersion: 6))].compactMap { $0 },
+                records: [KPIRecords.all.record(Self.connection(2, ipVersion: 6))].compactMap { $0 },
                 exportTime: 1_800_000_001, includeTemplates: true
             ).map(\.bytes), in: directory)
         let v6Row = try #require(
@@ -121,10 +121,10 @@ import VtapTestSupport
         let directory = try TemporaryDirectory(prefix: "vtap-ipfix")
         var k = Self.connection(4)
         k.mptcp = .init(scope: .mptcp, token: 0xaf57_75fc, pathIndex: 0, subflows: 3, reinjectedBytes: 0x1_0203)
-        var messages = IPFIXMessages(observationDomain: 1, templates: KPIElements.templates)
+        var messages = IPFIXMessages(observationDomain: 1, templates: KPIRecords.all.templates)
         let file = try Self.capture(
             messages.messages(
-                records: [KPIElements.record(k)].compactMap { $0 }, exportTime: 1_800_000_001, includeTemplates: true
+                records: [KPIRecords.all.record(k)].compactMap { $0 }, exportTime: 1_800_000_001, includeTemplates: true
             ).map(\.bytes), in: directory)
         let rows = try Self.tshark(
             file,
@@ -144,10 +144,10 @@ import VtapTestSupport
         #expect(
             Array(entries.suffix(5)) == ["0000000000010203", "03", "00", "af5775fc", "02"], "\(entries)")
         // A plain TCP record's are zero, its scope tcp.
-        var tcpMessages = IPFIXMessages(observationDomain: 1, templates: KPIElements.templates)
+        var tcpMessages = IPFIXMessages(observationDomain: 1, templates: KPIRecords.all.templates)
         let tcpFile = try Self.capture(
             tcpMessages.messages(
-                records: [KPIElements.record(Self.connection(4))].compactMap { $0 }, exportTime: 1_800_000_001,
+                records: [KPIRecords.all.record(Self.connection(4))].compactMap { $0 }, exportTime: 1_800_000_001,
                 includeTemplates: true
             ).map(\.bytes), in: directory)
         let tcpRow = try #require(Self.tshark(tcpFile, fields: ["cflow.enterprise_private_entry"]).first)
@@ -156,8 +156,47 @@ import VtapTestSupport
             "\(tcpRow)")
     }
 
+    /// KPI chooses the elements: a record of RTT alone has the
+    /// connection's identity and the RTT elements only, and tshark decodes
+    /// it with no malformed packet.
+    @Test func chosenKPIsChooseTheElements() throws {
+        let directory = try TemporaryDirectory(prefix: "vtap-ipfix")
+        let rtt = KPIRecords([.rtt])
+        let ids = rtt.templates[0].elements.map { "\($0.enterprise ?? 0)/\($0.id)" }
+        #expect(
+            ids == [
+                "0/8", "0/12", "0/7", "0/11", "0/4", "0/152", "0/153", "0/136", "65534/5", "65534/100", "65534/101",
+                "65534/102", "65534/103", "65534/109",
+            ], "\(ids)")
+        #expect(rtt.templates[1].elements.count == rtt.templates[0].elements.count)
+        var messages = IPFIXMessages(observationDomain: 1, templates: rtt.templates)
+        let file = try Self.capture(
+            messages.messages(
+                records: [rtt.record(Self.connection(3))].compactMap { $0 }, exportTime: 1_800_000_001,
+                includeTemplates: true
+            ).map(\.bytes), in: directory)
+        let expert = try CommandRunner.check(
+            ["tshark", "-n", "-r", file.path, "-d", "udp.port==4739,cflow", "-z", "expert,warn", "-q"])
+        #expect(!expert.standardOutput.contains("Malformed"), "\(expert.standardOutput)")
+        let rows = try Self.tshark(
+            file, fields: ["cflow.template_ipfix_field_type", "cflow.srcport", "cflow.enterprise_private_entry"])
+        let row = try #require(rows.first)
+        // tshark's reading of the IPv4 template's IANA elements: the
+        // identity only, no octetTotalCount (85) or packetTotalCount (86).
+        let ianaTypes = row[0].split(separator: ",").prefix(8).map(String.init)
+        #expect(ianaTypes == ["8", "12", "7", "11", "4", "152", "153", "136"], "\(row)")
+        // The record: the RTTs (2 ms rounded; 1,100, 900, 1,600, 4,000 µs), and the rule.
+        #expect(row[1] == "40003", "\(row)")
+        #expect(
+            row[2].split(separator: ",") == ["0002", "0000044c", "00000384", "00000640", "00000fa0", "00000000"],
+            "\(row)")
+        #expect(
+            row[2].split(separator: ",") == ["0002", "0000044c", "00000384", "00000640", "00000fa0", "00000000"],
+            "\(row)")
+    }
+
     @Test func withdrawalNamesEveryTemplateWithNoFields() throws {
-        let messages = IPFIXMessages(observationDomain: 1, templates: KPIElements.templates)
+        let messages = IPFIXMessages(observationDomain: 1, templates: KPIRecords.all.templates)
         let bytes = messages.withdrawal(exportTime: 1)
         // Header, a template set (id 2) of two records: template id, 0 fields.
         #expect(bytes.count == 16 + 4 + 8)
