@@ -8,7 +8,8 @@ import VtapSystem
 /// `templateRefreshSeconds` (RFC 7011, 8.4: a UDP collector forgets
 /// templates; no withdrawal is sent over UDP); over TCP with the first
 /// message of each connection, a lost connection is made again on the
-/// next export (its records in flight are counted as lost), and the
+/// next export (its records in flight are counted as lost; the new
+/// connection starts with the templates and sequence number 0), and the
 /// templates are withdrawn when the exporter finishes.
 public final class IPFIXExporter: @unchecked Sendable {
     public let collector: CollectorAddress
@@ -36,10 +37,19 @@ public final class IPFIXExporter: @unchecked Sendable {
         self.collector = collector
         self.transport = transport
         self.templateRefreshSeconds = templateRefreshSeconds
-        messages = IPFIXMessages(
+        messages = Self.session(observationDomain, kpis, transport)
+        socket = try Self.connect(collector, transport)
+    }
+
+    /// A transport session's messages: the export sequence number counts
+    /// the data records sent in the current stream (RFC 7011, 3.1), so a
+    /// new TCP connection starts again from 0.
+    private static func session(
+        _ observationDomain: UInt32, _ kpis: KPIRecords, _ transport: Settings.KPIs.Transport
+    ) -> IPFIXMessages {
+        IPFIXMessages(
             observationDomain: observationDomain, templates: kpis.templates,
             maximumLength: transport == .udp ? 1400 : 65535)
-        socket = try Self.connect(collector, transport)
     }
 
     private static func connect(_ collector: CollectorAddress, _ transport: Settings.KPIs.Transport) throws
@@ -62,6 +72,7 @@ public final class IPFIXExporter: @unchecked Sendable {
             do {
                 socket = try Self.connect(collector, transport)
                 templatesSentAt = nil
+                messages = Self.session(messages.observationDomain, kpis, transport)
             } catch {
                 lastError = "\(error)"
                 recordsLost += encoded.count
