@@ -38,7 +38,7 @@ public struct BenchOptions: Sendable {
     }()
 
     public enum Section: String, Sendable, CaseIterable {
-        case packet, classbench, pattern, events, compile, startup, live
+        case packet, classbench, pattern, events, compile, startup, live, kpis
     }
 
     public static let fullRuleCounts = [1, 10, 100, 1_000, 10_000, 100_000]

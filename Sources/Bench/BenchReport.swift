@@ -26,6 +26,8 @@ public struct BenchReport: Codable, Sendable {
     public var startup: StartupSection?
     /// Cost of a live `vtap run` on real traffic.
     public var liveOverhead: LiveOverheadSection?
+    /// What KPIS costs a TCP transfer, beside bpftrace.
+    public var kpiCost: LiveOverheadSection?
     /// Each performance target (README, Performance) with the measured figure.
     public var targets: [TargetCheck] = []
 
@@ -43,6 +45,7 @@ public struct BenchReport: Codable, Sendable {
         case compileCost = "compile_cost"
         case startup
         case liveOverhead = "live_overhead"
+        case kpiCost = "kpi_cost"
     }
 
     public func json() throws -> Data {

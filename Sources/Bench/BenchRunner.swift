@@ -60,6 +60,16 @@ public struct BenchRunner {
                 report.liveOverhead = LiveOverheadSection(rows: [], note: "failed: \(error)")
             }
         }
+        if options.sections.contains(.kpis) {
+            options.log("KPIS beside bpftrace (scripts/bench-kpis)")
+            do {
+                let result = try KPICostBenchmark.run(script)
+                report.kpiCost = result.section
+                report.targets += result.targets
+            } catch {
+                report.kpiCost = LiveOverheadSection(rows: [], note: "failed: \(error)")
+            }
+        }
         report.targets = BenchTargets.check(report) + report.targets
         return report
     }

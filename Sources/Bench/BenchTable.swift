@@ -13,6 +13,7 @@ public enum BenchTable {
         for (title, rows, note) in [
             ("Start-up", report.startup?.rows, report.startup?.note),
             ("Live overhead", report.liveOverhead?.rows, report.liveOverhead?.note),
+            ("KPIS beside bpftrace", report.kpiCost?.rows, report.kpiCost?.note),
         ] {
             guard let rows else { continue }
             out += "\n### \(title)\n\n| | median | min | max |\n|---|---:|---:|---:|\n"

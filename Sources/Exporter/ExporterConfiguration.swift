@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import VtapRuleModel
 
 /// Where the exporter listens.
 public struct ExporterConfiguration: Sendable, Equatable {
@@ -21,54 +17,16 @@ public struct ExporterConfiguration: Sendable, Equatable {
     /// Parses "ADDR:PORT" or "[IPv6]:PORT"; throws a one-line error naming
     /// the bad text.
     public static func parse(listen text: String) throws -> ExporterConfiguration {
-        func fail(_ reason: String) -> ListenAddressError { ListenAddressError(text: text, reason: reason) }
-
-        let host: Substring
-        let portText: Substring
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { throw fail("'[' without ']'") }
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { throw fail("expected ':PORT' after ']'") }
-            portText = rest.dropFirst()
-            guard isIPv6(host) else { throw fail("not an IPv6 address between the brackets") }
-        } else {
-            guard let colon = text.lastIndex(of: ":") else { throw fail("expected ADDR:PORT, e.g. 127.0.0.1:8080") }
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-            if host.contains(":") {
-                throw fail("an IPv6 address needs brackets, e.g. [::1]:8080")
-            }
+        switch HostPort.parse(text) {
+        case .success(let parsed): return ExporterConfiguration(host: parsed.host, port: parsed.port)
+        case .failure(.missingAddress):
             // Go's ":PORT" means every interface; saying so must be explicit here.
-            guard !host.isEmpty else {
-                throw fail("missing address (127.0.0.1:PORT, or 0.0.0.0:PORT for every interface)")
-            }
-            guard isHostName(host) else { throw fail("the address is neither an IPv4 address nor a host name") }
+            throw ListenAddressError(
+                text: text, reason: "missing address (127.0.0.1:PORT, or 0.0.0.0:PORT for every interface)")
+        case .failure(let failure): throw ListenAddressError(text: text, reason: failure.reason)
         }
-        guard !portText.isEmpty, portText.utf8.count <= 5, portText.allSatisfy({ $0.isASCII && $0.isNumber }),
-            let port = Int(portText), port <= 65535
-        else {
-            throw fail("port must be a number from 0 to 65535")
-        }
-        return ExporterConfiguration(host: String(host), port: port)
     }
 
     /// "127.0.0.1:8080" or "[::1]:8080": the form `parse` reads.
-    public var listenText: String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-    }
-
-    /// A literal IPv6 address, optionally with a zone ("fe80::1%eth0").
-    private static func isIPv6(_ text: Substring) -> Bool {
-        let address = text.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let first = address.first, !first.isEmpty, address.count == 1 || !address[1].isEmpty else { return false }
-        var storage = in6_addr()
-        return inet_pton(AF_INET6, String(first), &storage) == 1
-    }
-
-    /// IPv4 literals and DNS names alike: letters, digits, '-', '.'.
-    private static func isHostName(_ text: Substring) -> Bool {
-        text.utf8.count <= 253
-            && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }
-    }
+    public var listenText: String { HostPort(host: host, port: port).text }
 }

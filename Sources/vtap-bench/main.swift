@@ -16,7 +16,10 @@ struct VtapBenchCommand: ParsableCommand {
     @Option(help: "Where to write the JSON report.")
     var json = "bpf-out/bench/bench.json"
 
-    @Option(help: "Sections to run, comma-separated: packet,classbench,pattern,compile,startup,live (default: all).")
+    @Option(
+        help:
+            "Sections to run, comma-separated: packet,classbench,pattern,events,compile,startup,live,kpis (default: all)."
+    )
     var only: String?
 
     @Option(

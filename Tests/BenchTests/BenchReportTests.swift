@@ -13,8 +13,11 @@ import VtapBench
         report.compileCost = CompileCostSection()
         report.startup = StartupSection()
         report.liveOverhead = LiveOverheadSection()
+        report.kpiCost = LiveOverheadSection()
         let object = try JSONSerialization.jsonObject(with: try report.json()) as? [String: Any]
-        for key in ["packet_cost", "pattern_cost", "events_cost", "compile_cost", "startup", "live_overhead"] {
+        for key in [
+            "packet_cost", "pattern_cost", "events_cost", "compile_cost", "startup", "live_overhead", "kpi_cost",
+        ] {
             #expect(object?[key] != nil, "\(key)")
         }
     }

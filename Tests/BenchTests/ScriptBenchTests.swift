@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import VtapTestSupport
 
-/// The start-up and live-overhead parts of the benchmark in quick mode,
+/// The start-up, live-overhead and KPI-cost parts of the benchmark in quick mode,
 /// run as `scripts/bench` runs them, against this build's vtap and vtapc.
 /// Not timed: each script fails unless every compared program (vtap, BCC,
 /// tcpdump) counted exactly the packets sent; here the JSON is checked too.
@@ -29,6 +29,20 @@ import VtapTestSupport
         for key in ["vtapc_seed_s", "vtap_run_rules_s", "vtap_run_object_s", "bcc_s"] {
             #expect(((startup[key] as? NSNumber)?.doubleValue ?? 0) > 0, "\(key): \(startup)")
         }
+    }
+
+    @Test func kpiCostBesideBpftraceRecordsTheTransfer() throws {
+        let cost = try #require(try Self.runQuick("bench-kpis")["kpi_cost"] as? [String: Any])
+        #expect(cost["records_agree"] as? Bool == true, "\(cost)")
+        let conditions = cost["conditions"] as? [[String: Any]] ?? []
+        #expect(Set(conditions.compactMap { $0["name"] as? String }) == ["none", "vtap", "bpftrace"])
+        for condition in conditions {
+            #expect(((condition["gbit_per_s"] as? NSNumber)?.doubleValue ?? 0) > 0, "\(condition)")
+            #expect(((condition["cpu_s_per_gb"] as? NSNumber)?.doubleValue ?? 0) > 0, "\(condition)")
+        }
+        let programs = cost["programs"] as? [[String: Any]] ?? []
+        let probe = try #require(programs.first { $0["program"] as? String == "vtap_kpi_probe" }, "\(cost)")
+        #expect(((probe["runs"] as? NSNumber)?.intValue ?? 0) > 1_000, "tcp_probe fires per received segment")
     }
 
     @Test func liveOverheadCountsEveryReceivedPacket() throws {

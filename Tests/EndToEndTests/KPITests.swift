@@ -52,21 +52,6 @@ extension EndToEnd {
             c.close()
             """#
 
-        /// Qlog.transfer's server over an MPTCP socket (IPPROTO_MPTCP, 262).
-        static let mptcpServer = #"""
-            import socket, sys
-            address, port = sys.argv[1], int(sys.argv[2])
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((address, port)); s.listen(); print("ready", flush=True)
-            c, _ = s.accept(); got = 0
-            while True:
-                data = c.recv(65536)
-                if not data: break
-                got += len(data)
-            c.sendall(b"r" * 3000); c.close(); print(got, flush=True)
-            """#
-
         /// Reorders a namespace's outgoing packets through NFQUEUE
         /// (nfnetlink_queue, spoken here over a raw netlink socket): every
         /// Nth packet queued is held until M more have been let through
@@ -194,14 +179,9 @@ extension EndToEnd {
             let vtap = try VtapRun.start(
                 in: lab, object: object, json: true,
                 options: ["--events", eventsFile.path, "--server-port", "\(metricsPort)"])
-            let serving: RunningCommand
-            if mptcp {
-                let mptcpScript = directory.file("mptcp-server.py")
-                try Self.mptcpServer.write(to: mptcpScript, atomically: true, encoding: .utf8)
-                serving = try lab.start(in: .receiver, ["python3", mptcpScript.path, server, "\(port)"])
-            } else {
-                serving = try lab.start(in: .receiver, ["python3", script.path, "server", server, "\(port)", "0"])
-            }
+            let serving = try lab.start(
+                in: .receiver,
+                ["python3", script.path, "server", server, "\(port)", "0"] + (mptcp ? ["mptcp"] : []))
             #expect(serving.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
             let sent: CommandResult
             if let whileTrickling {

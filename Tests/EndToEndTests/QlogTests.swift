@@ -14,8 +14,10 @@ extension EndToEnd {
             import socket, sys
             role, address, port, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
             family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            protocol = 262 if sys.argv[5:] == ["mptcp"] else 0  # IPPROTO_MPTCP
             if role == "server":
-                s = socket.socket(family); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s = socket.socket(family, socket.SOCK_STREAM, protocol)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 s.bind((address, port)); s.listen(); print("ready", flush=True)
                 c, _ = s.accept(); got = 0
                 while True:
