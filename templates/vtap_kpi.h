@@ -91,7 +91,6 @@ struct vtap_kpi_state {
 	__u32 mptcp_token;
 	__u16 path_index;
 	__u16 open_subflows;	/* an MPTCP connection's */
-	__u16 end;		/* an MPTCP connection's: its last subflow's */
 	__u32 rtt_max_us;
 	__u32 rcvbuf_start;
 	__u16 resets_sent;
@@ -218,7 +217,8 @@ static __noinline void vtap_kpi_fill(struct vtap_kpi *k, const void *sk, struct 
 #ifdef VTAP_KPI_FOLLOW_MPTCP
 /* An MPTCP connection's record, from its own socket (struct mptcp_sock)
  * and what its first followed subflow kept. */
-static __noinline void vtap_kpi_fill_mptcp(struct vtap_kpi *k, const void *msk, struct vtap_kpi_state *st)
+static __noinline void vtap_kpi_fill_mptcp(struct vtap_kpi *k, const void *msk, struct vtap_kpi_state *st,
+					   __u32 end)
 {
 	const struct VTAP_CORE(mptcp_sock) *m = msk;
 	__u32 next_subflow = 0;
@@ -237,7 +237,7 @@ static __noinline void vtap_kpi_fill_mptcp(struct vtap_kpi *k, const void *msk, 
 	/* The kernel numbers subflows from 1 and keeps the next number. */
 	vtap_core_read(&next_subflow, &m->subflow_id);
 	k->subflows = next_subflow > 1 ? next_subflow - 1 : 0;
-	k->end = st->end;
+	k->end = end;
 	k->state = vtap_event_socket_state(msk);
 	k->family = st->family;
 	k->local_port = st->local_port;
@@ -291,15 +291,15 @@ static __always_inline void vtap_kpi_write(const void *sk, struct vtap_kpi_state
 }
 
 #ifdef VTAP_KPI_FOLLOW_MPTCP
-/* Writes an MPTCP connection's record. */
-static __always_inline void vtap_kpi_write_mptcp(const void *msk, struct vtap_kpi_state *st)
+/* Writes an MPTCP connection's record; `end` says why. */
+static __always_inline void vtap_kpi_write_mptcp(const void *msk, struct vtap_kpi_state *st, __u32 end)
 {
 	struct vtap_kpi *k = bpf_ringbuf_reserve(&vtap_events, sizeof(*k), 0);
 	if (!k) {
 		vtap_event_count(VTAP_EVENT_LOST);
 		return;
 	}
-	vtap_kpi_fill_mptcp(k, msk, st);
+	vtap_kpi_fill_mptcp(k, msk, st, end);
 	bpf_ringbuf_submit(k, vtap_ring_wakeup());
 	vtap_event_count(VTAP_EVENT_WRITTEN);
 }
@@ -334,7 +334,7 @@ static __always_inline void vtap_kpi_join_mptcp(const void *sk, struct vtap_kpi_
 }
 
 /* A followed subflow closed: its connection's record goes when the last
- * followed subflow has. */
+ * followed subflow has, with that subflow's end. */
 static __always_inline void vtap_kpi_leave_mptcp(struct vtap_kpi_state *st, __u32 end)
 {
 	__u64 key = st->mptcp;
@@ -342,13 +342,24 @@ static __always_inline void vtap_kpi_leave_mptcp(struct vtap_kpi_state *st, __u3
 
 	if (!connection)
 		return;
-	connection->end = end;
 	if (connection->open_subflows > 1) {
 		connection->open_subflows -= 1;
 		return;
 	}
-	vtap_kpi_write_mptcp((const void *)key, connection);
+	vtap_kpi_write_mptcp((const void *)key, connection, end);
 	bpf_map_delete_elem(&vtap_kpi_sockets, &key);
+}
+
+/* A subflow's interim record went: its connection's goes too when its
+ * own interval has passed (the connection gets no segments of its own). */
+static __always_inline void vtap_kpi_mptcp_interim(__u64 key, __u64 now)
+{
+	struct vtap_kpi_state *connection = bpf_map_lookup_elem(&vtap_kpi_sockets, &key);
+
+	if (!connection || now - connection->last_export_ns < VTAP_KPI_EXPORT_NS)
+		return;
+	connection->last_export_ns = now;
+	vtap_kpi_write_mptcp((const void *)key, connection, VTAP_KPI_OPEN);
 }
 
 #endif
@@ -451,6 +462,10 @@ int vtap_kpi_probe(struct vtap_raw_args *ctx)
 	if (st->established_ns && now - st->last_export_ns >= VTAP_KPI_EXPORT_NS) {
 		st->last_export_ns = now;
 		vtap_kpi_write(sk, st, VTAP_KPI_OPEN, VTAP_TCP_ESTABLISHED);
+#ifdef VTAP_KPI_FOLLOW_MPTCP
+		if (st->mptcp)
+			vtap_kpi_mptcp_interim(st->mptcp, now);
+#endif
 	}
 	return 0;
 }

@@ -109,7 +109,7 @@ extension EndToEnd {
         /// With `whileTrickling`, the client trickles its bytes over 3 s
         /// and the closure runs meanwhile (given the lab and the port).
         static func exchange(
-            size: Int, dropEvery: Int? = nil, reorderEvery: Int? = nil, mptcp: Bool = false,
+            size: Int, dropEvery: Int? = nil, reorderEvery: Int? = nil, mptcp: Bool = false, exportInterval: Int = 60,
             whileTrickling: ((NetworkLab, Int) throws -> Void)? = nil, collector: Collector = .nfcapd
         ) throws -> Exchange {
             let lab = try NetworkLab()
@@ -121,7 +121,7 @@ extension EndToEnd {
             let collectorPort = port + 20_000
             let object = try Qlog.compiledRules(
                 server: server, port: port, events: "{}", name: "kpis", in: directory,
-                section: ("KPIS", #"{"IPFIX": "127.0.0.1:\#(collectorPort)", "EXPORT_INTERVAL": 60}"#))
+                section: ("KPIS", #"{"IPFIX": "127.0.0.1:\#(collectorPort)", "EXPORT_INTERVAL": \#(exportInterval)}"#))
             let collected = directory.url.appendingPathComponent("nfcapd")
             try FileManager.default.createDirectory(at: collected, withIntermediateDirectories: true)
             let pmacctOutput = collected.appendingPathComponent("flows.csv")
@@ -449,7 +449,8 @@ extension EndToEnd {
         /// one per subflow socket ss listed with that token, numbered 1 to
         /// 3; the connection's own record has the subflow count (ss's
         /// extra subflows plus the first), the data the application sent
-        /// acknowledged at the MPTCP level, and Prometheus counts it once.
+        /// acknowledged at the MPTCP level, and Prometheus counts it once;
+        /// while open it had interim records, as its subflows did.
         @Test(.kernel) func mptcpSubflowsAreGroupedUnderTheirConnection() throws {
             final class Views: @unchecked Sendable {
                 var client = MPTCPView()
@@ -457,7 +458,7 @@ extension EndToEnd {
             }
             let views = Views()
             let size = 600_000
-            let run = try Self.exchange(size: size, mptcp: true) { lab, port in
+            let run = try Self.exchange(size: size, mptcp: true, exportInterval: 1) { lab, port in
                 let until = ContinuousClock.now + .milliseconds(2_500)
                 while ContinuousClock.now < until {
                     try views.client.sample(.sender, of: lab, port: port)
@@ -471,7 +472,14 @@ extension EndToEnd {
                 #expect(view.extraSubflows == 2 && view.subflowSockets == 3, "\(side): \(view)")
                 let mine = run.records.filter { $0["mptcp_token"] as? String == hex }
                 let subflows = mine.filter { $0["scope"] as? String == "subflow" && $0["end"] as? String != "open" }
-                let connections = mine.filter { $0["scope"] as? String == "mptcp" }
+                let connections = mine.filter { $0["scope"] as? String == "mptcp" && $0["end"] as? String != "open" }
+                // The 3 s upload outlives EXPORT_INTERVAL (1 s): the connection's
+                // interim records, its bytes growing to the final record's.
+                let interim = mine.filter { $0["scope"] as? String == "mptcp" && $0["end"] as? String == "open" }
+                let key = side == "client" ? "bytes_sent" : "bytes_received"
+                let interimBytes = interim.compactMap { $0[key] as? Int }
+                #expect(!interim.isEmpty, "\(side): no interim MPTCP record in \(mine)")
+                #expect(interimBytes == interimBytes.sorted(), "\(side): \(interimBytes)")
                 #expect(subflows.count == view.subflowSockets, "\(side) token \(hex): \(mine)")
                 #expect(subflows.compactMap { $0["path_index"] as? Int }.sorted() == [1, 2, 3], "\(side): \(subflows)")
                 let connection = try #require(connections.first, "\(side): no MPTCP record in \(run.records)")
@@ -479,6 +487,7 @@ extension EndToEnd {
                 #expect(connection["subflows"] as? Int == view.extraSubflows + 1, "\(side): \(connection)")
                 #expect(connection["end"] as? String == "fin", "\(side): \(connection)")
                 #expect(connection["rule_label"] as? String == rule, "\(side): \(connection)")
+                #expect((interimBytes.last ?? .max) <= connection[key] as? Int ?? -1, "\(side): \(interimBytes)")
                 // The subflows carried the application's bytes between them.
                 let carried = subflows.reduce(0) {
                     $0 + ($1[side == "client" ? "bytes_sent" : "bytes_received"] as? Int ?? 0)
@@ -490,7 +499,7 @@ extension EndToEnd {
             }
             // At the MPTCP level: the data the client's application sent,
             // acknowledged (the DATA_FIN counts one), and received by the server's.
-            let connections = run.records.filter { $0["scope"] as? String == "mptcp" }
+            let connections = run.records.filter { $0["scope"] as? String == "mptcp" && $0["end"] as? String != "open" }
             let serverPort = run.server["local_port"] as? Int
             let client = try #require(connections.first { $0["local_port"] as? Int != serverPort })
             let server = try #require(connections.first { $0["local_port"] as? Int == serverPort })
