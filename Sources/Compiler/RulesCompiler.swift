@@ -54,9 +54,9 @@ public enum RulesCompiler {
     public static func compile(rulesPath: String, options: Options = Options()) throws -> CompiledRuleset {
         let bytes: [UInt8]
         do {
-            bytes = try Array(Data(contentsOf: URL(fileURLWithPath: rulesPath)))
+            bytes = try InputFile.read(rulesPath, limit: Limits.maxInputFileBytes)
         } catch {
-            throw CompileError.cannotRead(path: rulesPath, reason: SystemError.describe(error))
+            throw CompileError.cannotRead(path: rulesPath, reason: error.reason)
         }
         return try compile(SourceFile(path: rulesPath, bytes: bytes), options: options)
     }

@@ -202,6 +202,12 @@ public enum Limits {
     public static let maxEventsPerSecond = 100_000_000
     /// Inter-arrival gaps above this restart the jitter series (seed rule).
     public static let jitterRestartGapNanoseconds: UInt64 = 2_000_000_000
+    /// `--duration`: ten years, far below where seconds in nanoseconds
+    /// overflow 64 bits (584 years).
+    public static let maxDurationSeconds: Double = 10 * 365 * 86_400
+    /// Rules files, objects and manifests are read whole: a 100,000-rule
+    /// ClassBench set is a few MB, its object a few tens.
+    public static let maxInputFileBytes = 1 << 28
 }
 
 /// The KPIs a KPIS section's `KPI` list chooses from (docs/kpis.md). A

@@ -23,9 +23,9 @@ public struct MeasurementObject: Sendable {
         let manifestPath = Manifest.path(forObject: objectPath)
         let elf: [UInt8]
         do {
-            elf = try Array(Data(contentsOf: URL(fileURLWithPath: objectPath)))
+            elf = try InputFile.read(objectPath, limit: Limits.maxInputFileBytes)
         } catch {
-            throw RuntimeError.io("cannot read \(objectPath): \(SystemError.describe(error))")
+            throw RuntimeError.io("cannot read \(objectPath): \(error.reason)")
         }
         guard elf.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else {
             throw RuntimeError.badInput("\(objectPath) is not an ELF object")

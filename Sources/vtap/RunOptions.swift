@@ -68,7 +68,11 @@ struct RunOptions: ParsableArguments {
 
     func validate() throws {
         try intervals.validate()
-        if let duration, duration <= 0 || !duration.isFinite { throw ValidationError("--duration must be positive") }
+        if let duration, duration <= 0 || !(duration <= Limits.maxDurationSeconds) {
+            throw ValidationError(
+                "--duration must be positive and at most \(Int(Limits.maxDurationSeconds)) seconds (10 years), "
+                    + "not \(duration)")
+        }
         if let serverPort, !(0...65535).contains(serverPort) {
             throw ValidationError("--server-port must be between 0 and 65535, not \(serverPort)")
         }

@@ -4,6 +4,7 @@ import VtapCodegen
 import VtapCompiler
 import VtapDiagnostics
 import VtapRuleModel
+import VtapSystem
 
 @main
 struct Vtapc: ParsableCommand {
@@ -88,8 +89,28 @@ struct Compile: ParsableCommand {
     @OptionGroup var options: DiagnosticOptions
     @OptionGroup var capacity: CapacityOptions
 
+    /// The default object: bpf-out/NAME.o, bpf-out made when missing.
+    static let defaultDirectory = "bpf-out"
+
+    var objectPath: String {
+        output
+            ?? "\(Self.defaultDirectory)/\(URL(fileURLWithPath: rules).deletingPathExtension().lastPathComponent).o"
+    }
+
+    /// No output may be the rules file (`vtapc r.json -o r.json` wrote the
+    /// object over it).
+    func validate() throws {
+        let outputs = [objectPath, Manifest.path(forObject: objectPath)] + (emitC.map { [$0] } ?? [])
+        for path in outputs where FileIdentity.same(path, rules) {
+            throw ValidationError("\(path) is the rules file; choose another output")
+        }
+    }
+
     func run() throws {
-        let objectPath = output ?? "bpf-out/\(URL(fileURLWithPath: rules).deletingPathExtension().lastPathComponent).o"
+        if output == nil {
+            // A failure shows as the write's own error, naming the path.
+            try? FileManager.default.createDirectory(atPath: Self.defaultDirectory, withIntermediateDirectories: true)
+        }
         let report = Report(format: options.format, verbose: options.verbose, maxDiagnostics: options.maxDiagnostics)
         do {
             let compiled = try compileAndWrite(to: objectPath)

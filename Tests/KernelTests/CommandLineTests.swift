@@ -74,6 +74,65 @@ import VtapTestSupport
         #expect(usage.status == 64)
     }
 
+    /// No output may be the rules file: the object, its manifest or the
+    /// emitted C over it is a usage error (64), and the rules file stays.
+    @Test func anOutputThatIsTheRulesFileIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let rules = directory.file("r.manifest.json")
+        try Self.seed.write(to: rules, atomically: true, encoding: .utf8)
+        for arguments in [
+            ["-o", rules.path], ["-o", directory.url.path + "/./r.manifest.json"], ["-o", directory.file("r.o").path],
+            ["-o", directory.file("x.o").path, "--emit-c", rules.path],
+        ] {
+            let result = try CommandRunner.run([BuiltProducts.vtapc, rules.path] + arguments)
+            #expect(result.status == 64, "\(arguments): \(result.summary)")
+            #expect(result.standardError.contains("is the rules file"), "\(result.standardError)")
+            #expect(try String(contentsOf: rules, encoding: .utf8) == Self.seed, "\(arguments) left the rules file")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["r.manifest.json"])
+    }
+
+    /// The README's short form writes bpf-out/NAME.o, making bpf-out where
+    /// it is missing (outside the repository too).
+    @Test func theDefaultOutputDirectoryIsMade() throws {
+        let directory = try TemporaryDirectory()
+        try Self.seed.write(to: directory.file("rules.json"), atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run(["env", "-C", directory.url.path, BuiltProducts.vtapc, "rules.json"])
+        #expect(result.status == 0, "\(result.summary)")
+        #expect(FileManager.default.fileExists(atPath: directory.file("bpf-out/rules.o").path))
+        #expect(FileManager.default.fileExists(atPath: directory.file("bpf-out/rules.manifest.json").path))
+    }
+
+    /// A directory or a FIFO given as the rules file or the object: exit 4
+    /// and what it is, at once (a FIFO without a writer used to block).
+    @Test func inputsThatAreNotFilesSayWhatTheyAre() throws {
+        let directory = try TemporaryDirectory()
+        let fifo = directory.file("rules.json").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let cases: [(arguments: [String], says: String)] = [
+            ([BuiltProducts.vtapc, directory.url.path, "-o", directory.file("x.o").path], "Is a directory"),
+            ([BuiltProducts.vtapc, fifo, "-o", directory.file("x.o").path], "is not a regular file (a FIFO)"),
+            ([BuiltProducts.vtap, "replay", directory.url.path + "/", "/dev/null"], "Is a directory"),
+        ]
+        for (arguments, says) in cases {
+            let result = try CommandRunner.run(arguments, timeout: .seconds(20))
+            #expect(result.status == 4 && !result.timedOut, "\(arguments): \(result.summary)")
+            #expect(result.standardError.contains(says), "\(arguments): \(result.standardError)")
+            #expect(!result.standardError.contains("NSCocoaErrorDomain"), "\(result.standardError)")
+        }
+    }
+
+    /// A --duration whose nanoseconds overflow 64 bits crashed after
+    /// attaching; now it is refused before anything is loaded.
+    @Test func anAbsurdDurationIsAUsageError() throws {
+        for duration in ["1e11", "inf", "nan", "0", "-1"] {
+            let result = try CommandRunner.run(
+                [BuiltProducts.vtap, "run", "/nonexistent.o", "-i", "lo", "--duration=\(duration)"])
+            #expect(result.status == 64, "\(duration): \(result.summary)")
+            #expect(result.standardError.contains("--duration must be positive"), "\(result.standardError)")
+        }
+    }
+
     /// Without privilege the verifier cannot run: its own exit code and a
     /// plain message, not a crash and not a silent success.
     @Test func unprivilegedVerifyIsAnEnvironmentError() throws {
