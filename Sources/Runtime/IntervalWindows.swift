@@ -47,4 +47,15 @@ public struct IntervalWindows: Sendable, Equatable {
 
     /// The next time anything ends.
     public var nextBoundary: UInt64 { min(nextReport, nextJitter) }
+
+    /// Jumps every boundary to the first after `now` on its own grid,
+    /// passing none: for a stretch of time with nothing in it. Returns
+    /// where the report interval holding `now` began.
+    public mutating func skip(past now: UInt64) -> UInt64 {
+        guard now >= start else { return start }
+        let reports = (now - start) / reportNanoseconds
+        nextReport = start + (reports + 1) * reportNanoseconds
+        nextJitter = start + ((now - start) / jitterNanoseconds + 1) * jitterNanoseconds
+        return start + reports * reportNanoseconds
+    }
 }

@@ -57,6 +57,23 @@ public struct MeasurementTimeline {
         return ended
     }
 
+    /// Jumps over the report intervals that end at or before `time`'s
+    /// own, passing none of them: for a stretch of capture time with no
+    /// packet, once the intervals up to its start have been taken.
+    /// Returns how many were passed over. Jitter starts afresh after it.
+    public mutating func skipIdle(until time: UInt64) -> UInt64 {
+        let pending = windows.nextReport
+        let resumed = windows.skip(past: time)
+        let now = accumulator.totals
+        reportStart = (resumed, now)
+        jitterWindow = (now, now)
+        for source in accumulator.sources {
+            let sourceNow = accumulator.totals(of: source) ?? empty
+            sourceJitterWindows[source] = (sourceNow, sourceNow)
+        }
+        return resumed >= pending ? (resumed - pending) / windows.reportNanoseconds + 1 : 0
+    }
+
     /// Each source's totals so far and its last completed jitter window
     /// (empty to empty before one completes).
     public func sourceTotals(_ source: String) -> InterfaceReading {

@@ -10,9 +10,16 @@ public enum ReplayRun {
         public var packets: Int
     }
 
+    /// Empty report intervals written out in a row before the rest of a
+    /// gap in capture time is passed over (a day's gap was 86,400
+    /// intervals, 157 MB of JSON; a timestamp of 2106 ran out of memory).
+    public static let idleIntervalsShown: UInt64 = 60
+
+    /// `notice` hears of every gap passed over, in a line for stderr.
     public static func run(
         _ object: MeasurementObject, capture path: String, reportSeconds: Double, jitterSeconds: Double,
-        observer: MeasurementObserver, segments: (@Sendable (TCPSegment) -> Void)? = nil
+        observer: MeasurementObserver, segments: (@Sendable (TCPSegment) -> Void)? = nil,
+        notice: (String) -> Void = { _ in }
     ) throws -> Result {
         let session = try ReplaySession(object, segments: segments)
         let reader: CaptureReader
@@ -36,6 +43,18 @@ public enum ReplayRun {
                     ruleCount: object.manifest.rules.count, start: time, reportSeconds: reportSeconds,
                     jitterSeconds: jitterSeconds, origin: ReportTime(nanosecondsSinceEpoch: Int64(time)))
                 lastRead = time
+                lastTime = time
+            }
+            let idleLimit = idleIntervalsShown * UInt64(max(1, reportSeconds * 1e9))
+            if timeline != nil, time > lastTime, time - lastTime > idleLimit {
+                let through = lastTime + idleLimit
+                try read(at: through)
+                for interval in timeline?.intervalsEnded(by: through) ?? [] { try observer.measured(interval) }
+                let skipped = timeline?.skipIdle(until: time) ?? 0
+                notice(
+                    "\(path): no packet for \(Double(time - lastTime) / 1e9) s of capture time after packet "
+                        + "\(reader.packetsRead - 1); \(idleIntervalsShown) empty intervals shown, \(skipped) more passed over"
+                )
             }
             if let next = timeline?.nextBoundary, time >= next || time >= lastRead + LiveRun.maximumReadGap {
                 try read(at: time)

@@ -133,6 +133,62 @@ import VtapTestSupport
         }
     }
 
+    /// The seed capture with its last packet moved `seconds` after the one
+    /// before (classic pcap, little-endian, as rules/seed-traffic.pcap is).
+    static func seedCapture(lastPacketAfter seconds: UInt64?, absoluteLast: UInt32? = nil) throws -> [UInt8] {
+        var bytes = try [UInt8](
+            Data(contentsOf: RepositoryLayout.root.appendingPathComponent("rules/seed-traffic.pcap")))
+        func u32(_ at: Int) -> UInt32 { bytes[at..<at + 4].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
+        var offsets: [Int] = []
+        var offset = 24
+        while offset + 16 <= bytes.count {
+            offsets.append(offset)
+            offset += 16 + Int(u32(offset + 8))
+        }
+        let last = try #require(offsets.last)
+        let before = try #require(offsets.dropLast().last)
+        let time = absoluteLast ?? UInt32(truncatingIfNeeded: UInt64(u32(before)) + (seconds ?? 0))
+        for index in 0..<4 { bytes[last + index] = UInt8(truncatingIfNeeded: time >> (8 * index)) }
+        return bytes
+    }
+
+    /// A gap in capture time: 60 empty intervals are written, the rest
+    /// passed over with a notice, and the summary is the whole capture's.
+    /// A day's gap wrote 86,400 intervals (157 MB); a last timestamp in
+    /// 2106 ran out of memory.
+    @Test func gapsInCaptureTimeArePassedOver() throws {
+        let directory = try TemporaryDirectory()
+        let rules = directory.file("rules.json")
+        try Self.seed.write(to: rules, atomically: true, encoding: .utf8)
+        let whole = directory.file("whole.pcap")
+        try Data(try Self.seedCapture(lastPacketAfter: 0)).write(to: whole)
+        let reference = try CommandRunner.run([BuiltProducts.vtap, "replay", rules.path, whole.path, "--json"])
+        #expect(reference.status == 0, "\(reference.summary)")
+        /// The summary's counts (not its rates: its duration differs).
+        func summary(_ output: String) -> [String]? {
+            output.split(separator: "\n").last.map { line in
+                line.matches(of: #/"(packets|bytes|payload_bytes)":(\d+)/#).map { "\($0.1)=\($0.2)" }
+            }
+        }
+        for (name, capture) in [
+            ("day", try Self.seedCapture(lastPacketAfter: 86_400)),
+            ("2106", try Self.seedCapture(lastPacketAfter: nil, absoluteLast: 0xFFFF_FFFF)),
+        ] {
+            let file = directory.file("\(name).pcap")
+            try Data(capture).write(to: file)
+            let result = try CommandRunner.run(
+                [BuiltProducts.vtap, "replay", rules.path, file.path, "--json"], timeout: .seconds(60))
+            #expect(result.status == 0 && !result.timedOut, "\(name): \(result.summary)")
+            let lines = result.standardOutput.split(separator: "\n")
+            #expect(lines.count < 100, "\(name): \(lines.count) lines")
+            #expect(result.standardError.contains("60 empty intervals shown"), "\(name): \(result.standardError)")
+            #expect(result.standardError.contains("more passed over"), "\(name): \(result.standardError)")
+            #expect((summary(result.standardOutput) ?? []).count > 6)
+            #expect(
+                summary(result.standardOutput) == summary(reference.standardOutput), "\(name): the same packets")
+        }
+    }
+
     /// Without privilege the verifier cannot run: its own exit code and a
     /// plain message, not a crash and not a silent success.
     @Test func unprivilegedVerifyIsAnEnvironmentError() throws {
