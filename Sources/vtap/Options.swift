@@ -7,10 +7,14 @@ import VtapRuntime
 
 /// The seed's interval flags, shared by run and replay.
 struct IntervalOptions: ParsableArguments {
-    @Option(name: [.customShort("t"), .customLong("throughput-interval")], help: "Seconds per report.")
+    @Option(
+        name: [.customShort("t"), .customLong("throughput-interval")], parsing: .unconditional,
+        help: "Seconds per report.")
     var throughputInterval: Double = 1
 
-    @Option(name: [.customShort("j"), .customLong("jitter-interval")], help: "Seconds per jitter window.")
+    @Option(
+        name: [.customShort("j"), .customLong("jitter-interval")], parsing: .unconditional,
+        help: "Seconds per jitter window.")
     var jitterInterval: Double = 1
 
     @Flag(name: [.customShort("b"), .customLong("bits")], help: "Throughput in bits/s instead of bytes/s.")

@@ -16,7 +16,7 @@ struct RunOptions: ParsableArguments {
 
     @OptionGroup var compiler: CompilerOption
 
-    @Option(help: "Stop by itself after this many seconds.")
+    @Option(parsing: .unconditional, help: "Stop by itself after this many seconds.")
     var duration: Double?
 
     @Option(help: "Also write one line per interval to a log file in this directory.")
@@ -29,6 +29,7 @@ struct RunOptions: ParsableArguments {
     var direction: Settings.Direction?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Serve Prometheus metrics on 127.0.0.1:PORT (0: any free port).",
             discussion: "MONITOR_SERVER in the rules file serves on port 8080 unless this or --listen says otherwise."))

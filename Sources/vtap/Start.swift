@@ -30,6 +30,7 @@ struct Start: ParsableCommand {
     @OptionGroup var state: StateDirectoryOption
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "With --detached, how many seconds to wait for the instance to attach (rules may compile first).",
             valueName: "seconds"))

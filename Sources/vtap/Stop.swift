@@ -18,7 +18,9 @@ struct Stop: ParsableCommand {
     @Flag(help: "Stop every running instance.")
     var all = false
 
-    @Option(help: ArgumentHelp("Seconds to wait after SIGTERM before SIGKILL.", valueName: "seconds"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Seconds to wait after SIGTERM before SIGKILL.", valueName: "seconds"))
     var timeout: Double = 10
 
     @OptionGroup var state: StateDirectoryOption

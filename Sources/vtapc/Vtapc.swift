@@ -32,7 +32,7 @@ struct DiagnosticOptions: ParsableArguments {
     var verbose = false
 
     @Option(
-        name: .customLong("max-diagnostics"),
+        name: .customLong("max-diagnostics"), parsing: .unconditional,
         help: ArgumentHelp(
             "Print at most N errors and warnings per file, then one line per id saying how many more; 0 prints all.",
             discussion: "JSON output always holds every diagnostic.", valueName: "N"))
@@ -49,7 +49,7 @@ struct CapacityOptions: ParsableArguments {
     static let partitionRange = 1...64
 
     @Option(
-        name: .customLong("max-partitions"),
+        name: .customLong("max-partitions"), parsing: .unconditional,
         help: ArgumentHelp(
             "Refuse rules that need more than N partitions per address family (each is one table walk per packet).",
             valueName: "N"))

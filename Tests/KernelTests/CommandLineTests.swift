@@ -133,6 +133,26 @@ import VtapTestSupport
         }
     }
 
+    /// A negative number after a numeric flag is that flag's value, and
+    /// its own range error names it (it was "Missing value").
+    @Test func negativeNumbersGetTheirOwnRangeError() throws {
+        let cases: [(arguments: [String], names: String)] = [
+            ([BuiltProducts.vtap, "run", "x.o", "-i", "lo", "--server-port", "-1"], "--server-port"),
+            ([BuiltProducts.vtap, "run", "x.o", "-i", "lo", "-t", "-1"], "--throughput-interval"),
+            ([BuiltProducts.vtap, "replay", "x.o", "c.pcap", "-j", "-0.5"], "--jitter-interval"),
+            ([BuiltProducts.vtap, "run", "x.o", "-i", "lo", "--duration", "-5"], "--duration"),
+            ([BuiltProducts.vtap, "stop", "--all", "--timeout", "-1"], "--timeout"),
+            ([BuiltProducts.vtapc, "r.json", "--max-diagnostics", "-1"], "--max-diagnostics"),
+            ([BuiltProducts.vtapc, "r.json", "--max-partitions", "-3"], "--max-partitions"),
+        ]
+        for (arguments, names) in cases {
+            let result = try CommandRunner.run(arguments)
+            #expect(result.status == 64, "\(arguments): \(result.summary)")
+            #expect(!result.standardError.contains("Missing value"), "\(arguments): \(result.standardError)")
+            #expect(result.standardError.contains(names), "\(arguments): \(result.standardError)")
+        }
+    }
+
     /// The seed capture with its last packet moved `seconds` after the one
     /// before (classic pcap, little-endian, as rules/seed-traffic.pcap is).
     static func seedCapture(lastPacketAfter seconds: UInt64?, absoluteLast: UInt32? = nil) throws -> [UInt8] {
