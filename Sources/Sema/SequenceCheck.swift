@@ -13,7 +13,11 @@ func checkSequence(pattern: JSONMember?, offset: JSONMember?, diagnostics: inout
     if pattern == nil, offset == nil { return Settings.SequenceSource.none }
     var patternValue = noPattern
     if let pattern {
-        guard let value = readPattern(pattern, diagnostics: &diagnostics) else { return nil }
+        guard let value = readPattern(pattern, diagnostics: &diagnostics) else {
+            // OFFSET's own type error too: every error at once.
+            if let offset { _ = readInteger(offset, in: Int.min...Int.max, diagnostics: &diagnostics) }
+            return nil
+        }
         patternValue = value
     }
     guard let offset else {

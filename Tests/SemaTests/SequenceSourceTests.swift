@@ -22,6 +22,13 @@ import VtapTestSupport
         #expect(sequence(#""PATTERN": "0", "OFFSET": 2"#) == .pattern(0, offset: 2))
     }
 
+    /// A bad PATTERN and a bad OFFSET are both reported (OFFSET's went
+    /// unreported while PATTERN was wrong).
+    @Test func aBadPatternDoesNotHideABadOffset() {
+        let result = check(file(rules: #""- - - - -""#, settings: #""PATTERN": "0xZZ", "OFFSET": "4""#))
+        #expect(result.errors.map(\.id) == [.patternInvalid, .valueType], "\(result.diagnostics.map(\.message))")
+    }
+
     @Test func allOnesPatternMeansAFixedOffsetOrNothing() {
         #expect(sequence(#""PATTERN": "0xFFFFFFFF", "OFFSET": -1"#) == Settings.SequenceSource.none)
         #expect(sequence(#""PATTERN": "0xFFFFFFFF", "OFFSET": 0"#) == .fixedOffset(0))
