@@ -44,12 +44,49 @@ public struct InstanceRegistry: Sendable {
     /// process may write the state directory; otherwise (a user without
     /// privilege asking) they are only left out.
     public func instances() throws -> [Instance] {
+        // Listing creates nothing: no state directory, no instance.
+        guard FileManager.default.fileExists(atPath: stateDirectory) else { return [] }
+        try checkOwnership()
         guard mayWrite else {
             var state = RegistryState(registry: self, pruning: false)
             state.load()
             return state.instances
         }
         return try changing { state in state.instances }
+    }
+
+    /// Registry entries that are not vtap's JSON (a hand edit, a disk
+    /// error): left in place and out of every listing, so a reader says so.
+    public func unreadableEntries() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: instancesDirectory)) ?? []
+        return names.sorted().filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map {
+            "\(instancesDirectory)/\($0)"
+        }.filter { Self.read(Instance.self, at: $0) == nil }
+    }
+
+    /// The state directory decides which processes vtap signals: one that
+    /// is a symbolic link, writable by anyone, or owned by a user other
+    /// than this process's or root, is refused rather than trusted.
+    func checkOwnership() throws {
+        var status = stat()
+        guard lstat(stateDirectory, &status) == 0 else { return }
+        if status.st_mode & S_IFMT == S_IFLNK {
+            throw ControllerError.io("refusing state directory \(stateDirectory): it is a symbolic link")
+        }
+        guard status.st_mode & S_IFMT == S_IFDIR else {
+            throw ControllerError.io("state directory \(stateDirectory) is not a directory")
+        }
+        // Root's directory is trusted by everyone (a user may list root's instances).
+        if status.st_uid != geteuid(), status.st_uid != 0 {
+            throw ControllerError.io(
+                "refusing state directory \(stateDirectory): owned by uid \(status.st_uid), not by this user (uid \(geteuid()))"
+            )
+        }
+        if status.st_mode & S_IWOTH != 0 {
+            throw ControllerError.io(
+                "refusing state directory \(stateDirectory): anyone may write it (mode \(String(status.st_mode & 0o7777, radix: 8)))"
+            )
+        }
     }
 
     /// Whether the state directory can be written, or created.
@@ -146,6 +183,7 @@ public struct InstanceRegistry: Sendable {
     }
 
     private func createDirectories() throws {
+        try checkOwnership()
         for directory in [instancesDirectory, stateDirectory + "/prometheus", logsDirectory] {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -32,6 +32,9 @@ struct Status: ParsableCommand {
     func run() throws {
         do {
             let instances = try state.registry.instances()
+            for entry in state.registry.unreadableEntries() {
+                LiveSession.notice("warning: \(entry) is not a registry entry vtap can read; left out")
+            }
             if json {
                 // JSONEncoder prints an empty array over three lines.
                 print(

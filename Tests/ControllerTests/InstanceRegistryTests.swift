@@ -4,6 +4,47 @@ import VtapController
 import VtapTestSupport
 
 @Suite struct InstanceRegistryTests {
+    /// Listing a registry that does not exist creates nothing.
+    @Test func listingAMissingStateDirectoryCreatesNothing() throws {
+        let directory = try TemporaryDirectory()
+        let missing = directory.file("state").path
+        #expect(try InstanceRegistry(stateDirectory: missing).instances().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: missing))
+    }
+
+    /// A state directory that is a symbolic link, writable by anyone, or
+    /// another user's is refused (it decides which processes vtap signals);
+    /// an entry that is not vtap's JSON is reported, not silently ignored.
+    @Test func anUntrustworthyStateDirectoryIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let real = directory.file("real").path
+        try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: true)
+        let link = directory.file("link").path
+        #expect(symlink(real, link) == 0)
+        let open = directory.file("open").path
+        try FileManager.default.createDirectory(atPath: open, withIntermediateDirectories: true)
+        #expect(chmod(open, 0o777) == 0)
+        var cases: [(path: String, says: String)] = [(link, "symbolic link"), (open, "anyone may write it")]
+        if geteuid() == 0 {
+            let others = directory.file("others").path
+            try FileManager.default.createDirectory(atPath: others, withIntermediateDirectories: true)
+            #expect(chown(others, 65534, 65534) == 0)
+            cases.append((others, "owned by uid 65534"))
+        }
+        for (path, says) in cases {
+            #expect {
+                _ = try InstanceRegistry(stateDirectory: path).instances()
+            } throws: { error in
+                "\(error)".contains(says) && (error as? ControllerError)?.exitCode == 4
+            }
+        }
+        let registry = InstanceRegistry(stateDirectory: real)
+        #expect(try registry.instances().isEmpty)
+        try Data("{corrupt".utf8).write(to: URL(fileURLWithPath: real + "/instances/7.json"))
+        #expect(try registry.instances().isEmpty)
+        #expect(registry.unreadableEntries() == [real + "/instances/7.json"])
+    }
+
     @Test func anEntryRoundTrips() throws {
         let fixture = try RegistryFixture()
         let registered = try fixture.registry.register(id: nil) { id in
