@@ -36,7 +36,7 @@ public enum ReplayRun {
             lastRead = time
         }
 
-        while let packet = try nextPacket(reader) {
+        while let packet = try nextPacket(reader, notice: notice) {
             let time = packet.timestampNanoseconds
             if timeline == nil {
                 timeline = MeasurementTimeline(
@@ -75,9 +75,15 @@ public enum ReplayRun {
         return Result(packets: reader.packetsRead)
     }
 
-    private static func nextPacket(_ reader: CaptureReader) throws -> CapturedPacket? {
+    /// A capture cut off inside a packet (a capture still being written,
+    /// a copy interrupted) ends at its last whole packet, as tshark reads
+    /// it, with a notice; cut off before any packet, it is bad input.
+    private static func nextPacket(_ reader: CaptureReader, notice: (String) -> Void) throws -> CapturedPacket? {
         do {
             return try reader.nextEthernetPacket()
+        } catch let error as CaptureError where error.kind == .truncated && reader.packetsRead > 0 {
+            notice("\(error); replayed the \(reader.packetsRead) whole packets before the cut")
+            return nil
         } catch {
             throw RuntimeError.badInput("\(error)")
         }

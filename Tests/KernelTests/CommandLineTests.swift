@@ -209,6 +209,43 @@ import VtapTestSupport
         }
     }
 
+    /// A capture cut off inside its last packet replays the whole packets
+    /// before the cut, as tshark reads them, with a notice (it was refused
+    /// whole); cut off in its first header it is still bad input.
+    @Test func aTruncatedCaptureReplaysItsWholePackets() throws {
+        let directory = try TemporaryDirectory()
+        let rules = directory.file("rules.json")
+        try Self.seed.write(to: rules, atomically: true, encoding: .utf8)
+        let seed = try Self.seedCapture(lastPacketAfter: 0)
+        let cut = directory.file("cut.pcap")
+        try Data(seed.dropLast(10)).write(to: cut)
+        // The oracle: the same capture without its last record.
+        var offset = 24
+        var lastRecord = 24
+        while offset + 16 <= seed.count {
+            lastRecord = offset
+            offset += 16 + Int(seed[offset + 8..<offset + 12].reversed().reduce(0) { $0 << 8 | UInt32($1) })
+        }
+        let whole = directory.file("whole.pcap")
+        try Data(seed[..<lastRecord]).write(to: whole)
+        func counts(_ file: URL) throws -> (CommandResult, [String]) {
+            let result = try CommandRunner.run([BuiltProducts.vtap, "replay", rules.path, file.path, "--json"])
+            let last = result.standardOutput.split(separator: "\n").last.map(String.init) ?? ""
+            return (result, last.matches(of: #/"(packets|bytes|payload_bytes)":(\d+)/#).map { "\($0.1)=\($0.2)" })
+        }
+        let (cutResult, cutCounts) = try counts(cut)
+        let (wholeResult, wholeCounts) = try counts(whole)
+        #expect(cutResult.status == 0 && wholeResult.status == 0, "\(cutResult.summary)")
+        #expect(cutResult.standardError.contains("replayed the 52 whole packets"), "\(cutResult.standardError)")
+        #expect(!cutCounts.isEmpty && cutCounts == wholeCounts)
+        let tshark = try CommandRunner.run(["tshark", "-r", cut.path, "-T", "fields", "-e", "frame.number"])
+        #expect(tshark.standardOutput.split(separator: "\n").count == 52)
+        let header = directory.file("header.pcap")
+        try Data(seed.prefix(30)).write(to: header)
+        let refused = try CommandRunner.run([BuiltProducts.vtap, "replay", rules.path, header.path])
+        #expect(refused.status == 1 && refused.standardError.contains("truncated"), "\(refused.summary)")
+    }
+
     /// Without privilege the verifier cannot run: its own exit code and a
     /// plain message, not a crash and not a silent success.
     @Test func unprivilegedVerifyIsAnEnvironmentError() throws {
