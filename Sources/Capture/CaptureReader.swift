@@ -46,10 +46,14 @@ public final class CaptureReader {
     ///
     /// - Throws: ``CaptureError`` `.fileNotFound`, `.permission`,
     ///   `.notACaptureFile`, `.truncated` (header cut short) or `.io`.
+    /// `-` is standard input (libpcap reads it as such), for
+    /// `tcpdump -w - | vtap replay OBJ -`.
     public init(path: String) throws {
         self.path = path
         var status = stat()
-        if stat(path, &status) != 0 {
+        if path == "-" {
+            // libpcap's own stdin; a pipe needs no stat.
+        } else if stat(path, &status) != 0 {
             let code = errno
             switch code {
             case ENOENT, ENOTDIR: throw CaptureError(.fileNotFound, path: path, message: "")

@@ -15,7 +15,7 @@ struct Replay: ParsableCommand {
     @Argument(help: "A vtapc object (its manifest beside it) or a rules file to compile first.")
     var object: String
 
-    @Argument(help: "The capture: pcap or pcapng; Ethernet, raw IP or Linux cooked.")
+    @Argument(help: "The capture: pcap or pcapng; Ethernet, raw IP or Linux cooked; - reads standard input.")
     var capture: String
 
     @OptionGroup var intervals: IntervalOptions

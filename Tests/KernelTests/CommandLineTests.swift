@@ -246,6 +246,25 @@ import VtapTestSupport
         #expect(refused.status == 1 && refused.standardError.contains("truncated"), "\(refused.summary)")
     }
 
+    /// `-` replays standard input (`tcpdump -w - | vtap replay OBJ -`): the
+    /// same counts as the file (it was "no such file").
+    @Test func replayReadsStandardInput() throws {
+        let directory = try TemporaryDirectory()
+        let rules = directory.file("rules.json")
+        try Self.seed.write(to: rules, atomically: true, encoding: .utf8)
+        let capture = RepositoryLayout.root.appendingPathComponent("rules/seed-traffic.pcap").path
+        func counts(_ result: CommandResult) -> [String] {
+            let last = result.standardOutput.split(separator: "\n").last.map(String.init) ?? ""
+            return last.matches(of: #/"(packets|bytes|payload_bytes)":(\d+)/#).map { "\($0.1)=\($0.2)" }
+        }
+        let file = try CommandRunner.run([BuiltProducts.vtap, "replay", rules.path, capture, "--json"])
+        let piped = try CommandRunner.run([
+            "sh", "-c", "exec \"$0\" replay \"$1\" - --json < \"$2\"", BuiltProducts.vtap, rules.path, capture,
+        ])
+        #expect(file.status == 0 && piped.status == 0, "\(piped.summary)")
+        #expect(!counts(file).isEmpty && counts(piped) == counts(file))
+    }
+
     /// Without privilege the verifier cannot run: its own exit code and a
     /// plain message, not a crash and not a silent success.
     @Test func unprivilegedVerifyIsAnEnvironmentError() throws {
