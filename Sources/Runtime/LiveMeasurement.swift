@@ -1,4 +1,8 @@
 import VtapBPF
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import VtapMetrics
 import VtapRuleModel
 
@@ -40,6 +44,13 @@ public final class LiveMeasurement: @unchecked Sendable {
     }
 
     public var interfaceNames: [String] { attachments.map(\.interface.name) }
+
+    /// The attached interfaces whose name no longer names the interface
+    /// vtap attached to: deleted, or deleted and made again (a new index;
+    /// the AF_PACKET socket stays bound to the old one and counts nothing).
+    public func vanishedInterfaces() -> [String] {
+        attachments.filter { if_nametoindex($0.interface.name) != $0.interface.index }.map(\.interface.name)
+    }
 
     /// Reads every instance's maps once.
     public func snapshots() throws -> [(source: String, snapshot: CounterSnapshot)] {

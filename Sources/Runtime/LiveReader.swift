@@ -43,6 +43,9 @@ public final class LiveReader: @unchecked Sendable {
         }
     }
 
+    /// Interfaces gone from under the measurement (see LiveMeasurement).
+    func vanishedInterfaces() -> [String] { lock.withLock { live.vanishedInterfaces() } }
+
     /// Detaches and closes the run at `now`, just after the last read.
     func finish(at now: UInt64) -> (partial: IntervalEdges?, summary: IntervalEdges) {
         lock.withLock {

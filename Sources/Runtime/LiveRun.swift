@@ -22,10 +22,19 @@ public enum LiveRun {
     /// gain up to ~4.6e18 ns² a second and wraps at 2^64.
     static let maximumReadGap: UInt64 = 1_000_000_000
 
-    public static func run(_ measurement: LiveReader, observer: MeasurementObserver, stop: StopRequest) throws {
+    /// An interface deleted (or deleted and made again) under the run is
+    /// reported through `notice` once, within a second; the others go on
+    /// being measured. When every interface is gone the run ends as if
+    /// stopped (the last interval and the summary are reported) and then
+    /// throws `RuntimeError.interface` (exit 5).
+    public static func run(
+        _ measurement: LiveReader, observer: MeasurementObserver, stop: StopRequest,
+        notice: (String) -> Void = { _ in }
+    ) throws {
         let options = measurement.options
         let deadline = options.duration.map { measurement.start + UInt64($0 * 1e9) }
         var lastRead = measurement.start
+        var gone: [String] = []
         defer { measurement.detach() }
 
         while true {
@@ -33,13 +42,22 @@ public enum LiveRun {
             if let deadline { wake = min(wake, deadline) }
             stop.wait(untilMonotonic: wake)
             let now = MonotonicClock.now
-            let finished = stop.isRequested || deadline.map { now >= $0 } == true
+            for name in measurement.vanishedInterfaces() where !gone.contains(name) {
+                gone.append(name)
+                notice("warning: interface \(name) is gone (deleted, or deleted and made again); its counts stop here")
+            }
+            let allGone = gone.count == measurement.interfaceNames.count
+            let finished = stop.isRequested || deadline.map { now >= $0 } == true || allGone
             for interval in try measurement.intervalsEnded(readingAt: now) { try observer.measured(interval) }
             lastRead = now
             if finished {
                 let end = measurement.finish(at: now)
                 if let partial = end.partial, worthReporting(partial, options) { try observer.measured(partial) }
                 try observer.measured(end.summary)
+                if allGone, !stop.isRequested {
+                    throw RuntimeError.interface(
+                        "every interface measured is gone: \(gone.joined(separator: ", ")); the summary covers them until then")
+                }
                 return
             }
         }

@@ -78,7 +78,7 @@ enum LiveSession {
         try started(session)
         notice("attached to \(live.interfaceNames.joined(separator: ", "))")
         events?.start()
-        try LiveRun.run(totals, observer: writer, stop: stop)
+        try LiveRun.run(totals, observer: writer, stop: stop, notice: { notice($0) })
         try events?.stop()
         try qlog?.finish()
         SelfCost.report(selfCost)

@@ -203,3 +203,73 @@ extension EndToEnd {
 extension VtapRun.Stop: CustomTestStringConvertible {
     var testDescription: String { self == .terminate ? "SIGTERM" : "SIGINT" }
 }
+
+extension EndToEnd {
+    /// Interfaces deleted under `vtap run` (it measured zeros and said
+    /// nothing when one was deleted and made again).
+    @Suite struct VanishingInterfaces {
+        static func object(in directory: TemporaryDirectory) throws -> URL {
+            let rules = try RulesFile.write([.init("any", "- - - - -")], to: directory)
+            let object = directory.file("any.o")
+            try RulesFile.compile(rules, to: object)
+            return object
+        }
+
+        /// The only interface deleted and made again under the same name:
+        /// a warning, the summary, and exit 5, within a couple of seconds.
+        @Test(.kernel) func theOnlyInterfaceMadeAgainEndsTheRunWithExitFive() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-gone")
+            let vtap = try VtapRun.start(
+                in: lab, object: try Self.object(in: directory), json: true, options: ["--no-server"])
+            let name = lab.receiverInterface
+            let peer = lab.senderInterface
+            Thread.sleep(forTimeInterval: 1.5)
+            // Deleting one end of a veth deletes both; make the pair again.
+            try CommandRunner.check(["ip", "-n", lab.namespace(.receiver), "link", "del", "dev", name])
+            try CommandRunner.check([
+                "ip", "-n", lab.namespace(.receiver), "link", "add", name, "type", "veth", "peer", "name", peer + "x",
+            ])
+            let outcome = vtap.waitForExit(timeout: .seconds(15))
+            #expect(outcome.result.status == 5 && !outcome.result.timedOut, "\(outcome.result.summary)")
+            #expect(
+                outcome.result.standardError.contains("warning: interface \(name) is gone"),
+                "\(outcome.result.standardError)")
+            #expect(outcome.result.standardError.contains("every interface measured is gone: \(name)"))
+            let last = outcome.result.standardOutput.split(separator: "\n").last.map(String.init) ?? ""
+            #expect(last.contains("\"summary\":true"), "the summary comes first: \(last.prefix(200))")
+        }
+
+        /// One of two interfaces deleted: a warning, and the other goes on
+        /// being measured until the run is stopped (exit 0).
+        @Test(.kernel) func anotherInterfaceGoesOnBeingMeasured() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-gone")
+            let name = lab.receiverInterface
+            try CommandRunner.check(["ip", "-n", lab.namespace(.receiver), "link", "set", "lo", "up"])
+            let vtap = try VtapRun.start(
+                in: lab, object: try Self.object(in: directory), interfaces: [name, "lo"], json: true,
+                options: ["--no-server"])
+            Thread.sleep(forTimeInterval: 1.5)
+            try CommandRunner.check(["ip", "-n", lab.namespace(.receiver), "link", "del", "dev", name])
+            Thread.sleep(forTimeInterval: 2.5)
+            // Still measuring: 5 loopback datagrams after the deletion are counted.
+            let sent = try lab.run(
+                in: .receiver,
+                [
+                    "python3", "-c",
+                    "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                        + "for _ in range(5): s.sendto(b'vtap', ('127.0.0.1', 9))",
+                ])
+            #expect(sent.succeeded, "\(sent.summary)")
+            Thread.sleep(forTimeInterval: 1.2)
+            let outcome = vtap.stop()
+            #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+            #expect(outcome.result.standardError.contains("warning: interface \(name) is gone"))
+            let summary = outcome.result.standardOutput.split(separator: "\n").last.map(String.init) ?? ""
+            #expect(summary.contains("\"udp\":{\"packets\":5,"), "loopback datagrams counted: \(summary.prefix(600))")
+        }
+    }
+}
