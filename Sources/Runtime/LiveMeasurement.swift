@@ -1,10 +1,10 @@
 import VtapBPF
+import VtapMetrics
+import VtapRuleModel
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import VtapMetrics
-import VtapRuleModel
 
 /// A measurement attached to live interfaces: one loaded instance of the
 /// program per interface, each on its own AF_PACKET socket, so every count

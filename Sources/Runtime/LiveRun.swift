@@ -56,7 +56,8 @@ public enum LiveRun {
                 try observer.measured(end.summary)
                 if allGone, !stop.isRequested {
                     throw RuntimeError.interface(
-                        "every interface measured is gone: \(gone.joined(separator: ", ")); the summary covers them until then")
+                        "every interface measured is gone: \(gone.joined(separator: ", ")); the summary covers them until then"
+                    )
                 }
                 return
             }
