@@ -43,25 +43,21 @@ public struct InstanceRegistry: Sendable {
     /// removed (and the targets file rewritten) on the way, when this
     /// process may write the state directory; otherwise (a user without
     /// privilege asking) they are only left out.
-    public func instances() throws -> [Instance] {
+    public func instances() throws -> [Instance] { try listing().instances }
+
+    /// The live instances, and the registry entries that are not vtap's
+    /// JSON (a hand edit, a disk error): those are left in place and out
+    /// of the instances, so a reader says so. Read in one pass.
+    public func listing() throws -> (instances: [Instance], unreadable: [String]) {
         // Listing creates nothing: no state directory, no instance.
-        guard FileManager.default.fileExists(atPath: stateDirectory) else { return [] }
+        guard FileManager.default.fileExists(atPath: stateDirectory) else { return ([], []) }
         try checkOwnership()
         guard mayWrite else {
             var state = RegistryState(registry: self, pruning: false)
             state.load()
-            return state.instances
+            return (state.instances, state.unreadable)
         }
-        return try changing { state in state.instances }
-    }
-
-    /// Registry entries that are not vtap's JSON (a hand edit, a disk
-    /// error): left in place and out of every listing, so a reader says so.
-    public func unreadableEntries() -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: instancesDirectory)) ?? []
-        return names.sorted().filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map {
-            "\(instancesDirectory)/\($0)"
-        }.filter { Self.read(Instance.self, at: $0) == nil }
+        return try changing { state in (state.instances, state.unreadable) }
     }
 
     /// The state directory decides which processes vtap signals: one that
@@ -203,6 +199,8 @@ public struct InstanceRegistry: Sendable {
 private struct RegistryState {
     let registry: InstanceRegistry
     var instances: [Instance] = []
+    /// Entries that are not vtap's JSON, in name order.
+    var unreadable: [String] = []
     var reservations: [String: Reservation] = [:]
     var instancesChanged = false
     /// Whether entries of ended processes are deleted, or only left out.
@@ -221,8 +219,12 @@ private struct RegistryState {
         for name in names where !name.hasPrefix(".") {
             let path = "\(registry.instancesDirectory)/\(name)"
             if name.hasSuffix(".json") {
-                // An entry that cannot be decoded names no process: ignored here, replaced if its id is reused.
-                guard let entry = InstanceRegistry.read(Instance.self, at: path) else { continue }
+                // An entry that cannot be decoded names no process: left in place (a listing
+                // reports it) and replaced if its id is reused.
+                guard let entry = InstanceRegistry.read(Instance.self, at: path) else {
+                    unreadable.append(path)
+                    continue
+                }
                 if entry.process.isRunning {
                     instances.append(entry)
                 } else if pruning {
@@ -235,6 +237,7 @@ private struct RegistryState {
             }
         }
         instances.sort { InstanceID.precedes($0.id, $1.id) }
+        unreadable.sort()
     }
 
     /// Why `process` may not register as `id`, if it may not. A hold by the

@@ -161,10 +161,11 @@ public struct MetricsExposition: Sendable {
             if kpis.chosen.contains(.retransmissions) {
                 writeCounts(MetricFamilies.kpiRetransmissions, \.retransmissions)
             }
-            for (family, histogram, bounds) in [
-                (MetricFamilies.kpiRTT, \KPITally.Rule.rtt, KPITally.rttBounds),
-                (MetricFamilies.kpiDuration, \KPITally.Rule.duration, KPITally.durationBounds),
-            ] where family.name != MetricFamilies.kpiRTT.name || kpis.chosen.contains(.rtt) {
+            // Durations need no KPI: every record has its start and end.
+            for (family, histogram, bounds, needs) in [
+                (MetricFamilies.kpiRTT, \KPITally.Rule.rtt, KPITally.rttBounds, KPI.rtt as KPI?),
+                (MetricFamilies.kpiDuration, \KPITally.Rule.duration, KPITally.durationBounds, nil),
+            ] where needs.map(kpis.chosen.contains) ?? true {
                 writer.writeHistograms(
                     family,
                     byRule.map { rule in

@@ -28,6 +28,8 @@ public struct MeasurementTimeline {
     }
 
     public var nextBoundary: UInt64 { windows.nextBoundary }
+    /// One reporting interval, in nanoseconds.
+    public var reportNanoseconds: UInt64 { windows.reportNanoseconds }
     public var totals: MeasurementTotals { accumulator.totals }
 
     /// Adds reads taken at `time` (before any packet after `time`).

@@ -45,8 +45,9 @@ public enum ReplayRun {
                 lastRead = time
                 lastTime = time
             }
-            let idleLimit = idleIntervalsShown * UInt64(max(1, reportSeconds * 1e9))
-            if timeline != nil, time > lastTime, time - lastTime > idleLimit {
+            // The timeline's own interval: set just above, it is never nil here.
+            let idleLimit = idleIntervalsShown * (timeline?.reportNanoseconds ?? 1)
+            if time > lastTime, time - lastTime > idleLimit {
                 let through = lastTime + idleLimit
                 try read(at: through)
                 for interval in timeline?.intervalsEnded(by: through) ?? [] { try observer.measured(interval) }

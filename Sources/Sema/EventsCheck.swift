@@ -58,5 +58,5 @@ func checkEvents(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> Sett
 }
 
 private func readLevels(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> [Settings.Events.Level] {
-    readNames(member, key: "LEVELS", noun: "level", unknown: .eventLevelInvalid, diagnostics: &diagnostics)
+    readNames(member, noun: "level", unknown: .eventLevelInvalid, diagnostics: &diagnostics)
 }

@@ -68,7 +68,7 @@ func checkKPIs(_ member: JSONMember, diagnostics: inout DiagnosticBag) -> Settin
         kpis.prometheus = value
     }
     if let kpi = keys[KPIsKey.kpi] {
-        let selected: [KPI] = readNames(kpi, key: "KPI", noun: "KPI", unknown: .kpiUnknown, diagnostics: &diagnostics)
+        let selected: [KPI] = readNames(kpi, noun: "KPI", unknown: .kpiUnknown, diagnostics: &diagnostics)
         if case .array(let elements) = kpi.value.kind, elements.isEmpty {
             diagnostics.error(
                 .kpiUnknown,

@@ -76,16 +76,16 @@ func readInteger(_ member: JSONMember, in bounds: ClosedRange<Int>, diagnostics:
 
 /// An array of names from `Name`'s cases (any case, duplicates ignored),
 /// sorted: a name that is none of them is an error with `unknown`, a
-/// note suggesting the closest.
+/// note suggesting the closest. Messages name the setting by its key.
 func readNames<Name: RawRepresentable<String> & CaseIterable & Comparable & Hashable>(
-    _ member: JSONMember, key: String, noun: String, unknown: DiagnosticID, diagnostics: inout DiagnosticBag
+    _ member: JSONMember, noun: String, unknown: DiagnosticID, diagnostics: inout DiagnosticBag
 ) -> [Name] {
     let names = Name.allCases.map(\.rawValue)
     guard case .array(let elements) = member.value.kind else {
         if !member.value.isInvalid {
             diagnostics.error(
                 .valueType,
-                "\(key) must be an array of \(noun) names (\(names.joined(separator: ", "))), "
+                "\(member.name) must be an array of \(noun) names (\(names.joined(separator: ", "))), "
                     + "found \(member.value.typeDescription)",
                 at: member.value.range)
         }

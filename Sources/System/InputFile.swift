@@ -4,7 +4,7 @@ import Foundation
     import Glibc
 #endif
 
-/// Reads an input file whole (a rules file, an object, its manifest) with
+/// Reads an input file whole (a rules file, an object) with
 /// a reason a user can act on when it cannot: "Is a directory", "is not a
 /// regular file (a FIFO)", "is larger than 256 MiB", or strerror's words.
 /// Foundation's `Data(contentsOf:)` said "NSCocoaErrorDomain error 256"

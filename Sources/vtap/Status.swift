@@ -31,8 +31,8 @@ struct Status: ParsableCommand {
 
     func run() throws {
         do {
-            let instances = try state.registry.instances()
-            for entry in state.registry.unreadableEntries() {
+            let (instances, unreadable) = try state.registry.listing()
+            for entry in unreadable {
                 LiveSession.notice("warning: \(entry) is not a registry entry vtap can read; left out")
             }
             if json {

@@ -41,8 +41,9 @@ import VtapTestSupport
         let registry = InstanceRegistry(stateDirectory: real)
         #expect(try registry.instances().isEmpty)
         try Data("{corrupt".utf8).write(to: URL(fileURLWithPath: real + "/instances/7.json"))
-        #expect(try registry.instances().isEmpty)
-        #expect(registry.unreadableEntries() == [real + "/instances/7.json"])
+        let listing = try registry.listing()
+        #expect(listing.instances.isEmpty)
+        #expect(listing.unreadable == [real + "/instances/7.json"])
     }
 
     @Test func anEntryRoundTrips() throws {
