@@ -158,7 +158,7 @@ import VtapTestSupport
         let source = directory.appendingPathComponent("source.pcap").path
         try Self.write(Self.samplePackets, to: source)
         let pcapng = directory.appendingPathComponent("converted.pcapng").path
-        try ExternalTool.run("/usr/bin/editcap", ["-F", "pcapng", source, pcapng])
+        try CommandRunner.check(["editcap", "-F", "pcapng", source, pcapng])
         let magic = try Array(Data(contentsOf: URL(fileURLWithPath: pcapng)).prefix(4))
         #expect(magic == [0x0A, 0x0D, 0x0D, 0x0A], "editcap wrote a pcapng section header")
 
@@ -168,7 +168,7 @@ import VtapTestSupport
 
         // Microsecond pcap from editcap: timestamps scaled, sub-microsecond digits gone.
         let micro = directory.appendingPathComponent("micro.pcap").path
-        try ExternalTool.run("/usr/bin/editcap", ["-F", "pcap", source, micro])
+        try CommandRunner.check(["editcap", "-F", "pcap", source, micro])
         let microPackets = try CaptureReader(path: micro).readAll()
         #expect(
             microPackets.map(\.timestampNanoseconds) == Self.samplePackets.map { $0.timestampNanoseconds / 1000 * 1000 }
@@ -190,7 +190,7 @@ import VtapTestSupport
         let text = directory.appendingPathComponent("packets.txt").path
         try Data(dump.utf8).write(to: URL(fileURLWithPath: text))
         let output = directory.appendingPathComponent("raw.pcapng").path
-        try ExternalTool.run("/usr/bin/text2pcap", ["-q", "-l", "101", text, output])
+        try CommandRunner.check(["text2pcap", "-q", "-l", "101", text, output])
 
         let reader = try CaptureReader(path: output)
         #expect(reader.linkType == .rawIP)
@@ -213,8 +213,8 @@ import VtapTestSupport
         var arguments = ["-i", linkType == nil ? "lo" : "any", "-n", "-U", "-c", "4", "-w", path]
         if let linkType { arguments += ["-y", linkType] }
         arguments.append("udp and dst port \(port)")
-        let tcpdump = try ExternalTool.start("/usr/bin/tcpdump", arguments)
-        defer { tcpdump.stop() }
+        let tcpdump = try RunningCommand(["tcpdump"] + arguments)
+        defer { tcpdump.terminate() }
         // tcpdump creates the file once it listens; send until it has its packets.
         var sent = 0
         let deadline = Date().addingTimeInterval(15)
@@ -225,7 +225,7 @@ import VtapTestSupport
             }
             usleep(50_000)
         }
-        #expect(!tcpdump.isRunning, "tcpdump got its 4 packets; stderr: \(tcpdump.stop())")
+        #expect(!tcpdump.isRunning, "tcpdump got its 4 packets; \(tcpdump.wait(timeout: .seconds(2)).summary)")
         let finished = UInt64(Date().timeIntervalSince1970 * 1e9)
 
         let reader = try CaptureReader(path: path)
@@ -256,60 +256,5 @@ import VtapTestSupport
                 separator: " ")
             return String(format: "%06x  ", offset) + line + "\n"
         }.joined()
-    }
-}
-
-/// Runs the packet tools these tests use as independent producers.
-enum ExternalTool {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// Runs `path` to completion; throws with its stderr if it fails.
-    static func run(_ path: String, _ arguments: [String], timeout: TimeInterval = 20) throws {
-        let running = try start(path, arguments)
-        let deadline = Date().addingTimeInterval(timeout)
-        while running.isRunning, Date() < deadline { usleep(10_000) }
-        let errors = running.stop()
-        guard running.process.terminationReason == .exit, running.process.terminationStatus == 0 else {
-            throw Failure(description: "\(path) \(arguments.joined(separator: " ")) failed: \(errors)")
-        }
-    }
-
-    static func start(_ path: String, _ arguments: [String]) throws -> Running {
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw Failure(description: "\(path) is not installed")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return Running(process: process, errors: errors)
-    }
-
-    final class Running {
-        let process: Process
-        let errors: Pipe
-
-        init(process: Process, errors: Pipe) {
-            self.process = process
-            self.errors = errors
-        }
-
-        var isRunning: Bool { process.isRunning }
-
-        /// Ends the process if still running; returns its stderr.
-        @discardableResult
-        func stop() -> String {
-            if process.isRunning {
-                process.terminate()
-            }
-            process.waitUntilExit()
-            let data = errors.fileHandleForReading.readDataToEndOfFile()
-            return String(decoding: data, as: UTF8.self)
-        }
     }
 }

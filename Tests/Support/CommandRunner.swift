@@ -68,12 +68,18 @@ public final class RunningCommand: @unchecked Sendable {
         process.standardInput = inPipe
         let exited = self.exited
         process.terminationHandler = { _ in exited.signal() }
-        try Self.withSignalsUnblocked { try process.run() }
+        try Self.spawning.withLock { try Self.withSignalsUnblocked { try process.run() } }
         standardOutput.startReading(outPipe.fileHandleForReading)
         standardError.startReading(errPipe.fileHandleForReading)
         if let input { inPipe.fileHandleForWriting.write(Data(input)) }
         try? inPipe.fileHandleForWriting.close()
     }
+
+    /// One spawn at a time: a clean-clone CI run crashed in `memmove` inside
+    /// Foundation's `Process.run()` while suites running in parallel were
+    /// spawning (once in four runs); the spawn itself takes well under a
+    /// millisecond, so serializing it costs the tests nothing measurable.
+    private static let spawning = NSLock()
 
     /// A child inherits the spawning thread's signal mask, and the test
     /// runner's threads block SIGINT and SIGTERM: tcpdump could then never
