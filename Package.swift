@@ -116,6 +116,16 @@ let package = Package(
             ],
             path: "Sources/vtap-bench"),
 
+        // Fuzz targets for every front end that reads outside bytes (scripts/fuzz).
+        .target(
+            name: "VtapFuzz",
+            dependencies: [
+                "VtapBPF", "VtapCapture", "VtapCodegen", "VtapDiagnostics", "VtapFrontend", "VtapMetrics",
+                "VtapOutputs", "VtapRuleGen", "VtapRuleModel", "VtapSema",
+            ],
+            path: "Sources/Fuzz"),
+        .executableTarget(name: "vtap-fuzz", dependencies: ["VtapFuzz"], path: "Sources/vtap-fuzz"),
+
         // Build-time embedding of templates/ into VtapCodegen.
         .executableTarget(name: "vtap-embed-templates", path: "Sources/TemplateEmbedder"),
         .plugin(
@@ -165,6 +175,7 @@ let package = Package(
                 "VtapTestSupport",
             ],
             path: "Tests/KernelTests"),
+        .testTarget(name: "FuzzTests", dependencies: ["VtapFuzz", "VtapTestSupport"], path: "Tests/FuzzTests"),
         .testTarget(
             name: "BenchTests", dependencies: ["VtapBench", "VtapTestSupport"], path: "Tests/BenchTests"),
         .testTarget(

@@ -39,18 +39,25 @@ public struct VerifierStats: Sendable, Equatable {
         self.stackDepths = stackDepths
     }
 
+    /// A count as the kernel prints one: digits only (Int would take `-2`
+    /// or `+2`, which the fuzzer found no kernel writes).
+    static func count(_ text: some StringProtocol) -> Int? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return Int(text)
+    }
+
     /// Parses the `processed N insns ...` line alone; nil if `line` is not one.
     public static func parse(statsLine line: some StringProtocol) -> VerifierStats? {
         let tokens = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
         guard tokens.count >= 3, tokens[0] == "processed", tokens[2] == "insns",
-            let processed = Int(tokens[1])
+            let processed = count(tokens[1])
         else { return nil }
         var stats = VerifierStats(instructionsProcessed: processed)
         var index = 3
         while index < tokens.count {
             let key = tokens[index]
             let value = index + 1 < tokens.count ? tokens[index + 1] : nil
-            let number = value.flatMap { Int($0.trimming("()")) }
+            let number = value.flatMap { count($0.trimming("()")) }
             switch key {
             case "(limit": stats.instructionLimit = number
             case "max_states_per_insn": stats.maxStatesPerInstruction = number
@@ -78,10 +85,10 @@ public struct VerifierStats: Sendable, Equatable {
                 stats = parsed
             } else if line.hasPrefix("verification time ") {
                 let words = line.split(separator: " ")
-                if words.count >= 3, let value = Int(words[2]) { time = value }
+                if words.count >= 3, let value = count(words[2]) { time = value }
             } else if line.hasPrefix("stack depth ") {
                 let value = line.dropFirst("stack depth ".count)
-                let parts = value.split(separator: "+").compactMap { Int($0.trimming(" ")) }
+                let parts = value.split(separator: "+").compactMap { count($0.trimming(" ")) }
                 if !parts.isEmpty { depths = parts }
             }
         }

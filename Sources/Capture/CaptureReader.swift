@@ -107,8 +107,11 @@ public final class CaptureReader {
             let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
             let timestamp = overflow ? UInt64.max : scaled.addingReportingOverflow(fraction).partialValue
             packetsRead += 1
+            // A record claiming fewer bytes on the wire than it holds (the
+            // fuzzer wrote one; libpcap passes it on) had at least what it
+            // holds on the wire: counted as such, never as less.
             return CapturedPacket(
-                timestampNanoseconds: timestamp, originalLength: Int(header.pointee.len),
+                timestampNanoseconds: timestamp, originalLength: max(Int(header.pointee.len), captured),
                 bytes: Array(UnsafeBufferPointer(start: data, count: captured)))
         case PCAP_ERROR_BREAK:
             finished = true

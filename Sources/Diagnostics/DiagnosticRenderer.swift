@@ -76,7 +76,7 @@ public struct DiagnosticRenderer: Sendable {
         }
         let label = paint(severity.rawValue, severity)
         let suffix = id.map { " [\($0.rawValue)]" } ?? ""
-        return "\(place): \(label): \(message)\(suffix)"
+        return "\(place): \(label): \(TextSafety.visible(message))\(suffix)"
     }
 
     /// The source line and a caret under the range; a long line (a whole
@@ -99,7 +99,11 @@ public struct DiagnosticRenderer: Sendable {
         let cutLeft = from > 0 ? "…" : ""
         let cutRight = to < line.count ? "…" : ""
         var text = cutLeft
-        text.unicodeScalars.append(contentsOf: line[from..<to])
+        // A control or bidi character would act on the terminal (or hide
+        // text) instead of being shown: one replacement character each,
+        // so the caret stays under its column.
+        text.unicodeScalars.append(
+            contentsOf: line[from..<to].map { $0 != "\t" && TextSafety.isDisallowed($0) ? "\u{FFFD}" : $0 })
         text += cutRight
         // Tabs in the prefix are kept so the caret stays aligned in a terminal.
         var pad = cutLeft.isEmpty ? "" : " "

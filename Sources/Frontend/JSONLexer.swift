@@ -183,9 +183,3 @@ struct JSONLexer {
         return (bytes.count > 8 ? shown + ["..."] : shown).joined(separator: " ")
     }
 }
-
-extension String {
-    func zeroPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-}

@@ -26,8 +26,26 @@ public enum TextSafety {
         return nil
     }
 
+    /// `text` with each disallowed character written as `<U+202E>`: for
+    /// messages that quote what a file holds (an unknown key, a name).
+    public static func visible(_ text: String) -> String {
+        guard firstDisallowed(in: text) != nil else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if isDisallowed(scalar) { out += "<\(codePoint(scalar))>" } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
     /// `U+0007`, for messages.
     public static func codePoint(_ scalar: Unicode.Scalar) -> String {
         "U+" + String(scalar.value, radix: 16, uppercase: true).zeroPadded(to: 4)
+    }
+}
+
+extension String {
+    /// `7` -> `0007`: code points and bytes in messages.
+    package func zeroPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
