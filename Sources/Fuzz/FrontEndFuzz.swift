@@ -29,7 +29,7 @@ enum RulesFuzz {
             try target.require(
                 text.utf8.count <= renderedLimit, "\(diagnostic.id): \(text.utf8.count) bytes rendered")
             try target.require(
-                !text.unicodeScalars.contains { $0 != "\n" && TextSafety.isDisallowed($0) },
+                !text.unicodeScalars.contains { $0 != "\n" && $0 != "\t" && TextSafety.isDisallowed($0) },
                 "\(diagnostic.id): a control or invisible character printed")
         }
     }

@@ -147,9 +147,10 @@ public struct LogFileError: Error, Equatable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// One log file per run: `monitor_<pid>_<YYYY-MM-DD>_<HH:MM>.log` (the
-/// seed's naming; the process id and the local start time) in a directory,
-/// created when the run starts with its header line.
+/// One log file per run: `monitor_<pid>_<YYYY-MM-DD>_<HH-MM>.log` (the
+/// seed's naming, the process id and the local start time, with `-` for
+/// the seed's `:`, which scp, rsync and SMB shares read otherwise) in a
+/// directory, created when the run starts with its header line.
 ///
 /// Every interval is one line written with a single `write(2)` on a file
 /// opened with O_APPEND and no buffer in between: once `write` returns, the
@@ -210,7 +211,7 @@ public final class LogFile: Sendable {
 
     deinit { close(descriptor) }
 
-    /// `monitor_<pid>_<YYYY-MM-DD>_<HH:MM>.log` in the given time zone.
+    /// `monitor_<pid>_<YYYY-MM-DD>_<HH-MM>.log` in the given time zone.
     public static func fileName(pid: Int32, start: Date, timeZone: TimeZone = .current) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
@@ -218,7 +219,7 @@ public final class LogFile: Sendable {
         func two(_ value: Int?) -> String { value.map { $0 < 10 ? "0\($0)" : String($0) } ?? "00" }
         let year = String(c.year ?? 0)
         return "monitor_\(pid)_\(String(repeating: "0", count: max(0, 4 - year.count)) + year)-\(two(c.month))-"
-            + "\(two(c.day))_\(two(c.hour)):\(two(c.minute)).log"
+            + "\(two(c.day))_\(two(c.hour))-\(two(c.minute)).log"
     }
 
     /// Appends the interval's line. A summary is not an interval and is not

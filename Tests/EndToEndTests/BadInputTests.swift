@@ -182,6 +182,45 @@ extension EndToEnd {
             #expect(left.isEmpty, "still loaded after vtap ended: \(left)")
         }
 
+        /// SIGKILL mid-run: nothing of vtap's stays loaded or attached
+        /// (its sockets, links and maps go with its descriptors), and the
+        /// next run on the same interface starts (the interface lock went
+        /// with it) and measures.
+        @Test(.kernel) func aKilledRunLeavesNothingBehind() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-kill")
+            let rules = try Self.seedRules(lab, in: directory)
+            let run = try VtapRun.start(in: lab, object: rules)
+            let held = Self.programIDs(heldBy: run.processIdentifier)
+            #expect(!held.isEmpty, "vtap holds its program through a descriptor")
+            let killed = run.kill()
+            #expect(killed.status == SIGKILL + 128 || killed.status == SIGKILL, "\(killed.summary)")
+            let deadline = ContinuousClock.now + .seconds(5)
+            var left = held
+            while !left.isEmpty && ContinuousClock.now < deadline {
+                left = held.intersection(Set(try LoadedProgram.measuring().map(\.id)))
+                if !left.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
+            }
+            #expect(left.isEmpty, "still loaded after SIGKILL: \(left)")
+            let pinned = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/bpf")) ?? []
+            #expect(!pinned.contains { $0.hasPrefix("vtap") }, "pinned: \(pinned)")
+
+            let next = try VtapRun.start(in: lab, object: rules)
+            let sent = try lab.run(
+                in: .sender,
+                [
+                    "python3", "-c",
+                    "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                        + "for _ in range(10): s.sendto(b'vtap', ('\(lab.address(.receiver))', 9))",
+                ])
+            #expect(sent.succeeded, "\(sent.summary)")
+            Thread.sleep(forTimeInterval: 1.2)
+            let outcome = next.stop()
+            let summary = try #require(try outcome.output().summaries.last, "\(outcome.result.summary)")
+            #expect(summary.udp.packets == 10, "the next run measures the 10 datagrams")
+        }
+
         /// `prog_id` of every BPF program descriptor of a process.
         static func programIDs(heldBy pid: Int32) -> Set<Int> {
             let directory = "/proc/\(pid)/fdinfo"

@@ -3,7 +3,7 @@ import Testing
 import VtapTestSupport
 
 extension EndToEnd {
-    /// `--log-dir`: one file per run, `monitor_<pid>_<date>_<HH:MM>.log`,
+    /// `--log-dir`: one file per run, `monitor_<pid>_<date>_<HH-MM>.log`,
     /// a header line with units, then one line per interval — complete
     /// even when vtap is stopped by SIGTERM.
     @Suite struct LogFiles {
@@ -38,7 +38,7 @@ extension EndToEnd {
             let name = files[0]
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.dateFormat = "yyyy-MM-dd_HH:mm"
+            formatter.dateFormat = "yyyy-MM-dd_HH-mm"
             let minutes = [started.addingTimeInterval(-60), started, started.addingTimeInterval(60)]
                 .map { "monitor_\(pid)_\(formatter.string(from: $0)).log" }
             #expect(minutes.contains(name), "\(name): expected one of \(minutes) (pid \(pid), local start time)")

@@ -49,11 +49,11 @@ import VtapTestSupport
 
     @Test func nameFollowsTheSeed() throws {
         #expect(
-            LogFile.fileName(pid: 4242, start: Self.start, timeZone: Self.utc) == "monitor_4242_2021-06-30_12:34.log")
+            LogFile.fileName(pid: 4242, start: Self.start, timeZone: Self.utc) == "monitor_4242_2021-06-30_12-34.log")
         let tokyo = try #require(TimeZone(identifier: "Asia/Tokyo"))
-        #expect(LogFile.fileName(pid: 7, start: Self.start, timeZone: tokyo) == "monitor_7_2021-06-30_21:34.log")
+        #expect(LogFile.fileName(pid: 7, start: Self.start, timeZone: tokyo) == "monitor_7_2021-06-30_21-34.log")
         let name = LogFile.fileName(pid: getpid(), start: Date())
-        #expect(name.wholeMatch(of: /monitor_\d+_\d{4}-\d\d-\d\d_\d\d:\d\d\.log/) != nil)
+        #expect(name.wholeMatch(of: /monitor_\d+_\d{4}-\d\d-\d\d_\d\d-\d\d\.log/) != nil)
     }
 
     @Test func csvHeaderNamesEveryColumnWithItsUnit() throws {
@@ -87,7 +87,7 @@ import VtapTestSupport
         let log = try LogFile(
             directory: directory.url.path, rules: Fixtures.rules(names), throughputUnit: .bitsPerSecond, pid: 99,
             start: Self.start, timeZone: Self.utc)
-        #expect(log.path == directory.url.path + "/monitor_99_2021-06-30_12:34.log")
+        #expect(log.path == directory.url.path + "/monitor_99_2021-06-30_12-34.log")
         #expect(try Self.lines(log.path) == [log.layout.header], "the header is written when the file opens")
         try log.write(Fixtures.interval(names: names, packets: [1000, 0]))
         try log.write(Fixtures.interval(names: names, packets: [2000, 0]))
@@ -191,8 +191,8 @@ import VtapTestSupport
         let second = try LogFile(
             directory: directory.url.path + "/", rules: [], throughputUnit: .bytesPerSecond, pid: 1, start: Self.start,
             timeZone: Self.utc)
-        #expect(first.path.hasSuffix("/monitor_1_2021-06-30_12:34.log"))
-        #expect(second.path == directory.url.path + "/monitor_1_2021-06-30_12:34_2.log")
+        #expect(first.path.hasSuffix("/monitor_1_2021-06-30_12-34.log"))
+        #expect(second.path == directory.url.path + "/monitor_1_2021-06-30_12-34_2.log")
         #expect(try Self.lines(first.path).count == 1)
         #expect(try Self.lines(second.path).count == 1)
     }

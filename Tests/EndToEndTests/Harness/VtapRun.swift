@@ -59,6 +59,12 @@ final class VtapRun: @unchecked Sendable {
         return VtapOutcome(result: command.wait(timeout: timeout))
     }
 
+    /// SIGKILL: vtap gets no chance to clean up; the kernel must.
+    func kill(timeout: Duration = .seconds(20)) -> CommandResult {
+        _ = Foundation.kill(command.processIdentifier, SIGKILL)
+        return command.wait(timeout: timeout)
+    }
+
     /// For `--duration`: waits for vtap to end by itself.
     func waitForExit(timeout: Duration) -> VtapOutcome {
         VtapOutcome(result: command.wait(timeout: timeout))
