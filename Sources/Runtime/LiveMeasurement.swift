@@ -23,7 +23,7 @@ public final class LiveMeasurement: @unchecked Sendable {
     /// Attaches to `interfaces` (names), or to every interface that is up.
     public init(
         _ object: MeasurementObject, interfaces names: [String], direction: Settings.Direction? = nil,
-        sharedMaps: [String: Int32] = [:], stateDirectory: String = InterfaceLock.defaultStateDirectory
+        sharedMaps: [String: Int32] = [:]
     ) throws {
         self.object = object
         let interfaces = try Self.resolve(names)
@@ -32,7 +32,7 @@ public final class LiveMeasurement: @unchecked Sendable {
             let link: LoadConfiguration.Link = Self.isEthernetLike(interface) ? .ethernet : .rawIP
             let measurement = try LoadedMeasurement(
                 object, configuration: LoadConfiguration(link: link, direction: direction, sharedMaps: sharedMaps))
-            let lock = try InterfaceLock(interface: interface.name, stateDirectory: stateDirectory)
+            let lock = try InterfaceLock(interface: interface.name)
             do {
                 let socket = try PacketSocket(interface: interface.name, program: measurement.program)
                 attachments.append(

@@ -117,6 +117,12 @@ extension EndToEnd {
             let first = try VtapRun.start(in: lab, object: rules)
             let second = try Self.vtapRun(lab, [rules.path, "-i", lab.receiverInterface, "--json"])
             Self.expectOneLineError(second, status: 5, mentioning: lab.receiverInterface)
+            #expect(second.standardError.contains("(pid \(first.processIdentifier))"), "\(second.standardError)")
+            // Another state directory is no way around it (it was, with a lock file in the state directory).
+            let elsewhere = try Self.vtapRun(
+                lab, [rules.path, "-i", lab.receiverInterface, "--json"],
+                prefix: ["env", "VTAP_STATE_DIR=\(directory.file("other-state").path)"])
+            Self.expectOneLineError(elsewhere, status: 5, mentioning: lab.receiverInterface)
             // The first goes on measuring and ends normally.
             let frame = endpoints.ipv4.udp(from: 1, to: 2).payload([1, 2, 3]).bytes
             try lab.sendWithTrafgen([frame, frame])
