@@ -33,13 +33,13 @@ public struct LogLayout: Sendable {
         let unit = throughputUnit == .bitsPerSecond ? "bit_per_s" : "B_per_s"
         switch format {
         case .csv:
+            // A scope's columns are the JSON report's (ScopeColumns); the
+            // packets no rule matched and those too short to classify close the line.
             let fields = scopes.flatMap { scope in
-                [
-                    "packets", "bytes", "pps", "throughput_\(unit)", "goodput_\(unit)", "jitter_mean_ms",
-                    "jitter_stddev_ms", "seq_total", "seq_lost",
-                ].map { "\(scope)_\($0)" }
+                ScopeColumns.all.map { "\(scope)_\($0.key)\($0.isRate ? "_\(unit)" : "")" }
             }
-            header = (["time", "interval_s"] + fields).map(CSV.field).joined(separator: ",")
+            let tallies = Self.tallies.flatMap { tally in ["packets", "bytes"].map { "\(tally)_\($0)" } }
+            header = (["time", "interval_s"] + fields + tallies).map(CSV.field).joined(separator: ",")
         case .seed:
             let fields = [
                 "throughput_\(unit)", "goodput_\(unit)", "jitter_mean_ms", "jitter_stddev_ms", "seq_last", "seq_count",
@@ -61,17 +61,20 @@ public struct LogLayout: Sendable {
             var fields = [report.time.rfc3339, interval]
             for index in scopes.indices {
                 guard index < metrics.count else {
-                    fields += Array(repeating: "", count: 9)
+                    fields += Array(repeating: "", count: ScopeColumns.all.count)
                     continue
                 }
                 let m = metrics[index]
-                fields += [
-                    String(m.packets), String(m.bytes), decimal(m.packetsPerSecond, 3, none: ""),
-                    decimal(m.throughput, 3, none: ""), decimal(m.goodput, 3, none: ""),
-                    decimal(m.jitter?.meanMilliseconds, 6, none: ""),
-                    decimal(m.jitter?.stddevMilliseconds, 6, none: ""),
-                    String(m.sequenceTotal), String(m.sequenceLost),
-                ]
+                fields += ScopeColumns.all.map { column in
+                    switch column.value(m) {
+                    case .count(let value): String(value)
+                    case .number(let value, let decimals): decimal(value, decimals, none: "")
+                    case .optionalCount(let value): value.map { String($0) } ?? ""
+                    }
+                }
+            }
+            for tally in [report.unmatched, report.malformed] {
+                fields += [String(tally.packets), String(tally.bytes)]
             }
             return fields.map(CSV.field).joined(separator: ",")
         case .seed:
@@ -94,6 +97,9 @@ public struct LogLayout: Sendable {
             return sections.joined(separator: " | ")
         }
     }
+
+    /// The tallies after the scopes, in the JSON report's names.
+    static let tallies = ["unmatched", "malformed"]
 
     /// The seed wrote its protocols in capitals; rules keep their prefix.
     private static func seedName(_ scope: String) -> String {

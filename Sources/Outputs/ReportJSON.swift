@@ -11,38 +11,8 @@ import VtapRuleModel
 /// interval of no length) are `null`, never left out.
 public enum ReportJSON {
     /// The keys of a scope's metrics, in output order.
-    public static let scopeKeys = scopeColumns.map(\.key)
+    public static let scopeKeys = ScopeColumns.keys
 
-    /// A scope's members: each counter the table gives a report key
-    /// (`CounterField.reportKey`), in table order, with the derived values
-    /// after the count they follow. A counter added to the table appears
-    /// here by itself.
-    private static let scopeColumns: [ScopeColumn] = CounterField.allCases.flatMap { field in
-        let count: ScopeColumn? = field.reportKey.map { key in (key, { m, json in json.integer(m[field]) }) }
-        return (count.map { [$0] } ?? []) + derived(after: field)
-    }
-
-    private typealias ScopeColumn = (key: String, value: @Sendable (ScopeMetrics, inout JSONText) -> Void)
-
-    private static func derived(after field: CounterField) -> [ScopeColumn] {
-        switch field {
-        case .payloadBytes:
-            return [
-                ("pps", { m, json in json.number(m.packetsPerSecond) }),
-                ("throughput", { m, json in json.number(m.throughput) }),
-                ("goodput", { m, json in json.number(m.goodput) }),
-                ("jitter_mean_ms", { m, json in json.number(m.jitter?.meanMilliseconds) }),
-                ("jitter_stddev_ms", { m, json in json.number(m.jitter?.stddevMilliseconds) }),
-                ("seq_last", { m, json in m.sequenceLast.map { json.integer($0) } ?? json.null() }),
-            ]
-        case .sequenceBig:
-            return [("seq_total", { m, json in json.integer(m.sequenceTotal) })]
-        default:
-            return []
-        }
-    }
-
-    /// The report as one line of JSON, without the newline.
     public static func line(_ report: IntervalReport) -> String {
         var out = JSONText()
         out.object {
@@ -93,7 +63,15 @@ public enum ReportJSON {
     }
 
     private static func scope(_ m: ScopeMetrics, into members: inout JSONText.Members) {
-        for column in scopeColumns { members.key(column.key) { column.value(m, &$0) } }
+        for column in ScopeColumns.all {
+            members.key(column.key) { json in
+                switch column.value(m) {
+                case .count(let value): json.integer(value)
+                case .number(let value, _): json.number(value)
+                case .optionalCount(let value): value.map { json.integer($0) } ?? json.null()
+                }
+            }
+        }
     }
 
     private static func tally(_ t: Tally, into members: inout JSONText.Members) {

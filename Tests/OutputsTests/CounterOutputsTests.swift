@@ -68,6 +68,15 @@ import VtapTestSupport
             }
         }
         #expect(checked >= 3)
+        var tallied = report
+        tallied.unmatched = Tally(packets: 7, bytes: 700)
+        tallied.malformed = Tally(packets: 3, bytes: 90)
+        let tallyValues = csv.line(for: tallied).split(separator: ",", omittingEmptySubsequences: false).suffix(4)
+        let tallies = Dictionary(uniqueKeysWithValues: zip(header.suffix(4).map(String.init), tallyValues))
+        #expect(
+            tallies == [
+                "unmatched_packets": "7", "unmatched_bytes": "700", "malformed_packets": "3", "malformed_bytes": "90",
+            ])
 
         let seed = LogLayout(format: .seed, rules: Self.rules, throughputUnit: .bytesPerSecond)
         let seedNames = try #require(seed.header.components(separatedBy: " | ").last).split(separator: " ").dropFirst()

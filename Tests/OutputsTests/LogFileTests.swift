@@ -61,13 +61,16 @@ import VtapTestSupport
         let columns = Self.parseCSV(bits.header)
         let group = { (scope: String) in
             [
-                "packets", "bytes", "pps", "throughput_bit_per_s", "goodput_bit_per_s", "jitter_mean_ms",
-                "jitter_stddev_ms", "seq_total", "seq_lost",
+                "packets", "bytes", "payload_bytes", "pps", "throughput_bit_per_s", "goodput_bit_per_s",
+                "jitter_mean_ms", "jitter_stddev_ms", "seq_last", "seq_count", "seq_reverse", "seq_small", "seq_big",
+                "seq_total", "seq_lost", "seq_missing",
             ].map { "\(scope)_\($0)" }
         }
+        // Everything the JSON report has, the tallies of unmatched and malformed packets last.
         #expect(
             columns == ["time", "interval_s"]
-                + ["tcp", "udp", "icmp", "other", "rule_1", "rule_web_api"].flatMap(group))
+                + ["tcp", "udp", "icmp", "other", "rule_1", "rule_web_api"].flatMap(group)
+                + ["unmatched_packets", "unmatched_bytes", "malformed_packets", "malformed_bytes"])
         let bytes = LogLayout(format: .csv, rules: [], throughputUnit: .bytesPerSecond)
         #expect(bytes.header.contains("tcp_throughput_B_per_s,tcp_goodput_B_per_s"))
     }
