@@ -1,38 +1,43 @@
 import VtapMetrics
 import VtapRuleModel
 
-/// A report as a person reads it on a terminal: a title line, one table
-/// with a row per protocol class and per rule, and a line for the traffic
-/// no rule counted.
+/// A report as a person reads it on a terminal: a title line, a line
+/// saying which columns are totals and which are rates, one table with a
+/// row per protocol class and per rule, and a line for the traffic no rule
+/// counted.
 ///
 /// ```
 /// interval of 1.000 s ending 2021-06-30T12:34:56.789Z on eth0, eth1
-/// SCOPE        PKTS    PPS  THROUGHPUT       GOODPUT      JITTER ms  SEQ ERR  REV  SMALL  BIG  LOST  LAST  MATCHES
-/// tcp             0    0.0   0.0 bit/s     0.0 bit/s              -        0    0      0    0     0     -
-/// udp         4,000  2.0 k  2.0 Mbit/s    1.6 Mbit/s  1.000 ± 0.000        6    1      2    3     7  4000
-/// icmp            0    0.0   0.0 bit/s     0.0 bit/s              -        0    0      0    0     0     -
-/// other           0    0.0   0.0 bit/s     0.0 bit/s              -        0    0      0    0     0     -
-///
-/// #1          3,000  1.0 k  1.0 Mbit/s  800.0 kbit/s  1.000 ± 0.000        6    1      2    3     7  3000  10.0.0.1 - - - UDP
-/// #2 dns          0    0.0   0.0 bit/s     0.0 bit/s              -        0    0      0    0     0     -  10.0.0.2 - - - UDP
+/// PKTS, BYTES and the SEQ columns are totals since the start; PPS, THROUGHPUT, GOODPUT and JITTER are this interval's
+/// SCOPE        PKTS    BYTES    PPS  THROUGHPUT       GOODPUT      JITTER ms  SEQ ERR  REV  SMALL  BIG  LOST  LAST  MATCHES
+/// tcp             0        0    0.0   0.0 bit/s     0.0 bit/s              -        0    0      0    0     0     -
+/// udp         4,000  500,000  2.0 k  2.0 Mbit/s    1.6 Mbit/s  1.000 ± 0.000        6    1      2    3     7  4000
+/// …
+/// #1          3,000  375,000  1.0 k  1.0 Mbit/s  800.0 kbit/s  1.000 ± 0.000        6    1      2    3     7  3000  10.0.0.1 - - - UDP
 /// unmatched: 11 packets, 800 bytes; malformed: 1 packet, 24 bytes
 /// ```
 ///
+/// Columns keep their width from one interval to the next (each only
+/// grows, to the widest value it has shown), so a terminal's columns do not
+/// jump as numbers change length.
+///
 /// DISPLAY picks the column groups: Throughput → PPS and THROUGHPUT,
 /// Goodput → GOODPUT, Jitter → JITTER, SEQ_ERRORS → the SEQ columns.
-/// Packets always show.
+/// Packets and bytes always show.
 public struct ConsoleReport: Sendable {
     /// With more rules than this, rules that saw no packet since the start
     /// fold into one line.
     public var foldIdleRulesAbove: Int
+    /// The widest each column has been, by title.
+    private var widths: [String: Int] = [:]
 
     public init(foldIdleRulesAbove: Int = 20) {
         self.foldIdleRulesAbove = foldIdleRulesAbove
     }
 
-    public func render(_ report: IntervalReport) -> String {
+    public mutating func render(_ report: IntervalReport) -> String {
         let display = report.display
-        var columns: [(String, TextTable.Alignment)] = [("SCOPE", .left), ("PKTS", .right)]
+        var columns: [(String, TextTable.Alignment)] = [("SCOPE", .left), ("PKTS", .right), ("BYTES", .right)]
         if display.throughput { columns += [("PPS", .right), ("THROUGHPUT", .right)] }
         if display.goodput { columns += [("GOODPUT", .right)] }
         if display.jitter { columns += [("JITTER ms", .right)] }
@@ -45,7 +50,7 @@ public struct ConsoleReport: Sendable {
         columns.append(("MATCHES", .left))
 
         func row(_ scope: String, _ m: ScopeMetrics, matches: String) -> [String] {
-            var cells = [scope, grouped(m.packets)]
+            var cells = [scope, grouped(m.packets), grouped(m.bytes)]
             if display.throughput {
                 cells += [
                     m.packetsPerSecond.map { NumberText.si($0, unit: "") } ?? "-",
@@ -82,7 +87,11 @@ public struct ConsoleReport: Sendable {
             table.add(row(scope, rule.metrics, matches: rule.source))
         }
 
-        var lines = [title(report), table.render()]
+        // The rules' text is last and as long as it is: it keeps no width.
+        let kept = columns.dropLast().map(\.0)
+        table.minimumWidths = kept.map { widths[$0] ?? 0 }
+        for (title, width) in zip(kept, table.widths) { widths[title] = width }
+        var lines = [title(report), legend(report), table.render()]
         if idle > 0 { lines.append("(\(idle) rule\(idle == 1 ? "" : "s") without traffic)") }
         lines.append(
             "unmatched: \(count(report.unmatched.packets, "packet")), \(count(report.unmatched.bytes, "byte")); "
@@ -96,6 +105,25 @@ public struct ConsoleReport: Sendable {
         return report.isSummary
             ? "summary of \(length) s ending \(report.time.rfc3339)\(interfaces)"
             : "interval of \(length) s ending \(report.time.rfc3339)\(interfaces)"
+    }
+
+    /// Which columns count since the start and which are rates, in the
+    /// words of the columns shown.
+    private func legend(_ report: IntervalReport) -> String {
+        let display = report.display
+        let totals = ["PKTS", "BYTES"] + (display.sequenceErrors ? ["the SEQ columns"] : [])
+        var rates: [String] = []
+        if display.throughput { rates += ["PPS", "THROUGHPUT"] }
+        if display.goodput { rates.append("GOODPUT") }
+        if display.jitter { rates.append("JITTER") }
+        func list(_ names: [String]) -> String {
+            names.count < 2
+                ? names.joined() : names.dropLast().joined(separator: ", ") + " and " + names[names.count - 1]
+        }
+        let totalsText = "\(list(totals)) \(totals.count == 1 ? "is a total" : "are totals") since the start"
+        guard !rates.isEmpty else { return totalsText }
+        let over = report.isSummary ? "the whole run's" : "this interval's"
+        return "\(totalsText); \(list(rates)) \(rates.count == 1 ? "is" : "are") \(over)"
     }
 
     private func count(_ value: UInt64, _ noun: String) -> String {

@@ -10,13 +10,25 @@ public struct TextTable {
         self.columns = columns.map { (title: $0.0, alignment: $0.1) }
     }
 
+    /// Widths the columns keep even when their cells are narrower (the
+    /// console's memory of earlier intervals), in column order.
+    public var minimumWidths: [Int] = []
+
     public mutating func add(_ row: [String]) { rows.append(row) }
 
-    public func render(indent: String = "") -> String {
-        var widths = columns.map { $0.title.count }
+    /// Each column's width: its title, its widest cell, or its minimum.
+    public var widths: [Int] {
+        var widths = columns.enumerated().map {
+            max($0.element.title.count, minimumWidths.indices.contains($0.offset) ? minimumWidths[$0.offset] : 0)
+        }
         for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
         }
+        return widths
+    }
+
+    public func render(indent: String = "") -> String {
+        let widths = self.widths
         func line(_ cells: [String]) -> String {
             var out = indent
             for (i, cell) in cells.enumerated() where i < columns.count {

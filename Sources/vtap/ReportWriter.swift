@@ -17,7 +17,7 @@ final class ReportWriter: MeasurementObserver {
     var stackLatency: (() throws -> [StackLatency])?
     var stackDrops: (() throws -> [StackDrop])?
     private let logFile: LogFile?
-    private let console = ConsoleReport()
+    private var console = ConsoleReport()
     private let lines = JSONLinesWriter(FileHandle.standardOutput)
 
     init(manifest: Manifest, options: IntervalOptions, logDirectory: String?, logFormat: LogFormatOption) throws {
