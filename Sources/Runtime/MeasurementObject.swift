@@ -1,4 +1,5 @@
 import Foundation
+import VtapBPF
 import VtapDiagnostics
 import VtapRuleModel
 import VtapSystem
@@ -71,6 +72,51 @@ public struct MeasurementObject: Sendable {
         }
         guard manifest.programs.contains(where: { $0.name == ObjectContract.programName }) else {
             throw RuntimeError.badInput("\(origin): no program \(ObjectContract.programName)")
+        }
+        try checkAgainstObject()
+    }
+
+    /// What the manifest says about the object, against the object's own
+    /// BTF and map definitions. The digest ties the manifest to the
+    /// object's bytes, not to what it says of them: a counter offset edited
+    /// with the digest left alone was read at the wrong place and every
+    /// `packets` came out 0.
+    private func checkAgainstObject() throws {
+        let object: BPFObject
+        let btf: BTFTypes
+        do {
+            object = try BPFObject(elf: elf, name: "vtap")
+            btf = try object.btf()
+        } catch {
+            throw RuntimeError.badInput("\(origin): cannot read the object's BTF: \(error)")
+        }
+        func mismatch(_ what: String) -> RuntimeError {
+            RuntimeError.badInput(
+                "\(origin): the manifest's \(what) does not match the object (rebuild both with vtapc)")
+        }
+        for described in manifest.structs {
+            guard let layout = try? btf.structLayout(named: described.name) else {
+                throw mismatch("struct \(described.name)")
+            }
+            let fields = described.fields.map { "\($0.name)@\($0.offset)+\($0.size)" }
+            guard layout.size == described.size,
+                layout.members.map({ "\($0.name)@\($0.offset)+\($0.size)" }) == fields
+            else { throw mismatch("layout of struct \(described.name)") }
+        }
+        let maps = Dictionary(
+            object.maps.filter { !$0.isInternal }.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for described in manifest.maps {
+            guard let map = maps[described.name], map.keySize == described.keySize,
+                map.valueSize == described.valueSize, map.maxEntries == described.maxEntries
+            else { throw mismatch("map \(described.name)") }
+        }
+        // The rule counters are sized for the object's rules: one slot per
+        // rule and protocol class (an added rule would be reported as 0).
+        let slots = max(1, manifest.rules.count) * ProtocolClass.allCases.count
+        if let counters = manifest.map(named: ObjectContract.ruleStatsMap), counters.maxEntries != slots {
+            throw mismatch(
+                "rule list (\(manifest.rules.count) rules; the object counts \(counters.maxEntries / ProtocolClass.allCases.count))"
+            )
         }
     }
 
