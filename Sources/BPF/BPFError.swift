@@ -68,7 +68,14 @@ public struct BPFError: Error, Sendable, Equatable, CustomStringConvertible {
         if let object { text += " \(object)" }
         text += ": "
         switch kind {
-        case .permission: text += "permission denied (needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_RAW)"
+        case .permission:
+            let needed = Capability.measuring.map(\.description)
+            let wants = "\(needed.dropLast().joined(separator: ", ")) and \(needed.last ?? "")"
+            let missing = Capability.missing(Capability.measuring).map(\.description)
+            text +=
+                missing.isEmpty
+                ? "permission denied (needs root, or \(wants))"
+                : "permission denied: this process lacks \(missing.joined(separator: ", ")) (vtap needs root, or \(wants))"
         case .unsupported: text += "not supported by this kernel"
         case .invalidObject: text += "not a valid BPF object"
         case .verifierRejected(let log): text += "verifier rejected the program: \(log.summary)"

@@ -1,6 +1,7 @@
 import Foundation
 import VtapBPF
 import VtapDiagnostics
+import VtapSystem
 
 /// Why vtap could not do what it was asked. Exit codes are documented in
 /// README.md and shared with vtapc where the meaning is the same.
@@ -50,26 +51,14 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
         // Without CAP_PERFMON the verifier checks as for an unprivileged
         // user and refuses vtap's pointer comparisons: the host, not the
         // object, is what is missing something.
-        case .verifierRejected where !Capabilities.effective(Capabilities.perfmon):
+        case .verifierRejected where Capability.missing([.perfmon]) == [.perfmon]:
             .environment(
-                "\(what): \(error.description) (the verifier needs CAP_PERFMON beside CAP_BPF and CAP_NET_RAW)")
+                "\(what): \(error.description) (this process lacks CAP_PERFMON, which the verifier needs beside "
+                    + "CAP_BPF and CAP_NET_RAW)")
         case .unsupported: .environment("\(what): \(error.description)")
         case .notFound: .interface("\(what): \(error.description)")
         case .busy: .interface("\(what): \(error.description)")
         default: .internalError("\(what): \(error.description)")
         }
-    }
-}
-
-/// The process's effective capabilities, from /proc/self/status.
-enum Capabilities {
-    static let perfmon = 38
-
-    static func effective(_ capability: Int) -> Bool {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
-            let mask = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
-        else { return true }
-        return mask & (1 << UInt64(capability)) != 0
     }
 }

@@ -19,7 +19,10 @@ struct RunOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Stop by itself after this many seconds.")
     var duration: Double?
 
-    @Option(help: "Also write one line per interval to a log file in this directory.")
+    @Option(
+        help:
+            "Also write one line per interval to a log file in this directory (LOG_DATA in the rules file: the current directory)."
+    )
     var logDir: String?
 
     @Option(help: "Log file format: csv or seed.")

@@ -179,6 +179,11 @@ extension EndToEnd {
                 #expect(
                     refused.status == 3 && !refused.standardError.contains(VtapRun.attachedMarker),
                     "without \(missing): \(refused.summary)")
+                // The refusal names what is missing, not only what might be.
+                let name = "CAP_" + missing.uppercased().replacingOccurrences(of: "CAP_", with: "")
+                #expect(
+                    refused.standardError.contains("this process lacks \(name)"),
+                    "without \(missing): \(refused.standardError)")
             }
         }
     }

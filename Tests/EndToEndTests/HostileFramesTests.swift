@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import VtapTestSupport
+
+extension EndToEnd {
+    /// The crafted malformed frames the kernel tests replay (every header
+    /// cut off, every length field lying, the depth limits and their valid
+    /// look-alikes), sent over a veth with trafgen while `vtap run`
+    /// measures: its counts must be exactly those of `vtap replay` of
+    /// tcpdump's capture of the same frames (per protocol class, per rule,
+    /// unmatched and malformed), and the malformed ones at least as many as
+    /// the catalogue marks malformed among the frames the capture holds.
+    @Suite struct HostileFrames {
+        @Test(.kernel) func liveCountsEqualTheReplayOfTheirCapture() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-hostile")
+            // A rule for the catalogue's IPv4 flows, one for its IPv6 ones;
+            // the rest is unmatched or malformed.
+            let rules = try RulesFile.write(
+                [.init("v4", "10.0.0.1 10.0.0.2 - - -"), .init("v6", "2001:db8::1 2001:db8::2 - - -")], to: directory)
+            let object = directory.file("filter.o")
+            try RulesFile.compile(rules, to: object)
+            let endpoints = try lab.preparedEndpoints()
+            let catalogue = malformedPacketCatalogue()
+            let frames = catalogue.map { endpoints.addressedToReceiver($0.frame) }
+
+            let capture = try PacketCapture.start(in: lab, file: directory.file("hostile.pcap"))
+            let vtap = try VtapRun.start(in: lab, object: object)
+            let sent = try lab.sendWithTrafgen(frames, gap: .milliseconds(2))
+            #expect(sent.succeeded, "\(sent.summary)")
+            capture.waitUntilQuiet()
+            Thread.sleep(forTimeInterval: 0.5)
+            let live = try vtap.stop().summary()
+            try capture.stop()
+            let captured = capture.recordCount
+            // The veth drops frames too short for an Ethernet header; the rest arrive.
+            #expect(captured >= frames.filter { $0.count >= 14 }.count * 9 / 10, "\(captured) of \(frames.count)")
+
+            let replay = try CommandRunner.run(
+                [BuiltProducts.vtap, "replay", object.path, capture.file.path, "--json"], timeout: .seconds(60))
+            #expect(replay.status == 0, "\(replay.summary)")
+            let replayed = try VtapOutput(parsing: replay.standardOutput).summary()
+
+            #expect(
+                live.malformed == replayed.malformed, "malformed: live \(live.malformed), replay \(replayed.malformed)")
+            #expect(
+                live.unmatched == replayed.unmatched, "unmatched: live \(live.unmatched), replay \(replayed.unmatched)")
+            for name in ProtocolName.all {
+                let (a, b) = (live.protocolClass(name), replayed.protocolClass(name))
+                #expect(a.packets == b.packets && a.bytes == b.bytes, "\(name): live \(a.packets), replay \(b.packets)")
+            }
+            for (a, b) in zip(live.rules, replayed.rules) {
+                #expect(
+                    a.metrics.packets == b.metrics.packets && a.metrics.bytes == b.metrics.bytes,
+                    "rule \(a.name ?? "?"): live \(a.metrics.packets), replay \(b.metrics.packets)")
+            }
+            let total =
+                live.malformed.packets + live.unmatched.packets + live.rules.reduce(0) { $0 + $1.metrics.packets }
+            #expect(total == UInt64(captured), "every captured frame counted once: \(total) of \(captured)")
+            #expect(live.malformed.packets > 50, "the catalogue's malformed frames arrive as malformed")
+        }
+    }
+}
