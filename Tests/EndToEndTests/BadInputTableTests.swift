@@ -329,13 +329,9 @@ extension EndToEnd {
                 }
                 rows.append(Self.row(number + 1, bad, first, fixture))
             }
-            // Nothing stays loaded (a socket's filter goes after an RCU grace period).
-            let deadline = ContinuousClock.now + .seconds(5)
-            var left = Set(try LoadedProgram.measuring().map(\.id)).subtracting(before)
-            while !left.isEmpty && ContinuousClock.now < deadline {
-                Thread.sleep(forTimeInterval: 0.1)
-                left = Set(try LoadedProgram.measuring().map(\.id)).subtracting(before)
-            }
+            // Nothing of theirs stays loaded.
+            let theirs = Set(try LoadedProgram.measuring().map(\.id)).subtracting(before)
+            let left = try LoadedProgram.stillMeasuring(theirs)
             #expect(left.isEmpty, "loaded after the bad inputs: \(left)")
 
             let page = Self.page(rows)

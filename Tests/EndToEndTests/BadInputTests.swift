@@ -178,13 +178,7 @@ extension EndToEnd {
             let outcome = run.stop(signal)
             #expect(outcome.endedCleanly, "\(outcome.result.summary)")
             #expect(try outcome.output().summaries.count == 1, "a summary after the signal")
-            // A socket's filter is released after an RCU grace period: allow a moment.
-            let deadline = ContinuousClock.now + .seconds(5)
-            var left = held
-            while !left.isEmpty && ContinuousClock.now < deadline {
-                left = held.intersection(Set(try LoadedProgram.measuring().map(\.id)))
-                if !left.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
-            }
+            let left = try LoadedProgram.stillMeasuring(held)
             #expect(left.isEmpty, "still loaded after vtap ended: \(left)")
         }
 
@@ -202,12 +196,7 @@ extension EndToEnd {
             #expect(!held.isEmpty, "vtap holds its program through a descriptor")
             let killed = run.kill()
             #expect(killed.status == SIGKILL + 128 || killed.status == SIGKILL, "\(killed.summary)")
-            let deadline = ContinuousClock.now + .seconds(5)
-            var left = held
-            while !left.isEmpty && ContinuousClock.now < deadline {
-                left = held.intersection(Set(try LoadedProgram.measuring().map(\.id)))
-                if !left.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
-            }
+            let left = try LoadedProgram.stillMeasuring(held)
             #expect(left.isEmpty, "still loaded after SIGKILL: \(left)")
             let pinned = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/bpf")) ?? []
             #expect(!pinned.contains { $0.hasPrefix("vtap") }, "pinned: \(pinned)")

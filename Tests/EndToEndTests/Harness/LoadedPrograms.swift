@@ -23,4 +23,18 @@ struct LoadedProgram: Sendable, Hashable {
 
     /// Every loaded `vtap_measure` (other test processes may hold theirs).
     static func measuring() throws -> [LoadedProgram] { try all().filter { $0.name == measureName } }
+
+    /// Those of `ids` still loaded as `vtap_measure` after waiting up to
+    /// `timeout` for them to go: a socket's filter is released after an
+    /// RCU grace period, so a program outlives its process by a moment.
+    static func stillMeasuring(_ ids: Set<Int>, timeout: Duration = .seconds(5)) throws -> Set<Int> {
+        let deadline = ContinuousClock.now + timeout
+        var left = ids
+        while !left.isEmpty {
+            left = ids.intersection(Set(try measuring().map(\.id)))
+            if left.isEmpty || ContinuousClock.now >= deadline { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return left
+    }
 }
