@@ -245,10 +245,14 @@ public final class LogFile: Sendable {
 
     private func append(_ line: String) throws {
         let bytes = Array((line + "\n").utf8)
-        // One write(2) in practice, never splitting a line but on an error.
+        // One write(2) in practice. A full disk can take part of a line:
+        // the file is cut back to where the line began, so every line in
+        // it stays whole and the next one starts on a line of its own.
+        let start = lseek(descriptor, 0, SEEK_END)
         do {
             try bytes.withUnsafeBytes { try Descriptor.writeAll(descriptor, $0) }
         } catch let error as SystemError {
+            if start >= 0 { _ = ftruncate(descriptor, start) }
             throw LogFileError(message: "cannot write \(path): \(error)", code: error.code)
         }
     }

@@ -17,6 +17,9 @@ final class ReportWriter: MeasurementObserver {
     var stackLatency: (() throws -> [StackLatency])?
     var stackDrops: (() throws -> [StackDrop])?
     private let logFile: LogFile?
+    /// Interval lines the log file could not take since it last could.
+    private var logLinesLost = 0
+    private var logLinesLostInAll = 0
     private var console = ConsoleReport()
     private let lines = JSONLinesWriter(FileHandle.standardOutput)
 
@@ -47,7 +50,7 @@ final class ReportWriter: MeasurementObserver {
                 jitterTo: interval.jitterTo, context: context)
         if interval.isSummary, let stackLatency { report.stackLatency = try stackLatency() }
         if interval.isSummary, let stackDrops { report.stackDrops = try stackDrops() }
-        try logFile?.write(report)
+        writeLog(report)
         // A closed or full stdout ends the run with exit 4, detached, instead
         // of a trap inside FileHandle.write(_: Data).
         do {
@@ -58,6 +61,32 @@ final class ReportWriter: MeasurementObserver {
             }
         } catch {
             throw RuntimeError.io("cannot write standard output: \(SystemError.describe(error))")
+        }
+    }
+
+    /// A log file that cannot be written (the disk full, the file system
+    /// gone read-only) does not stop the measurement, the console or the
+    /// exporter: one warning when it starts failing, one when it takes
+    /// lines again, and the count of lines lost in the summary. The lines
+    /// already in it stay whole.
+    private func writeLog(_ report: IntervalReport) {
+        guard let logFile else { return }
+        do {
+            try logFile.write(report)
+            if logLinesLost > 0 {
+                LiveSession.notice(
+                    "the log file takes lines again; \(logLinesLost) interval line\(logLinesLost == 1 ? "" : "s") lost")
+                logLinesLost = 0
+            }
+        } catch {
+            if logLinesLost == 0 {
+                LiveSession.notice("warning: \(error); measuring goes on, its lines are lost until it can be written")
+            }
+            logLinesLost += 1
+            logLinesLostInAll += 1
+        }
+        if report.isSummary, logLinesLostInAll > 0 {
+            LiveSession.notice("warning: \(logLinesLostInAll) interval lines could not be written to \(logFile.path)")
         }
     }
 }

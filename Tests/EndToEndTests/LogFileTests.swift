@@ -83,3 +83,51 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd.LogFiles {
+    /// The log's file system fills up mid-run (a tmpfs of 64 KiB) and is
+    /// freed again: vtap warns once, goes on measuring and reporting every
+    /// interval, writes again once there is room, and says in the end how
+    /// many lines were lost. The lines written before stay as they were,
+    /// and every line in the file is whole.
+    @Test(.kernel) func aFullDiskLosesLinesButNotTheRun() throws {
+        let lab = try NetworkLab()
+        defer { lab.shutdown() }
+        let directory = try TemporaryDirectory(prefix: "vtap-e2e-full")
+        let logs = directory.file("logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        try CommandRunner.check(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", logs.path])
+        defer { _ = try? CommandRunner.run(["umount", "-l", logs.path]) }
+        let rules = try RulesFile.write([.init("any", "- - - - -")], to: directory)
+        let run = try VtapRun.start(in: lab, object: rules, options: ["-t", "0.2", "--log-dir", logs.path])
+        Thread.sleep(forTimeInterval: 1.2)
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: logs.path).first)
+        let log = logs.appendingPathComponent(name)
+        let before = try String(contentsOf: log, encoding: .utf8)
+        // Fill it: dd stops at ENOSPC.
+        let filler = logs.appendingPathComponent("filler")
+        let dd = try CommandRunner.run(["dd", "if=/dev/zero", "of=\(filler.path)", "bs=1k"])
+        #expect(dd.standardError.contains("No space left"), "\(dd.summary)")
+        Thread.sleep(forTimeInterval: 1.2)
+        try FileManager.default.removeItem(at: filler)
+        Thread.sleep(forTimeInterval: 1.2)
+        let outcome = run.stop()
+        #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+        let stderr = outcome.result.standardError
+        #expect(stderr.components(separatedBy: "measuring goes on").count == 2, "one warning: \(stderr)")
+        #expect(stderr.contains("the log file takes lines again"), "\(stderr)")
+        let lost = try #require(
+            stderr.firstMatch(of: /(\d+) interval lines could not be written/).flatMap { Int($0.1) }, "\(stderr)")
+        // (Fewer than the 1.2 s of 0.2 s intervals: the log's last page had room for a few.)
+        #expect(lost >= 1, "\(lost)")
+
+        let intervals = try outcome.output().reports.filter { !$0.isSummary }.count
+        let text = try String(contentsOf: log, encoding: .utf8)
+        #expect(text.hasPrefix(before), "the lines written before the disk filled are kept")
+        #expect(text.hasSuffix("\n"))
+        let lines = text.split(separator: "\n").dropFirst()
+        #expect(lines.count == intervals - lost, "\(lines.count) lines, \(intervals) intervals, \(lost) lost")
+        let columns = Set(lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).count })
+        #expect(columns.count == 1, "every line whole: \(columns)")
+    }
+}
