@@ -87,8 +87,8 @@ extension EndToEnd {
 extension EndToEnd.LogFiles {
     /// The log's file system fills up mid-run (a tmpfs of 64 KiB) and is
     /// freed again: vtap warns once, goes on measuring and reporting every
-    /// interval, writes again once there is room, and says in the end how
-    /// many lines were lost. The lines written before stay as they were,
+    /// interval (and serving Prometheus), writes again once there is room,
+    /// and says in the end how many lines were lost. The lines written before stay as they were,
     /// and every line in the file is whole.
     @Test(.kernel) func aFullDiskLosesLinesButNotTheRun() throws {
         let lab = try NetworkLab()
@@ -99,7 +99,9 @@ extension EndToEnd.LogFiles {
         try CommandRunner.check(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", logs.path])
         defer { _ = try? CommandRunner.run(["umount", "-l", logs.path]) }
         let rules = try RulesFile.write([.init("any", "- - - - -")], to: directory)
-        let run = try VtapRun.start(in: lab, object: rules, options: ["-t", "0.2", "--log-dir", logs.path])
+        let metricsPort = Int.random(in: 20_000...60_000)
+        let run = try VtapRun.start(
+            in: lab, object: rules, options: ["-t", "0.2", "--log-dir", logs.path, "--server-port", "\(metricsPort)"])
         Thread.sleep(forTimeInterval: 1.2)
         let name = try #require(try FileManager.default.contentsOfDirectory(atPath: logs.path).first)
         let log = logs.appendingPathComponent(name)
@@ -109,6 +111,10 @@ extension EndToEnd.LogFiles {
         let dd = try CommandRunner.run(["dd", "if=/dev/zero", "of=\(filler.path)", "bs=1k"])
         #expect(dd.standardError.contains("No space left"), "\(dd.summary)")
         Thread.sleep(forTimeInterval: 1.2)
+        // Prometheus still gets its numbers while the log cannot be written.
+        let scraped = try lab.run(in: .receiver, ["curl", "-sS", "http://127.0.0.1:\(metricsPort)/metrics"])
+        #expect(
+            scraped.succeeded && scraped.standardOutput.contains("vtap_unmatched_packets_total"), "\(scraped.summary)")
         try FileManager.default.removeItem(at: filler)
         Thread.sleep(forTimeInterval: 1.2)
         let outcome = run.stop()
