@@ -1,4 +1,5 @@
 import Foundation
+import VtapSystem
 
 /// `vtap status`: one line per live instance under a header, columns
 /// separated by two spaces and padded to the widest value. The columns and
@@ -12,13 +13,21 @@ import Foundation
 public enum StatusTable {
     public static let columns = ["ID", "PID", "INTERFACES", "METRICS", "STARTED", "UPTIME", "OBJECT"]
 
-    public static func render(_ instances: [Instance], now: Date = Date()) -> String {
-        aligned(
+    /// `namespace`: a process's network namespace (`NetworkNamespace`); an
+    /// instance in another one than `vtap status` has its METRICS address
+    /// marked, as it is reachable only from inside that namespace.
+    public static func render(
+        _ instances: [Instance], now: Date = Date(),
+        namespace: (Int32?) -> UInt64? = { NetworkNamespace.inode(ofProcess: $0) }
+    ) -> String {
+        let own = namespace(nil)
+        return aligned(
             [columns]
                 + instances.map { instance in
-                    [
+                    let elsewhere = namespace(instance.pid).flatMap { $0 == own ? nil : $0 }
+                    return [
                         instance.id, String(instance.pid), instance.interfaces.joined(separator: ","),
-                        instance.metricsTarget, instance.started,
+                        instance.metricsTarget + (elsewhere.map { " (in netns \($0))" } ?? ""), instance.started,
                         instance.startDate.map { uptime(now.timeIntervalSince($0)) } ?? "-", instance.object,
                     ]
                 })

@@ -79,3 +79,16 @@ public final class NamespaceLock: @unchecked Sendable {
         }
     }
 }
+
+/// Network namespaces by their inode, as `ip netns identify` and
+/// `/proc/PID/ns/net` show them.
+public enum NetworkNamespace {
+    /// The namespace of process `pid`, or of this process; nil when it
+    /// cannot be read (the process is gone, or another user's).
+    public static func inode(ofProcess pid: Int32? = nil) -> UInt64? {
+        var status = stat()
+        let path = "/proc/\(pid.map(String.init) ?? "self")/ns/net"
+        guard stat(path, &status) == 0 else { return nil }
+        return UInt64(status.st_ino)
+    }
+}

@@ -34,6 +34,25 @@ import VtapController
         #expect(StatusTable.render([]) == "ID  PID  INTERFACES  METRICS  STARTED  UPTIME  OBJECT\n")
     }
 
+    /// An instance in another network namespace serves 127.0.0.1 there,
+    /// not here: its address says which namespace.
+    @Test func anInstanceInAnotherNamespaceSaysWhich() {
+        let instances = [
+            Sample.instance("here", interfaces: ["eth0"], port: 9100),
+            Sample.instance("there", interfaces: ["veth1"], port: 9101),
+        ]
+        // The first's pid is this process's; the second is given another namespace.
+        var other = instances[1]
+        other.pid = 4242
+        let table = StatusTable.render([instances[0], other]) { pid in pid == 4242 ? 4_026_532_999 : 4_026_531_840 }
+        let lines = table.split(separator: "\n").map(String.init)
+        #expect(lines[1].contains("127.0.0.1:9100  "), "\(lines[1])")
+        #expect(!lines[1].contains("netns"))
+        #expect(lines[2].contains("127.0.0.1:9101 (in netns 4026532999)"), "\(lines[2])")
+        // And for real: this process's own namespace is not marked.
+        #expect(!StatusTable.render([instances[0]]).contains("netns"))
+    }
+
     @Test(arguments: [(0.0, "0s"), (42, "42s"), (307, "5m07s"), (3725, "1h02m"), (273_600, "3d04h"), (-5, "0s")])
     func uptime(seconds: Double, text: String) {
         #expect(StatusTable.uptime(seconds) == text)
