@@ -62,3 +62,36 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd.HostileFrames {
+    /// More flows than the flow table holds (FLOW_TABLE_SIZE 8, 64 flows
+    /// sent round-robin, so every packet finds its flow evicted): the
+    /// totals stay exact, and an evicted flow starts afresh rather than
+    /// counting the others' packets as its losses.
+    @Test(.kernel) func aFullFlowTableKeepsTheTotalsExact() throws {
+        let lab = try NetworkLab()
+        defer { lab.shutdown() }
+        let directory = try TemporaryDirectory(prefix: "vtap-e2e-flows")
+        let endpoints = try lab.preparedEndpoints()
+        let rules = try RulesFile.write(
+            [.init("flows", "\(endpoints.senderAddress) \(endpoints.receiverAddress) - - UDP")],
+            settings: Array(RulesFile.seedSequence) + [("FLOW_TABLE_SIZE", "8")], to: directory)
+        let frames = (0..<4).flatMap { round in
+            (0..<64).map { flow in
+                endpoints.ipv4.udp(from: UInt16(10_000 + flow), to: 9)
+                    .payload(seqPayload(sequence: UInt32(round), totalLength: 32)).bytes
+            }
+        }
+        let capture = try PacketCapture.start(in: lab, file: directory.file("flows.pcap"))
+        let vtap = try VtapRun.start(in: lab, object: rules)
+        let sent = try lab.sendWithTrafgen(frames, gap: .milliseconds(1))
+        #expect(sent.succeeded, "\(sent.summary)")
+        #expect(capture.waitForRecords(frames.count))
+        Thread.sleep(forTimeInterval: 0.3)
+        let summary = try vtap.stop().summary()
+        try capture.stop()
+        let rule = try #require(summary.rules.first).metrics
+        #expect(rule.packets == UInt64(frames.count) && rule.bytes == UInt64(frames.reduce(0) { $0 + $1.count }))
+        #expect(rule.seqTotal == 0 && rule.seqLost == 0, "evicted flows start afresh: \(rule)")
+    }
+}
