@@ -69,6 +69,12 @@ struct Start: ParsableCommand {
         let logFile = id.map(registry.logFile(for:)).flatMap { Self.isStandardOutput($0) ? $0 : nil }
         var registered: Instance?
         defer { if let registered { try? registry.unregister(registered) } }
+        // A sibling instance killed outright (SIGKILL, OOM) cannot take its
+        // entry and its Prometheus target away: every running instance
+        // prunes the registry now and then, so the target goes within
+        // seconds rather than at the next vtap command.
+        var pruning: DispatchSourceTimer?
+        defer { pruning?.cancel() }
         try LiveSession.run(options) { session in
             guard let host = session.metricsHost, let port = session.metricsPort else {
                 throw ControllerError.io("internal error: the instance started without a metrics server")
@@ -80,6 +86,11 @@ struct Start: ParsableCommand {
                     programs: session.programs.map { .init(name: $0.name, interface: $0.interface, id: $0.id) })
             }
             registered = instance
+            let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+            timer.schedule(deadline: .now() + Self.pruneInterval, repeating: Self.pruneInterval)
+            timer.setEventHandler { try? registry.prune() }
+            timer.resume()
+            pruning = timer
             LiveSession.notice("instance \(instance.id) (pid \(instance.pid)) registered in \(registry.stateDirectory)")
         }
     }
@@ -113,6 +124,9 @@ struct Start: ParsableCommand {
             throw ControllerError.startTimedOut(id: id, seconds: startTimeout, log: log)
         }
     }
+
+    /// How often a running instance removes the entries of dead ones.
+    static let pruneInterval: DispatchTimeInterval = .seconds(3)
 
     /// Whether stdout is `path` (a detached instance writes to its log).
     private static func isStandardOutput(_ path: String) -> Bool {

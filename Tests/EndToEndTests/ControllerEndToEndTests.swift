@@ -253,3 +253,31 @@ final class Locked<Value>: @unchecked Sendable {
 
     func withLock<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&stored) } }
 }
+
+extension EndToEnd.Controller {
+    /// An instance killed outright (SIGKILL) leaves its registry entry and
+    /// its Prometheus target behind; the instances still running remove
+    /// them within seconds, with no vtap command run in between.
+    @Test(.kernel) func aKilledInstanceLeavesTheTargetsByItself() throws {
+        try Self.withInstances { lab, _, object, instances in
+            let second = try lab.addVethPair().receiver
+            let first = try instances.startDetached([object.path, "-i", lab.receiverInterface, "--id", "stays"])
+            let killed = try instances.startDetached([object.path, "-i", second, "--id", "killed"])
+            #expect(first.succeeded && killed.succeeded, "\(first.summary) \(killed.summary)")
+            let listed = try instances.targets().flatMap(\.targets)
+            #expect(listed.count == 2, "\(listed)")
+            let pid = try #require(VtapInstances.reportedPID(killed.standardOutput), "\(killed.standardOutput)")
+            kill(pid, SIGKILL)
+            let deadline = ContinuousClock.now + .seconds(10)
+            var left = listed
+            while left.count != 1 && ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.25)
+                left = (try? instances.targets().flatMap(\.targets)) ?? left
+            }
+            #expect(left.count == 1, "targets 10 s after the SIGKILL, no command run: \(left)")
+            let entries = try FileManager.default.contentsOfDirectory(
+                atPath: instances.stateDirectory.appendingPathComponent("instances").path)
+            #expect(entries == ["stays.json"], "\(entries)")
+        }
+    }
+}
