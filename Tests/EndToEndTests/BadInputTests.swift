@@ -202,13 +202,7 @@ extension EndToEnd {
             #expect(!pinned.contains { $0.hasPrefix("vtap") }, "pinned: \(pinned)")
 
             let next = try VtapRun.start(in: lab, object: rules)
-            let sent = try lab.run(
-                in: .sender,
-                [
-                    "python3", "-c",
-                    "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-                        + "for _ in range(10): s.sendto(b'vtap', ('\(lab.address(.receiver))', 9))",
-                ])
+            let sent = try lab.sendDatagrams(10, from: .sender, to: lab.address(.receiver))
             #expect(sent.succeeded, "\(sent.summary)")
             Thread.sleep(forTimeInterval: 1.2)
             let outcome = next.stop()
@@ -290,13 +284,7 @@ extension EndToEnd {
             try CommandRunner.check(["ip", "-n", lab.namespace(.receiver), "link", "del", "dev", name])
             Thread.sleep(forTimeInterval: 2.5)
             // Still measuring: 5 loopback datagrams after the deletion are counted.
-            let sent = try lab.run(
-                in: .receiver,
-                [
-                    "python3", "-c",
-                    "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-                        + "for _ in range(5): s.sendto(b'vtap', ('127.0.0.1', 9))",
-                ])
+            let sent = try lab.sendDatagrams(5, from: .receiver, to: "127.0.0.1")
             #expect(sent.succeeded, "\(sent.summary)")
             Thread.sleep(forTimeInterval: 1.2)
             let outcome = vtap.stop()

@@ -32,6 +32,18 @@ struct LabEndpoints: Sendable {
 }
 
 extension NetworkLab {
+    /// `count` UDP datagrams ("vtap") from a real socket in `side`'s
+    /// namespace to `address`, port `port`.
+    func sendDatagrams(_ count: Int, from side: Side, to address: String, port: Int = 9) throws -> CommandResult {
+        try run(
+            in: side,
+            [
+                "python3", "-c",
+                "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                    + "for _ in range(\(count)): s.sendto(b'vtap', ('\(address)', \(port)))",
+            ])
+    }
+
     func macAddress(_ side: Side) throws -> MACAddress {
         let result = try CommandRunner.check([
             "ip", "-n", namespace(side), "-j", "link", "show", "dev", interface(side),
