@@ -124,7 +124,7 @@ let package = Package(
                 "VtapOutputs", "VtapRuleGen", "VtapRuleModel", "VtapSema",
             ],
             path: "Sources/Fuzz"),
-        .executableTarget(name: "vtap-fuzz", dependencies: ["VtapFuzz"], path: "Sources/vtap-fuzz"),
+        .executableTarget(name: "vtap-fuzz", dependencies: ["VtapFuzz", "VtapDiagnostics"], path: "Sources/vtap-fuzz"),
 
         // Build-time embedding of templates/ into VtapCodegen.
         .executableTarget(name: "vtap-embed-templates", path: "Sources/TemplateEmbedder"),

@@ -1,4 +1,5 @@
 import Foundation
+import VtapDiagnostics
 import VtapFuzz
 
 // vtap-fuzz TARGET [libFuzzer flags and corpus directories]
@@ -28,13 +29,13 @@ if arguments.count >= 6, arguments[1] == "seed", let target = FuzzTarget(rawValu
         try? FileManager.default.removeItem(at: directory.appendingPathComponent(".scratch"))
         exit(0)
     } catch {
-        FileHandle.standardError.write(Data("vtap-fuzz: seeds for \(target.rawValue): \(error)\n".utf8))
+        StandardStreams.writeError("vtap-fuzz: seeds for \(target.rawValue): \(error)\n")
         exit(1)
     }
 }
 guard arguments.count >= 2, let target = FuzzTarget(rawValue: arguments[1]) else {
     let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
-    FileHandle.standardError.write(Data("usage: vtap-fuzz TARGET [FILE...]; targets: \(names)\n".utf8))
+    StandardStreams.writeError("usage: vtap-fuzz TARGET [FILE...]; targets: \(names)\n")
     exit(64)
 }
 
@@ -64,13 +65,13 @@ guard arguments.count >= 2, let target = FuzzTarget(rawValue: arguments[1]) else
     var failed = false
     for path in arguments.dropFirst(2) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            FileHandle.standardError.write(Data("vtap-fuzz: cannot read \(path)\n".utf8))
+            StandardStreams.writeError("vtap-fuzz: cannot read \(path)\n")
             exit(66)
         }
         do {
             try target.run(Array(data))
         } catch {
-            FileHandle.standardError.write(Data("vtap-fuzz: \(path): \(error)\n".utf8))
+            StandardStreams.writeError("vtap-fuzz: \(path): \(error)\n")
             failed = true
         }
     }
