@@ -177,11 +177,17 @@ extension EndToEnd {
             let replayTrace = try Self.onlyTrace(in: replayed)
             #expect(replayTrace.lastPathComponent == trace.lastPathComponent)
             let replayEvents = Array(try Self.records(replayTrace).dropFirst())
-            func timeless(_ events: [[String: Any]]) -> [NSDictionary] {
-                events.map { event in
-                    var event = event
-                    event["time"] = nil
-                    return event as NSDictionary
+            // Each kind of event in its own order: tcpdump sees a sent segment
+            // after the tc hook and a received one before it, so a segment and
+            // the answer crossing it may be in either order between the two
+            // directions (a CI run on IPv6 had two swapped).
+            func timeless(_ events: [[String: Any]]) -> [String: [NSDictionary]] {
+                Dictionary(grouping: events) { $0["name"] as? String ?? "" }.mapValues { group in
+                    group.map { event in
+                        var event = event
+                        event["time"] = nil
+                        return event as NSDictionary
+                    }
                 }
             }
             // (A capture has no socket states.)
