@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VtapMetrics
 import VtapRuleModel
 import VtapSystem
@@ -162,10 +163,18 @@ public struct LogFileError: Error, Equatable, CustomStringConvertible {
 /// opened with O_APPEND and no buffer in between: once `write` returns, the
 /// line is in the kernel, so killing the process loses nothing and never
 /// leaves half a line.
+///
+/// A log removed under a running measurement (its directory deleted by a
+/// clean-up job, say) is made again at the same path, header first, at the
+/// next interval: lines written into a file nobody can open any more would
+/// be lost without a word.
 public final class LogFile: Sendable {
     public let path: String
     public let layout: LogLayout
-    private let descriptor: Int32
+    private let directory: String
+    /// Replaced only when the file is made again; the run loop is the one
+    /// writer, the lock keeps `Sendable` honest.
+    private let descriptor: Mutex<Int32>
 
     /// Creates the file and writes its header. Throws a `LogFileError`
     /// naming the directory when it is missing, not a directory, or not
@@ -175,9 +184,11 @@ public final class LogFile: Sendable {
         timeZone: TimeZone = .current
     ) throws {
         self.layout = layout
+        self.directory = directory
         let name = Self.fileName(pid: pid, start: start, timeZone: timeZone)
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         var attempt = 1
+        var opened: Int32 = -1
         while true {
             // Another file of this name (a reused pid within the same
             // minute) is left alone: the next name gets a counter.
@@ -185,7 +196,7 @@ public final class LogFile: Sendable {
             let fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
             if fd >= 0 {
                 path = candidate
-                descriptor = fd
+                opened = fd
                 break
             }
             let code = errno
@@ -197,10 +208,11 @@ public final class LogFile: Sendable {
             throw LogFileError(
                 message: "cannot create a log file in \(directory): \(SystemError.text(code))", code: code)
         }
+        descriptor = Mutex(opened)
         do {
             try append(layout.header)
         } catch {
-            close(descriptor)
+            close(opened)
             unlink(path)
             throw error
         }
@@ -215,7 +227,7 @@ public final class LogFile: Sendable {
             pid: pid, start: start, timeZone: timeZone)
     }
 
-    deinit { close(descriptor) }
+    deinit { descriptor.withLock { _ = close($0) } }
 
     /// `monitor_<pid>_<YYYY-MM-DD>_<HH-MM>.log` in the given time zone.
     public static func fileName(pid: Int32, start: Date, timeZone: TimeZone = .current) -> String {
@@ -229,15 +241,46 @@ public final class LogFile: Sendable {
     }
 
     /// Appends the interval's line. A summary is not an interval and is not
-    /// written (the log holds samples of equal standing).
-    public func write(_ report: IntervalReport) throws {
-        guard !report.isSummary else { return }
+    /// written (the log holds samples of equal standing). Returns true when
+    /// the file had been removed and was made again for this line.
+    @discardableResult
+    public func write(_ report: IntervalReport) throws -> Bool {
+        guard !report.isSummary else { return false }
+        let recreated = try recreateIfRemoved()
         try append(layout.line(for: report))
+        return recreated
+    }
+
+    /// An open file whose last link is gone: one fstat per interval.
+    private func recreateIfRemoved() throws -> Bool {
+        var status = stat()
+        guard descriptor.withLock({ fstat($0, &status) }) == 0, status.st_nlink == 0 else { return false }
+        // The directory itself, not its parents: what a clean-up job removes.
+        if mkdir(directory, 0o755) != 0, errno != EEXIST {
+            let code = errno
+            throw LogFileError(
+                message: "\(path) was removed and its directory cannot be made again: \(SystemError.text(code))",
+                code: code)
+        }
+        // O_EXCL: a file someone else put at this path meanwhile is theirs.
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            let code = errno
+            throw LogFileError(
+                message: "\(path) was removed and cannot be made again: \(SystemError.text(code))", code: code)
+        }
+        let old = descriptor.withLock { current in
+            defer { current = fd }
+            return current
+        }
+        close(old)
+        try append(layout.header)
+        return true
     }
 
     /// Forces the lines written so far to the disk.
     public func sync() throws {
-        guard fsync(descriptor) == 0 else {
+        guard descriptor.withLock({ fsync($0) }) == 0 else {
             let code = errno
             throw LogFileError(message: "cannot write \(path): \(SystemError.text(code))", code: code)
         }
@@ -248,11 +291,12 @@ public final class LogFile: Sendable {
         // One write(2) in practice. A full disk can take part of a line:
         // the file is cut back to where the line began, so every line in
         // it stays whole and the next one starts on a line of its own.
-        let start = lseek(descriptor, 0, SEEK_END)
+        let fd = descriptor.withLock { $0 }
+        let start = lseek(fd, 0, SEEK_END)
         do {
-            try bytes.withUnsafeBytes { try Descriptor.writeAll(descriptor, $0) }
+            try bytes.withUnsafeBytes { try Descriptor.writeAll(fd, $0) }
         } catch let error as SystemError {
-            if start >= 0 { _ = ftruncate(descriptor, start) }
+            if start >= 0 { _ = ftruncate(fd, start) }
             throw LogFileError(message: "cannot write \(path): \(error)", code: error.code)
         }
     }

@@ -65,14 +65,18 @@ final class ReportWriter: MeasurementObserver {
     }
 
     /// A log file that cannot be written (the disk full, the file system
-    /// gone read-only) does not stop the measurement, the console or the
+    /// gone read-only, the file or its directory removed and not to be
+    /// made again) does not stop the measurement, the console or the
     /// exporter: one warning when it starts failing, one when it takes
     /// lines again, and the count of lines lost in the summary. The lines
     /// already in it stay whole.
     private func writeLog(_ report: IntervalReport) {
         guard let logFile else { return }
         do {
-            try logFile.write(report)
+            if try logFile.write(report) {
+                LiveSession.notice(
+                    "warning: \(logFile.path) was removed; made again, header first, from this interval on")
+            }
             if logLinesLost > 0 {
                 LiveSession.notice(
                     "the log file takes lines again; \(logLinesLost) interval line\(logLinesLost == 1 ? "" : "s") lost")

@@ -136,4 +136,51 @@ extension EndToEnd.LogFiles {
         let columns = Set(lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).count })
         #expect(columns.count == 1, "every line whole: \(columns)")
     }
+    /// The log directory removed mid-run (a clean-up job): vtap warns once,
+    /// makes the directory and the file again at the same path, header
+    /// first, and goes on writing one line per interval; measuring, the
+    /// console and Prometheus never stop. Only what the removal itself
+    /// took is gone.
+    @Test(.kernel) func aRemovedLogDirectoryIsMadeAgain() throws {
+        let lab = try NetworkLab()
+        defer { lab.shutdown() }
+        let endpoints = try lab.preparedEndpoints()
+        let directory = try TemporaryDirectory(prefix: "vtap-e2e-removed")
+        let logs = directory.file("logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        let rules = try RulesFile.write(
+            [.init("datagrams", "\(endpoints.senderAddress) \(endpoints.receiverAddress) - 9 UDP")], to: directory)
+        let metricsPort = Int.random(in: 20_000...60_000)
+        let run = try VtapRun.start(
+            in: lab, object: rules, options: ["-t", "0.2", "--log-dir", logs.path, "--server-port", "\(metricsPort)"])
+        Thread.sleep(forTimeInterval: 1.1)
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: logs.path).first)
+        let log = logs.appendingPathComponent(name)
+        let header = try #require(try String(contentsOf: log, encoding: .utf8).split(separator: "\n").first)
+        try FileManager.default.removeItem(at: logs)
+        let sent = try lab.sendDatagrams(40, from: .sender, to: endpoints.receiverAddress)
+        #expect(sent.succeeded, "\(sent.summary)")
+        Thread.sleep(forTimeInterval: 0.5)
+        let scraped = try lab.run(in: .receiver, ["curl", "-sS", "http://127.0.0.1:\(metricsPort)/metrics"])
+        #expect(scraped.succeeded && scraped.standardOutput.contains(#"rule="datagrams""#), "\(scraped.summary)")
+        Thread.sleep(forTimeInterval: 0.6)
+        let outcome = run.stop()
+        #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+        let stderr = outcome.result.standardError
+        #expect(stderr.components(separatedBy: "was removed; made again").count == 2, "one warning: \(stderr)")
+        #expect(!stderr.contains("could not be written"), "no line lost after it was made again: \(stderr)")
+
+        #expect(try outcome.output().summary().rule(named: "datagrams")?.packets == 40)
+        let text = try String(contentsOf: log, encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines.first == header, "header first")
+        #expect(text.hasSuffix("\n"))
+        // The intervals after the removal, at 0.2 s in about 1.1 s: the
+        // first of them made the file again.
+        #expect((4...8).contains(lines.count - 1), "\(lines.count - 1) lines in the new file")
+        let columns = Set(lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).count })
+        #expect(columns.count == 1, "every line whole: \(columns)")
+        let mode = try FileManager.default.attributesOfItem(atPath: logs.path)[.posixPermissions] as? Int
+        #expect(mode == 0o755, "\(String(mode ?? 0, radix: 8))")
+    }
 }
