@@ -82,7 +82,7 @@ public enum DetachedLaunch {
         child: pid_t, id: String, registry: InstanceRegistry, logFile: String, logOffset: UInt64,
         timeout: Double
     ) -> Outcome {
-        let deadline = Date() + timeout
+        let deadline = ContinuousClock.now + .seconds(timeout)
         while true {
             if let instance = registry.instance(id), instance.pid == child { return .started(instance) }
             var status: Int32 = 0
@@ -95,11 +95,11 @@ public enum DetachedLaunch {
                 case .signalled(let signal): return .signalled(signal, errorLine: line)
                 }
             }
-            if Date() >= deadline {
+            if ContinuousClock.now >= deadline {
                 kill(child, SIGTERM)
-                let stopDeadline = Date() + 10
+                let stopDeadline = ContinuousClock.now + .seconds(10)
                 while waitpid(child, &status, WNOHANG) == 0 {
-                    if Date() >= stopDeadline {
+                    if ContinuousClock.now >= stopDeadline {
                         kill(child, SIGKILL)
                         waitpid(child, &status, 0)
                         break

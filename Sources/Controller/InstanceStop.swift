@@ -24,13 +24,13 @@ public enum InstanceStop {
         for (index, process) in processes.enumerated() {
             if try !signal(process, SIGTERM) { outcomes[index] = .alreadyEnded }
         }
-        let deadline = Date() + timeout
+        let deadline = ContinuousClock.now + .seconds(timeout)
         while outcomes.contains(nil) {
             for (index, process) in processes.enumerated() where outcomes[index] == nil && !process.isRunning {
                 outcomes[index] = .stopped
             }
             guard outcomes.contains(nil) else { break }
-            if Date() >= deadline {
+            if ContinuousClock.now >= deadline {
                 for (index, process) in processes.enumerated() where outcomes[index] == nil {
                     outcomes[index] = try signal(process, SIGKILL) ? .killed : .stopped
                 }
@@ -39,9 +39,9 @@ public enum InstanceStop {
             Thread.sleep(forTimeInterval: poll)
         }
         // SIGKILL cannot be refused, but the process still has to be torn down.
-        let killDeadline = Date() + 5
+        let killDeadline = ContinuousClock.now + .seconds(5)
         while processes.enumerated().contains(where: { outcomes[$0.offset] == .killed && $0.element.isRunning }),
-            Date() < killDeadline
+            ContinuousClock.now < killDeadline
         {
             Thread.sleep(forTimeInterval: poll)
         }

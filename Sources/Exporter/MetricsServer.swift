@@ -24,12 +24,12 @@ public final class MetricsServer: Sendable {
     private struct Running: Sendable {
         var group: ServiceGroup
         var task: Task<Void, Never>
-        var finished: DispatchGroup
+        var finished: MonotonicLatch
         var port: Int
     }
 
     /// How long `stop` lets open requests finish before cutting them off.
-    private static let stopGrace: DispatchTimeInterval = .seconds(2)
+    private static let stopGrace = 2.0
 
     public convenience init(
         manifest: Manifest, configuration: ExporterConfiguration, version: String,
@@ -90,7 +90,7 @@ public final class MetricsServer: Sendable {
             // accepted but not handed over yet, which NIO treats as a fatal
             // error ("Deinited NIOAsyncWriter without calling finish()").
             Task { await current.group.triggerGracefulShutdown() }
-            if current.finished.wait(timeout: .now() + Self.stopGrace) == .timedOut {
+            if !current.finished.wait(seconds: Self.stopGrace) {
                 // A request still open after the grace: cut it off.
                 current.task.cancel()
                 current.finished.wait()
@@ -121,8 +121,7 @@ public final class MetricsServer: Sendable {
 
         // A group of our own, without signal handlers: vtap handles its signals itself.
         let group = ServiceGroup(configuration: .init(services: [application], logger: Self.logger))
-        let finished = DispatchGroup()
-        finished.enter()
+        let finished = MonotonicLatch()
         // High priority: its request handlers (child tasks, which inherit
         // it) run before ordinary work queued on the shared cooperative
         // pool, so a scrape is answered while other async work waits (a
@@ -134,9 +133,9 @@ public final class MetricsServer: Sendable {
             } catch {
                 startup.report(.failure(error))
             }
-            finished.leave()
+            finished.open()
         }
-        switch startup.wait(timeout: .seconds(30)) {
+        switch startup.wait(seconds: 30) {
         case .success(let port):
             return Running(group: group, task: task, finished: finished, port: port)
         case .failure(let error):
@@ -182,7 +181,7 @@ private enum StartupError: Error, CustomStringConvertible {
 /// The first word from the starting server: its port, or why it failed.
 private final class Startup: Sendable {
     private let outcome = Mutex<Result<Int, any Error>?>(nil)
-    private let reported = DispatchSemaphore(value: 0)
+    private let reported = MonotonicLatch()
 
     func report(_ result: Result<Int, any Error>) {
         let first = outcome.withLock { outcome in
@@ -190,11 +189,11 @@ private final class Startup: Sendable {
             outcome = result
             return true
         }
-        if first { reported.signal() }
+        if first { reported.open() }
     }
 
-    func wait(timeout: DispatchTimeInterval) -> Result<Int, any Error> {
-        guard reported.wait(timeout: .now() + timeout) == .success else { return .failure(StartupError.timedOut) }
+    func wait(seconds: Double) -> Result<Int, any Error> {
+        guard reported.wait(seconds: seconds) else { return .failure(StartupError.timedOut) }
         return outcome.withLock { $0! }
     }
 }

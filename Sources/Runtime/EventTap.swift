@@ -3,6 +3,7 @@ import Synchronization
 import VtapBPF
 import VtapMetrics
 import VtapRuleModel
+import VtapSystem
 
 /// The event programs of an object (its EVENTS), loaded once for the host
 /// (tracepoints are not per interface), attached, and read: a thread takes

@@ -1,5 +1,6 @@
 import Foundation
 import VtapMetrics
+import VtapSystem
 
 /// A live measurement and its timeline, shared by the run loop and by
 /// readers on other threads (the exporter, at scrape time). Map reads and

@@ -1,5 +1,6 @@
 import Foundation
 import VtapMetrics
+import VtapSystem
 
 /// Reads a live measurement on a schedule and reports each interval, until
 /// a signal or the end of its duration; then detaches and reports the last

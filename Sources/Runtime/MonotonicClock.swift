@@ -1,14 +1,8 @@
 import Foundation
 import VtapMetrics
+import VtapSystem
 
-/// The monotonic clock the kernel's bpf_ktime_get_ns() also reads.
-public enum MonotonicClock {
-    public static var now: UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-    }
-
+extension MonotonicClock {
     /// What to add to a reading of this clock to get nanoseconds since the
     /// epoch: the wall clock read between two readings of this one.
     public static func epochOffset() -> Int64 {

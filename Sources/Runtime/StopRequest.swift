@@ -1,11 +1,10 @@
 import Foundation
 import VtapMetrics
+import VtapSystem
 
 /// SIGINT and SIGTERM ask a run to stop; waiting wakes up when they do.
 public final class StopRequest: @unchecked Sendable {
-    private let semaphore = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var requested = false
+    private let stopped = MonotonicLatch()
     private var sources: [DispatchSourceSignal] = []
 
     public init(signals: [Int32] = [SIGINT, SIGTERM]) {
@@ -20,17 +19,10 @@ public final class StopRequest: @unchecked Sendable {
 
     deinit { sources.forEach { $0.cancel() } }
 
-    public func request() {
-        lock.withLock { requested = true }
-        semaphore.signal()
-    }
+    public func request() { stopped.open() }
 
-    public var isRequested: Bool { lock.withLock { requested } }
+    public var isRequested: Bool { stopped.isOpen }
 
     /// Sleeps until the monotonic time `deadline`, or until a stop request.
-    public func wait(untilMonotonic deadline: UInt64) {
-        let now = MonotonicClock.now
-        guard deadline > now, !isRequested else { return }
-        _ = semaphore.wait(timeout: .now() + .nanoseconds(Int(min(deadline - now, UInt64(Int.max)))))
-    }
+    public func wait(untilMonotonic deadline: UInt64) { stopped.wait(untilMonotonic: deadline) }
 }

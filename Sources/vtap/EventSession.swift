@@ -5,6 +5,7 @@ import VtapMetrics
 import VtapOutputs
 import VtapRuleModel
 import VtapRuntime
+import VtapSystem
 
 /// The event side of `vtap run`: the tap when the object has event
 /// programs, its lines to `--events FILE`, and the counts at the end.
