@@ -29,6 +29,7 @@ enum vtap_bpf_map_type {
 	VTAP_MAP_ARRAY = 2,
 	VTAP_MAP_PERCPU_ARRAY = 6,
 	VTAP_MAP_LRU_HASH = 9,
+	VTAP_MAP_LRU_PERCPU_HASH = 10,
 	VTAP_MAP_RINGBUF = 27,
 };
 

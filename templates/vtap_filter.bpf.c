@@ -51,6 +51,9 @@ const volatile __u32 vtap_cfg_direction = VTAP_DEFAULT_DIRECTION;
  * set on a live socket: a non-zero return copies the packet to it. */
 const volatile __u32 vtap_cfg_verdict = 0;
 #define VTAP_VERDICT_MALFORMED 0x80000000u
+/* 1: count each rule's flows in vtap_flow_view too (vtap run --flows). A
+ * loader that leaves it 0 shrinks the map to one entry before load. */
+const volatile __u32 vtap_cfg_flow_view = 0;
 
 /* Timestamp and wire length of the packet being replayed. */
 struct vtap_replay_packet vtap_replay;
@@ -93,6 +96,13 @@ struct {
 	__type(key, struct vtap_flow_key);
 	__type(value, struct vtap_flow_state);
 } vtap_flows SEC(".maps");
+
+struct {
+	__uint(type, VTAP_MAP_LRU_PERCPU_HASH);
+	__uint(max_entries, VTAP_FLOW_TABLE_SIZE);
+	__type(key, struct vtap_flow_view_key);
+	__type(value, struct vtap_flow_counters);
+} vtap_flow_view SEC(".maps");
 
 /* Room for one search window of the PATTERN scan. */
 #define VTAP_SCAN_STEP 256
@@ -577,6 +587,34 @@ static __always_inline int vtap_sequence_of(struct __sk_buff *skb, const struct 
 #endif
 }
 
+/* The flow a packet belongs to, one direction: addresses, ports (the echo
+ * identifier for ICMP) and protocol. */
+static __always_inline void vtap_flow_key_of(const struct vtap_packet *pkt, const struct vtap_match_key *key,
+					     struct vtap_flow_key *fk)
+{
+	fk->family = pkt->family;
+	fk->proto = key->proto;
+	if (pkt->family == 4) {
+		fk->src[0] = (__u32)key->src_lo;
+		fk->dst[0] = (__u32)key->dst_lo;
+	} else {
+		fk->src[0] = key->src_hi >> 32;
+		fk->src[1] = (__u32)key->src_hi;
+		fk->src[2] = key->src_lo >> 32;
+		fk->src[3] = (__u32)key->src_lo;
+		fk->dst[0] = key->dst_hi >> 32;
+		fk->dst[1] = (__u32)key->dst_hi;
+		fk->dst[2] = key->dst_lo >> 32;
+		fk->dst[3] = (__u32)key->dst_lo;
+	}
+	if (key->proto == 1 || key->proto == 58) {
+		fk->sport = pkt->icmp_id;
+	} else {
+		fk->sport = key->sport;
+		fk->dport = key->dport;
+	}
+}
+
 struct vtap_seq_result {
 	int kind;
 	__u32 seq;
@@ -595,32 +633,14 @@ static __always_inline void vtap_track_sequence(struct __sk_buff *skb, const str
 	out->seq = seq;
 
 	struct vtap_flow_key fk = {};
-	fk.family = pkt->family;
-	fk.proto = key->proto;
-	if (pkt->family == 4) {
-		fk.src[0] = (__u32)key->src_lo;
-		fk.dst[0] = (__u32)key->dst_lo;
-	} else {
-		fk.src[0] = key->src_hi >> 32;
-		fk.src[1] = (__u32)key->src_hi;
-		fk.src[2] = key->src_lo >> 32;
-		fk.src[3] = (__u32)key->src_lo;
-		fk.dst[0] = key->dst_hi >> 32;
-		fk.dst[1] = (__u32)key->dst_hi;
-		fk.dst[2] = key->dst_lo >> 32;
-		fk.dst[3] = (__u32)key->dst_lo;
-	}
-	if (key->proto == 1 || key->proto == 58) {
-		fk.sport = pkt->icmp_id;
-	} else {
-		fk.sport = key->sport;
-		fk.dport = key->dport;
-	}
+	vtap_flow_key_of(pkt, key, &fk);
 
 	struct vtap_flow_state *state = bpf_map_lookup_elem(&vtap_flows, &fk);
 	if (!state) {
 		struct vtap_flow_state fresh = { .expected = seq + advance, .last = seq };
-		bpf_map_update_elem(&vtap_flows, &fk, &fresh, VTAP_BPF_ANY);
+		/* NOEXIST: of two CPUs starting the same flow, one counts it. */
+		if (bpf_map_update_elem(&vtap_flows, &fk, &fresh, VTAP_BPF_NOEXIST) == 0)
+			vtap_tally_add(VTAP_TOTAL_FLOWS_STARTED, 0);
 		return;
 	}
 	out->gap = (__s32)(seq - state->expected);
@@ -628,15 +648,15 @@ static __always_inline void vtap_track_sequence(struct __sk_buff *skb, const str
 	state->last = seq;
 }
 
-/* Out of line: called for the rule and for the protocol class. */
-static __noinline void vtap_count(struct vtap_counters *c, __u32 arrival_slot, const struct vtap_packet *pkt,
+/* Out of line: called for the rule, the protocol class and the flow.
+ * `last` is the scope's last arrival (NULL: no jitter sample). */
+static __noinline void vtap_count(struct vtap_counters *c, __u64 *last, const struct vtap_packet *pkt,
 				       const struct vtap_match_key *key, const struct vtap_seq_result *seq)
 {
 	c->packets++;
 	c->bytes += pkt->wire_len;
 	c->payload_bytes += pkt->payload_len;
 
-	__u64 *last = bpf_map_lookup_elem(&vtap_arrivals, &arrival_slot);
 	if (last) {
 		__u64 prev = __sync_lock_test_and_set(last, pkt->now);
 		__s64 gap = (__s64)(pkt->now - prev);
@@ -688,11 +708,26 @@ __noinline int vtap_account(struct __sk_buff *skb, struct vtap_packet *pkt, stru
 	__u32 slot = rule * VTAP_CLASS_COUNT + class;
 	struct vtap_counters *c = bpf_map_lookup_elem(&vtap_rule_stats, &slot);
 	if (c)
-		vtap_count(c, rule, pkt, key, &seq);
+		vtap_count(c, bpf_map_lookup_elem(&vtap_arrivals, &rule), pkt, key, &seq);
 
+	__u32 arrival = VTAP_RULE_COUNT + class;
 	c = bpf_map_lookup_elem(&vtap_protocol_stats, &class);
 	if (c)
-		vtap_count(c, VTAP_RULE_COUNT + class, pkt, key, &seq);
+		vtap_count(c, bpf_map_lookup_elem(&vtap_arrivals, &arrival), pkt, key, &seq);
+
+	if (vtap_cfg_flow_view) {
+		struct vtap_flow_view_key view = { .rule = rule };
+		vtap_flow_key_of(pkt, key, &view.flow);
+		struct vtap_flow_counters *flow = bpf_map_lookup_elem(&vtap_flow_view, &view);
+		if (!flow) {
+			struct vtap_flow_counters fresh = {};
+			if (bpf_map_update_elem(&vtap_flow_view, &view, &fresh, VTAP_BPF_NOEXIST) == 0)
+				vtap_tally_add(VTAP_TOTAL_FLOW_VIEW_STARTED, 0);
+			flow = bpf_map_lookup_elem(&vtap_flow_view, &view);
+		}
+		if (flow)
+			vtap_count(&flow->counters, &flow->last_arrival_ns, pkt, key, &seq);
+	}
 	return 0;
 }
 

@@ -45,7 +45,12 @@ enum vtap_total_slot {
 	VTAP_MALFORMED_IP_LENGTH = 7,	/* IHL or IP lengths inconsistent with the frame */
 	VTAP_MALFORMED_IPV6_EXT = 8,	/* extension header cut off, or chain too long */
 	VTAP_MALFORMED_L4 = 9,		/* transport header cut off or inconsistent */
-	VTAP_TOTAL_SLOTS = 10,
+	/* Entries the LRU flow tables gained (packets; bytes stay 0): what a
+	 * table holds subtracted from it is what it evicted, which the kernel
+	 * does silently. */
+	VTAP_TOTAL_FLOWS_STARTED = 10,	   /* vtap_flows, sequence state */
+	VTAP_TOTAL_FLOW_VIEW_STARTED = 11, /* vtap_flow_view, vtap run --flows */
+	VTAP_TOTAL_SLOTS = 12,
 };
 
 /* Slots of vtap_protocol_stats, and of the protocol part of vtap_arrivals. */
@@ -59,7 +64,7 @@ enum vtap_protocol_class {
 
 /* Sequence state of one flow and direction. */
 struct vtap_flow_key {
-	__u32 src[4]; /* IPv4 in src[0], network order */
+	__u32 src[4]; /* host-order words, most significant first; IPv4 in src[0] */
 	__u32 dst[4];
 	__u16 sport;  /* ICMP echo: the identifier */
 	__u16 dport;
@@ -71,6 +76,19 @@ struct vtap_flow_key {
 struct vtap_flow_state {
 	__u32 expected; /* next in-order sequence number */
 	__u32 last;
+};
+
+/* One flow of one rule in the per-flow view (vtap run --flows). */
+struct vtap_flow_view_key {
+	struct vtap_flow_key flow;
+	__u32 rule;
+};
+
+/* Per CPU: a flow stays on one CPU where RSS or RPS spreads by flow, so its
+ * inter-arrival gaps are taken where its packets arrive. */
+struct vtap_flow_counters {
+	struct vtap_counters counters;
+	__u64 last_arrival_ns;
 };
 
 /* Written by a replaying runtime before each BPF_PROG_TEST_RUN. */

@@ -13,7 +13,8 @@ enum ManifestBuilder {
             let opened = try BPFObject(elf: object, name: "vtap")
             let btf = try opened.btf()
             let structNames = [
-                ObjectContract.countersStruct, ObjectContract.tallyStruct, "vtap_flow_key", "vtap_flow_state",
+                ObjectContract.countersStruct, ObjectContract.tallyStruct, ObjectContract.flowKeyStruct,
+                "vtap_flow_state", ObjectContract.flowViewKeyStruct, ObjectContract.flowCountersStruct,
                 "vtap_replay_packet",
             ]
             let events = ruleset.settings.events

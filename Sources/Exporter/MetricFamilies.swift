@@ -82,6 +82,15 @@ public enum MetricFamilies {
         "vtap_malformed_packets_total", ["interface", "reason"],
         "Frames that could not be parsed, by reason: l2, vlan_depth, ip_header, ip_length, ipv6_ext, l4.")
 
+    // Per interface: the LRU flow tables, which the kernel evicts from silently.
+    public static let flowsHeld = gauge(
+        "vtap_flows", ["interface", "table"],
+        "Flows a table holds: sequence (per-flow sequence state, FLOW_TABLE_SIZE) or view (vtap run --flows).")
+    public static let flowsEvicted = counter(
+        "vtap_flows_evicted_total", ["interface", "table"],
+        "Flows evicted from a full table to make room (the flows it gained less those it holds); an evicted "
+            + "flow's sequence tracking starts afresh, the rules' counts stay whole.")
+
     // Events (the rules file's EVENTS), present only for an object with them.
     public static let events = counter(
         "vtap_events_total", ["level", "event"], "Kernel events read from the ring buffer, by level and event.")
@@ -145,7 +154,8 @@ public enum MetricFamilies {
             jitterMean, jitterStddev, sequenceLast,
             protocolJitterMean, protocolJitterStddev,
             unmatchedPackets, unmatchedBytes, nonIPPackets, nonIPBytes, otherDirectionPackets, malformedPackets,
-            events, eventsDropped, stackLatency, stackDrops, kpiConnections, kpiRetransmissions, kpiRTT, kpiDuration,
+            flowsHeld, flowsEvicted, events, eventsDropped, stackLatency, stackDrops, kpiConnections,
+            kpiRetransmissions, kpiRTT, kpiDuration,
             kpiMPTCPConnections, kpiMPTCPSubflows, kpiMPTCPReinjected,
             programRuns, programRunSeconds,
             buildInfo, mapReadErrors, scrapeDuration, rules, interfaces,

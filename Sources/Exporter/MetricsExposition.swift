@@ -86,6 +86,19 @@ public struct MetricsExposition: Sendable {
                     (labels.adding("reason", reason), TextExpositionWriter.Value.integer(totals.total(slot).packets))
                 }
             })
+        let tables: [(name: String, held: (FlowTableFill) -> Int, evicted: (FlowTableFill) -> UInt64)] = [
+            ("sequence", \.held, \.evicted), ("view", \.viewHeld, \.viewEvicted),
+        ]
+        writer.write(
+            MetricFamilies.flowsHeld,
+            interfaces.flatMap { labels, totals in
+                tables.map { (labels.adding("table", $0.name), .integer(UInt64($0.held(totals.flowTable)))) }
+            })
+        writer.write(
+            MetricFamilies.flowsEvicted,
+            interfaces.flatMap { labels, totals in
+                tables.map { (labels.adding("table", $0.name), .integer($0.evicted(totals.flowTable))) }
+            })
 
         if let events = snapshot.events {
             // Every kind, zero or not, so that alerts have a series to start from.

@@ -57,6 +57,10 @@ public struct CounterSnapshot: Sendable, Equatable {
     public var protocols: [Counters]
     /// Indexed like `ObjectContract.totals`.
     public var totals: [Tally]
+    /// The per-flow view, when the run asked for it (`--flows`).
+    public var flows: [FlowKey: Counters] = [:]
+    /// Entries the sequence table (`vtap_flows`) holds; nil when not read.
+    public var flowsHeld: Int?
 
     public init(rules: [Counters], protocols: [Counters], totals: [Tally], ruleClasses: [Counters] = []) {
         self.rules = rules

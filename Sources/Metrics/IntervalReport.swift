@@ -26,6 +26,20 @@ public struct IntervalReport: Sendable, Equatable {
         }
     }
 
+    /// One flow of the per-flow view, under its rule.
+    public struct Flow: Sendable, Equatable {
+        public var key: FlowKey
+        /// The rule's label, as `Rule.label`.
+        public var rule: String
+        public var metrics: ScopeMetrics
+
+        public init(key: FlowKey, rule: String, metrics: ScopeMetrics) {
+            self.key = key
+            self.rule = rule
+            self.metrics = metrics
+        }
+    }
+
     /// End of the interval (of the run, for the summary).
     public var time: ReportTime
     public var interfaces: [String]
@@ -49,6 +63,13 @@ public struct IntervalReport: Sendable, Equatable {
     public var stackLatency: [StackLatency] = []
     /// LATENCY's drops, in the summary.
     public var stackDrops: [StackDrop] = []
+    /// Flows per rule asked for (`--flows N`); 0: no per-flow view.
+    public var flowLimit = 0
+    /// Each rule's `flowLimit` flows with the most bytes since the start,
+    /// in rule order, then by bytes.
+    public var flows: [Flow] = []
+    /// The flow tables' fill and evictions, since the start.
+    public var flowTable = FlowTableFill()
 
     public init(
         time: ReportTime, interfaces: [String], intervalSeconds: Double, throughputUnit: ThroughputUnit,
@@ -81,6 +102,8 @@ public struct ReportContext: Sendable {
     /// The manifest's rules, in order.
     public var rules: [Manifest.RuleEntry]
     public var display: Settings.Display
+    /// Flows per rule in the report (`--flows N`); 0 for none.
+    public var flowLimit = 0
 
     public init(
         time: ReportTime, interfaces: [String], throughputUnit: ThroughputUnit, rules: [Manifest.RuleEntry],
@@ -94,10 +117,11 @@ public struct ReportContext: Sendable {
     }
 
     /// Bits or bytes, the rules and DISPLAY from a manifest.
-    public init(time: ReportTime, interfaces: [String], bits: Bool, manifest: Manifest) {
+    public init(time: ReportTime, interfaces: [String], bits: Bool, manifest: Manifest, flowLimit: Int = 0) {
         self.init(
             time: time, interfaces: interfaces, throughputUnit: bits ? .bitsPerSecond : .bytesPerSecond,
             rules: manifest.rules, display: manifest.settings.display)
+        self.flowLimit = flowLimit
     }
 }
 
@@ -139,9 +163,39 @@ public enum ReportBuilder {
                     jitterFrom: jitterFrom.rule(rule.index), jitterTo: jitterTo.rule(rule.index),
                     unit: context.throughputUnit))
         }
-        return IntervalReport(
+        var report = IntervalReport(
             time: context.time, interfaces: context.interfaces, intervalSeconds: seconds,
             throughputUnit: context.throughputUnit, protocols: protocols, rules: rules, unmatched: later.unmatched,
             malformed: later.malformed, isSummary: isSummary, display: context.display)
+        report.flowTable = later.flowTable
+        report.flowLimit = context.flowLimit
+        if context.flowLimit > 0 {
+            report.flows = flows(
+                from: earlier, to: later, seconds: seconds, jitterFrom: jitterFrom, jitterTo: jitterTo,
+                context: context)
+        }
+        return report
+    }
+
+    /// Each rule's `flowLimit` flows with the most bytes since the start.
+    private static func flows(
+        from earlier: MeasurementTotals, to later: MeasurementTotals, seconds: Double,
+        jitterFrom: MeasurementTotals, jitterTo: MeasurementTotals, context: ReportContext
+    ) -> [IntervalReport.Flow] {
+        let byRule = Dictionary(grouping: later.flows, by: \.key.rule)
+        return context.rules.flatMap { rule -> [IntervalReport.Flow] in
+            let top = (byRule[rule.index] ?? [])
+                .sorted { ($0.value.bytes, $1.key) > ($1.value.bytes, $0.key) }
+                .prefix(context.flowLimit)
+            return top.map { key, totals in
+                IntervalReport.Flow(
+                    key: key, rule: rule.label,
+                    metrics: ScopeMetrics(
+                        from: earlier.flows[key] ?? ScopeTotals(), to: totals, seconds: seconds,
+                        jitterFrom: jitterFrom.flows[key] ?? ScopeTotals(),
+                        jitterTo: jitterTo.flows[key] ?? ScopeTotals(),
+                        unit: context.throughputUnit))
+            }
+        }
     }
 }

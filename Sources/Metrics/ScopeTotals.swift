@@ -79,6 +79,12 @@ public struct MeasurementTotals: Sendable, Equatable {
     public var protocols: [ScopeTotals]
     /// By slot, like `ObjectContract.totals`.
     public var totals: [Tally]
+    /// Per flow, when the run keeps the per-flow view (`--flows`): the
+    /// flows the kernel's table holds (an evicted flow leaves it here too).
+    public var flows: [FlowKey: ScopeTotals] = [:]
+    /// Entries the flow tables hold at the last read, summed over sources.
+    public var flowsHeld = 0
+    public var flowViewHeld = 0
     /// By rule and protocol class, at `rule * ProtocolClass.allCases.count +
     /// class`; empty when the snapshots carried none.
     public var ruleClasses: [ScopeTotals]
@@ -122,4 +128,11 @@ public struct MeasurementTotals: Sendable, Equatable {
     public var unmatched: Tally { total(.unmatched) }
     /// Frames counted under any malformed reason.
     public var malformed: Tally { total(.malformed) }
+
+    /// The flow tables' fill and evictions since the start.
+    public var flowTable: FlowTableFill {
+        FlowTableFill(
+            held: flowsHeld, started: total(.flowsStarted).packets, viewHeld: flowViewHeld,
+            viewStarted: total(.flowViewStarted).packets)
+    }
 }

@@ -13,6 +13,8 @@ public struct TotalsAccumulator: Sendable {
     private var previous: [String: CounterSnapshot] = [:]
     private var current: MeasurementTotals
     private var bySource: [String: MeasurementTotals] = [:]
+    /// Each source's flow-table fill at its last read.
+    private var held: [String: (flows: Int, view: Int)] = [:]
     private let ruleCount: Int
 
     public init(ruleCount: Int) {
@@ -36,6 +38,12 @@ public struct TotalsAccumulator: Sendable {
         var own = bySource[source] ?? MeasurementTotals(ruleCount: ruleCount)
         Self.add(snapshot, since: before, to: &current)
         Self.add(snapshot, since: before, to: &own)
+        let fill = (flows: snapshot.flowsHeld ?? 0, view: snapshot.flows.count)
+        own.flowsHeld = fill.flows
+        own.flowViewHeld = fill.view
+        held[source] = fill
+        current.flowsHeld = held.values.reduce(0) { $0 + $1.flows }
+        current.flowViewHeld = held.values.reduce(0) { $0 + $1.view }
         bySource[source] = own
         previous[source] = snapshot
     }
@@ -59,6 +67,17 @@ public struct TotalsAccumulator: Sendable {
                     counters(snapshot.ruleClasses, index), since: before.map { counters($0.ruleClasses, index) },
                     to: &totals.ruleClasses[index])
             }
+        }
+        for (key, now) in snapshot.flows {
+            // A flow evicted and seen again restarted from zero in the
+            // kernel: what it has now is all new.
+            let then = before?.flows[key].flatMap { $0[.packets] <= now[.packets] ? $0 : nil }
+            add(now, since: then, to: &totals.flows[key, default: ScopeTotals()])
+        }
+        // Evicted in the kernel, evicted here: the view stays as bounded
+        // as the kernel's table, however many flows a long run sees.
+        for key in before?.flows.keys ?? [:].keys where snapshot.flows[key] == nil {
+            totals.flows[key] = nil
         }
         for index in totals.totals.indices {
             let now = snapshot.totals.indices.contains(index) ? snapshot.totals[index] : Tally()

@@ -73,6 +73,8 @@ public struct ConsoleReport: Sendable {
         for protocolClass in ProtocolClass.allCases {
             table.add(row(protocolClass.name, report.metrics(for: protocolClass), matches: ""))
         }
+        // With --flows, each rule's top flows follow it, indented.
+        let flowsByRule = Dictionary(grouping: report.flows, by: \.rule)
         let fold = report.rules.count > foldIdleRulesAbove
         var idle = 0
         var first = true
@@ -85,6 +87,9 @@ public struct ConsoleReport: Sendable {
             first = false
             let scope = rule.name.map { "#\(rule.number) \($0)" } ?? "#\(rule.number)"
             table.add(row(scope, rule.metrics, matches: rule.source))
+            for flow in flowsByRule[rule.label] ?? [] {
+                table.add(row("  " + Self.flowText(flow.key), flow.metrics, matches: Self.protocolName(flow.key)))
+            }
         }
 
         // The rules' text is last and as long as it is: it keeps no width.
@@ -124,6 +129,24 @@ public struct ConsoleReport: Sendable {
         guard !rates.isEmpty else { return totalsText }
         let over = report.isSummary ? "the whole run's" : "this interval's"
         return "\(totalsText); \(list(rates)) \(rates.count == 1 ? "is" : "are") \(over)"
+    }
+
+    /// `source:port > destination:port`, IPv6 addresses in brackets.
+    static func flowText(_ key: FlowKey) -> String {
+        func end(_ address: String, _ port: UInt16) -> String {
+            (address.contains(":") ? "[\(address)]" : address) + ":\(port)"
+        }
+        return "\(end(key.source, key.sourcePort)) > \(end(key.destination, key.destinationPort))"
+    }
+
+    static func protocolName(_ key: FlowKey) -> String {
+        switch key.ipProtocol {
+        case 6: "TCP"
+        case 17: "UDP"
+        case 1: "ICMP"
+        case 58: "ICMPv6"
+        default: "protocol \(key.ipProtocol)"
+        }
     }
 
     private func count(_ value: UInt64, _ noun: String) -> String {

@@ -6,7 +6,10 @@ import VtapRuleModel
 ///
 /// Top level: `time`, `interfaces`, `interval_s`, `throughput_unit`,
 /// `protocols` (`tcp`, `udp`, `icmp`, `other`), `rules` (`index`, `name`,
-/// `label`, then the scope metrics), `unmatched`, `malformed`, `summary`.
+/// `label`, then the scope metrics), `unmatched`, `malformed`, `flow_table`
+/// (the LRU flow tables' fill and evictions), `summary`, and with
+/// `--flows N` `flows` (`rule`, `protocol`, `source`, `source_port`,
+/// `destination`, `destination_port`, then the scope metrics).
 /// Absent values (no jitter sample, no sequence number, no rate over an
 /// interval of no length) are `null`, never left out.
 public enum ReportJSON {
@@ -41,7 +44,23 @@ public enum ReportJSON {
             }
             $0.key("unmatched") { json in json.object { tally(report.unmatched, into: &$0) } }
             $0.key("malformed") { json in json.object { tally(report.malformed, into: &$0) } }
+            $0.key("flow_table") { json in json.object { flowTable(report.flowTable, into: &$0) } }
             $0.key("summary") { $0.bool(report.isSummary) }
+            if report.flowLimit > 0 {
+                $0.key("flows") { json in
+                    json.array(report.flows) { json, flow in
+                        json.object {
+                            $0.key("rule") { $0.string(flow.rule) }
+                            $0.key("protocol") { $0.integer(UInt64(flow.key.ipProtocol)) }
+                            $0.key("source") { $0.string(flow.key.source) }
+                            $0.key("source_port") { $0.integer(UInt64(flow.key.sourcePort)) }
+                            $0.key("destination") { $0.string(flow.key.destination) }
+                            $0.key("destination_port") { $0.integer(UInt64(flow.key.destinationPort)) }
+                            scope(flow.metrics, into: &$0)
+                        }
+                    }
+                }
+            }
             if !report.stackLatency.isEmpty {
                 let labels = report.rules.map(\.label)
                 $0.key("stack_latency") { json in
@@ -72,6 +91,15 @@ public enum ReportJSON {
                 }
             }
         }
+    }
+
+    private static func flowTable(_ fill: FlowTableFill, into members: inout JSONText.Members) {
+        members.key("held") { $0.integer(UInt64(fill.held)) }
+        members.key("started") { $0.integer(fill.started) }
+        members.key("evicted") { $0.integer(fill.evicted) }
+        members.key("view_held") { $0.integer(UInt64(fill.viewHeld)) }
+        members.key("view_started") { $0.integer(fill.viewStarted) }
+        members.key("view_evicted") { $0.integer(fill.viewEvicted) }
     }
 
     private static func tally(_ t: Tally, into members: inout JSONText.Members) {

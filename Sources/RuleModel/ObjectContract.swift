@@ -8,6 +8,12 @@ public enum ObjectContract {
     public static let totalsMap = "vtap_totals"
     public static let arrivalsMap = "vtap_arrivals"
     public static let flowsMap = "vtap_flows"
+    /// Per rule and flow (vtap run --flows); not in objects of vtapc 0.1.0
+    /// before it, whose totals also lack the flows-started slots.
+    public static let flowViewMap = "vtap_flow_view"
+    public static let flowViewKeyStruct = "vtap_flow_view_key"
+    public static let flowCountersStruct = "vtap_flow_counters"
+    public static let flowKeyStruct = "vtap_flow_key"
     public static let scratchMap = "vtap_scratch"
     /// Only in objects that match with the decision table.
     public static let walkMap = "vtap_walk"
@@ -39,6 +45,7 @@ public enum ObjectContract {
     public static let linkConfig = "vtap_cfg_link"
     public static let directionConfig = "vtap_cfg_direction"
     public static let verdictConfig = "vtap_cfg_verdict"
+    public static let flowViewConfig = "vtap_cfg_flow_view"
     /// Set in a verdict: the rest is the vtap_totals slot of the reason.
     public static let malformedVerdictBit: UInt32 = 0x8000_0000
 
@@ -52,6 +59,7 @@ public enum ObjectContract {
         totalsMap: ("totals", "slot (see slots.totals)", tallyStruct),
         arrivalsMap: ("last_arrival_ns", "rule index, then rule count + protocol class", nil),
         flowsMap: ("flow_sequence_state", "vtap_flow_key", "vtap_flow_state"),
+        flowViewMap: ("flow_counters", "vtap_flow_view_key (flow, rule index)", "vtap_flow_counters"),
         scratchMap: ("pattern_scan_window", "0", nil),
         walkMap: ("decision_table_walk", "0", nil),
         eventsMap: ("events", "ring buffer of struct vtap_event", eventStruct),
@@ -82,6 +90,10 @@ public enum TotalSlot: Int, CaseIterable, Sendable {
     case malformedIPLength
     case malformedIPv6Extension
     case malformedL4
+    /// Entries vtap_flows gained (in `packets`); less what it holds, what it evicted.
+    case flowsStarted
+    /// The same for vtap_flow_view.
+    case flowViewStarted
 
     /// The manifest's and the exporter's name: the template's constant in lower case.
     public var name: String {
@@ -96,6 +108,8 @@ public enum TotalSlot: Int, CaseIterable, Sendable {
         case .malformedIPLength: "malformed_ip_length"
         case .malformedIPv6Extension: "malformed_ipv6_ext"
         case .malformedL4: "malformed_l4"
+        case .flowsStarted: "flows_started"
+        case .flowViewStarted: "flow_view_started"
         }
     }
 }

@@ -23,7 +23,7 @@ public final class LiveMeasurement: @unchecked Sendable {
     /// Attaches to `interfaces` (names), or to every interface that is up.
     public init(
         _ object: MeasurementObject, interfaces names: [String], direction: Settings.Direction? = nil,
-        sharedMaps: [String: Int32] = [:]
+        sharedMaps: [String: Int32] = [:], flowView: Bool = false
     ) throws {
         self.object = object
         let interfaces = try Self.resolve(names)
@@ -31,7 +31,9 @@ public final class LiveMeasurement: @unchecked Sendable {
             // Loading first: without privilege that is what fails, and says so.
             let link: LoadConfiguration.Link = Self.isEthernetLike(interface) ? .ethernet : .rawIP
             let measurement = try LoadedMeasurement(
-                object, configuration: LoadConfiguration(link: link, direction: direction, sharedMaps: sharedMaps))
+                object,
+                configuration: LoadConfiguration(
+                    link: link, direction: direction, sharedMaps: sharedMaps, flowView: flowView))
             let lock = try InterfaceLock(interface: interface.name)
             do {
                 let socket = try PacketSocket(interface: interface.name, program: measurement.program)

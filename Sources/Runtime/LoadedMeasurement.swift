@@ -22,16 +22,20 @@ public struct LoadConfiguration: Sendable, Equatable {
     /// Maps another loaded object already has, by name, to use instead of
     /// this instance's own (the events' ring buffer and its counters).
     public var sharedMaps: [String: Int32]
+    /// Keep the per-flow view (`--flows`); without it its map shrinks to
+    /// one entry and the verifier drops the code that fills it.
+    public var flowView: Bool
 
     public init(
         replay: Bool = false, verdict: Bool = false, link: Link = .ethernet, direction: Settings.Direction? = nil,
-        sharedMaps: [String: Int32] = [:]
+        sharedMaps: [String: Int32] = [:], flowView: Bool = false
     ) {
         self.replay = replay
         self.verdict = verdict
         self.link = link
         self.direction = direction
         self.sharedMaps = sharedMaps
+        self.flowView = flowView
     }
 
     public static let live = LoadConfiguration()
@@ -49,11 +53,21 @@ public final class LoadedMeasurement: @unchecked Sendable {
     let protocolStats: BPFMap
     let totals: BPFMap
     let decoder: CounterDecoder
+    /// The sequence table, for its fill; nil in objects without one.
+    let flows: BPFMap?
+    /// The per-flow view and its key decoder, with `flowView` only.
+    let flowView: (map: BPFMap, keys: FlowKeyDecoder)?
 
     public init(_ object: MeasurementObject, configuration: LoadConfiguration) throws {
         self.object = object
         self.configuration = configuration
         self.decoder = try CounterDecoder(object.manifest)
+        let flowKeys = FlowKeyDecoder(object.manifest)
+        let hasView = object.manifest.map(named: ObjectContract.flowViewMap) != nil
+        if configuration.flowView, flowKeys == nil || !hasView {
+            throw RuntimeError.badInput(
+                "\(object.origin) has no per-flow view for --flows (built by an older vtapc): compile the rules again")
+        }
         do {
             bpf = try BPFObject(elf: object.elf, name: "vtap")
             try bpf.setGlobal(ObjectContract.replayConfig, to: UInt32(configuration.replay ? 1 : 0))
@@ -61,6 +75,10 @@ public final class LoadedMeasurement: @unchecked Sendable {
             try bpf.setGlobal(ObjectContract.linkConfig, to: configuration.link.rawValue)
             if let direction = configuration.direction {
                 try bpf.setGlobal(ObjectContract.directionConfig, to: direction.contractValue)
+            }
+            if hasView {
+                try bpf.setGlobal(ObjectContract.flowViewConfig, to: UInt32(configuration.flowView ? 1 : 0))
+                if !configuration.flowView { try bpf.map(named: ObjectContract.flowViewMap).setMaxEntries(1) }
             }
             for (name, fd) in configuration.sharedMaps.sorted(by: { $0.key < $1.key }) {
                 try bpf.map(named: name).reuse(fileDescriptor: fd)
@@ -70,6 +88,14 @@ public final class LoadedMeasurement: @unchecked Sendable {
             ruleStats = try bpf.map(named: ObjectContract.ruleStatsMap)
             protocolStats = try bpf.map(named: ObjectContract.protocolStatsMap)
             totals = try bpf.map(named: ObjectContract.totalsMap)
+            flows =
+                object.manifest.map(named: ObjectContract.flowsMap) == nil
+                ? nil : try bpf.map(named: ObjectContract.flowsMap)
+            if configuration.flowView, let flowKeys {
+                flowView = (try bpf.map(named: ObjectContract.flowViewMap), flowKeys)
+            } else {
+                flowView = nil
+            }
         } catch let error as BPFError {
             throw RuntimeError.from(error, doing: "loading \(object.origin)")
         } catch {
@@ -84,10 +110,19 @@ public final class LoadedMeasurement: @unchecked Sendable {
             let protocols = try protocolStats.snapshot()
             let totals = try totals.snapshot()
             let slots = object.manifest.rules.count * ProtocolClass.allCases.count
-            return CounterSnapshot(
+            var snapshot = CounterSnapshot(
                 ruleClasses: (0..<min(slots, rules.entryCount)).map { decoder.counters(rules, index: $0) },
                 protocols: (0..<protocols.entryCount).map { decoder.counters(protocols, index: $0) },
                 totals: (0..<totals.entryCount).map { decoder.tally(totals, index: $0) })
+            snapshot.flowsHeld = try flows?.entryCount()
+            if let flowView {
+                let (keys, values) = try flowView.map.hashSnapshot()
+                for (index, bytes) in keys.enumerated() {
+                    guard let key = flowView.keys.key(bytes) else { continue }
+                    snapshot.flows[key] = decoder.counters(values, index: index, base: flowView.keys.countersOffset)
+                }
+            }
+            return snapshot
         } catch let error as BPFError {
             throw RuntimeError.from(error, doing: "reading counters")
         } catch {

@@ -40,8 +40,12 @@ public final class ReplaySession: @unchecked Sendable {
 
     /// `segments` gets the TCP segments the packet program writes for qlog
     /// (objects built with QLOG), each right after its frame ran.
-    public init(_ object: MeasurementObject, segments: (@Sendable (TCPSegment) -> Void)? = nil) throws {
-        measurement = try LoadedMeasurement(object, configuration: .replay)
+    public init(
+        _ object: MeasurementObject, segments: (@Sendable (TCPSegment) -> Void)? = nil, flowView: Bool = false
+    ) throws {
+        var configuration = LoadConfiguration.replay
+        configuration.flowView = flowView
+        measurement = try LoadedMeasurement(object, configuration: configuration)
         if let segments {
             try EventTap.requireSegments(object)
             // Capture times are already since the epoch.

@@ -18,10 +18,10 @@ public enum ReplayRun {
     /// `notice` hears of every gap passed over, in a line for stderr.
     public static func run(
         _ object: MeasurementObject, capture path: String, reportSeconds: Double, jitterSeconds: Double,
-        observer: MeasurementObserver, segments: (@Sendable (TCPSegment) -> Void)? = nil,
+        flowView: Bool = false, observer: MeasurementObserver, segments: (@Sendable (TCPSegment) -> Void)? = nil,
         notice: (String) -> Void = { _ in }
     ) throws -> Result {
-        let session = try ReplaySession(object, segments: segments)
+        let session = try ReplaySession(object, segments: segments, flowView: flowView)
         let reader: CaptureReader
         do {
             reader = try CaptureReader(path: path)

@@ -23,7 +23,23 @@ struct IntervalOptions: ParsableArguments {
     @Flag(help: "One JSON object per interval on stdout, then a summary object.")
     var json = false
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Also report each rule's N flows with the most bytes, with the rules' metrics.",
+            discussion: """
+                A flow is one direction of a 5-tuple (for ICMP echo, the identifier stands for the source port), \
+                counted in a per-CPU table of FLOW_TABLE_SIZE flows (the rules file's setting) that evicts the \
+                least recently seen; what it evicted is in the report's flow_table. Costs one more hash lookup \
+                per packet.
+                """,
+            valueName: "n"))
+    var flows = 0
+
     func validate() throws {
+        guard flows >= 0, flows <= 100_000 else {
+            throw ValidationError("--flows must be between 0 and 100000 flows per rule")
+        }
         guard throughputInterval >= 0.01, throughputInterval <= 86_400 else {
             throw ValidationError("--throughput-interval must be between 0.01 and 86400 seconds")
         }

@@ -41,7 +41,8 @@ struct Replay: ParsableCommand {
                 captureVantage: qlogVantage)
             let result = try ReplayRun.run(
                 measurement, capture: capture, reportSeconds: intervals.throughputInterval,
-                jitterSeconds: intervals.jitterInterval, observer: writer, segments: traces.map { $0.add },
+                jitterSeconds: intervals.jitterInterval, flowView: intervals.flows > 0, observer: writer,
+                segments: traces.map { $0.add },
                 notice: { LiveSession.notice($0) })
             try traces?.finish()
             if !intervals.json {

@@ -12,6 +12,8 @@ final class ReportWriter: MeasurementObserver {
     let manifest: Manifest
     let bits: Bool
     let json: Bool
+    /// `--flows`: flows per rule in each report.
+    let flowLimit: Int
     var interfaces: [String] = []
     /// LATENCY's histograms for the summary, when the run has them.
     var stackLatency: (() throws -> [StackLatency])?
@@ -27,6 +29,7 @@ final class ReportWriter: MeasurementObserver {
         self.manifest = manifest
         bits = options.bits
         json = options.json
+        flowLimit = options.flows
         if let logDirectory {
             do {
                 logFile = try LogFile(
@@ -41,7 +44,8 @@ final class ReportWriter: MeasurementObserver {
     }
 
     func measured(_ interval: IntervalEdges) throws {
-        let context = ReportContext(time: interval.end, interfaces: interfaces, bits: bits, manifest: manifest)
+        let context = ReportContext(
+            time: interval.end, interfaces: interfaces, bits: bits, manifest: manifest, flowLimit: flowLimit)
         var report =
             interval.isSummary
             ? ReportBuilder.summary(totals: interval.to, seconds: interval.seconds, context: context)
@@ -51,6 +55,7 @@ final class ReportWriter: MeasurementObserver {
         if interval.isSummary, let stackLatency { report.stackLatency = try stackLatency() }
         if interval.isSummary, let stackDrops { report.stackDrops = try stackDrops() }
         writeLog(report)
+        if report.isSummary { Self.noteEvictions(report.flowTable, manifest: manifest) }
         // A closed or full stdout ends the run with exit 4, detached, instead
         // of a trap inside FileHandle.write(_: Data).
         do {
@@ -61,6 +66,22 @@ final class ReportWriter: MeasurementObserver {
             }
         } catch {
             throw RuntimeError.io("cannot write standard output: \(SystemError.describe(error))")
+        }
+    }
+
+    /// The kernel's LRU tables evict without a word; the summary says what
+    /// they evicted, since an evicted flow's sequence tracking starts afresh.
+    static func noteEvictions(_ fill: FlowTableFill, manifest: Manifest) {
+        let size = manifest.settings.flowTableSize
+        if fill.evicted > 0 {
+            LiveSession.notice(
+                "warning: \(fill.evicted) flows' sequence state evicted from the flow table (FLOW_TABLE_SIZE "
+                    + "\(size)); each started afresh at its next packet")
+        }
+        if fill.viewEvicted > 0 {
+            LiveSession.notice(
+                "warning: \(fill.viewEvicted) flows evicted from the per-flow view (FLOW_TABLE_SIZE \(size)); "
+                    + "their counts are lost, the rules' are whole")
         }
     }
 

@@ -272,6 +272,8 @@ extension EndToEnd {
                 run(["--duration", "1e11"], 64, "at most 315360000 seconds"),
                 run(["-t", "-1"], 64, "--throughput-interval must be between"),
                 run(["--server-port", "70000"], 64, "--server-port must be between 0 and 65535"),
+                run(["--flows", "-5"], 64, "--flows must be between 0 and 100000"),
+                run(["--flows", "many"], 64, "The value 'many' is invalid"),
                 run(["--listen", "999.1.1.1:80", "--duration", "1"], 6, "cannot listen on 999.1.1.1:80", .oneLine),
                 run(["--log-format", "xml"], 64, "The value 'xml' is invalid"),
                 run(

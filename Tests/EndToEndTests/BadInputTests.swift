@@ -270,16 +270,18 @@ extension EndToEnd {
         }
 
         /// One of two interfaces deleted: a warning, and the other goes on
-        /// being measured until the run is stopped (exit 0).
+        /// being measured until the run is stopped (exit 0); Prometheus,
+        /// scraped after the deletion, serves the one left.
         @Test(.kernel) func anotherInterfaceGoesOnBeingMeasured() throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-gone")
             let name = lab.receiverInterface
             try CommandRunner.check(["ip", "-n", lab.namespace(.receiver), "link", "set", "lo", "up"])
+            let metricsPort = Int.random(in: 20_000...60_000)
             let vtap = try VtapRun.start(
                 in: lab, object: try Self.object(in: directory), interfaces: [name, "lo"], json: true,
-                options: ["--no-server"])
+                options: ["--server-port", "\(metricsPort)"])
             Thread.sleep(forTimeInterval: 1.5)
             try CommandRunner.check(["ip", "-n", lab.namespace(.receiver), "link", "del", "dev", name])
             Thread.sleep(forTimeInterval: 2.5)
@@ -287,6 +289,10 @@ extension EndToEnd {
             let sent = try lab.sendDatagrams(5, from: .receiver, to: "127.0.0.1")
             #expect(sent.succeeded, "\(sent.summary)")
             Thread.sleep(forTimeInterval: 1.2)
+            let scraped = try lab.run(in: .receiver, ["curl", "-sS", "http://127.0.0.1:\(metricsPort)/metrics"])
+            #expect(
+                scraped.succeeded && scraped.standardOutput.contains(#"vtap_unmatched_packets_total{interface="lo"}"#),
+                "\(scraped.summary)")
             let outcome = vtap.stop()
             #expect(outcome.endedCleanly, "\(outcome.result.summary)")
             #expect(outcome.result.standardError.contains("warning: interface \(name) is gone"))

@@ -75,7 +75,9 @@ import VtapTestSupport
         return """
             {"time":"2026-11-22T04:38:22.370Z","interfaces":["v"],"interval_s":1.0,"throughput_unit":"B/s",\
             "protocols":{\(classes)},"rules":[{"index":0,"name":null,"label":"1",\(metrics)}],\
-            "unmatched":{"packets":0,"bytes":0},"malformed":{"packets":0,"bytes":0},"summary":\(summary)}
+            "unmatched":{"packets":0,"bytes":0},"malformed":{"packets":0,"bytes":0},\
+            "flow_table":{"held":0,"started":0,"evicted":0,"view_held":0,"view_started":0,"view_evicted":0},\
+            "summary":\(summary)}
             """
     }
 

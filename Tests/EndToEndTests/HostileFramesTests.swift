@@ -66,8 +66,10 @@ extension EndToEnd {
 extension EndToEnd.HostileFrames {
     /// More flows than the flow table holds (FLOW_TABLE_SIZE 8, 64 flows
     /// sent round-robin, so every packet finds its flow evicted): the
-    /// totals stay exact, and an evicted flow starts afresh rather than
-    /// counting the others' packets as its losses.
+    /// totals stay exact, an evicted flow starts afresh rather than
+    /// counting the others' packets as its losses, and the evictions are
+    /// counted — in the report, on stderr and in Prometheus, scraped while
+    /// the table overflows — for the sequence table and the per-flow view.
     @Test(.kernel) func aFullFlowTableKeepsTheTotalsExact() throws {
         let lab = try NetworkLab()
         defer { lab.shutdown() }
@@ -83,15 +85,35 @@ extension EndToEnd.HostileFrames {
             }
         }
         let capture = try PacketCapture.start(in: lab, file: directory.file("flows.pcap"))
-        let vtap = try VtapRun.start(in: lab, object: rules)
+        let metricsPort = Int.random(in: 20_000...60_000)
+        let vtap = try VtapRun.start(
+            in: lab, object: rules, options: ["--flows", "100", "--server-port", "\(metricsPort)"])
         let sent = try lab.sendWithTrafgen(frames, gap: .milliseconds(1))
         #expect(sent.succeeded, "\(sent.summary)")
         #expect(capture.waitForRecords(frames.count))
         Thread.sleep(forTimeInterval: 0.3)
-        let summary = try vtap.stop().summary()
+        let scraped = try lab.run(in: .receiver, ["curl", "-sS", "http://127.0.0.1:\(metricsPort)/metrics"])
+        let outcome = vtap.stop()
+        let summary = try outcome.output().summary()
         try capture.stop()
         let rule = try #require(summary.rules.first).metrics
         #expect(rule.packets == UInt64(frames.count) && rule.bytes == UInt64(frames.reduce(0) { $0 + $1.count }))
         #expect(rule.seqTotal == 0 && rule.seqLost == 0, "evicted flows start afresh: \(rule)")
+
+        // Every packet found its flow gone, in both tables: each started one.
+        let table = summary.flowTable
+        #expect(table.started == UInt64(frames.count) && table.viewStarted == UInt64(frames.count), "\(table)")
+        #expect((1...8).contains(table.held) && (1...8).contains(table.viewHeld), "\(table)")
+        #expect(table.evicted == table.started - UInt64(table.held), "\(table)")
+        #expect(table.viewEvicted == table.viewStarted - UInt64(table.viewHeld), "\(table)")
+        #expect(summary.flows?.count == table.viewHeld, "the view reports what its table holds")
+        let stderr = outcome.result.standardError
+        #expect(stderr.contains("warning: \(table.evicted) flows' sequence state evicted"), "\(stderr)")
+        #expect(stderr.contains("warning: \(table.viewEvicted) flows evicted from the per-flow view"), "\(stderr)")
+        let interface = lab.interface(.receiver)
+        for (name, evicted) in [("sequence", table.evicted), ("view", table.viewEvicted)] {
+            let series = "vtap_flows_evicted_total{interface=\"\(interface)\",table=\"\(name)\"} \(evicted)"
+            #expect(scraped.standardOutput.contains(series), "\(series) in \(scraped.summary)")
+        }
     }
 }

@@ -28,8 +28,9 @@ extension EndToEnd {
             let rules = try RulesFile.write(
                 [.init("flow", "\(endpoints.senderAddress) \(endpoints.receiverAddress) - 9 UDP")], to: directory)
             let began = ContinuousClock.now
+            let metricsPort = Int.random(in: 20_000...60_000)
             let run = try VtapRun.start(
-                in: lab, object: rules, options: ["-t", "0.2", "--duration", "3"],
+                in: lab, object: rules, options: ["-t", "0.2", "--duration", "3", "--server-port", "\(metricsPort)"],
                 loader: step.wrapping([BuiltProducts.vtap]))
             // Read with cat: Foundation reads a /proc file only as far as its first buffer.
             let maps = try CommandRunner.check(["cat", "/proc/\(run.processIdentifier)/maps"]).standardOutput
@@ -37,6 +38,11 @@ extension EndToEnd {
             // 150 datagrams 10 ms apart, across the step at 1 s.
             let frames = [endpoints.ipv4.udp(from: 4500, to: 9).payload(Array("vtap".utf8)).bytes]
             try lab.sendWithTrafgen(frames, count: 150, gap: .milliseconds(10))
+            // Past the step: Prometheus is served all the same.
+            let scraped = try lab.run(in: .receiver, ["curl", "-sS", "http://127.0.0.1:\(metricsPort)/metrics"])
+            #expect(
+                scraped.succeeded && scraped.standardOutput.contains(#"vtap_packets_total{interface=""#),
+                "\(scraped.summary)")
             let outcome = run.waitForExit(timeout: .seconds(30))
             let elapsed = ContinuousClock.now - began
             #expect(outcome.endedCleanly, "\(outcome.result.summary)")

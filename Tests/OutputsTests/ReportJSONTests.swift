@@ -52,6 +52,29 @@ import VtapTestSupport
         return keys
     }
 
+    /// With --flows, `flows` after `summary`: each flow's rule, 5-tuple
+    /// and the scope metrics; without it, no such key.
+    @Test func flowsFollowTheSummaryKeyWhenAskedFor() throws {
+        var report = Fixtures.interval(names: [nil, "dns"], packets: [3000, 0])
+        #expect(!Self.topLevelKeys(ReportJSON.line(report)).contains("flows"))
+        report.flowLimit = 2
+        report.flows = [
+            IntervalReport.Flow(
+                key: FlowKey(
+                    rule: 1, ipProtocol: 17, source: "2001:db8::1", destination: "2001:db8::2", sourcePort: 5353,
+                    destinationPort: 53),
+                rule: "dns", metrics: report.rules[1].metrics)
+        ]
+        let line = ReportJSON.line(report)
+        #expect(Self.topLevelKeys(line).suffix(2) == ["summary", "flows"])
+        let flows = try #require(try Self.object(line)["flows"] as? [[String: Any]])
+        #expect(flows.count == 1)
+        #expect(flows[0]["rule"] as? String == "dns" && flows[0]["protocol"] as? Int == 17)
+        #expect(flows[0]["source"] as? String == "2001:db8::1" && flows[0]["source_port"] as? Int == 5353)
+        #expect(flows[0]["destination"] as? String == "2001:db8::2" && flows[0]["destination_port"] as? Int == 53)
+        #expect(Set(flows[0].keys).isSuperset(of: ReportJSON.scopeKeys))
+    }
+
     @Test func oneCompactLineWithTheKeysInOrder() throws {
         let report = Fixtures.interval(names: [nil, "dns"], packets: [3000, 0])
         let line = ReportJSON.line(report)
@@ -60,7 +83,7 @@ import VtapTestSupport
         #expect(
             Self.topLevelKeys(line) == [
                 "time", "interfaces", "interval_s", "throughput_unit", "protocols", "rules", "unmatched", "malformed",
-                "summary",
+                "flow_table", "summary",
             ])
         let json = try Self.object(line)
         #expect(json["time"] as? String == "2021-06-30T12:34:56.789Z")
@@ -217,7 +240,9 @@ import VtapTestSupport
             #"{"time":"2021-06-30T12:34:56.789Z","interfaces":["lo"],"interval_s":0.5,"#
             + #""throughput_unit":"B/s","protocols":{"tcp":\#(empty),"udp":\#(scope),"icmp":\#(empty),"#
             + #""other":\#(empty)},"rules":[{"index":0,"name":"a","label":"a","# + scope.dropFirst() + "],"
-            + #""unmatched":{"packets":11,"bytes":800},"malformed":{"packets":1,"bytes":24},"summary":false}"#
+            + #""unmatched":{"packets":11,"bytes":800},"malformed":{"packets":1,"bytes":24},"#
+            + #""flow_table":{"held":0,"started":0,"evicted":0,"view_held":0,"view_started":0,"view_evicted":0},"#
+            + #""summary":false}"#
         #expect(ReportJSON.line(report) == expected)
     }
 

@@ -52,3 +52,34 @@ extension TShark {
         }
     }
 }
+
+extension TShark {
+    /// One direction of a conversation in `tshark -z conv,udp|tcp`: the
+    /// frames tshark counted from `source` to `destination` (each
+    /// "address:port").
+    public struct ConversationDirection: Hashable, Sendable {
+        public var source: String
+        public var destination: String
+        public var frames: Int
+    }
+
+    /// `tshark -q -z conv,PROTOCOL`, each conversation's two directions
+    /// (directions without frames left out). tshark writes "A <-> B", then
+    /// the frames and bytes from B to A ("<-"), from A to B ("->") and in
+    /// all; only the frame counts are exact (bytes grow units).
+    public static func conversations(of file: URL, protocol name: String) throws -> [ConversationDirection] {
+        let result = try CommandRunner.check(["tshark", "-n", "-r", file.path, "-q", "-z", "conv,\(name)"])
+        return result.standardOutput.split(separator: "\n").flatMap { line -> [ConversationDirection] in
+            let words = line.split(separator: " ")
+            guard words.count > 4, words[1] == "<->", let backward = Int(words[3]) else { return [] }
+            // After "<-"'s frames and its bytes (a number and a unit), "->"'s frames.
+            guard let forward = Int(words[6]) else { return [] }
+            let a = String(words[0])
+            let b = String(words[2])
+            return [
+                ConversationDirection(source: a, destination: b, frames: forward),
+                ConversationDirection(source: b, destination: a, frames: backward),
+            ].filter { $0.frames > 0 }
+        }
+    }
+}

@@ -15,12 +15,16 @@ struct VtapReport: Decodable, Sendable {
     var rules: [RuleMeasured]
     var unmatched: Tally
     var malformed: Tally
+    var flowTable: FlowTable
     var isSummary: Bool
+    /// With --flows only.
+    var flows: [FlowMeasured]?
 
     enum CodingKeys: String, CodingKey {
-        case time, interfaces, protocols, rules, unmatched, malformed, summary
+        case time, interfaces, protocols, rules, unmatched, malformed, summary, flows
         case intervalS = "interval_s"
         case throughputUnit = "throughput_unit"
+        case flowTable = "flow_table"
     }
 
     init(from decoder: Decoder) throws {
@@ -43,7 +47,9 @@ struct VtapReport: Decodable, Sendable {
         rules = try c.decode([RuleMeasured].self, forKey: .rules)
         unmatched = try c.decode(Tally.self, forKey: .unmatched)
         malformed = try c.decode(Tally.self, forKey: .malformed)
+        flowTable = try c.decode(FlowTable.self, forKey: .flowTable)
         isSummary = try c.decode(Bool.self, forKey: .summary)
+        flows = try c.decodeIfPresent([FlowMeasured].self, forKey: .flows)
     }
 
     func protocolClass(_ name: String) -> Measured { protocols[name]! }
@@ -143,6 +149,55 @@ struct Measured: Decodable, Sendable, Equatable {
     }
 
     var totals: PacketTotals { PacketTotals(packets: packets, bytes: bytes, payloadBytes: payloadBytes) }
+}
+
+/// The LRU flow tables' fill and what they evicted.
+struct FlowTable: Decodable, Sendable, Equatable {
+    var held: Int
+    var started: UInt64
+    var evicted: UInt64
+    var viewHeld: Int
+    var viewStarted: UInt64
+    var viewEvicted: UInt64
+
+    enum CodingKeys: String, CodingKey {
+        case held, started, evicted
+        case viewHeld = "view_held"
+        case viewStarted = "view_started"
+        case viewEvicted = "view_evicted"
+    }
+}
+
+/// One flow of `--flows`: its rule and 5-tuple, then the rules' metrics.
+struct FlowMeasured: Decodable, Sendable {
+    var rule: String
+    var ipProtocol: Int
+    var source: String
+    var sourcePort: Int
+    var destination: String
+    var destinationPort: Int
+    var metrics: Measured
+
+    enum CodingKeys: String, CodingKey {
+        case rule, source, destination
+        case ipProtocol = "protocol"
+        case sourcePort = "source_port"
+        case destinationPort = "destination_port"
+    }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        rule = try c.decode(String.self, forKey: .rule)
+        ipProtocol = try c.decode(Int.self, forKey: .ipProtocol)
+        source = try c.decode(String.self, forKey: .source)
+        sourcePort = try c.decode(Int.self, forKey: .sourcePort)
+        destination = try c.decode(String.self, forKey: .destination)
+        destinationPort = try c.decode(Int.self, forKey: .destinationPort)
+        metrics = try Measured(from: decoder)
+    }
+
+    /// "source:port > destination:port".
+    var name: String { "\(source):\(sourcePort) > \(destination):\(destinationPort)" }
 }
 
 /// A rule's entry: index, name and label, then the same metrics.
