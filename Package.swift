@@ -137,6 +137,10 @@ let package = Package(
             name: "VtapTestSupport",
             dependencies: ["VtapDiagnostics", "VtapRuleModel", "VtapRuleGen", "VtapMetrics"],
             path: "Tests/Support"),
+        // A blocking HTTP/1.1 client on plain sockets, apart from NIO, for
+        // the exporter's tests; a module of its own, without the testing
+        // library VtapTestSupport uses, so vtap-fuzz can use it too.
+        .target(name: "VtapHTTPTestClient", path: "Tests/HTTPTestClient"),
         .testTarget(name: "SystemTests", dependencies: ["VtapSystem", "VtapTestSupport"], path: "Tests/SystemTests"),
         .testTarget(
             name: "FrontendTests", dependencies: ["VtapFrontend", "VtapTestSupport"],
@@ -159,7 +163,7 @@ let package = Package(
             path: "Tests/OutputsTests"),
         .testTarget(
             name: "ExporterTests",
-            dependencies: ["VtapExporter", "VtapMetrics", "VtapRuleModel", "VtapTestSupport"],
+            dependencies: ["VtapExporter", "VtapHTTPTestClient", "VtapMetrics", "VtapRuleModel", "VtapTestSupport"],
             path: "Tests/ExporterTests"),
         .testTarget(
             name: "ControllerTests", dependencies: ["VtapController", "VtapSystem", "VtapTestSupport"],

@@ -16,7 +16,7 @@ import VtapTestSupport
         let snapshot = ExportSnapshot(interfaces: [
             ExportedInterface(name: "eth0", totals: totals, jitterFrom: totals, jitterTo: totals)
         ])
-        let exposition = MetricsExposition(manifest: .fixture(rules: Manifest.fixtureRules(labels: ["r"])))
+        let exposition = MetricsExposition(manifest: Manifest(rules: Manifest.fixtureRules(labels: ["r"])))
         let lines = String(decoding: exposition.measurementText(snapshot), as: UTF8.self).split(separator: "\n")
 
         let families = Set(MetricFamilies.all.map(\.name))

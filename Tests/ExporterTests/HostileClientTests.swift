@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import VtapHTTPTestClient
 import VtapMetrics
+import VtapTestSupport
 
 @testable import VtapExporter
 

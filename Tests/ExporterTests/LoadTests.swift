@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import VtapHTTPTestClient
+import VtapTestSupport
 
 @testable import VtapExporter
 

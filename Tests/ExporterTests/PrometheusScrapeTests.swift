@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VtapHTTPTestClient
 import VtapTestSupport
 
 @testable import VtapExporter

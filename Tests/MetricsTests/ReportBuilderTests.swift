@@ -76,7 +76,7 @@ import VtapTestSupport
     @Test func contextFromAManifestsSettings() {
         let settings = Settings(display: Settings.Display(throughput: false))
         #expect(settings.display.throughput == false)
-        let manifest = Manifest.fixture(rules: Self.rules, settings: settings)
+        let manifest = Manifest(rules: Self.rules, settings: settings)
         let context = ReportContext(
             time: ReportTime(nanosecondsSinceEpoch: 0), interfaces: [], bits: true, manifest: manifest)
         #expect(context.throughputUnit == .bitsPerSecond)

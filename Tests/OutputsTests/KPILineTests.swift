@@ -18,7 +18,7 @@ import VtapTestSupport
         var settings = Settings()
         settings.kpis = kpis
         let json = EventJSON(
-            manifest: .fixture(rules: Manifest.fixtureRules(labels: ["web"]), settings: settings),
+            manifest: Manifest(rules: Manifest.fixtureRules(labels: ["web"]), settings: settings),
             monotonicToEpochNanoseconds: 0)
         let line = json.kpiLine(record)
         return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")

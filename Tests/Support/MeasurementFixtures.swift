@@ -4,17 +4,6 @@ import VtapRuleModel
 /// Manifests and totals built by hand, for the tests of everything after
 /// the kernel (metrics, outputs, exporter) that need no compiler.
 extension Manifest {
-    /// A manifest of `rules` and `settings`, with every object fact empty.
-    public static func fixture(rules: [RuleEntry], settings: Settings = Settings()) -> Manifest {
-        Manifest(
-            generator: .init(name: "vtapc", version: "0", clang: "14"), rulesFile: .init(path: "r.json", sha256: ""),
-            object: .init(file: "r.o", size: 0, sha256: ""),
-            build: .init(clangArguments: [], strategy: "", decisionFunctions: 0, plans: []),
-            programs: [], maps: [], structs: [], globals: [],
-            slots: .init(protocols: ProtocolClass.allCases.map(\.name), totals: ObjectContract.totals, arrivals: ""),
-            rules: rules, settings: settings, verifier: nil)
-    }
-
     /// Rule entries whose names and labels are `labels`, at indices 0, 1, 2, ….
     public static func fixtureRules(labels: [String]) -> [RuleEntry] {
         labels.enumerated().map { index, label in

@@ -7,7 +7,7 @@ import VtapTestSupport
 enum ExporterFixtures {
     /// A manifest whose rules have these labels, at indices 0, 1, 2, ….
     static func manifest(labels: [String]) -> Manifest {
-        Manifest.fixture(rules: Manifest.fixtureRules(labels: labels))
+        Manifest(rules: Manifest.fixtureRules(labels: labels))
     }
 
     /// Totals with the per-rule sums made from the per-class ones, as the

@@ -1,7 +1,9 @@
 import Foundation
 import NIOCore
 import Synchronization
+import VtapHTTPTestClient
 import VtapRuleModel
+import VtapTestSupport
 
 @testable import VtapExporter
 

@@ -4,9 +4,9 @@ import Foundation
 /// tests run on the Swift concurrency pool, a thread per core, which the
 /// server under test needs for itself. A test that blocked a pool thread
 /// while waiting for the server could wait forever.
-enum Blocking {
+public enum Blocking {
     /// `body` on a new thread; its result once done.
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread { continuation.resume(with: Result { try body() }) }
             thread.start()
@@ -14,7 +14,7 @@ enum Blocking {
     }
 
     /// `body(0)`, …, `body(count - 1)`, each on a thread of its own, all at once.
-    static func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> T) async -> [T] {
+    public static func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> T) async -> [T] {
         await withCheckedContinuation { continuation in
             let results = ResultSlots<T>(count)
             let group = DispatchGroup()

@@ -5,32 +5,32 @@ import Foundation
 #endif
 
 /// One response as it came off the socket.
-struct HTTPTestResponse: Sendable {
-    var status: Int
-    var headers: [(name: String, value: String)]
-    var body: [UInt8]
+public struct HTTPTestResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
 
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
-    var text: String { String(decoding: body, as: UTF8.self) }
+    public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
-struct HTTPTestError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct HTTPTestError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A plain blocking TCP connection speaking just enough HTTP/1.1 to check
 /// the server: raw bytes out, one response (or the connection's end) in.
 /// Independent of Hummingbird and NIO on purpose. One thread at a time.
-final class HTTPTestConnection: @unchecked Sendable {
+public final class HTTPTestConnection: @unchecked Sendable {
     private let socket: Int32
     private var buffered: [UInt8] = []
 
     /// Connects to a numeric address with send and receive timeouts.
-    init(host: String = "127.0.0.1", port: Int, timeout: Double = 10) throws {
+    public init(host: String = "127.0.0.1", port: Int, timeout: Double = 10) throws {
         let isIPv6 = host.contains(":")
         socket = Glibc.socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw HTTPTestError("socket: \(String(cString: strerror(errno)))") }
@@ -68,9 +68,9 @@ final class HTTPTestConnection: @unchecked Sendable {
 
     deinit { Glibc.close(socket) }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes {
@@ -82,7 +82,7 @@ final class HTTPTestConnection: @unchecked Sendable {
     }
 
     /// A GET (or another method) with the given extra header lines.
-    func request(_ method: String = "GET", _ path: String, headers: [String] = []) throws -> HTTPTestResponse {
+    public func request(_ method: String = "GET", _ path: String, headers: [String] = []) throws -> HTTPTestResponse {
         let lines = ["\(method) \(path) HTTP/1.1", "Host: test"] + headers
         try send(lines.joined(separator: "\r\n") + "\r\n\r\n")
         return try readResponse(bodyless: method == "HEAD")
@@ -90,7 +90,7 @@ final class HTTPTestConnection: @unchecked Sendable {
 
     /// One response, its body by Content-Length (or to the end of the
     /// connection when there is none).
-    func readResponse(bodyless: Bool = false) throws -> HTTPTestResponse {
+    public func readResponse(bodyless: Bool = false) throws -> HTTPTestResponse {
         let separator = Array("\r\n\r\n".utf8)
         var headEnd: Int?
         while headEnd == nil {
@@ -129,7 +129,7 @@ final class HTTPTestConnection: @unchecked Sendable {
 
     /// Whether the server closes the connection within `timeout` seconds
     /// (whatever it sends before).
-    func closedByServer(within timeout: Double) -> Bool {
+    public func closedByServer(within timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
@@ -156,9 +156,9 @@ final class HTTPTestConnection: @unchecked Sendable {
     }
 }
 
-enum HTTPTestClient {
+public enum HTTPTestClient {
     /// One request on a connection of its own.
-    static func get(
+    public static func get(
         _ path: String, port: Int, host: String = "127.0.0.1", method: String = "GET", headers: [String] = []
     ) throws -> HTTPTestResponse {
         // A generous timeout: the server answers on the shared cooperative
