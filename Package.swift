@@ -120,8 +120,8 @@ let package = Package(
         .target(
             name: "VtapFuzz",
             dependencies: [
-                "VtapBPF", "VtapCapture", "VtapCodegen", "VtapDiagnostics", "VtapFrontend", "VtapMetrics",
-                "VtapOutputs", "VtapRuleGen", "VtapRuleModel", "VtapSema",
+                "VtapBPF", "VtapCapture", "VtapCodegen", "VtapDiagnostics", "VtapExporter", "VtapFrontend",
+                "VtapHTTPTestClient", "VtapMetrics", "VtapOutputs", "VtapRuleGen", "VtapRuleModel", "VtapSema",
             ],
             path: "Sources/Fuzz"),
         .executableTarget(name: "vtap-fuzz", dependencies: ["VtapFuzz", "VtapDiagnostics"], path: "Sources/vtap-fuzz"),

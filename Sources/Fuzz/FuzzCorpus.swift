@@ -1,5 +1,6 @@
 import Foundation
 import VtapCapture
+import VtapExporter
 import VtapMetrics
 import VtapRuleGen
 import VtapRuleModel
@@ -37,21 +38,37 @@ public struct FuzzCorpus {
         case .verifierLog: Self.verifierLogs
         case .qlog: QlogFuzz.seeds
         case .ipfix: IPFIXFuzz.seeds
+        case .http: Self.httpRequests
         }
     }
 
-    /// libFuzzer's dictionary for the rules targets: JSON's punctuation
+    /// libFuzzer's dictionary. For the rules targets: JSON's punctuation
     /// and literals, and every string the seed rules files hold (their keys,
     /// protocol names, addresses, ranges), so no key list is kept twice.
+    /// For http: the words of HTTP/1.1 requests the exporter reads.
     public func dictionary(for target: FuzzTarget) throws -> String? {
-        guard target == .rules || target == .frontEnd else { return nil }
-        var tokens: Set<String> = ["{", "}", "[", "]", ":", ",", "true", "false", "null", "-", "/", "\\u0000", "1e999"]
-        for seed in try rulesFiles() {
-            let text = String(decoding: seed.bytes, as: UTF8.self)
-            for (index, piece) in text.split(separator: "\"", omittingEmptySubsequences: false).enumerated()
-            where index % 2 == 1 && (1...32).contains(piece.utf8.count) && !piece.contains(" ") {
-                tokens.insert("\"" + piece + "\"")
+        var tokens: Set<String>
+        switch target {
+        case .rules, .frontEnd:
+            tokens = ["{", "}", "[", "]", ":", ",", "true", "false", "null", "-", "/", "\\u0000", "1e999"]
+            for seed in try rulesFiles() {
+                let text = String(decoding: seed.bytes, as: UTF8.self)
+                for (index, piece) in text.split(separator: "\"", omittingEmptySubsequences: false).enumerated()
+                where index % 2 == 1 && (1...32).contains(piece.utf8.count) && !piece.contains(" ") {
+                    tokens.insert("\"" + piece + "\"")
+                }
             }
+        case .http:
+            tokens = [
+                "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "CONNECT", "TRACE", "PATCH", "HTTP/1.1", "HTTP/1.0",
+                "\r\n", "\r\n\r\n", "/metrics", "/", "/metrics?x=1", "*", "Host:", "Accept:", "Connection:",
+                "close", "keep-alive", "Expect: 100-continue", "Upgrade: h2c", "Transfer-Encoding: chunked",
+                "Content-Length:", "0\r\n\r\n", ExpositionFormat.openMetrics.contentType,
+                ExpositionFormat.prometheusText.contentType, "application/openmetrics-text", "text/plain", "*/*",
+                ";q=0.5", "version=0.0.1",
+            ]
+        default:
+            return nil
         }
         return tokens.sorted().map { token in
             let escaped = token.utf8.map { byte -> String in
@@ -123,6 +140,35 @@ public struct FuzzCorpus {
         seeds.append(try file(written))
         return seeds
     }
+
+    /// What clients of the exporter send: Prometheus's scrape, other
+    /// methods, paths and versions, pipelined requests, bodies (chunked
+    /// too), a header of 60 KB (under the 64 KiB limit) and bare LF lines.
+    static let httpRequests: [Seed] = [
+        ("get", "GET /metrics HTTP/1.1\r\nHost: localhost:9100\r\n\r\n"),
+        (
+            "prometheus",
+            "GET /metrics HTTP/1.1\r\nHost: localhost:9100\r\nUser-Agent: Prometheus/2.53.0\r\n"
+                + "Accept: application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+                + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\nAccept-Encoding: gzip\r\n"
+                + "X-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n"
+        ),
+        ("head", "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+        ("post", "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"),
+        ("pipelined", "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /nothing HTTP/1.1\r\nHost: x\r\n\r\n"),
+        (
+            "big-header",
+            "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 60_000) + "\r\n\r\n"
+        ),
+        ("wrong-path", "GET /metric HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        ("http10", "GET /metrics HTTP/1.0\r\n\r\n"),
+        (
+            "chunked",
+            "PUT /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+                + "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+        ),
+        ("bare-lf", "GET /metrics HTTP/1.1\nHost: x\nAccept: application/openmetrics-text\n\n"),
+    ].map { Seed(name: "\($0.0).http", bytes: Array($0.1.utf8)) }
 
     /// Lines in the kernel verifier's layout (as bpftool and libbpf print
     /// them), written here.

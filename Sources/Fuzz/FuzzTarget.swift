@@ -36,6 +36,9 @@ public enum FuzzTarget: String, Sendable, CaseIterable {
     case qlog
     /// Records of any length → IPFIX messages, read back by RFC 7011's framing.
     case ipfix
+    /// Bytes a client sends on one connection → the exporter's HTTP server
+    /// on loopback: whole HTTP/1.1 responses, and the server still serves.
+    case http
 
     /// Runs one input; throws the property it broke.
     public func run(_ bytes: [UInt8]) throws {
@@ -47,6 +50,7 @@ public enum FuzzTarget: String, Sendable, CaseIterable {
         case .verifierLog: try VerifierLogFuzz.run(bytes)
         case .qlog: try QlogFuzz.run(bytes)
         case .ipfix: try IPFIXFuzz.run(bytes)
+        case .http: try HTTPFuzz.run(bytes)
         }
     }
 

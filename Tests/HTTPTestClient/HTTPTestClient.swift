@@ -25,13 +25,16 @@ public struct HTTPTestError: Error, CustomStringConvertible {
 /// A plain blocking TCP connection speaking just enough HTTP/1.1 to check
 /// the server: raw bytes out, one response (or the connection's end) in.
 /// Independent of Hummingbird and NIO on purpose. One thread at a time.
+/// The exporter's tests and its fuzz target (vtap-fuzz http) share it.
 public final class HTTPTestConnection: @unchecked Sendable {
     private let socket: Int32
+    private let timeout: Double
     private var buffered: [UInt8] = []
 
     /// Connects to a numeric address with send and receive timeouts.
     public init(host: String = "127.0.0.1", port: Int, timeout: Double = 10) throws {
         let isIPv6 = host.contains(":")
+        self.timeout = timeout
         socket = Glibc.socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw HTTPTestError("socket: \(String(cString: strerror(errno)))") }
         var time = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
@@ -59,7 +62,9 @@ public final class HTTPTestConnection: @unchecked Sendable {
                 }
             }
         }
-        guard result == 0 else {
+        // A signal (libFuzzer's timer, in vtap-fuzz) interrupts a blocking
+        // connect, which then goes on by itself: wait for its outcome.
+        guard result == 0 || (errno == EINTR && Self.finishConnect(socket, timeout: timeout)) else {
             let reason = String(cString: strerror(errno))
             Glibc.close(socket)
             throw HTTPTestError("connect to \(host):\(port): \(reason)")
@@ -67,6 +72,24 @@ public final class HTTPTestConnection: @unchecked Sendable {
     }
 
     deinit { Glibc.close(socket) }
+
+    /// Whether an interrupted connect succeeded within `timeout` seconds;
+    /// errno says why not when it did not.
+    private static func finishConnect(_ socket: Int32, timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        var poller = pollfd(fd: socket, events: Int16(POLLOUT), revents: 0)
+        while poll(&poller, 1, Int32(max(0, deadline.timeIntervalSinceNow) * 1000)) < 0 {
+            guard errno == EINTR else { return false }
+        }
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard poller.revents != 0, getsockopt(socket, SOL_SOCKET, SO_ERROR, &error, &length) == 0 else {
+            errno = ETIMEDOUT
+            return false
+        }
+        errno = error
+        return error == 0
+    }
 
     public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
@@ -76,6 +99,7 @@ public final class HTTPTestConnection: @unchecked Sendable {
             let sent = bytes[offset...].withUnsafeBytes {
                 Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
             }
+            if sent < 0 && errno == EINTR { continue }
             guard sent > 0 else { throw HTTPTestError("send: \(String(cString: strerror(errno)))") }
             offset += sent
         }
@@ -127,6 +151,23 @@ public final class HTTPTestConnection: @unchecked Sendable {
         return response
     }
 
+    /// A client's whole conversation: `bytes` sent (as many as the server
+    /// takes before it closes: what it answered until then still counts),
+    /// the sending half closed, then everything the server sends until it
+    /// closes too. Nil when it does not close: a wait for more bytes ran
+    /// into the connection's timeout.
+    public func exchange(_ bytes: [UInt8]) -> [UInt8]? {
+        try? send(bytes)
+        Glibc.shutdown(socket, Int32(SHUT_WR))
+        defer { buffered = [] }
+        do {
+            while try fill() {}
+        } catch {
+            return nil
+        }
+        return buffered
+    }
+
     /// Whether the server closes the connection within `timeout` seconds
     /// (whatever it sends before).
     public func closedByServer(within timeout: Double) -> Bool {
@@ -146,7 +187,12 @@ public final class HTTPTestConnection: @unchecked Sendable {
     /// More bytes into the buffer; false at the end of the connection.
     private func fill() throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let count = recv(socket, &chunk, chunk.count, 0)
+        let deadline = Date().addingTimeInterval(timeout)
+        var count = recv(socket, &chunk, chunk.count, 0)
+        // A signal cuts the receive timeout short: wait out the rest of it.
+        while count < 0 && errno == EINTR && Date() < deadline {
+            count = recv(socket, &chunk, chunk.count, 0)
+        }
         if count < 0 {
             if errno == ECONNRESET { return false }
             throw HTTPTestError("recv: \(String(cString: strerror(errno)))")
