@@ -143,7 +143,8 @@ public struct FuzzCorpus {
 
     /// What clients of the exporter send: Prometheus's scrape, other
     /// methods, paths and versions, pipelined requests, bodies (chunked
-    /// too), a header of 60 KB (under the 64 KiB limit) and bare LF lines.
+    /// too), a header of 60 KB (under the 64 KiB limit), bare LF lines,
+    /// CONNECT and an upgrade to h2c.
     static let httpRequests: [Seed] = [
         ("get", "GET /metrics HTTP/1.1\r\nHost: localhost:9100\r\n\r\n"),
         (
@@ -168,6 +169,14 @@ public struct FuzzCorpus {
                 + "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
         ),
         ("bare-lf", "GET /metrics HTTP/1.1\nHost: x\nAccept: application/openmetrics-text\n\n"),
+        // NIO answers a CONNECT without a body, and a request that offers
+        // an upgrade (curl --http2) is one it stops parsing after.
+        ("connect", "CONNECT localhost:9100 HTTP/1.1\r\nHost: localhost:9100\r\n\r\nGET / HTTP/1.1\r\n\r\n"),
+        (
+            "upgrade",
+            "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                + "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n"
+        ),
     ].map { Seed(name: "\($0.0).http", bytes: Array($0.1.utf8)) }
 
     /// Lines in the kernel verifier's layout (as bpftool and libbpf print

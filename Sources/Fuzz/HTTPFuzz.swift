@@ -16,9 +16,10 @@ import VtapRuleModel
 /// statuses the exporter answers with (200, 404, 405 from its responder,
 /// 400 from Hummingbird for what does not parse; never a 5xx for anything a
 /// client sends), a head ended by CRLF CRLF, one Content-Length of digits
-/// and as many body bytes after it (none after a HEAD's), nothing after a
-/// 400 (the connection closes there), and a 200 in either exposition format
-/// whose body ends as the format wants. Every `livenessPeriod` inputs, and
+/// and as many body bytes after it (none after a HEAD's; neither after a
+/// CONNECT's, which is the last), nothing after a 400 (the connection closes
+/// there), and a 200 in either exposition format whose body ends as the
+/// format wants. Every `livenessPeriod` inputs, and
 /// after the first one, a plain GET /metrics on a connection of its own
 /// must get a 200: an input that wedged the server (a leaked connection of
 /// 1,024, a stuck scrape) shows there, within that many inputs of it.
@@ -69,9 +70,9 @@ enum HTTPFuzz {
         }
         let reply = connection.exchange(bytes)
         try target.require(reply != nil, "the connection was still open \(replyTimeout) s after the client's end")
-        // Only a HEAD gets a response whose body is left out.
-        let mayHaveHead = bytes.firstRange(of: Array("HEAD".utf8)) != nil
-        try checkResponses(reply ?? [], mayHaveHead: mayHaveHead)
+        try checkResponses(
+            reply ?? [], mayHaveHead: bytes.firstRange(of: Array("HEAD".utf8)) != nil,
+            mayHaveConnect: bytes.firstRange(of: Array("CONNECT".utf8)) != nil)
 
         let count = inputs.withLock { count in
             count += 1
@@ -93,8 +94,10 @@ enum HTTPFuzz {
     private static let statusPrefix = Array("HTTP/1.1 ".utf8)
 
     /// `reply` read as the responses to a connection's requests, each
-    /// checked; throws the first thing wrong, naming the response.
-    static func checkResponses(_ reply: [UInt8], mayHaveHead: Bool) throws {
+    /// checked; throws the first thing wrong, naming the response. Only a
+    /// HEAD (or a CONNECT) gets a response without its body, and only when
+    /// the input holds one: the requests themselves are NIO's to parse.
+    static func checkResponses(_ reply: [UInt8], mayHaveHead: Bool, mayHaveConnect: Bool) throws {
         let target = FuzzTarget.http
         var rest = reply[...]
         var number = 0
@@ -107,6 +110,15 @@ enum HTTPFuzz {
             try target.require(
                 allowedStatuses.contains(response.status), "response \(number): status \(response.status)")
             rest = rest[end.upperBound...]
+            // NIO answers a CONNECT without a body and without framing
+            // headers (RFC 9112 §6.3 for its 2xx; NIO does it for any
+            // status), and nothing can follow it: the rest of the
+            // connection would be the tunnel's.
+            guard let contentLength = response.contentLength else {
+                try target.require(
+                    mayHaveConnect && rest.isEmpty, "response \(number): no Content-Length, and not a CONNECT's")
+                continue
+            }
             // A HEAD's response says how long the body would be, and sends
             // none: what follows it is the next response or the end.
             let bodyless = mayHaveHead && (rest.isEmpty || rest.starts(with: statusPrefix))
@@ -115,10 +127,9 @@ enum HTTPFuzz {
                 body = []
             } else {
                 try target.require(
-                    rest.count >= response.contentLength,
-                    "response \(number): \(rest.count) body bytes of \(response.contentLength)")
-                body = rest.prefix(response.contentLength)
-                rest = rest.dropFirst(response.contentLength)
+                    rest.count >= contentLength, "response \(number): \(rest.count) body bytes of \(contentLength)")
+                body = rest.prefix(contentLength)
+                rest = rest.dropFirst(contentLength)
             }
             if response.status == 400 {
                 try target.require(rest.isEmpty, "response \(number): \(rest.count) bytes after a 400")
@@ -137,12 +148,13 @@ enum HTTPFuzz {
 
     struct Head {
         var status: Int
-        var contentLength: Int
+        /// Nil when the head has none.
+        var contentLength: Int?
         var contentType: String?
     }
 
     /// A response head (without its blank line): `HTTP/1.1 NNN reason`, then
-    /// `name: value` lines, exactly one Content-Length, no Transfer-Encoding
+    /// `name: value` lines, at most one Content-Length, no Transfer-Encoding
     /// (every body the exporter sends has a known length).
     static func parseHead(_ head: ArraySlice<UInt8>, number: Int) throws -> Head {
         func broken(_ what: String) -> FuzzViolation {
@@ -176,9 +188,7 @@ enum HTTPFuzz {
             default: break
             }
         }
-        guard lengths.count == 1, let length = lengths.first else {
-            throw broken("\(lengths.count) Content-Length headers")
-        }
-        return Head(status: status, contentLength: length, contentType: contentType)
+        guard lengths.count <= 1 else { throw broken("\(lengths.count) Content-Length headers") }
+        return Head(status: status, contentLength: lengths.first, contentType: contentType)
     }
 }
