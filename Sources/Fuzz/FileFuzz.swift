@@ -22,16 +22,10 @@ enum ManifestFuzz {
 /// it with a capture error or give packets no longer than their original
 /// length, with a whole Ethernet header when they are framed.
 enum CaptureFuzz {
-    /// One scratch file per process: libpcap reads paths (or stdin).
-    static let path = NSTemporaryDirectory() + "/vtap-fuzz-\(getpid()).pcap"
-
     static func run(_ bytes: [UInt8]) throws {
         let target = FuzzTarget.capture
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-            throw FuzzViolation(target: target, property: "cannot write \(path)")
-        }
-        defer { unlink(path) }
-        guard let reader = try? CaptureReader(path: path) else { return }
+        // From memory: libpcap reads a stream over the bytes as it reads a file.
+        guard let reader = try? CaptureReader(bytes: bytes, name: "fuzz.pcap") else { return }
         var count = 0
         while count < 10_000 {
             let packet: CapturedPacket?

@@ -103,6 +103,29 @@ import VtapTestSupport
         #expect(directoryError.kind == .notACaptureFile)
     }
 
+    /// A capture in memory reads as the same file does, errors included.
+    @Test func bytesInMemoryReadAsTheFile() throws {
+        let directory = try Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("whole.pcap").path
+        try Self.write(Self.samplePackets, to: path)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let reader = try CaptureReader(bytes: bytes, name: "memory.pcap")
+        var read: [CapturedPacket] = []
+        while let packet = try reader.next() { read.append(packet) }
+        #expect(read == Self.samplePackets)
+        #expect(reader.linkType == .ethernet && reader.snapshotLength == 262_144)
+
+        let cut = try CaptureReader(bytes: Array(bytes.prefix(24 + 16 + 20)), name: "memory.pcap")
+        let error = try #require(throws: CaptureError.self) { try cut.next() }
+        #expect(error.kind == .truncated && error.description.hasPrefix("memory.pcap"))
+        let junk = try #require(throws: CaptureError.self) {
+            try CaptureReader(bytes: Array("not a capture".utf8), name: "junk")
+        }
+        #expect(junk.kind == .notACaptureFile)
+        #expect(throws: CaptureError.self) { try CaptureReader(bytes: [], name: "empty") }
+    }
+
     @Test func truncatedFiles() throws {
         let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
