@@ -114,13 +114,14 @@ extension EndToEnd {
             let rules = try Self.seedRules(lab, in: directory)
             let endpoints = try lab.preparedEndpoints()
             let capture = try PacketCapture.start(in: lab, file: directory.file("received.pcap"))
-            let first = try VtapRun.start(in: lab, object: rules)
-            let second = try Self.vtapRun(lab, [rules.path, "-i", lab.receiverInterface, "--json"])
+            let metricsPort = Int.random(in: 20_000...60_000)
+            let first = try VtapRun.start(in: lab, object: rules, options: ["--server-port", "\(metricsPort)"])
+            let second = try Self.vtapRun(lab, [rules.path, "-i", lab.receiverInterface, "--json", "--no-server"])
             Self.expectOneLineError(second, status: 5, mentioning: lab.receiverInterface)
             #expect(second.standardError.contains("(pid \(first.processIdentifier))"), "\(second.standardError)")
             // Another state directory is no way around it (it was, with a lock file in the state directory).
             let elsewhere = try Self.vtapRun(
-                lab, [rules.path, "-i", lab.receiverInterface, "--json"],
+                lab, [rules.path, "-i", lab.receiverInterface, "--json", "--no-server"],
                 prefix: ["env", "VTAP_STATE_DIR=\(directory.file("other-state").path)"])
             Self.expectOneLineError(elsewhere, status: 5, mentioning: lab.receiverInterface)
             // The first goes on measuring and ends normally.
@@ -128,6 +129,10 @@ extension EndToEnd {
             try lab.sendWithTrafgen([frame, frame])
             #expect(capture.waitForRecords(2))
             #expect(first.command.isRunning)
+            // Its exporter too, refusals or not.
+            let scraped = try lab.run(in: .receiver, ["curl", "-sS", "http://127.0.0.1:\(metricsPort)/metrics"])
+            #expect(
+                scraped.succeeded && scraped.standardOutput.contains("vtap_packets_total{"), "\(scraped.summary)")
             let outcome = first.stop(.interrupt)
             try capture.stop()
             let summary = try outcome.summary()
