@@ -13,8 +13,6 @@ public struct TotalsAccumulator: Sendable {
     private var previous: [String: CounterSnapshot] = [:]
     private var current: MeasurementTotals
     private var bySource: [String: MeasurementTotals] = [:]
-    /// Each source's flow-table fill at its last read.
-    private var held: [String: (flows: Int, view: Int)] = [:]
     private let ruleCount: Int
 
     public init(ruleCount: Int) {
@@ -38,13 +36,12 @@ public struct TotalsAccumulator: Sendable {
         var own = bySource[source] ?? MeasurementTotals(ruleCount: ruleCount)
         Self.add(snapshot, since: before, to: &current)
         Self.add(snapshot, since: before, to: &own)
-        let fill = (flows: snapshot.flowsHeld ?? 0, view: snapshot.flows.count)
-        own.flowsHeld = fill.flows
-        own.flowViewHeld = fill.view
-        held[source] = fill
-        current.flowsHeld = held.values.reduce(0) { $0 + $1.flows }
-        current.flowViewHeld = held.values.reduce(0) { $0 + $1.view }
+        own.flowsHeld = snapshot.flowsHeld ?? 0
+        own.flowViewHeld = snapshot.flows.count
         bySource[source] = own
+        // The fill is a reading, not a sum over time: each source's last.
+        current.flowsHeld = bySource.values.reduce(0) { $0 + $1.flowsHeld }
+        current.flowViewHeld = bySource.values.reduce(0) { $0 + $1.flowViewHeld }
         previous[source] = snapshot
     }
 
@@ -76,7 +73,7 @@ public struct TotalsAccumulator: Sendable {
         }
         // Evicted in the kernel, evicted here: the view stays as bounded
         // as the kernel's table, however many flows a long run sees.
-        for key in before?.flows.keys ?? [:].keys where snapshot.flows[key] == nil {
+        for key in (before?.flows ?? [:]).keys where snapshot.flows[key] == nil {
             totals.flows[key] = nil
         }
         for index in totals.totals.indices {
