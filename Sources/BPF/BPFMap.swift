@@ -241,8 +241,7 @@ public struct BPFMap: @unchecked Sendable, CustomStringConvertible {
                 .invalidArgument, operation: "read array", object: mapName,
                 detail: "only array and per-CPU array maps (this is \(type))")
         }
-        let cpus = type.isPerCPU ? try Self.possibleCPUCount() : 1
-        let slot = type.isPerCPU ? perCPUSlot(valueSize) : valueSize
+        let (cpus, slot) = try valueLayout()
         let entryBytes = slot * cpus
         let count = maxEntries
         var storage = [UInt8](repeating: 0, count: max(count * entryBytes, 1))
@@ -272,14 +271,13 @@ public struct BPFMap: @unchecked Sendable, CustomStringConvertible {
     /// Falls back to the keys one by one where the kernel has no batch
     /// lookup. 65,536 entries of 44-byte keys read in about a millisecond.
     public func hashSnapshot() throws -> (keys: [[UInt8]], values: MapSnapshot) {
-        let cpus = type.isPerCPU ? try Self.possibleCPUCount() : 1
-        let slot = type.isPerCPU ? perCPUSlot(valueSize) : valueSize
-        var keys: [[UInt8]] = []
-        var storage: [UInt8] = []
         guard !type.isArray else {
             throw BPFError(
                 .invalidArgument, operation: "read hash map", object: mapName, detail: "not a hash map (\(type))")
         }
+        let (cpus, slot) = try valueLayout()
+        var keys: [[UInt8]] = []
+        var storage: [UInt8] = []
         let batched = try walkBatches(operation: "read hash map", entryBytes: slot * cpus) { keyBytes, values in
             keys.append(Array(keyBytes))
             storage.append(contentsOf: values)
@@ -306,8 +304,7 @@ public struct BPFMap: @unchecked Sendable, CustomStringConvertible {
     /// How many entries a hash map holds now, read in batches without
     /// keeping them (an LRU map's fill, for what it evicted).
     public func entryCount() throws -> Int {
-        let cpus = type.isPerCPU ? try Self.possibleCPUCount() : 1
-        let slot = type.isPerCPU ? perCPUSlot(valueSize) : valueSize
+        let (cpus, slot) = try valueLayout()
         var count = 0
         let batched = try walkBatches(operation: "count entries", entryBytes: slot * cpus) { _, _ in count += 1 }
         return batched ? count : try keys().count
@@ -391,6 +388,12 @@ public struct BPFMap: @unchecked Sendable, CustomStringConvertible {
     }
 
     // MARK: - Helpers
+
+    /// How a whole-map read lays out one entry's value: one per possible
+    /// CPU for per-CPU maps, each in an 8-byte-aligned slot; one otherwise.
+    private func valueLayout() throws -> (cpus: Int, slot: Int) {
+        type.isPerCPU ? (try Self.possibleCPUCount(), perCPUSlot(valueSize)) : (1, valueSize)
+    }
 
     var mapName: String { "map '\(name)'" }
 
