@@ -67,13 +67,8 @@ public final class CaptureReader {
         if status.st_mode & S_IFMT == S_IFDIR {
             throw CaptureError(.notACaptureFile, path: path, message: "is a directory")
         }
-        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard
-            let opened = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
-        else {
-            let code = errno
-            let message = cString(errorBuffer)
-            throw Self.classifyOpenFailure(message: message, errno: code, path: path)
+        let opened = try Self.opening(path) {
+            pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), $0)
         }
         handle = opened
         linkType = LinkType(rawValue: pcap_datalink(opened))
@@ -112,6 +107,19 @@ public final class CaptureReader {
     deinit {
         pcap_close(handle)
         memory?.deallocate()
+    }
+
+    /// libpcap's open of a file or a stream, with its error buffer; a
+    /// failure classified for `path`.
+    private static func opening(_ path: String, _ open: (UnsafeMutablePointer<CChar>) -> OpaquePointer?) throws
+        -> OpaquePointer
+    {
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let opened = errorBuffer.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap(open) }) else {
+            let code = errno
+            throw classifyOpenFailure(message: cString(errorBuffer), errno: code, path: path)
+        }
+        return opened
     }
 
     /// The next packet, or nil at the end of the file.
