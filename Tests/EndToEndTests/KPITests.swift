@@ -349,6 +349,75 @@ extension EndToEnd {
             }
         }
 
+        /// iperf3, a workload nobody here wrote: its data connection's
+        /// records carry the bytes its JSON report says the client sent and
+        /// the server received, its 5-tuple, and FIN as the end; its control
+        /// connection is a record pair of its own. iperf3 sends a 37-byte
+        /// cookie on each connection before anything else (iperf_api.c:
+        /// COOKIE_SIZE), counted in the data connection's bytes.
+        @Test(.kernel) func iperf3sRecordsCarryItsOwnByteCounts() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-kpis-iperf")
+            let server = lab.address(.receiver)
+            // iperf3's server stops reading its data connection once the
+            // client says the test ended, and can close it with bytes unread
+            // (then its report counts fewer than were sent, and the close is
+            // a reset). The exchange is run again when iperf3 says so itself.
+            var attempt = 0
+            var port = 0
+            var sent = 0
+            var received = 0
+            var eventsFile = directory.file("events.jsonl")
+            repeat {
+                attempt += 1
+                port = Int.random(in: 20_000...40_000)
+                let object = try Qlog.compiledRules(
+                    server: server, port: port, events: "{}", name: "kpis\(attempt)", in: directory,
+                    section: ("KPIS", #"{"IPFIX": "127.0.0.1:\#(port + 20_000)"}"#))
+                eventsFile = directory.file("events\(attempt).jsonl")
+                let vtap = try VtapRun.start(
+                    in: lab, object: object, json: true, options: ["--events", eventsFile.path])
+                let transfer = try IperfTransfer.run(in: lab, bytes: 3_000_000, bitrate: "0", port: port, json: true)
+                Thread.sleep(forTimeInterval: 1)
+                let outcome = vtap.stop()
+                #expect(outcome.endedCleanly, "\(outcome.result.summary)")
+                let report = try #require(
+                    try JSONSerialization.jsonObject(with: Data(transfer.client.standardOutput.utf8))
+                        as? [String: Any])
+                let end = try #require(report["end"] as? [String: Any], "\(transfer.client.standardOutput)")
+                sent = try #require((end["sum_sent"] as? [String: Any])?["bytes"] as? Int)
+                received = try #require((end["sum_received"] as? [String: Any])?["bytes"] as? Int)
+            } while received != sent && attempt < 4
+            #expect(
+                sent >= 3_000_000 && received == sent, "iperf3, \(attempt) runs: sent \(sent), received \(received)")
+            let cookie = 37
+            let records = try Events.events(eventsFile).filter { $0["level"] as? String == "kpis" }
+            // Two connections, each a record from either end.
+            #expect(records.count == 4, "\(records)")
+            let clients = records.filter { $0["remote_port"] as? Int == port }
+            let servers = records.filter { $0["local_port"] as? Int == port }
+            let byBytesSent = { (records: [[String: Any]]) in
+                records.sorted { ($0["bytes_sent"] as? Int ?? 0) > ($1["bytes_sent"] as? Int ?? 0) }
+            }
+            let client = try #require(byBytesSent(clients).first, "\(records)")
+            let serverRecord = try #require(
+                servers.first { $0["remote_port"] as? Int == client["local_port"] as? Int }, "\(records)")
+            for record in [client, serverRecord] {
+                #expect(record["protocol"] as? String == "TCP" && record["end"] as? String == "fin", "\(record)")
+            }
+            #expect(client["local"] as? String == lab.address(.sender) && client["remote"] as? String == server)
+            #expect(serverRecord["local"] as? String == server)
+            // Acknowledged: the cookie and the data, plus the SYN and the FIN.
+            #expect(client["bytes_acked"] as? Int == cookie + sent + 2, "iperf3 sent \(sent): \(client)")
+            #expect((client["bytes_sent"] as? Int ?? 0) >= cookie + sent, "\(client)")
+            // Received: the cookie and the data, plus the client's FIN.
+            #expect(serverRecord["bytes_received"] as? Int == cookie + received + 1, "\(serverRecord)")
+            // The control connection carries iperf3's parameters and results, not the data.
+            let control = try #require(clients.first { $0["local_port"] as? Int != client["local_port"] as? Int })
+            #expect((control["bytes_sent"] as? Int ?? .max) < 10_000, "\(control)")
+        }
+
         /// Loss: nftables drops every 25th segment to the server; the client's
         /// record counts as many retransmissions as the kernel's own
         /// TcpRetransSegs in its namespace.

@@ -10,10 +10,15 @@ enum IperfTransfer {
         var server: CommandResult
     }
 
-    /// `bitrate` keeps tcpdump (the oracle) from dropping packets.
-    static func run(in lab: NetworkLab, seconds: Int = 2, bitrate: String = "200M", port: Int = 5201) throws
-        -> Outcome
-    {
+    /// `bitrate` keeps tcpdump (the oracle) from dropping packets. With
+    /// `bytes`, the client sends that many instead of running `seconds`;
+    /// with `json`, the client prints iperf3's JSON report, which has
+    /// both ends' byte counts (the server's would hide "Server listening").
+    static func run(
+        in lab: NetworkLab, seconds: Int = 2, bytes: Int? = nil, bitrate: String = "200M", port: Int = 5201,
+        json: Bool = false
+    ) throws -> Outcome {
+        let report = json ? ["--json"] : []
         let server = try lab.start(
             in: .receiver,
             [
@@ -28,8 +33,9 @@ enum IperfTransfer {
             in: .sender,
             [
                 "iperf3", "--client", lab.address(.receiver), "--bind", lab.address(.sender), "--port", String(port),
-                "--time", String(seconds), "--bitrate", bitrate,
-            ], timeout: .seconds(Int64(seconds) + 30))
+                "--bitrate", bitrate,
+            ] + (bytes.map { ["--bytes", String($0)] } ?? ["--time", String(seconds)]) + report,
+            timeout: .seconds(Int64(seconds) + 30))
         let serverResult = server.wait(timeout: .seconds(15))
         guard client.succeeded else { throw ReportError("iperf3 client failed: \(client.summary)") }
         return Outcome(client: client, server: serverResult)
