@@ -738,8 +738,19 @@ __noinline int vtap_account(struct __sk_buff *skb, struct vtap_packet *pkt, stru
 #include "vtap_qlog.h"
 #endif
 
-SEC("socket")
-int vtap_measure(struct __sk_buff *skb)
+/* Where the packet program runs, which says how it learns a packet's
+ * direction: an AF_PACKET socket sees both and reads skb->pkt_type; a TC
+ * hook (TCX) is attached to one direction and knows it. */
+enum { VTAP_HOOK_SOCKET = -1, VTAP_HOOK_INGRESS = 0, VTAP_HOOK_EGRESS = 1 };
+#define VTAP_TC_ACT_UNSPEC (-1)
+
+/*
+ * The matching and accounting of one packet, shared by every hook. Returns
+ * 0, or the verdict with vtap_cfg_verdict. At a socket filter and at TC
+ * ingress and egress alike skb->data is the MAC header (the raw-IP links'
+ * IP header) and skb->len counts from there, so offsets and lengths agree.
+ */
+static __always_inline int vtap_measure_packet(struct __sk_buff *skb, int hook)
 {
 	struct vtap_packet pkt = {};
 	struct vtap_match_key key = {};
@@ -758,7 +769,7 @@ int vtap_measure(struct __sk_buff *skb)
 	}
 
 	if (vtap_cfg_direction != VTAP_DIRECTION_BOTH) {
-		int outgoing = skb->pkt_type == VTAP_PACKET_OUTGOING;
+		int outgoing = hook == VTAP_HOOK_SOCKET ? skb->pkt_type == VTAP_PACKET_OUTGOING : hook == VTAP_HOOK_EGRESS;
 		if (outgoing != (vtap_cfg_direction == VTAP_DIRECTION_OUT)) {
 			vtap_tally_add(VTAP_TOTAL_OTHER_DIRECTION, pkt.wire_len);
 #ifdef VTAP_QLOG
@@ -798,6 +809,29 @@ int vtap_measure(struct __sk_buff *skb)
 		vtap_qlog_segment(skb, &pkt, &key, (__u32)rule);
 #endif
 	return vtap_cfg_verdict ? (__u32)rule + 1 : 0;
+}
+
+SEC("socket")
+int vtap_measure(struct __sk_buff *skb)
+{
+	return vtap_measure_packet(skb, VTAP_HOOK_SOCKET);
+}
+
+/* The TC programs (attached through TCX links, vtap run --attach tc): the
+ * same code; TC_ACT_UNSPEC lets the next program decide, so the packet's
+ * fate never changes. The verdict is for BPF_PROG_TEST_RUN only. */
+SEC("tc")
+int vtap_measure_tc_ingress(struct __sk_buff *skb)
+{
+	int verdict = vtap_measure_packet(skb, VTAP_HOOK_INGRESS);
+	return vtap_cfg_verdict ? verdict : VTAP_TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int vtap_measure_tc_egress(struct __sk_buff *skb)
+{
+	int verdict = vtap_measure_packet(skb, VTAP_HOOK_EGRESS);
+	return vtap_cfg_verdict ? verdict : VTAP_TC_ACT_UNSPEC;
 }
 
 char _license[] SEC("license") = "GPL";
