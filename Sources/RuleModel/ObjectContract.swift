@@ -3,6 +3,10 @@
 /// `ObjectContractTests` checks them against the template's own enums.
 public enum ObjectContract {
     public static let programName = "vtap_measure"
+    /// The TC programs (`vtap run --attach tc`, through TCX links): the same
+    /// code, one per direction. Not in objects built before them.
+    public static let tcIngressProgramName = "vtap_measure_tc_ingress"
+    public static let tcEgressProgramName = "vtap_measure_tc_egress"
     public static let ruleStatsMap = "vtap_rule_stats"
     public static let protocolStatsMap = "vtap_protocol_stats"
     public static let totalsMap = "vtap_totals"

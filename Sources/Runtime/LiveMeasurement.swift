@@ -7,13 +7,17 @@ import VtapRuleModel
 #endif
 
 /// A measurement attached to live interfaces: one loaded instance of the
-/// program per interface, each on its own AF_PACKET socket, so every count
-/// is known per interface and the sum is the whole.
+/// program per interface, each on its own AF_PACKET socket (or, with
+/// `attach: .tc`, on the interface's TCX ingress and egress links), so
+/// every count is known per interface and the sum is the whole.
 public final class LiveMeasurement: @unchecked Sendable {
     public struct Attachment {
         public let interface: NetworkInterface
         let measurement: LoadedMeasurement
-        let socket: PacketSocket
+        /// With `.socket`.
+        let socket: PacketSocket?
+        /// With `.tc`: ingress, then egress.
+        let links: [TCXLink]
         let lock: InterfaceLock
     }
 
@@ -23,7 +27,7 @@ public final class LiveMeasurement: @unchecked Sendable {
     /// Attaches to `interfaces` (names), or to every interface that is up.
     public init(
         _ object: MeasurementObject, interfaces names: [String], direction: Settings.Direction? = nil,
-        sharedMaps: [String: Int32] = [:], flowView: Bool = false
+        sharedMaps: [String: Int32] = [:], flowView: Bool = false, attach: LoadConfiguration.Attach = .socket
     ) throws {
         self.object = object
         let interfaces = try Self.resolve(names)
@@ -33,12 +37,24 @@ public final class LiveMeasurement: @unchecked Sendable {
             let measurement = try LoadedMeasurement(
                 object,
                 configuration: LoadConfiguration(
-                    link: link, direction: direction, sharedMaps: sharedMaps, flowView: flowView))
+                    link: link, direction: direction, sharedMaps: sharedMaps, flowView: flowView, attach: attach))
             let lock = try InterfaceLock(interface: interface.name)
             do {
-                let socket = try PacketSocket(interface: interface.name, program: measurement.program)
-                attachments.append(
-                    Attachment(interface: interface, measurement: measurement, socket: socket, lock: lock))
+                if let tc = measurement.tcPrograms {
+                    // Both directions, whatever DIRECTION says: the program
+                    // tallies the other direction as the socket filter does.
+                    let ingress = try TCXLink(interface: interface.name, direction: .ingress, program: tc.ingress)
+                    let egress = try TCXLink(interface: interface.name, direction: .egress, program: tc.egress)
+                    attachments.append(
+                        Attachment(
+                            interface: interface, measurement: measurement, socket: nil, links: [ingress, egress],
+                            lock: lock))
+                } else {
+                    let socket = try PacketSocket(interface: interface.name, program: measurement.program)
+                    attachments.append(
+                        Attachment(
+                            interface: interface, measurement: measurement, socket: socket, links: [], lock: lock))
+                }
             } catch let error as BPFError {
                 throw RuntimeError.from(error, doing: "attaching to \(interface.name)")
             }
@@ -61,7 +77,10 @@ public final class LiveMeasurement: @unchecked Sendable {
 
     /// Closes the sockets (detaching the program) and unloads; idempotent.
     public func detach() {
-        for attachment in attachments { attachment.socket.close() }
+        for attachment in attachments {
+            attachment.socket?.close()
+            attachment.links.forEach { $0.detach() }
+        }
         attachments.removeAll()
     }
 

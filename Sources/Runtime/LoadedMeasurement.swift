@@ -12,6 +12,14 @@ public struct LoadConfiguration: Sendable, Equatable {
         case rawIP = 1
     }
 
+    /// Where the packet program runs live.
+    public enum Attach: String, Sendable, CaseIterable {
+        /// A socket filter on an AF_PACKET socket (every kernel).
+        case socket
+        /// TC programs on TCX links, ingress and egress (Linux ≥ 6.6).
+        case tc
+    }
+
     /// Packets come from BPF_PROG_TEST_RUN with the capture's time and length.
     public var replay: Bool
     /// Return the per-packet verdict (tests and replay only).
@@ -25,10 +33,12 @@ public struct LoadConfiguration: Sendable, Equatable {
     /// Keep the per-flow view (`--flows`); without it its map shrinks to
     /// one entry and the verifier drops the code that fills it.
     public var flowView: Bool
+    /// Which packet programs are loaded: the socket filter, or the TC pair.
+    public var attach: Attach
 
     public init(
         replay: Bool = false, verdict: Bool = false, link: Link = .ethernet, direction: Settings.Direction? = nil,
-        sharedMaps: [String: Int32] = [:], flowView: Bool = false
+        sharedMaps: [String: Int32] = [:], flowView: Bool = false, attach: Attach = .socket
     ) {
         self.replay = replay
         self.verdict = verdict
@@ -36,6 +46,7 @@ public struct LoadConfiguration: Sendable, Equatable {
         self.direction = direction
         self.sharedMaps = sharedMaps
         self.flowView = flowView
+        self.attach = attach
     }
 
     public static let live = LoadConfiguration()
@@ -48,7 +59,10 @@ public final class LoadedMeasurement: @unchecked Sendable {
     public let object: MeasurementObject
     public let configuration: LoadConfiguration
     let bpf: BPFObject
+    /// The socket filter with `.socket`, the ingress TC program with `.tc`.
     public let program: BPFProgram
+    /// With `.tc`: the ingress and egress programs.
+    public let tcPrograms: (ingress: BPFProgram, egress: BPFProgram)?
     let ruleStats: BPFMap
     let protocolStats: BPFMap
     let totals: BPFMap
@@ -83,8 +97,32 @@ public final class LoadedMeasurement: @unchecked Sendable {
             for (name, fd) in configuration.sharedMaps.sorted(by: { $0.key < $1.key }) {
                 try bpf.map(named: name).reuse(fileDescriptor: fd)
             }
+            // Only the packet programs this attach mode uses are loaded
+            // (each one loaded is one more verifier pass).
+            let tcNames = [ObjectContract.tcIngressProgramName, ObjectContract.tcEgressProgramName]
+            let names = Set(bpf.programs.map(\.name))
+            if configuration.attach == .tc, !tcNames.allSatisfy(names.contains) {
+                throw RuntimeError.badInput(
+                    "\(object.origin) has no TC programs for --attach tc (built by an older vtapc): compile the rules again"
+                )
+            }
+            for candidate in bpf.programs {
+                if candidate.name == ObjectContract.programName {
+                    try candidate.setAutoload(configuration.attach == .socket)
+                } else if tcNames.contains(candidate.name) {
+                    try candidate.setAutoload(configuration.attach == .tc)
+                }
+            }
             try bpf.load()
-            program = try bpf.program(named: ObjectContract.programName)
+            switch configuration.attach {
+            case .socket:
+                program = try bpf.program(named: ObjectContract.programName)
+                tcPrograms = nil
+            case .tc:
+                let ingress = try bpf.program(named: ObjectContract.tcIngressProgramName)
+                program = ingress
+                tcPrograms = (ingress, try bpf.program(named: ObjectContract.tcEgressProgramName))
+            }
             ruleStats = try bpf.map(named: ObjectContract.ruleStatsMap)
             protocolStats = try bpf.map(named: ObjectContract.protocolStatsMap)
             totals = try bpf.map(named: ObjectContract.totalsMap)
@@ -98,6 +136,8 @@ public final class LoadedMeasurement: @unchecked Sendable {
             }
         } catch let error as BPFError {
             throw RuntimeError.from(error, doing: "loading \(object.origin)")
+        } catch let error as RuntimeError {
+            throw error
         } catch {
             throw RuntimeError.internalError("loading \(object.origin): \(error)")
         }

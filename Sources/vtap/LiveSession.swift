@@ -38,7 +38,8 @@ enum LiveSession {
         defer { events?.finish() }
         let live = try LiveMeasurement(
             measurement, interfaces: options.interfaces, direction: options.direction,
-            sharedMaps: events?.tap.sharedMaps ?? [:], flowView: options.intervals.flows > 0)
+            sharedMaps: events?.tap.sharedMaps ?? [:], flowView: options.intervals.flows > 0,
+            attach: options.attach)
         writer.interfaces = live.interfaceNames
         if let tap = events?.tap {
             writer.stackLatency = { try tap.latency() }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import VtapExporter
 import VtapRuleModel
+import VtapRuntime
 
 /// Everything `vtap run` takes; `vtap start` takes the same.
 struct RunOptions: ParsableArguments {
@@ -30,6 +31,14 @@ struct RunOptions: ParsableArguments {
 
     @Option(help: "Count received packets (in), sent (out) or both; default: the rules file's DIRECTION.")
     var direction: Settings.Direction?
+
+    @Option(
+        help: ArgumentHelp(
+            "Where the packet program runs: socket (an AF_PACKET socket filter) or tc (TCX links, Linux 6.6 or later).",
+            discussion:
+                "tc attaches at ingress and egress of each interface; either way the program never changes a packet's fate."
+        ))
+    var attach: LoadConfiguration.Attach = .socket
 
     @Option(
         parsing: .unconditional,
@@ -105,3 +114,5 @@ struct RunOptions: ParsableArguments {
 }
 
 extension Settings.Direction: ExpressibleByArgument {}
+
+extension LoadConfiguration.Attach: ExpressibleByArgument {}
