@@ -41,6 +41,10 @@ import VtapRuleModel
         #expect(rules.type == "percpu_array")
         #expect(rules.maxEntries == 4)  // one rule, four protocol classes
         #expect(rules.valueSize == counters.size)
-        #expect(compiled.manifest.programs.map(\.name) == ["vtap_measure"])
+        #expect(
+            compiled.manifest.programs.map(\.name) == [
+                "vtap_measure", "vtap_measure_tc_ingress", "vtap_measure_tc_egress",
+            ])
+        #expect(compiled.manifest.programs.map(\.attach) == ["af_packet_socket", "tcx_ingress", "tcx_egress"])
     }
 }
