@@ -136,6 +136,7 @@ struct vtap_packet {
 	__u32 tcp_ack;
 	__u16 tcp_window;
 	__u8 tcp_header_len; /* options included */
+	__u8 outgoing;	     /* the segment's direction, from the hook */
 #endif
 };
 
@@ -766,6 +767,9 @@ static __always_inline int vtap_measure_packet(struct __sk_buff *skb, int hook)
 		pkt.cap_len = skb->len;
 		/* A VLAN tag taken off by the stack was still on the wire. */
 		pkt.wire_len = skb->len + (skb->vlan_present ? 4 : 0);
+#ifdef VTAP_QLOG
+		pkt.outgoing = hook == VTAP_HOOK_SOCKET ? skb->pkt_type == VTAP_PACKET_OUTGOING : hook == VTAP_HOOK_EGRESS;
+#endif
 	}
 
 	if (vtap_cfg_direction != VTAP_DIRECTION_BOTH) {

@@ -61,7 +61,8 @@ static __noinline void vtap_qlog_segment(struct __sk_buff *skb, const struct vta
 	if (vtap_cfg_replay) {
 		s.direction = 2;
 	} else {
-		s.direction = skb->pkt_type == VTAP_PACKET_OUTGOING;
+		/* From the hook: at TC egress pkt_type is not OUTGOING. */
+		s.direction = pkt->outgoing;
 		s.ifindex = skb->ifindex;
 	}
 	s.src_hi = key->src_hi;

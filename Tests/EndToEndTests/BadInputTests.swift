@@ -190,23 +190,27 @@ extension EndToEnd {
         /// SIGKILL mid-run: nothing of vtap's stays loaded or attached
         /// (its sockets, links and maps go with its descriptors), and the
         /// next run on the same interface starts (the interface lock went
-        /// with it) and measures.
-        @Test(.kernel) func aKilledRunLeavesNothingBehind() throws {
+        /// with it) and measures. On TCX, the two links go too.
+        @Test(.kernel, arguments: AttachMode.allCases)
+        func aKilledRunLeavesNothingBehind(attach: AttachMode) throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-kill")
             let rules = try Self.seedRules(lab, in: directory)
-            let run = try VtapRun.start(in: lab, object: rules)
+            let run = try VtapRun.start(in: lab, object: rules, options: attach.options)
             let held = Self.programIDs(heldBy: run.processIdentifier)
             #expect(!held.isEmpty, "vtap holds its program through a descriptor")
+            let linked = try LoadedProgram.linkedProgramIDs().intersection(held)
+            #expect(linked.count == (attach == .tc ? 2 : 0), "links to vtap's programs: \(linked)")
             let killed = run.kill()
             #expect(killed.status == SIGKILL + 128 || killed.status == SIGKILL, "\(killed.summary)")
             let left = try LoadedProgram.stillMeasuring(held)
             #expect(left.isEmpty, "still loaded after SIGKILL: \(left)")
+            #expect(try LoadedProgram.linkedProgramIDs().isDisjoint(with: held), "a link left after SIGKILL")
             let pinned = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/bpf")) ?? []
             #expect(!pinned.contains { $0.hasPrefix("vtap") }, "pinned: \(pinned)")
 
-            let next = try VtapRun.start(in: lab, object: rules)
+            let next = try VtapRun.start(in: lab, object: rules, options: attach.options)
             let sent = try lab.sendDatagrams(10, from: .sender, to: lab.address(.receiver))
             #expect(sent.succeeded, "\(sent.summary)")
             Thread.sleep(forTimeInterval: 1.2)

@@ -7,7 +7,8 @@ extension EndToEnd {
     /// the rules' metrics, against tshark's conversations of the same
     /// traffic, and against `vtap replay --flows` of tcpdump's capture.
     @Suite struct FlowView {
-        @Test(.kernel) func topFlowsPerRuleAreTsharksConversations() throws {
+        @Test(.kernel, arguments: AttachMode.allCases)
+        func topFlowsPerRuleAreTsharksConversations(attach: AttachMode) throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-flowview")
@@ -29,7 +30,7 @@ extension EndToEnd {
                 }
             }
             let capture = try PacketCapture.start(in: lab, file: directory.file("flows.pcap"))
-            let run = try VtapRun.start(in: lab, object: rules, options: ["--flows", "3"])
+            let run = try VtapRun.start(in: lab, object: rules, options: ["--flows", "3"] + attach.options)
             try lab.sendWithTrafgen(frames, gap: .milliseconds(2))
             #expect(capture.waitForRecords(frames.count))
             Thread.sleep(forTimeInterval: 0.3)

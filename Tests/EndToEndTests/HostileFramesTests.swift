@@ -11,7 +11,8 @@ extension EndToEnd {
     /// unmatched and malformed), and the malformed ones at least as many as
     /// the catalogue marks malformed among the frames the capture holds.
     @Suite struct HostileFrames {
-        @Test(.kernel) func liveCountsEqualTheReplayOfTheirCapture() throws {
+        @Test(.kernel, arguments: AttachMode.allCases)
+        func liveCountsEqualTheReplayOfTheirCapture(attach: AttachMode) throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-hostile")
@@ -26,7 +27,7 @@ extension EndToEnd {
             let frames = catalogue.map { endpoints.addressedToReceiver($0.frame) }
 
             let capture = try PacketCapture.start(in: lab, file: directory.file("hostile.pcap"))
-            let vtap = try VtapRun.start(in: lab, object: object)
+            let vtap = try VtapRun.start(in: lab, object: object, options: attach.options)
             let sent = try lab.sendWithTrafgen(frames, gap: .milliseconds(2))
             #expect(sent.succeeded, "\(sent.summary)")
             capture.waitUntilQuiet()

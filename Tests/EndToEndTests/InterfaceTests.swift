@@ -39,8 +39,10 @@ extension EndToEnd {
 
         /// DIRECTION "out" counts what the receiver sends (its echo replies),
         /// "both" adds what it receives; checked against tcpdump -Q out/inout.
-        @Test(.kernel, arguments: ["out", "both"])
-        func directionFromTheRulesFile(direction: String) throws {
+        /// On TCX, a sent packet passes the egress program once and is not
+        /// seen again at ingress, so "both" counts each packet once.
+        @Test(.kernel, arguments: ["out", "both"], AttachMode.allCases)
+        func directionFromTheRulesFile(direction: String, attach: AttachMode) throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
             let endpoints = try lab.preparedEndpoints()
@@ -56,7 +58,7 @@ extension EndToEnd {
             let captureFile = directory.file("both.pcap")
             let capture = try PacketCapture.start(
                 in: lab, direction: direction == "out" ? "out" : "inout", file: captureFile)
-            let run = try VtapRun.start(in: lab, object: rules)
+            let run = try VtapRun.start(in: lab, object: rules, options: attach.options)
             try lab.sendWithTrafgen(requests, gap: .milliseconds(2))
             // Requests in, replies out: the capture sees 8 or 16 frames.
             #expect(capture.waitForRecords(direction == "out" ? requests.count : 2 * requests.count))

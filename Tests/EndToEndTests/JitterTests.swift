@@ -76,10 +76,11 @@ extension EndToEnd {
             }
         }
 
-        @Test(.kernel, .tags(.slow)) func irregularGapsPerRuleAndProtocol() throws {
+        @Test(.kernel, .tags(.slow), arguments: AttachMode.allCases)
+        func irregularGapsPerRuleAndProtocol(attach: AttachMode) throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
-            let (scenario, recording) = try IrregularJitterScenario.record(in: lab)
+            let (scenario, recording) = try IrregularJitterScenario.record(in: lab, options: attach.options)
             let summary = recording.summary
             let capture = try scenario.captureStatistics(recording)
             for (scope, measured, expected) in [

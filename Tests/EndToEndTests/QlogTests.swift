@@ -61,8 +61,10 @@ extension EndToEnd {
             return directory.appendingPathComponent(try #require(files.first))
         }
 
-        @Test(.kernel, arguments: [4, 6])
-        func packetEventsAreTcpdumpsPacketsAndReplayGivesTheSame(ipVersion: Int) throws {
+        /// Over IPv4 and IPv6 on an AF_PACKET socket, and over IPv4 on TCX,
+        /// where a segment's direction comes from the hook.
+        @Test(.kernel, arguments: zip([4, 6, 4], [AttachMode.socket, .socket, .tc]))
+        func packetEventsAreTcpdumpsPacketsAndReplayGivesTheSame(ipVersion: Int, attach: AttachMode) throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
             var client = lab.address(.sender)
@@ -88,7 +90,7 @@ extension EndToEnd {
             let capture = try PacketCapture.start(
                 in: lab, side: .sender, direction: "inout", file: directory.file("client.pcap"))
             let vtap = try VtapRun.start(
-                in: lab, side: .sender, object: object, json: false, options: ["--qlog", live.path])
+                in: lab, side: .sender, object: object, json: false, options: ["--qlog", live.path] + attach.options)
             let serving = try lab.start(in: .receiver, ["python3", script.path, "server", server, "\(port)", "0"])
             #expect(serving.waitForStandardOutput(containing: "ready", timeout: .seconds(20)))
             let sent = try lab.run(in: .sender, ["python3", script.path, "client", server, "\(port)", "300000"])

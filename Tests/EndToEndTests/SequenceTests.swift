@@ -7,10 +7,11 @@ extension EndToEnd {
     /// duplicates, resets and wraps, every counter exact; and a real TCP
     /// transfer against what tcpdump saw of it.
     @Suite struct Sequences {
-        @Test(.kernel) func craftedFlowsGiveExactCounters() throws {
+        @Test(.kernel, arguments: AttachMode.allCases)
+        func craftedFlowsGiveExactCounters(attach: AttachMode) throws {
             let lab = try NetworkLab(mtu: SequenceScenario.mtu)
             defer { lab.shutdown() }
-            let (scenario, recording) = try SequenceScenario.record(in: lab)
+            let (scenario, recording) = try SequenceScenario.record(in: lab, options: attach.options)
             let summary = recording.summary
             try #require(summary.rules.count == scenario.cases.count)
             for (sequenceCase, rule) in zip(scenario.cases, summary.rules) {

@@ -6,12 +6,14 @@ extension EndToEnd {
     /// Packets, bytes and payload bytes: exact, against the crafted frames
     /// and against tcpdump on the same interface at the same time.
     @Suite struct Totals {
-        /// With the rules file (compiled by vtap) and with vtapc's object.
-        @Test(.kernel, arguments: [false, true])
-        func countsEqualTheCraftedFramesAndTheCapture(compiledByVtapc: Bool) throws {
+        /// With the rules file (compiled by vtap) and with vtapc's object,
+        /// on an AF_PACKET socket and on TCX.
+        @Test(.kernel, arguments: [false, true], AttachMode.allCases)
+        func countsEqualTheCraftedFramesAndTheCapture(compiledByVtapc: Bool, attach: AttachMode) throws {
             let lab = try NetworkLab()
             defer { lab.shutdown() }
-            let (scenario, recording) = try TotalsScenario.record(in: lab, compiled: compiledByVtapc)
+            let (scenario, recording) = try TotalsScenario.record(
+                in: lab, compiled: compiledByVtapc, options: attach.options)
             let summary = recording.summary
 
             try #require(summary.rules.count == scenario.matched.count, "rules: \(summary.rules.map(\.label))")

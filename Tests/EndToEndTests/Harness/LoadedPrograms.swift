@@ -21,8 +21,19 @@ struct LoadedProgram: Sendable, Hashable {
         }
     }
 
-    /// Every loaded `vtap_measure` (other test processes may hold theirs).
-    static func measuring() throws -> [LoadedProgram] { try all().filter { $0.name == measureName } }
+    /// Every loaded packet program of vtap's: the socket filter
+    /// `vtap_measure` and the TC pair `vtap_measure_tc_ingress`/`_egress`
+    /// (other test processes may hold theirs).
+    static func measuring() throws -> [LoadedProgram] { try all().filter { $0.name.hasPrefix(measureName) } }
+
+    /// The program ids of every BPF link the kernel holds (TCX links among
+    /// them; bpftool 7.1 names their type only by number).
+    static func linkedProgramIDs() throws -> Set<Int> {
+        let result = try CommandRunner.check(["bpftool", "-j", "link", "show"], timeout: .seconds(30))
+        guard let list = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]]
+        else { throw ReportError("unreadable bpftool output: \(result.standardOutput.prefix(200))") }
+        return Set(list.compactMap { $0["prog_id"] as? Int })
+    }
 
     /// Those of `ids` still loaded as `vtap_measure` after waiting up to
     /// `timeout` for them to go: a socket's filter is released after an

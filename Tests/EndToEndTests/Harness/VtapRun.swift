@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import VtapTestSupport
 
 /// `vtap run … --json` inside one of a lab's namespaces: started, awaited
@@ -138,4 +139,15 @@ struct RulesFile {
     static func compile(_ rules: URL, to object: URL) throws {
         try CommandRunner.check([BuiltProducts.vtapc, rules.path, "-o", object.path], timeout: .seconds(120))
     }
+}
+
+/// Where `vtap run` attaches its packet program (`--attach`). Every
+/// mode must count the same packets, bytes and metrics on the same
+/// traffic, so the scenarios that check one are run for each.
+enum AttachMode: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case socket
+    case tc
+
+    var options: [String] { ["--attach", rawValue] }
+    var testDescription: String { "--attach \(rawValue)" }
 }
