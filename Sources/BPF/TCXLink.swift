@@ -50,11 +50,17 @@ public final class TCXLink: @unchecked Sendable {
         switch created {
         case .success(let fd):
             descriptor = Locked(OwnedDescriptor(fd))
+        case .failure(let error) where error.code == EINVAL:
+            // The program and interface were checked above: what is left
+            // to refuse is the attach type, unknown before Linux 6.6.
+            throw BPFError(
+                .unsupported, operation: "attach program '\(program.name)' (TCX \(direction)) to",
+                object: "interface '\(interfaceName)'",
+                detail: "this kernel has no TCX (Linux 6.6 or later); use --attach socket")
         case .failure(let error):
             throw BPFError.fromErrno(
                 error.code, operation: "attach program '\(program.name)' (TCX \(direction)) to",
-                object: "interface '\(interfaceName)'",
-                detail: error.code == EINVAL ? "this kernel may have no TCX (Linux 6.6 or later)" : nil)
+                object: "interface '\(interfaceName)'")
         }
         self.interface = interface
         self.direction = direction
