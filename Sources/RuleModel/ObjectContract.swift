@@ -7,6 +7,8 @@ public enum ObjectContract {
     /// code, one per direction. Not in objects built before them.
     public static let tcIngressProgramName = "vtap_measure_tc_ingress"
     public static let tcEgressProgramName = "vtap_measure_tc_egress"
+    /// Every packet program of an object, in the template's order.
+    public static let packetProgramNames = [programName, tcIngressProgramName, tcEgressProgramName]
     public static let ruleStatsMap = "vtap_rule_stats"
     public static let protocolStatsMap = "vtap_protocol_stats"
     public static let totalsMap = "vtap_totals"

@@ -17,7 +17,7 @@ import VtapRuleModel
 
     @Test func noEventsMeansNoEventProgramAndNoRingBuffer() throws {
         let manifest = try Self.manifest(#"{"RULES": ["- - - 80 TCP"]}"#)
-        #expect(manifest.programs.map(\.name) == [ObjectContract.programName])
+        #expect(manifest.programs.map(\.name) == ObjectContract.packetProgramNames)
         #expect(manifest.maps.allSatisfy { $0.type != "ringbuf" && !Self.eventMaps.contains($0.name) })
         #expect(manifest.structLayout(named: ObjectContract.eventStruct) == nil)
         #expect(manifest.slots.events == nil)
@@ -40,7 +40,7 @@ import VtapRuleModel
             #expect(
                 Set(events.map { String($0.attach.dropFirst("raw_tracepoint:".count)) }) == tracepoints, "\(levels)")
             #expect(events.allSatisfy { $0.type == "raw_tracepoint" && $0.attach.hasPrefix("raw_tracepoint:") })
-            #expect(manifest.programs.filter { $0.role == "measure" }.map(\.name) == [ObjectContract.programName])
+            #expect(manifest.programs.filter { $0.role == "measure" }.map(\.name) == ObjectContract.packetProgramNames)
             #expect(Set(manifest.maps.map(\.name)).isSuperset(of: Self.eventMaps))
             #expect(manifest.slots.events == EventStatSlot.allCases.map(\.name))
         }
