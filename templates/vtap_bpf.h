@@ -20,6 +20,11 @@ typedef long long __s64;
 #define __always_inline inline __attribute__((always_inline))
 #define __noinline __attribute__((noinline))
 
+/* A global function's argument that is the program's context, whatever
+ * the program's type (Linux 6.7): the packet functions take the socket's
+ * and TC's skb and XDP's xdp_md alike. */
+#define __arg_ctx __attribute__((btf_decl_tag("arg:ctx")))
+
 /* BTF-defined map attributes, read by libbpf from the map's type. */
 #define __uint(name, val) int (*name)[val]
 #define __type(name, val) __typeof__(val) *name
@@ -53,6 +58,15 @@ struct __sk_buff {
 	__u32 ifindex;
 };
 
+/* The prefix of the XDP context that vtap reads. */
+struct xdp_md {
+	__u32 data;
+	__u32 data_end;
+	__u32 data_meta;
+	__u32 ingress_ifindex;
+};
+enum { VTAP_XDP_PASS = 2 };
+
 /* Helpers by their stable ids; not every program uses every one. */
 #define VTAP_HELPER static __attribute__((unused))
 VTAP_HELPER void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
@@ -63,6 +77,10 @@ VTAP_HELPER long (*bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to, 
 VTAP_HELPER long (*bpf_skb_load_bytes_relative)(const void *skb, __u32 offset, void *to, __u32 len,
 					    __u32 start_header) = (void *)68;
 VTAP_HELPER long (*bpf_loop)(__u32 nr_loops, void *callback_fn, void *callback_ctx, __u64 flags) = (void *)181;
+/* The XDP program's frame reads (Linux 5.18): they also reach a
+ * multi-buffer frame's fragments. */
+VTAP_HELPER __u64 (*bpf_xdp_get_buff_len)(const void *xdp_md) = (void *)188;
+VTAP_HELPER long (*bpf_xdp_load_bytes)(const void *xdp_md, __u32 offset, void *to, __u32 len) = (void *)189;
 /* Used by the event programs (tracepoints) only. */
 VTAP_HELPER __u32 (*bpf_get_smp_processor_id)(void) = (void *)8;
 VTAP_HELPER __u64 (*bpf_get_current_pid_tgid)(void) = (void *)14;

@@ -54,6 +54,11 @@ const volatile __u32 vtap_cfg_verdict = 0;
 /* 1: count each rule's flows in vtap_flow_view too (vtap run --flows). A
  * loader that leaves it 0 shrinks the map to one entry before load. */
 const volatile __u32 vtap_cfg_flow_view = 0;
+/* 1: the XDP program is the one loaded. Its context is an xdp_md, passed
+ * where the others pass the skb: every frame read and skb field below
+ * tests this first, so the verifier keeps only the branch of the loaded
+ * program's type (a helper or field of the other type would be refused). */
+const volatile __u32 vtap_cfg_xdp = 0;
 
 /* Timestamp and wire length of the packet being replayed. */
 struct vtap_replay_packet vtap_replay;
@@ -150,6 +155,8 @@ enum { VTAP_PARSED = -1, VTAP_NOT_IP = -2 };
  */
 static __always_inline long vtap_load(const struct __sk_buff *skb, __u32 off, void *to, __u32 len)
 {
+	if (vtap_cfg_xdp)
+		return bpf_xdp_load_bytes(skb, off, to, len);
 	if (vtap_cfg_replay) {
 		if (off < VTAP_ETH_HLEN)
 			return bpf_skb_load_bytes_relative(skb, off, to, len, VTAP_HDR_START_MAC);
@@ -358,8 +365,9 @@ static __always_inline int vtap_parse_l4(const struct __sk_buff *skb, __u32 l4_o
  * the other big steps: the verifier checks it once, instead of once for
  * every way the caller can reach it.
  */
-__noinline int vtap_parse(struct __sk_buff *skb, struct vtap_packet *pkt, struct vtap_match_key *key)
+__noinline int vtap_parse(void *ctx __arg_ctx, struct vtap_packet *pkt, struct vtap_match_key *key)
 {
+	struct __sk_buff *skb = ctx;
 	__u32 off = 0;
 	__u32 ethertype;
 	__u32 l4_off = 0;
@@ -375,7 +383,7 @@ __noinline int vtap_parse(struct __sk_buff *skb, struct vtap_packet *pkt, struct
 		ethertype = (eth[12] << 8) | eth[13];
 		off = VTAP_ETH_HLEN;
 		/* A tag the NIC or stack already removed still counts toward depth. */
-		__u32 depth = vtap_cfg_replay ? 0 : (skb->vlan_present ? 1 : 0);
+		__u32 depth = vtap_cfg_replay || vtap_cfg_xdp ? 0 : (skb->vlan_present ? 1 : 0);
 #pragma unroll
 		for (int i = 0; i <= VTAP_MAX_VLAN_TAGS; i++) {
 			__u8 tag[4];
@@ -507,8 +515,9 @@ static long vtap_scan_step(__u32 index, void *data)
 
 /* Position of PATTERN (big-endian, any alignment) in the first `limit`
  * payload bytes, or -1. */
-__noinline int vtap_find_pattern(struct __sk_buff *skb, __u32 payload_off, __u32 limit)
+__noinline int vtap_find_pattern(void *ctx __arg_ctx, __u32 payload_off, __u32 limit)
 {
+	struct __sk_buff *skb = ctx;
 #if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_PATTERN
 	/* Test payloads put the pattern near the start (the seed's at byte 4):
 	 * look at the first 16 bytes from the stack before paying for the
@@ -694,8 +703,9 @@ static __noinline void vtap_count(struct vtap_counters *c, __u64 *last, const st
 }
 
 /* Everything counted for a packet that matched `rule`. */
-__noinline int vtap_account(struct __sk_buff *skb, struct vtap_packet *pkt, struct vtap_match_key *key, __u32 rule)
+__noinline int vtap_account(void *ctx __arg_ctx, struct vtap_packet *pkt, struct vtap_match_key *key, __u32 rule)
 {
+	struct __sk_buff *skb = ctx;
 	if (!skb || !pkt || !key || rule >= VTAP_RULE_COUNT)
 		return 0;
 
@@ -742,7 +752,7 @@ __noinline int vtap_account(struct __sk_buff *skb, struct vtap_packet *pkt, stru
 /* Where the packet program runs, which says how it learns a packet's
  * direction: an AF_PACKET socket sees both and reads skb->pkt_type; a TC
  * hook (TCX) is attached to one direction and knows it. */
-enum { VTAP_HOOK_SOCKET = -1, VTAP_HOOK_INGRESS = 0, VTAP_HOOK_EGRESS = 1 };
+enum { VTAP_HOOK_SOCKET = -1, VTAP_HOOK_INGRESS = 0, VTAP_HOOK_EGRESS = 1, VTAP_HOOK_XDP = 2 };
 #define VTAP_TC_ACT_UNSPEC (-1)
 
 /*
@@ -761,6 +771,13 @@ static __always_inline int vtap_measure_packet(struct __sk_buff *skb, int hook)
 		pkt.wire_len = vtap_replay.frame_len;
 		pkt.data_len = vtap_replay.frame_len;
 		pkt.cap_len = vtap_replay.cap_len;
+	} else if (hook == VTAP_HOOK_XDP) {
+		/* No skb yet: a VLAN tag is still in the frame, and it is all
+		 * the frame there is (fragments of a multi-buffer frame too). */
+		pkt.now = bpf_ktime_get_ns();
+		pkt.data_len = (__u32)bpf_xdp_get_buff_len(skb);
+		pkt.cap_len = pkt.data_len;
+		pkt.wire_len = pkt.data_len;
 	} else {
 		pkt.now = bpf_ktime_get_ns();
 		pkt.data_len = skb->len;
@@ -836,6 +853,20 @@ int vtap_measure_tc_egress(struct __sk_buff *skb)
 {
 	int verdict = vtap_measure_packet(skb, VTAP_HOOK_EGRESS);
 	return vtap_cfg_verdict ? verdict : VTAP_TC_ACT_UNSPEC;
+}
+
+/* The XDP program (vtap run --attach xdp): the same code on received frames
+ * before the stack makes an skb of them, loaded with vtap_cfg_xdp set.
+ * XDP_PASS hands every frame on unchanged. Loaded without the setting (by
+ * a generic loader, say bpftool prog loadall), it passes every frame and
+ * does nothing else, so the object's every program loads anywhere. */
+SEC("xdp.frags") /* frames in several buffers too (jumbo MTUs): read whole */
+int vtap_measure_xdp(struct xdp_md *ctx)
+{
+	if (!vtap_cfg_xdp)
+		return VTAP_XDP_PASS;
+	int verdict = vtap_measure_packet((struct __sk_buff *)ctx, VTAP_HOOK_XDP);
+	return vtap_cfg_verdict ? verdict : VTAP_XDP_PASS;
 }
 
 char _license[] SEC("license") = "GPL";

@@ -33,30 +33,67 @@ public enum Verifier {
     /// closes it. If a program is rejected, loads that program again with
     /// a full log to say why. Nothing stays loaded afterwards.
     ///
-    /// - Returns: per-program figures; a rejection is a result, not an error.
+    /// - Parameter separately: programs loaded in a load of their own, with
+    ///   these read-only globals set first (a program that only verifies
+    ///   with another configuration, such as an XDP program sharing code
+    ///   with skb programs); the rest are loaded together as they are.
+    /// - Returns: per-program figures, in the object's order; a rejection
+    ///   is a result, not an error, and later loads are then not tried.
     /// - Throws: ``BPFError`` for failures that are not the verifier's
     ///   verdict: an invalid object, no permission, map creation failing.
-    public static func dryRun(object elf: [UInt8], name: String, options: Options = Options()) throws
-        -> VerifierReport
-    {
-        let object = try BPFObject(elf: elf, name: name)
+    public static func dryRun(
+        object elf: [UInt8], name: String, separately: [String: [String: UInt32]] = [:],
+        options: Options = Options()
+    ) throws -> VerifierReport {
+        var loads: [(programs: Set<String>?, globals: [String: UInt32])] = [(nil, [:])]
+        for program in separately.keys.sorted() { loads.append(([program], separately[program] ?? [:])) }
+        let separate = Set(separately.keys)
+        var verified: [String: ProgramVerification] = [:]
+        var order: [String] = []
+        for (index, load) in loads.enumerated() {
+            let object = try BPFObject(elf: elf, name: name)
+            if index == 0 {
+                // Every program, not loaded until a load says otherwise.
+                let all = object.programs.filter(\.autoload)
+                order = all.map(\.name)
+                for program in all {
+                    verified[program.name] = ProgramVerification(program: program, outcome: .notLoaded, stats: nil)
+                }
+            }
+            let chosen = { (program: String) in load.programs.map { $0.contains(program) } ?? !separate.contains(program) }
+            for program in object.programs where !chosen(program.name) { try program.setAutoload(false) }
+            for (global, value) in load.globals.sorted(by: { $0.key < $1.key }) {
+                try object.setGlobal(global, to: value)
+            }
+            let results = try dryRun(object, elf: elf, name: name, globals: load.globals, options: options)
+            for result in results { verified[result.name] = result }
+            if results.contains(where: { $0.outcome != .accepted }) { break }
+        }
+        return VerifierReport(
+            objectName: name,
+            programs: order.compactMap { verified[$0] })
+    }
+
+    /// One load of an opened object's autoloaded programs.
+    private static func dryRun(
+        _ object: BPFObject, elf: [UInt8], name: String, globals: [String: UInt32], options: Options
+    ) throws -> [ProgramVerification] {
         let loaded = object.programs.filter(\.autoload)
         let failure = try object.loadReportingFailure(
             BPFObject.LoadOptions(logLevel: levelStats, logSize: options.statsLogSize))
         guard let failure else {
-            return VerifierReport(
-                objectName: name,
-                programs: try loaded.map { program in
-                    let info = try program.info()
-                    return ProgramVerification(
-                        program: program, outcome: .accepted, stats: program.verifierLog?.stats, info: info)
-                })
+            return try loaded.map { program in
+                let info = try program.info()
+                return ProgramVerification(
+                    program: program, outcome: .accepted, stats: program.verifierLog?.stats, info: info)
+            }
         }
         guard case .verifierRejected(let statsLog) = failure.error.kind, let failing = failure.program,
             let failingIndex = loaded.firstIndex(where: { $0.name == failing })
         else { throw failure.error }
 
-        let fullLog = try verboseLog(of: failing, elf: elf, name: name, options: options) ?? statsLog
+        let fullLog =
+            try verboseLog(of: failing, elf: elf, name: name, globals: globals, options: options) ?? statsLog
         var programs: [ProgramVerification] = []
         for (index, program) in loaded.enumerated() {
             if index < failingIndex {
@@ -71,18 +108,19 @@ public enum Verifier {
                 programs.append(ProgramVerification(program: program, outcome: .notLoaded, stats: nil))
             }
         }
-        return VerifierReport(objectName: name, programs: programs)
+        return programs
     }
 
     /// Loads only `program` from a fresh copy of the object with a full log,
     /// growing the buffer on ENOSPC. Nil if it unexpectedly loads.
-    private static func verboseLog(of program: String, elf: [UInt8], name: String, options: Options) throws
-        -> VerifierLog?
-    {
+    private static func verboseLog(
+        of program: String, elf: [UInt8], name: String, globals: [String: UInt32], options: Options
+    ) throws -> VerifierLog? {
         var size = max(options.failureLogSize, 4096)
         while true {
             let object = try BPFObject(elf: elf, name: name)
             for other in object.programs where other.name != program { try other.setAutoload(false) }
+            for (global, value) in globals.sorted(by: { $0.key < $1.key }) { try object.setGlobal(global, to: value) }
             let failure = try object.loadReportingFailure(
                 BPFObject.LoadOptions(logLevel: levelVerbose | levelStats, logSize: size))
             guard let failure else { return nil }

@@ -46,9 +46,7 @@ enum ManifestBuilder {
                     name: program.name, section: program.section, type: program.type.description,
                     attach: tracepoint
                         ? "raw_tracepoint:" + program.section.dropFirst(ObjectContract.tracepointSectionPrefix.count)
-                        : program.name == ObjectContract.tcIngressProgramName
-                            ? "tcx_ingress"
-                            : program.name == ObjectContract.tcEgressProgramName ? "tcx_egress" : "af_packet_socket",
+                        : ObjectContract.packetPrograms.first { $0.name == program.name }?.attach ?? "af_packet_socket",
                     role: tracepoint ? "events" : "measure")
             }
             return Manifest(

@@ -121,7 +121,11 @@ public enum RulesCompiler {
     static func verify(_ object: [UInt8], ruleset: Ruleset) throws -> VerifierReport {
         let report: VerifierReport
         do {
-            report = try Verifier.dryRun(object: object, name: "vtap")
+            // The XDP program measures only with its setting on, which
+            // the other packet programs cannot load with: a load of its own.
+            report = try Verifier.dryRun(
+                object: object, name: "vtap",
+                separately: [ObjectContract.xdpProgramName: [ObjectContract.xdpConfig: 1]])
         } catch let error as BPFError {
             switch error.kind {
             case .permission:

@@ -7,8 +7,16 @@ public enum ObjectContract {
     /// code, one per direction. Not in objects built before them.
     public static let tcIngressProgramName = "vtap_measure_tc_ingress"
     public static let tcEgressProgramName = "vtap_measure_tc_egress"
-    /// Every packet program of an object, in the template's order.
-    public static let packetProgramNames = [programName, tcIngressProgramName, tcEgressProgramName]
+    /// The XDP program (`vtap run --attach xdp`): the same code again,
+    /// loaded with ``xdpConfig`` set, since an XDP context is not an skb.
+    public static let xdpProgramName = "vtap_measure_xdp"
+    /// Every packet program of an object, in the template's order, with
+    /// where it attaches as the manifest names it.
+    public static let packetPrograms: [(name: String, attach: String)] = [
+        (programName, "af_packet_socket"), (tcIngressProgramName, "tcx_ingress"),
+        (tcEgressProgramName, "tcx_egress"), (xdpProgramName, "xdp"),
+    ]
+    public static let packetProgramNames = packetPrograms.map(\.name)
     public static let ruleStatsMap = "vtap_rule_stats"
     public static let protocolStatsMap = "vtap_protocol_stats"
     public static let totalsMap = "vtap_totals"
@@ -52,6 +60,9 @@ public enum ObjectContract {
     public static let directionConfig = "vtap_cfg_direction"
     public static let verdictConfig = "vtap_cfg_verdict"
     public static let flowViewConfig = "vtap_cfg_flow_view"
+    /// 1 when the XDP program is the one loaded: frames are read with the
+    /// XDP helpers, and skb fields are not touched.
+    public static let xdpConfig = "vtap_cfg_xdp"
     /// Set in a verdict: the rest is the vtap_totals slot of the reason.
     public static let malformedVerdictBit: UInt32 = 0x8000_0000
 

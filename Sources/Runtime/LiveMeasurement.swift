@@ -16,8 +16,8 @@ public final class LiveMeasurement: @unchecked Sendable {
         let measurement: LoadedMeasurement
         /// With `.socket`.
         let socket: PacketSocket?
-        /// With `.tc`: ingress, then egress.
-        let links: [TCXLink]
+        /// With `.tc` (ingress, then egress) and `.xdp`.
+        let links: [InterfaceLink]
         let lock: InterfaceLock
     }
 
@@ -30,6 +30,16 @@ public final class LiveMeasurement: @unchecked Sendable {
         sharedMaps: [String: Int32] = [:], flowView: Bool = false, attach: LoadConfiguration.Attach = .socket
     ) throws {
         self.object = object
+        if attach == .xdp {
+            // XDP runs on the receive path only: sent packets, and a qlog
+            // trace's sent segments, would be missing without a word.
+            let settings = object.manifest.settings
+            if (direction ?? settings.direction) != .ingress || settings.events?.qlog == true {
+                throw RuntimeError.badInput(
+                    "--attach xdp sees received packets only: DIRECTION \((direction ?? settings.direction).rawValue)"
+                        + "\(settings.events?.qlog == true ? " and QLOG need" : " needs") --attach socket or tc")
+            }
+        }
         let interfaces = try Self.resolve(names)
         for interface in interfaces {
             // Loading first: without privilege that is what fails, and says so.
@@ -40,15 +50,16 @@ public final class LiveMeasurement: @unchecked Sendable {
                     link: link, direction: direction, sharedMaps: sharedMaps, flowView: flowView, attach: attach))
             let lock = try InterfaceLock(interface: interface.name)
             do {
-                if let tc = measurement.tcPrograms {
-                    // Both directions, whatever DIRECTION says: the program
-                    // tallies the other direction as the socket filter does.
-                    let ingress = try TCXLink(interface: interface.name, direction: .ingress, program: tc.ingress)
-                    let egress = try TCXLink(interface: interface.name, direction: .egress, program: tc.egress)
+                if measurement.hooked.allSatisfy({ $0.hook != nil }) {
+                    // TC: both directions, whatever DIRECTION says: the
+                    // program tallies the other direction as the socket
+                    // filter does.
+                    let links = try measurement.hooked.compactMap { hooked in
+                        try hooked.hook.map { try InterfaceLink(interface: interface.name, hook: $0, program: hooked.program) }
+                    }
                     attachments.append(
                         Attachment(
-                            interface: interface, measurement: measurement, socket: nil, links: [ingress, egress],
-                            lock: lock))
+                            interface: interface, measurement: measurement, socket: nil, links: links, lock: lock))
                 } else {
                     let socket = try PacketSocket(interface: interface.name, program: measurement.program)
                     attachments.append(

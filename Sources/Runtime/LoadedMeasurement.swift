@@ -18,6 +18,19 @@ public struct LoadConfiguration: Sendable, Equatable {
         case socket
         /// TC programs on TCX links, ingress and egress (Linux ≥ 6.6).
         case tc
+        /// An XDP program on the receive path (received packets only).
+        case xdp
+
+        /// The packet programs the mode loads, each with its link hook (nil:
+        /// the AF_PACKET socket's filter).
+        public var programs: [(name: String, hook: InterfaceLink.Hook?)] {
+            switch self {
+            case .socket: [(ObjectContract.programName, nil)]
+            case .tc:
+                [(ObjectContract.tcIngressProgramName, .tcxIngress), (ObjectContract.tcEgressProgramName, .tcxEgress)]
+            case .xdp: [(ObjectContract.xdpProgramName, .xdp)]
+            }
+        }
     }
 
     /// Packets come from BPF_PROG_TEST_RUN with the capture's time and length.
@@ -59,10 +72,12 @@ public final class LoadedMeasurement: @unchecked Sendable {
     public let object: MeasurementObject
     public let configuration: LoadConfiguration
     let bpf: BPFObject
-    /// The socket filter with `.socket`, the ingress TC program with `.tc`.
+    /// The first of ``hooked``: the socket filter with `.socket`, the
+    /// ingress program otherwise.
     public let program: BPFProgram
-    /// With `.tc`: the ingress and egress programs.
-    public let tcPrograms: (ingress: BPFProgram, egress: BPFProgram)?
+    /// The attach mode's packet programs with their link hooks (nil for
+    /// the socket filter), in ``LoadConfiguration/Attach/programs``' order.
+    public let hooked: [(program: BPFProgram, hook: InterfaceLink.Hook?)]
     let ruleStats: BPFMap
     let protocolStats: BPFMap
     let totals: BPFMap
@@ -99,30 +114,24 @@ public final class LoadedMeasurement: @unchecked Sendable {
             }
             // Only the packet programs this attach mode uses are loaded
             // (each one loaded is one more verifier pass).
-            let tcNames = [ObjectContract.tcIngressProgramName, ObjectContract.tcEgressProgramName]
+            let wanted = configuration.attach.programs
             let names = Set(bpf.programs.map(\.name))
-            if configuration.attach == .tc, !tcNames.allSatisfy(names.contains) {
+            if !wanted.allSatisfy({ names.contains($0.name) }) {
                 throw RuntimeError.badInput(
-                    "\(object.origin) has no TC programs for --attach tc (built by an older vtapc): compile the rules again"
+                    "\(object.origin) has no programs for --attach \(configuration.attach) (built by an older vtapc): compile the rules again"
                 )
             }
-            for candidate in bpf.programs {
-                if candidate.name == ObjectContract.programName {
-                    try candidate.setAutoload(configuration.attach == .socket)
-                } else if tcNames.contains(candidate.name) {
-                    try candidate.setAutoload(configuration.attach == .tc)
-                }
+            for candidate in bpf.programs where ObjectContract.packetProgramNames.contains(candidate.name) {
+                try candidate.setAutoload(wanted.contains { $0.name == candidate.name })
+            }
+            if names.contains(ObjectContract.xdpProgramName) {
+                try bpf.setGlobal(ObjectContract.xdpConfig, to: UInt32(configuration.attach == .xdp ? 1 : 0))
             }
             try bpf.load()
-            switch configuration.attach {
-            case .socket:
-                program = try bpf.program(named: ObjectContract.programName)
-                tcPrograms = nil
-            case .tc:
-                let ingress = try bpf.program(named: ObjectContract.tcIngressProgramName)
-                program = ingress
-                tcPrograms = (ingress, try bpf.program(named: ObjectContract.tcEgressProgramName))
-            }
+            let opened = bpf
+            let programs = try wanted.map { (program: try opened.program(named: $0.name), hook: $0.hook) }
+            hooked = programs
+            program = programs[0].program
             ruleStats = try bpf.map(named: ObjectContract.ruleStatsMap)
             protocolStats = try bpf.map(named: ObjectContract.protocolStatsMap)
             totals = try bpf.map(named: ObjectContract.totalsMap)

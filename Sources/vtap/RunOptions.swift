@@ -34,9 +34,9 @@ struct RunOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Where the packet program runs: socket (an AF_PACKET socket filter) or tc (TCX links, Linux 6.6 or later).",
+            "Where the packet program runs: socket (an AF_PACKET socket filter), tc (TCX links, Linux 6.6 or later) or xdp.",
             discussion:
-                "tc attaches at ingress and egress of each interface; either way the program never changes a packet's fate."
+                "tc attaches at ingress and egress of each interface; xdp on the receive path only (the driver's XDP where it has one, generic otherwise), so it takes DIRECTION in without QLOG. Every mode counts the same packets, and none changes a packet's fate."
         ))
     var attach: LoadConfiguration.Attach = .socket
 

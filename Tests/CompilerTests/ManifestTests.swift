@@ -43,8 +43,8 @@ import VtapRuleModel
         #expect(rules.valueSize == counters.size)
         #expect(
             compiled.manifest.programs.map(\.name) == [
-                "vtap_measure", "vtap_measure_tc_ingress", "vtap_measure_tc_egress",
+                "vtap_measure", "vtap_measure_tc_ingress", "vtap_measure_tc_egress", "vtap_measure_xdp",
             ])
-        #expect(compiled.manifest.programs.map(\.attach) == ["af_packet_socket", "tcx_ingress", "tcx_egress"])
+        #expect(compiled.manifest.programs.map(\.attach) == ["af_packet_socket", "tcx_ingress", "tcx_egress", "xdp"])
     }
 }

@@ -274,6 +274,10 @@ extension EndToEnd {
                 run(["--server-port", "70000"], 64, "--server-port must be between 0 and 65535"),
                 run(["--flows", "-5"], 64, "--flows must be between 0 and 100000"),
                 run(["--flows", "many"], 64, "The value 'many' is invalid"),
+                run(["--attach", "ebpf"], 64, "The value 'ebpf' is invalid"),
+                run(
+                    ["--attach", "xdp", "--direction", "both", "--duration", "1", "--no-server"], 1,
+                    "--attach xdp sees received packets only", .oneLine),
                 run(["--listen", "999.1.1.1:80", "--duration", "1"], 6, "cannot listen on 999.1.1.1:80", .oneLine),
                 run(["--log-format", "xml"], 64, "The value 'xml' is invalid"),
                 run(

@@ -201,7 +201,7 @@ extension EndToEnd {
             let held = Self.programIDs(heldBy: run.processIdentifier)
             #expect(!held.isEmpty, "vtap holds its program through a descriptor")
             let linked = try LoadedProgram.linkedProgramIDs().intersection(held)
-            #expect(linked.count == (attach == .tc ? 2 : 0), "links to vtap's programs: \(linked)")
+            #expect(linked.count == [.socket: 0, .tc: 2, .xdp: 1][attach], "links to vtap's programs: \(linked)")
             let killed = run.kill()
             #expect(killed.status == SIGKILL + 128 || killed.status == SIGKILL, "\(killed.summary)")
             let left = try LoadedProgram.stillMeasuring(held)

@@ -25,6 +25,20 @@ extension EndToEnd {
             let endpoints = try lab.preparedEndpoints()
             let catalogue = malformedPacketCatalogue()
             let frames = catalogue.map { endpoints.addressedToReceiver($0.frame) }
+            // XDP runs before the stack takes a VLAN tag off, which drops a
+            // tagged frame without the tag and the next ethertype whole
+            // (under 20 bytes: skb_vlan_untag) before any packet tap
+            // (tcpdump, the socket, TC) sees it: XDP alone counts those, as
+            // malformed. (Frames shorter than an Ethernet header the veth
+            // drops first.)
+            let beforeTheTaps = frames.filter { frame in
+                frame.count >= 14 && frame.count < 20
+                    && [0x8100, 0x88A8].contains(Int(frame[12]) << 8 | Int(frame[13]))
+            }
+            let onlyXDP =
+                attach == .xdp
+                ? Tally(packets: UInt64(beforeTheTaps.count), bytes: UInt64(beforeTheTaps.reduce(0) { $0 + $1.count }))
+                : Tally(packets: 0, bytes: 0)
 
             let capture = try PacketCapture.start(in: lab, file: directory.file("hostile.pcap"))
             let vtap = try VtapRun.start(in: lab, object: object, options: attach.options)
@@ -44,7 +58,9 @@ extension EndToEnd {
             let replayed = try VtapOutput(parsing: replay.standardOutput).summary()
 
             #expect(
-                live.malformed == replayed.malformed, "malformed: live \(live.malformed), replay \(replayed.malformed)")
+                live.malformed.packets == replayed.malformed.packets + onlyXDP.packets
+                    && live.malformed.bytes == replayed.malformed.bytes + onlyXDP.bytes,
+                "malformed: live \(live.malformed), replay \(replayed.malformed), before the taps \(onlyXDP)")
             #expect(
                 live.unmatched == replayed.unmatched, "unmatched: live \(live.unmatched), replay \(replayed.unmatched)")
             for name in ProtocolName.all {
@@ -58,7 +74,9 @@ extension EndToEnd {
             }
             let total =
                 live.malformed.packets + live.unmatched.packets + live.rules.reduce(0) { $0 + $1.metrics.packets }
-            #expect(total == UInt64(captured), "every captured frame counted once: \(total) of \(captured)")
+            #expect(
+                total == UInt64(captured) + onlyXDP.packets,
+                "every captured frame counted once: \(total) of \(captured) + \(onlyXDP.packets)")
             #expect(live.malformed.packets > 50, "the catalogue's malformed frames arrive as malformed")
         }
     }

@@ -147,6 +147,8 @@ struct RulesFile {
 enum AttachMode: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case socket
     case tc
+    /// Received packets only: DIRECTION in, no QLOG.
+    case xdp
 
     var options: [String] { ["--attach", rawValue] }
     var testDescription: String { "--attach \(rawValue)" }
