@@ -60,7 +60,9 @@ public enum Verifier {
                     verified[program.name] = ProgramVerification(program: program, outcome: .notLoaded, stats: nil)
                 }
             }
-            let chosen = { (program: String) in load.programs.map { $0.contains(program) } ?? !separate.contains(program) }
+            let chosen = { (program: String) in
+                load.programs.map { $0.contains(program) } ?? !separate.contains(program)
+            }
             for program in object.programs where !chosen(program.name) { try program.setAutoload(false) }
             for (global, value) in load.globals.sorted(by: { $0.key < $1.key }) {
                 try object.setGlobal(global, to: value)

@@ -55,7 +55,9 @@ public final class LiveMeasurement: @unchecked Sendable {
                     // program tallies the other direction as the socket
                     // filter does.
                     let links = try measurement.hooked.compactMap { hooked in
-                        try hooked.hook.map { try InterfaceLink(interface: interface.name, hook: $0, program: hooked.program) }
+                        try hooked.hook.map {
+                            try InterfaceLink(interface: interface.name, hook: $0, program: hooked.program)
+                        }
                     }
                     attachments.append(
                         Attachment(

@@ -15,7 +15,9 @@ public final class ProgramCostReader: @unchecked Sendable {
     public init(_ live: LiveMeasurement, events: EventTap?, enabled: Bool) {
         programs =
             live.attachments.flatMap { attachment in
-                attachment.measurement.hooked.map { (program: $0.program, interface: Optional(attachment.interface.name)) }
+                attachment.measurement.hooked.map {
+                    (program: $0.program, interface: Optional(attachment.interface.name))
+                }
             }
             + (events?.programs ?? []).map { ($0, nil) }
         guard enabled else {
