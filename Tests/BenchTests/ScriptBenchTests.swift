@@ -49,7 +49,10 @@ import VtapTestSupport
         let live = try #require(try Self.runQuick("bench-live")["live_overhead"] as? [String: Any])
         #expect(live["counters_agree"] as? Bool == true, "\(live)")
         let conditions = live["conditions"] as? [[String: Any]] ?? []
-        #expect(Set(conditions.compactMap { $0["name"] as? String }).isSuperset(of: ["none", "vtap", "tcpdump"]))
+        #expect(
+            Set(conditions.compactMap { $0["name"] as? String }).isSuperset(of: [
+                "none", "vtap", "vtap-tc", "vtap-xdp", "tcpdump",
+            ]))
         for condition in conditions {
             #expect(((condition["rx_pps"] as? NSNumber)?.doubleValue ?? 0) > 0, "\(condition)")
         }
