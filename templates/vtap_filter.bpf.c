@@ -207,12 +207,16 @@ struct vtap_ipv6_header {
 	__u32 daddr[4];
 };
 
+/* `loaded`: the header, when the caller read it with the Ethernet header. */
 static __always_inline int vtap_parse_ipv4(const struct __sk_buff *skb, __u32 off, struct vtap_packet *pkt,
-					   struct vtap_match_key *key, __u32 *l4_off, __u32 *ip_payload)
+					   struct vtap_match_key *key, __u32 *l4_off, __u32 *ip_payload,
+					   const struct vtap_ipv4_header *loaded)
 {
 	struct vtap_ipv4_header ip;
 
-	if (vtap_load_header(skb, pkt, off, &ip, sizeof(ip)))
+	if (loaded)
+		ip = *loaded;
+	else if (vtap_load_header(skb, pkt, off, &ip, sizeof(ip)))
 		return VTAP_MALFORMED_IP_HEADER;
 	if ((ip.ver_ihl >> 4) != 4)
 		return VTAP_MALFORMED_IP_HEADER;
@@ -373,12 +377,31 @@ __noinline int vtap_parse(void *ctx __arg_ctx, struct vtap_packet *pkt, struct v
 	__u32 l4_off = 0;
 	__u32 ip_payload = 0;
 	int ret;
+	/*
+	 * The Ethernet header and an untagged IPv4 header after it, read in one
+	 * load instead of two: each bpf_skb_load_bytes is a helper call, and the
+	 * parse took a third of the program's time (61 of 177 ns on the flood
+	 * frame, beside a program that stops after it). Measured with
+	 * BPF_PROG_TEST_RUN (as for vtap_sequence_of): the flood frame 184 ns
+	 * a run before, 168 after; the seed capture 155 before, 142 after.
+	 * `_align` puts `ip` on a 4-byte boundary, as the verifier
+	 * wants of stack reads.
+	 */
+	struct {
+		__u16 _align;
+		__u8 eth[VTAP_ETH_HLEN];
+		struct vtap_ipv4_header ip;
+	} head;
+	const struct vtap_ipv4_header *ipv4 = 0;
 
 	if (!skb || !pkt || !key)
 		return VTAP_MALFORMED_L2;
 	if (vtap_cfg_link == VTAP_LINK_ETHERNET) {
-		__u8 eth[VTAP_ETH_HLEN];
-		if (vtap_load_header(skb, pkt, 0, eth, sizeof(eth)))
+		__u8 *eth = head.eth;
+		__u32 both = VTAP_ETH_HLEN + sizeof(head.ip);
+		if (pkt->cap_len >= both && !vtap_load(skb, 0, eth, both))
+			ipv4 = &head.ip;
+		else if (vtap_load_header(skb, pkt, 0, eth, VTAP_ETH_HLEN))
 			return VTAP_MALFORMED_L2;
 		ethertype = (eth[12] << 8) | eth[13];
 		off = VTAP_ETH_HLEN;
@@ -396,6 +419,7 @@ __noinline int vtap_parse(void *ctx __arg_ctx, struct vtap_packet *pkt, struct v
 			ethertype = (tag[2] << 8) | tag[3];
 			off += 4;
 			depth++;
+			ipv4 = 0;
 		}
 	} else {
 		__u8 version;
@@ -405,7 +429,7 @@ __noinline int vtap_parse(void *ctx __arg_ctx, struct vtap_packet *pkt, struct v
 	}
 
 	if (ethertype == 0x0800)
-		ret = vtap_parse_ipv4(skb, off, pkt, key, &l4_off, &ip_payload);
+		ret = vtap_parse_ipv4(skb, off, pkt, key, &l4_off, &ip_payload, ipv4);
 	else if (ethertype == 0x86dd)
 		ret = vtap_parse_ipv6(skb, off, pkt, key, &l4_off, &ip_payload);
 	else
