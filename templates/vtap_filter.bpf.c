@@ -302,18 +302,8 @@ static __always_inline int vtap_parse_ipv6(const struct __sk_buff *skb, __u32 of
 	return VTAP_PARSED;
 }
 
-#if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_PATTERN
-/* A UDP header and the first payload bytes after it. */
-struct vtap_udp_head {
-	__u8 udp[8];
-	__u64 head[3];
-};
-#endif
-
-/* `loaded`, `loaded_len`: bytes from l4_off the caller read already. */
 static __always_inline int vtap_parse_l4(const struct __sk_buff *skb, __u32 l4_off, __u32 ip_payload,
-					 struct vtap_packet *pkt, struct vtap_match_key *key, const void *loaded,
-					 __u32 loaded_len)
+					 struct vtap_packet *pkt, struct vtap_match_key *key)
 {
 	__u32 header = 0;
 
@@ -357,17 +347,16 @@ static __always_inline int vtap_parse_l4(const struct __sk_buff *skb, __u32 l4_o
 		 * 74-byte flood frame (as for vtap_sequence_of): 168 ns a run
 		 * before, 159 after. Malformed exactly when the 4-byte port load
 		 * below would be. */
-		struct vtap_udp_head both;
+		struct {
+			__u8 udp[8];
+			__u64 head[3];
+		} both;
 		__u32 avail = pkt->cap_len > l4_off ? pkt->cap_len - l4_off : 0;
 		__u32 n = ip_payload < avail ? ip_payload : avail;
 		if (n > sizeof(both))
 			n = sizeof(both);
 		header = 8;
-		if (ip_payload < header || n < 4)
-			return VTAP_MALFORMED_L4;
-		if (loaded && loaded_len >= n)
-			both = *(const struct vtap_udp_head *)loaded;
-		else if (vtap_load(skb, l4_off, &both, n))
+		if (ip_payload < header || n < 4 || vtap_load(skb, l4_off, &both, n))
 			return VTAP_MALFORMED_L4;
 		key->sport = (both.udp[0] << 8) | both.udp[1];
 		key->dport = (both.udp[2] << 8) | both.udp[3];
@@ -429,39 +418,24 @@ __noinline int vtap_parse(void *ctx __arg_ctx, struct vtap_packet *pkt, struct v
 	 * frame, beside a program that stops after it). Measured with
 	 * BPF_PROG_TEST_RUN (as for vtap_sequence_of): the flood frame 184 ns
 	 * a run before, 168 after; the seed capture 155 before, 142 after.
-	 * The same load takes an untagged, option-less IPv4 datagram's UDP
-	 * header and payload head too (`l4`, for vtap_parse_l4): the flood
-	 * frame is then one load in all, 159 ns a run before, 145 after; the
-	 * seed capture 137 before, 134 after. It costs the verifier 85k
-	 * instructions for the seed instead of 66k. `_align` puts `ip` on a
-	 * 4-byte boundary and `l4.head` on an 8-byte one, as the verifier
+	 * `_align` puts `ip` on a 4-byte boundary, as the verifier
 	 * wants of stack reads.
 	 */
 	struct {
-		__u8 _align[6];
+		__u16 _align;
 		__u8 eth[VTAP_ETH_HLEN];
 		struct vtap_ipv4_header ip;
-#if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_PATTERN
-		struct vtap_udp_head l4;
-#else
-		__u8 l4[0];
-#endif
-	} head = {};
+	} head;
 	const struct vtap_ipv4_header *ipv4 = 0;
-	__u32 l4_loaded = 0;
 
 	if (!skb || !pkt || !key)
 		return VTAP_MALFORMED_L2;
 	if (vtap_cfg_link == VTAP_LINK_ETHERNET) {
 		__u8 *eth = head.eth;
 		__u32 both = VTAP_ETH_HLEN + sizeof(head.ip);
-		__u32 want = sizeof(head) - sizeof(head._align);
-		if (pkt->cap_len < want)
-			want = pkt->cap_len;
-		if (want >= both && want <= sizeof(head) - sizeof(head._align) && !vtap_load(skb, 0, eth, want)) {
+		if (pkt->cap_len >= both && !vtap_load(skb, 0, eth, both))
 			ipv4 = &head.ip;
-			l4_loaded = want - both;
-		} else if (vtap_load_header(skb, pkt, 0, eth, VTAP_ETH_HLEN))
+		else if (vtap_load_header(skb, pkt, 0, eth, VTAP_ETH_HLEN))
 			return VTAP_MALFORMED_L2;
 		ethertype = (eth[12] << 8) | eth[13];
 		off = VTAP_ETH_HLEN;
@@ -496,9 +470,7 @@ __noinline int vtap_parse(void *ctx __arg_ctx, struct vtap_packet *pkt, struct v
 		return VTAP_NOT_IP;
 	if (ret != VTAP_PARSED)
 		return ret;
-	/* The IPv4 header had no options: the l4 part of `head` starts at l4_off. */
-	int same = ipv4 && l4_off == VTAP_ETH_HLEN + sizeof(head.ip);
-	return vtap_parse_l4(skb, l4_off, ip_payload, pkt, key, same ? &head.l4 : 0, same ? l4_loaded : 0);
+	return vtap_parse_l4(skb, l4_off, ip_payload, pkt, key);
 }
 
 static __always_inline __u32 vtap_class_of(__u32 proto)
