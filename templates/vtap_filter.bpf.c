@@ -575,12 +575,11 @@ static long vtap_scan_step(__u32 index, void *data)
  * payload bytes, or -1. */
 __noinline int vtap_find_pattern(void *ctx __arg_ctx, __u32 payload_off, __u32 limit)
 {
-	struct __sk_buff *skb = ctx;
 #if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_PATTERN
 	/* The caller has looked at the payload's head already (vtap_sequence_of). */
 	__u32 zero = 0;
 	struct vtap_scan scan = {
-		.skb = skb,
+		.skb = ctx,
 		.window = bpf_map_lookup_elem(&vtap_scratch, &zero),
 		.payload_off = payload_off,
 		.limit = limit,

@@ -63,7 +63,10 @@ static __noinline void vtap_qlog_segment(struct __sk_buff *skb, const struct vta
 	} else {
 		/* From the hook: at TC egress pkt_type is not OUTGOING. */
 		s.direction = pkt->outgoing;
-		s.ifindex = vtap_cfg_xdp ? ((const struct xdp_md *)skb)->ingress_ifindex : skb->ifindex;
+		/* Not under XDP, which vtap refuses with QLOG (received packets
+		 * only): an skb field there would be refused by the verifier. */
+		if (!vtap_cfg_xdp)
+			s.ifindex = skb->ifindex;
 	}
 	s.src_hi = key->src_hi;
 	s.src_lo = key->src_lo;

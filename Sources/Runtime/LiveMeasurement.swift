@@ -69,7 +69,7 @@ public final class LiveMeasurement: @unchecked Sendable {
                             interface: interface, measurement: measurement, socket: socket, links: [], lock: lock))
                 }
             } catch let error as BPFError {
-                throw RuntimeError.from(error, doing: "attaching to \(interface.name)")
+                throw RuntimeError.from(error, doing: "attaching to \(interface.name)").needingLinkCapability(attach)
             }
         }
     }

@@ -144,7 +144,8 @@ public final class LoadedMeasurement: @unchecked Sendable {
                 flowView = nil
             }
         } catch let error as BPFError {
-            throw RuntimeError.from(error, doing: "loading \(object.origin)")
+            throw RuntimeError.from(error, doing: "loading \(object.origin)").needingLinkCapability(
+                configuration.attach)
         } catch let error as RuntimeError {
             throw error
         } catch {

@@ -160,7 +160,7 @@ extension EndToEnd {
                 try FileManager.default.setAttributes(
                     [.posixPermissions: 0o644], ofItemAtPath: directory.file(name).path)
             }
-            func run(holding held: [String]) throws -> CommandResult {
+            func run(holding held: [String], attach: [String] = []) throws -> CommandResult {
                 let set = (["-all"] + held.map { "+" + $0 }).joined(separator: ",")
                 return try lab.run(
                     in: .receiver,
@@ -170,7 +170,7 @@ extension EndToEnd {
                         "--no-new-privs", "--inh-caps=\(set)", "--ambient-caps=\(set)", "--bounding-set=\(set)", vtap,
                         "run",
                         object.path, "-i", lab.receiverInterface, "--duration", "2", "--json", "--no-server",
-                    ], timeout: .seconds(60))
+                    ] + attach, timeout: .seconds(60))
             }
             let enough = try run(holding: capabilities)
             #expect(enough.succeeded && enough.standardError.contains(VtapRun.attachedMarker), "\(enough.summary)")
@@ -184,6 +184,17 @@ extension EndToEnd {
                 #expect(
                     refused.standardError.contains("this process lacks \(name)"),
                     "without \(missing): \(refused.standardError)")
+            }
+            // The unit's set is the socket's: TC and XDP also need
+            // CAP_NET_ADMIN, and the refusal says so; with it they attach.
+            for mode in ["tc", "xdp"] {
+                let refused = try run(holding: capabilities, attach: ["--attach", mode])
+                #expect(
+                    refused.status == 3 && refused.standardError.contains("--attach \(mode) also needs CAP_NET_ADMIN"),
+                    "\(refused.summary)")
+                let linked = try run(holding: capabilities + ["net_admin"], attach: ["--attach", mode])
+                #expect(
+                    linked.succeeded && linked.standardError.contains(VtapRun.attachedMarker), "\(linked.summary)")
             }
         }
     }
