@@ -137,12 +137,6 @@ struct vtap_packet {
 	__u8 tcp_flags;
 	__u8 icmp_echo;
 	__u8 has_l4; /* 0 for IP fragments other than the first */
-#if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_PATTERN
-	/* A UDP payload's first head_len bytes (at most 24), read with its
-	 * header for the PATTERN search; head_len 0: not read. */
-	__u32 head_len;
-	__u64 head[3];
-#endif
 #ifdef VTAP_QLOG
 	__u32 tcp_ack;
 	__u16 tcp_window;
@@ -338,35 +332,7 @@ static __always_inline int vtap_parse_l4(const struct __sk_buff *skb, __u32 l4_o
 #endif
 		break;
 	}
-	case 17: /* UDP */
-#if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_PATTERN
-	{
-		/* The header and the payload's first bytes in one load, for the
-		 * PATTERN search (vtap_sequence_of): a helper call fewer per
-		 * packet. Measured with BPF_PROG_TEST_RUN on the live benchmark's
-		 * 74-byte flood frame (as for vtap_sequence_of): 168 ns a run
-		 * before, 159 after. Malformed exactly when the 4-byte port load
-		 * below would be. */
-		struct {
-			__u8 udp[8];
-			__u64 head[3];
-		} both;
-		__u32 avail = pkt->cap_len > l4_off ? pkt->cap_len - l4_off : 0;
-		__u32 n = ip_payload < avail ? ip_payload : avail;
-		if (n > sizeof(both))
-			n = sizeof(both);
-		header = 8;
-		if (ip_payload < header || n < 4 || vtap_load(skb, l4_off, &both, n))
-			return VTAP_MALFORMED_L4;
-		key->sport = (both.udp[0] << 8) | both.udp[1];
-		key->dport = (both.udp[2] << 8) | both.udp[3];
-		pkt->head_len = n > 8 ? n - 8 : 0;
-		pkt->head[0] = both.head[0];
-		pkt->head[1] = both.head[1];
-		pkt->head[2] = both.head[2];
-		break;
-	}
-#endif
+	case 17:  /* UDP */
 	case 136: /* UDP-Lite */
 	case 132: { /* SCTP */
 		__u8 ports[4];
@@ -597,7 +563,7 @@ __noinline int vtap_find_pattern(void *ctx __arg_ctx, __u32 payload_off, __u32 l
 enum { VTAP_SEQ_UNTRACKED = 0, VTAP_SEQ_FOUND = 1, VTAP_SEQ_MISSING = 2 };
 
 /* Finds this packet's sequence number and how far it moves the flow on. */
-static __always_inline int vtap_sequence_of(struct __sk_buff *skb, struct vtap_packet *pkt,
+static __always_inline int vtap_sequence_of(struct __sk_buff *skb, const struct vtap_packet *pkt,
 					    const struct vtap_match_key *key, __u32 *seq, __u32 *advance)
 {
 	if (key->proto == 6) {
@@ -635,16 +601,10 @@ static __always_inline int vtap_sequence_of(struct __sk_buff *skb, struct vtap_p
 	 * about 27). A hit counts only where all four of its bytes were loaded
 	 * (`n`): the rest of `head` could match too (zeros, say).
 	 */
-	if (!pkt->head_len) {
-		/* Not read with a UDP header (vtap_parse_l4): ICMP echo. */
-		__u32 want = limit < sizeof(pkt->head) ? limit : sizeof(pkt->head);
-		if (want >= 4 && !vtap_load(skb, pkt->payload_off, pkt->head, want))
-			pkt->head_len = want;
-	}
-	__u32 n = pkt->head_len;
-	const __u64 *head = pkt->head;
+	__u64 head[3] = {};
+	__u32 n = limit < sizeof(head) ? limit : sizeof(head);
 	int found = -1, in_head = 0;
-	if (n >= 4 && n <= sizeof(pkt->head)) {
+	if (n >= 4 && !vtap_load(skb, pkt->payload_off, head, n)) {
 		__u64 hits = vtap_pattern_hits(head[0], head[1]);
 		__u32 pos = vtap_first_flagged_byte(hits);
 		if (!hits) {
@@ -664,7 +624,7 @@ static __always_inline int vtap_sequence_of(struct __sk_buff *skb, struct vtap_p
 	if (in_head && at >= 0 && at + 4 <= n) {
 		const __u8 *bytes = (const __u8 *)head;
 		__u32 i = (__u32)at;
-		if (i > sizeof(pkt->head) - 4)
+		if (i > sizeof(head) - 4)
 			return VTAP_SEQ_MISSING;
 		*seq = ((__u32)bytes[i] << 24) | ((__u32)bytes[i + 1] << 16) | ((__u32)bytes[i + 2] << 8) | bytes[i + 3];
 		*advance = 1;
@@ -714,7 +674,7 @@ struct vtap_seq_result {
 	__s32 gap; /* d = seq - expected, serial arithmetic; 0 for a new flow */
 };
 
-static __always_inline void vtap_track_sequence(struct __sk_buff *skb, struct vtap_packet *pkt,
+static __always_inline void vtap_track_sequence(struct __sk_buff *skb, const struct vtap_packet *pkt,
 						const struct vtap_match_key *key, struct vtap_seq_result *out)
 {
 	__u32 seq = 0, advance = 0;
