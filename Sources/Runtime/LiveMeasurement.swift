@@ -8,8 +8,9 @@ import VtapRuleModel
 
 /// A measurement attached to live interfaces: one loaded instance of the
 /// program per interface, each on its own AF_PACKET socket (or, with
-/// `attach: .tc`, on the interface's TCX ingress and egress links), so
-/// every count is known per interface and the sum is the whole.
+/// `attach: .tc`, on the interface's TCX ingress and egress links, and with
+/// `.xdp` on its XDP link), so every count is known per interface and the
+/// sum is the whole.
 public final class LiveMeasurement: @unchecked Sendable {
     public struct Attachment {
         public let interface: NetworkInterface
@@ -34,10 +35,14 @@ public final class LiveMeasurement: @unchecked Sendable {
             // XDP runs on the receive path only: sent packets, and a qlog
             // trace's sent segments, would be missing without a word.
             let settings = object.manifest.settings
-            if (direction ?? settings.direction) != .ingress || settings.events?.qlog == true {
+            let counted = direction ?? settings.direction
+            var needing: [String] = []
+            if counted != .ingress { needing.append("DIRECTION \(counted.rawValue)") }
+            if settings.events?.qlog == true { needing.append("QLOG (both directions of a connection)") }
+            if !needing.isEmpty {
                 throw RuntimeError.badInput(
-                    "--attach xdp sees received packets only: DIRECTION \((direction ?? settings.direction).rawValue)"
-                        + "\(settings.events?.qlog == true ? " and QLOG need" : " needs") --attach socket or tc")
+                    "--attach xdp sees received packets only: \(needing.joined(separator: " and ")) "
+                        + "need\(needing.count == 1 ? "s" : "") --attach socket or tc")
             }
         }
         let interfaces = try Self.resolve(names)
@@ -51,9 +56,9 @@ public final class LiveMeasurement: @unchecked Sendable {
             let lock = try InterfaceLock(interface: interface.name)
             do {
                 if measurement.hooked.allSatisfy({ $0.hook != nil }) {
-                    // TC: both directions, whatever DIRECTION says: the
-                    // program tallies the other direction as the socket
-                    // filter does.
+                    // Links: on TC both directions, whatever DIRECTION says
+                    // (the program tallies the other direction as the
+                    // socket filter does); on XDP the receive path.
                     let links = try measurement.hooked.compactMap { hooked in
                         try hooked.hook.map {
                             try InterfaceLink(interface: interface.name, hook: $0, program: hooked.program)

@@ -66,6 +66,7 @@ extension EndToEnd {
                 try write("unterminated.json", #"{"RULES": ["- - - - TCP"#)
                 try bytes("nul.json", Array(#"{"RULES": ["- - - - T"#.utf8) + [0] + Array(#"CP"]}"#.utf8))
                 try write("bad-ipv4.json", #"{"RULES": ["1.1.1.300 - - - TCP"]}"#)
+                try write("qlog.json", #"{"RULES": ["- - - 80 TCP"], "EVENTS": {"QLOG": true}}"#)
                 try write("bad-ipv6.json", #"{"RULES": ["2001:db8::zz - - - TCP"]}"#)
                 try write("bad-prefix.json", #"{"RULES": ["10.0.0.0/33 - - - TCP"]}"#)
                 try write("bad-port.json", #"{"RULES": ["- - 70000 - TCP"]}"#)
@@ -277,7 +278,14 @@ extension EndToEnd {
                 run(["--attach", "ebpf"], 64, "The value 'ebpf' is invalid"),
                 run(
                     ["--attach", "xdp", "--direction", "both", "--duration", "1", "--no-server"], 1,
-                    "--attach xdp sees received packets only", .oneLine),
+                    "--attach xdp sees received packets only: DIRECTION both needs", .oneLine),
+                Case(
+                    input: "--attach xdp with QLOG",
+                    arguments: [
+                        vtap, "run", f.file("qlog.json"), "-i", "lo", "--attach", "xdp", "--duration", "1",
+                        "--no-server",
+                    ], exit: 1, says: "sees received packets only: QLOG (both directions of a connection) needs",
+                    shape: .oneLine),
                 run(["--listen", "999.1.1.1:80", "--duration", "1"], 6, "cannot listen on 999.1.1.1:80", .oneLine),
                 run(["--log-format", "xml"], 64, "The value 'xml' is invalid"),
                 run(
