@@ -343,9 +343,12 @@ extension EndToEnd {
                 }
                 rows.append(Self.row(number + 1, bad, first, fixture))
             }
-            // Nothing of theirs stays loaded.
+            // Nothing of theirs stays loaded. A program held by a running
+            // process whose command line does not name the fixture is
+            // another test's (tests in other suites run alongside).
             let theirs = Set(try LoadedProgram.measuring().map(\.id)).subtracting(before)
-            let left = try LoadedProgram.stillMeasuring(theirs)
+            let left = try LoadedProgram.stillMeasuring(theirs).subtracting(
+                LoadedProgram.heldByOtherProcesses(notMentioning: fixture.directory.url.path))
             #expect(left.isEmpty, "loaded after the bad inputs: \(left)")
 
             let page = Self.page(rows)

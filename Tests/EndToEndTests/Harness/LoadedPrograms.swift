@@ -26,6 +26,29 @@ struct LoadedProgram: Sendable, Hashable {
     /// (other test processes may hold theirs).
     static func measuring() throws -> [LoadedProgram] { try all().filter { $0.name.hasPrefix(measureName) } }
 
+    /// The ids of the programs held through a descriptor (a program's, or
+    /// a link's, whose fdinfo names its program) by running processes whose
+    /// command line does not mention `mention`, read from /proc: other
+    /// tests' programs, while their processes run.
+    static func heldByOtherProcesses(notMentioning mention: String) -> Set<Int> {
+        let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var ids = Set<Int>()
+        for pid in processes where pid.allSatisfy(\.isNumber) {
+            let commandLine = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+            if String(decoding: commandLine, as: UTF8.self).contains(mention) { continue }
+            let directory = "/proc/\(pid)/fdinfo"
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                guard let text = try? String(contentsOfFile: "\(directory)/\(entry)", encoding: .utf8) else { continue }
+                for line in text.split(separator: "\n") where line.hasPrefix("prog_id:") {
+                    if let id = Int(line.dropFirst("prog_id:".count).trimmingCharacters(in: .whitespaces)) {
+                        ids.insert(id)
+                    }
+                }
+            }
+        }
+        return ids
+    }
+
     /// The program ids of every BPF link the kernel holds (TCX links among
     /// them; bpftool 7.1 names their type only by number).
     static func linkedProgramIDs() throws -> Set<Int> {
