@@ -798,6 +798,13 @@ __noinline int vtap_account(void *ctx __arg_ctx, struct vtap_packet *pkt, struct
 enum { VTAP_HOOK_SOCKET = -1, VTAP_HOOK_INGRESS = 0, VTAP_HOOK_EGRESS = 1, VTAP_HOOK_XDP = 2 };
 #define VTAP_TC_ACT_UNSPEC (-1)
 
+/* Whether the packet is being sent. `hook` is a constant in each program,
+ * so only the socket filter reads the skb for it. */
+static __always_inline int vtap_outgoing(const struct __sk_buff *skb, int hook)
+{
+	return hook == VTAP_HOOK_SOCKET ? skb->pkt_type == VTAP_PACKET_OUTGOING : hook == VTAP_HOOK_EGRESS;
+}
+
 /*
  * The matching and accounting of one packet, shared by every hook. Returns
  * 0, or the verdict with vtap_cfg_verdict. At a socket filter and at TC
@@ -828,13 +835,12 @@ static __always_inline int vtap_measure_packet(struct __sk_buff *skb, int hook)
 		/* A VLAN tag taken off by the stack was still on the wire. */
 		pkt.wire_len = skb->len + (skb->vlan_present ? 4 : 0);
 #ifdef VTAP_QLOG
-		pkt.outgoing = hook == VTAP_HOOK_SOCKET ? skb->pkt_type == VTAP_PACKET_OUTGOING : hook == VTAP_HOOK_EGRESS;
+		pkt.outgoing = vtap_outgoing(skb, hook);
 #endif
 	}
 
 	if (vtap_cfg_direction != VTAP_DIRECTION_BOTH) {
-		int outgoing = hook == VTAP_HOOK_SOCKET ? skb->pkt_type == VTAP_PACKET_OUTGOING : hook == VTAP_HOOK_EGRESS;
-		if (outgoing != (vtap_cfg_direction == VTAP_DIRECTION_OUT)) {
+		if (vtap_outgoing(skb, hook) != (vtap_cfg_direction == VTAP_DIRECTION_OUT)) {
 			vtap_tally_add(VTAP_TOTAL_OTHER_DIRECTION, pkt.wire_len);
 #ifdef VTAP_QLOG
 			return vtap_qlog_other_direction(skb, &pkt, &key);
