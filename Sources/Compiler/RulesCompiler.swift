@@ -121,11 +121,7 @@ public enum RulesCompiler {
     static func verify(_ object: [UInt8], ruleset: Ruleset) throws -> VerifierReport {
         let report: VerifierReport
         do {
-            // The XDP program measures only with its setting on, which
-            // the other packet programs cannot load with: a load of its own.
-            report = try Verifier.dryRun(
-                object: object, name: "vtap",
-                separately: [ObjectContract.xdpProgramName: [ObjectContract.xdpConfig: 1]])
+            report = try Verifier.dryRun(object: object, name: "vtap", globals: ObjectContract.programGlobals)
         } catch let error as BPFError {
             switch error.kind {
             case .permission:

@@ -63,6 +63,10 @@ public enum ObjectContract {
     /// 1 when the XDP program is the one loaded: frames are read with the
     /// XDP helpers, and skb fields are not touched.
     public static let xdpConfig = "vtap_cfg_xdp"
+    /// The read-only globals a packet program needs set to measure, which
+    /// the object's other programs cannot load with: whoever loads it (vtap
+    /// run, vtapc's verifier dry-run) loads it apart, with these.
+    public static let programGlobals: [String: [String: UInt32]] = [xdpProgramName: [xdpConfig: 1]]
     /// Set in a verdict: the rest is the vtap_totals slot of the reason.
     public static let malformedVerdictBit: UInt32 = 0x8000_0000
 

@@ -46,7 +46,8 @@ public struct LoadConfiguration: Sendable, Equatable {
     /// Keep the per-flow view (`--flows`); without it its map shrinks to
     /// one entry and the verifier drops the code that fills it.
     public var flowView: Bool
-    /// Which packet programs are loaded: the socket filter, or the TC pair.
+    /// Which packet programs are loaded: the socket filter, the TC pair, or
+    /// the XDP program.
     public var attach: Attach
 
     public init(
@@ -124,8 +125,8 @@ public final class LoadedMeasurement: @unchecked Sendable {
             for candidate in bpf.programs where ObjectContract.packetProgramNames.contains(candidate.name) {
                 try candidate.setAutoload(wanted.contains { $0.name == candidate.name })
             }
-            if names.contains(ObjectContract.xdpProgramName) {
-                try bpf.setGlobal(ObjectContract.xdpConfig, to: UInt32(configuration.attach == .xdp ? 1 : 0))
+            for (global, value) in wanted.flatMap({ ObjectContract.programGlobals[$0.name] ?? [:] }) {
+                try bpf.setGlobal(global, to: value)
             }
             try bpf.load()
             let opened = bpf
@@ -144,8 +145,7 @@ public final class LoadedMeasurement: @unchecked Sendable {
                 flowView = nil
             }
         } catch let error as BPFError {
-            throw RuntimeError.from(error, doing: "loading \(object.origin)").needingLinkCapability(
-                configuration.attach)
+            throw RuntimeError.from(error, doing: "loading \(object.origin)", attach: configuration.attach)
         } catch let error as RuntimeError {
             throw error
         } catch {
