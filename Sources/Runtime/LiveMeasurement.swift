@@ -55,26 +55,23 @@ public final class LiveMeasurement: @unchecked Sendable {
                     link: link, direction: direction, sharedMaps: sharedMaps, flowView: flowView, attach: attach))
             let lock = try InterfaceLock(interface: interface.name)
             do {
-                if measurement.hooked.allSatisfy({ $0.hook != nil }) {
-                    // Links: on TC both directions, whatever DIRECTION says
-                    // (the program tallies the other direction as the
-                    // socket filter does); on XDP the receive path.
-                    let links = try measurement.hooked.compactMap { hooked in
-                        try hooked.hook.map {
-                            try InterfaceLink(interface: interface.name, hook: $0, program: hooked.program)
-                        }
+                // On TC both directions are linked, whatever DIRECTION says
+                // (the program tallies the other direction as the socket
+                // filter does); on XDP the receive path.
+                var socket: PacketSocket?
+                var links: [InterfaceLink] = []
+                for (program, hook) in measurement.hooked {
+                    if let hook {
+                        links.append(try InterfaceLink(interface: interface.name, hook: hook, program: program))
+                    } else {
+                        socket = try PacketSocket(interface: interface.name, program: program)
                     }
-                    attachments.append(
-                        Attachment(
-                            interface: interface, measurement: measurement, socket: nil, links: links, lock: lock))
-                } else {
-                    let socket = try PacketSocket(interface: interface.name, program: measurement.program)
-                    attachments.append(
-                        Attachment(
-                            interface: interface, measurement: measurement, socket: socket, links: [], lock: lock))
                 }
+                attachments.append(
+                    Attachment(interface: interface, measurement: measurement, socket: socket, links: links, lock: lock)
+                )
             } catch let error as BPFError {
-                throw RuntimeError.from(error, doing: "attaching to \(interface.name)").needingLinkCapability(attach)
+                throw RuntimeError.from(error, doing: "attaching to \(interface.name)", attach: attach)
             }
         }
     }

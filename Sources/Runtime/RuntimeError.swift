@@ -44,19 +44,16 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Sorts a libbpf failure by who can fix it.
-    /// A refusal for want of privilege in a link mode says what the
-    /// socket's capabilities lack: TC and XDP programs load and attach
-    /// only with CAP_NET_ADMIN too.
-    func needingLinkCapability(_ attach: LoadConfiguration.Attach) -> RuntimeError {
-        guard case .environment(let message) = self, attach != .socket, message.contains("permission denied") else {
-            return self
-        }
-        return .environment("\(message); --attach \(attach) also needs \(Capability.netAdmin)")
-    }
-
-    static func from(_ error: BPFError, doing what: String) -> RuntimeError {
+    /// Sorts a libbpf failure by who can fix it. A refusal for want of
+    /// privilege in a link mode (`attach` tc or xdp) says what the socket's
+    /// capabilities lack: TC and XDP programs load and attach only with
+    /// CAP_NET_ADMIN too.
+    static func from(_ error: BPFError, doing what: String, attach: LoadConfiguration.Attach = .socket)
+        -> RuntimeError
+    {
         switch error.kind {
+        case .permission where attach != .socket:
+            .environment("\(what): \(error.description); --attach \(attach) also needs \(Capability.netAdmin)")
         case .permission: .environment("\(what): \(error.description)")
         // Without CAP_PERFMON the verifier checks as for an unprivileged
         // user and refuses vtap's pointer comparisons: the host, not the
