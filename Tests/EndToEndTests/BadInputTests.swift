@@ -173,7 +173,7 @@ extension EndToEnd {
             let before = Set(try LoadedProgram.measuring().map(\.id))
             let run = try VtapRun.start(in: lab, object: rules)
             // The program vtap holds, from its own file descriptors.
-            let held = Self.programIDs(heldBy: run.processIdentifier)
+            let held = LoadedProgram.programIDs(heldBy: run.processIdentifier)
             let during = try LoadedProgram.measuring()
             #expect(!held.isEmpty, "vtap holds its program through a descriptor")
             #expect(
@@ -198,7 +198,7 @@ extension EndToEnd {
             let directory = try TemporaryDirectory(prefix: "vtap-e2e-kill")
             let rules = try Self.seedRules(lab, in: directory)
             let run = try VtapRun.start(in: lab, object: rules, options: attach.options)
-            let held = Self.programIDs(heldBy: run.processIdentifier)
+            let held = LoadedProgram.programIDs(heldBy: run.processIdentifier)
             #expect(!held.isEmpty, "vtap holds its program through a descriptor")
             let linked = try LoadedProgram.linkedProgramIDs().intersection(held)
             #expect(linked.count == [.socket: 0, .tc: 2, .xdp: 1][attach], "links to vtap's programs: \(linked)")
@@ -219,21 +219,6 @@ extension EndToEnd {
             #expect(summary.udp.packets == 10, "the next run measures the 10 datagrams")
         }
 
-        /// `prog_id` of every BPF program descriptor of a process.
-        static func programIDs(heldBy pid: Int32) -> Set<Int> {
-            let directory = "/proc/\(pid)/fdinfo"
-            let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            var ids = Set<Int>()
-            for entry in entries {
-                guard let text = try? String(contentsOfFile: "\(directory)/\(entry)", encoding: .utf8) else { continue }
-                for line in text.split(separator: "\n") where line.hasPrefix("prog_id:") {
-                    if let id = Int(line.dropFirst("prog_id:".count).trimmingCharacters(in: .whitespaces)) {
-                        ids.insert(id)
-                    }
-                }
-            }
-            return ids
-        }
     }
 }
 

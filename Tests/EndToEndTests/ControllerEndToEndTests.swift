@@ -78,12 +78,12 @@ extension EndToEnd {
                 #expect(
                     instance.logFile == instances.stateDirectory.appendingPathComponent("logs/\(instance.id).log").path)
                 #expect(
-                    !EndToEnd.BadInput.programIDs(heldBy: instance.pid).isEmpty,
+                    !LoadedProgram.programIDs(heldBy: instance.pid).isEmpty,
                     "instance \(instance.id) holds its program")
                 let (status, body) = try instances.get("http://127.0.0.1:\(instance.metricsPort)/metrics")
                 #expect(status == 200 && body.contains("vtap_"), "GET /metrics of \(instance.id): \(status)")
             }
-            let held = running.reduce(into: Set<Int>()) { $0.formUnion(EndToEnd.BadInput.programIDs(heldBy: $1.pid)) }
+            let held = running.reduce(into: Set<Int>()) { $0.formUnion(LoadedProgram.programIDs(heldBy: $1.pid)) }
 
             // The table: stable header, one line per instance.
             let table = try instances.vtap(["status", "--state-dir", instances.stateDirectory.path])

@@ -33,16 +33,27 @@ struct LoadedProgram: Sendable, Hashable {
     static func heldByOtherProcesses(notMentioning mention: String) -> Set<Int> {
         let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         var ids = Set<Int>()
-        for pid in processes where pid.allSatisfy(\.isNumber) {
+        for entry in processes {
+            guard let pid = Int32(entry) else { continue }
             let commandLine = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
-            if String(decoding: commandLine, as: UTF8.self).contains(mention) { continue }
-            let directory = "/proc/\(pid)/fdinfo"
-            for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
-                guard let text = try? String(contentsOfFile: "\(directory)/\(entry)", encoding: .utf8) else { continue }
-                for line in text.split(separator: "\n") where line.hasPrefix("prog_id:") {
-                    if let id = Int(line.dropFirst("prog_id:".count).trimmingCharacters(in: .whitespaces)) {
-                        ids.insert(id)
-                    }
+            if !String(decoding: commandLine, as: UTF8.self).contains(mention) {
+                ids.formUnion(programIDs(heldBy: pid))
+            }
+        }
+        return ids
+    }
+
+    /// `prog_id` of every BPF descriptor of a process (a program's, or a
+    /// link's, whose fdinfo names its program).
+    static func programIDs(heldBy pid: Int32) -> Set<Int> {
+        let directory = "/proc/\(pid)/fdinfo"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var ids = Set<Int>()
+        for entry in entries {
+            guard let text = try? String(contentsOfFile: "\(directory)/\(entry)", encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n") where line.hasPrefix("prog_id:") {
+                if let id = Int(line.dropFirst("prog_id:".count).trimmingCharacters(in: .whitespaces)) {
+                    ids.insert(id)
                 }
             }
         }
