@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 // Swift cannot call variadic C functions or copy a va_list, so the two
 // places that need them are small inline helpers here.
@@ -31,4 +33,10 @@ static inline char *vtap_format_message(const char *format, va_list arguments) {
 /// `ioctl(fd, request, ifr)` for the interface requests (SIOCGIFFLAGS, SIOCGIFHWADDR).
 static inline int vtap_ioctl_ifreq(int fd, unsigned long request, struct ifreq *ifr) {
     return ioctl(fd, request, ifr);
+}
+
+/// `memfd_create(name, MFD_CLOEXEC)`: glibc declares it only with _GNU_SOURCE,
+/// which Swift's Glibc module does not set, so through syscall (variadic).
+static inline int vtap_memfd_create(const char *name) {
+    return (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */);
 }

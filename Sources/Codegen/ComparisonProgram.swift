@@ -53,9 +53,10 @@ extension ProgramSource {
             rulesHeader += "__noinline int vtap_match_v6(const struct vtap_match_key *key);\n"
             functions = 2
         }
-        let main = try expand(fileName, generated: ["vtap_rules.h": rulesHeader], keep: keptHeaders, depth: 0)
+        let main = try expand(fileName, generated: [settingsHeaderName: rulesHeader], keep: keptHeaders, depth: 0)
         return ProgramSource(
-            compileUnit: (main, []), plans: [], strategy: .inline, functionCount: functions, tableNodes: 0,
+            program: CompileUnit(name: fileName, main: main, headers: []), decisions: nil, plans: [], strategy: .inline,
+            functionCount: functions, tableNodes: 0,
             unreachableRules: [], comparison: comparison)
     }
 

@@ -20,6 +20,9 @@ public struct CompiledRuleset: Sendable {
     public var verification: VerifierReport?
     /// Wall time per phase, in order.
     public var phases: [(name: String, duration: Duration)]
+    /// The packet program came from the cache: clang compiled the decision
+    /// code only.
+    public var programCached: Bool = false
 }
 
 /// The pipeline shared by `vtapc` and `vtap run RULES.json`:
@@ -38,16 +41,20 @@ public enum RulesCompiler {
         public var comparison: ComparisonProgram?
         /// The classifier's capacity (tests shrink it).
         public var limits: Classifier.Limits
+        /// Where compiled packet programs are kept; nil compiles every time.
+        public var cache: ProgramCache?
 
         public init(
             verify: Bool = true, objectFileName: String = "filter.o", strategy: MatchStrategy? = nil,
-            comparison: ComparisonProgram? = nil, limits: Classifier.Limits = .standard
+            comparison: ComparisonProgram? = nil, limits: Classifier.Limits = .standard,
+            cache: ProgramCache? = .standard()
         ) {
             self.verify = verify
             self.objectFileName = objectFileName
             self.strategy = strategy
             self.comparison = comparison
             self.limits = limits
+            self.cache = cache
         }
     }
 
@@ -85,12 +92,17 @@ public enum RulesCompiler {
         diagnostics += unreachableWarnings(source, ruleset, already: diagnostics)
         clock.lap("generate")
 
-        let output = Clang.compile(
-            main: (ProgramSource.fileName, source.compileUnit.main), headers: source.compileUnit.headers)
-        guard output.status == .ok, let object = output.object else {
-            throw CompileError.internalError("clang rejected the generated C:\n\(output.diagnostics)")
+        let program = try programObject(source.program, cache: options.cache)
+        var object = program.object
+        let programCached = program.cached
+        if let decisions = source.decisions {
+            let decisionsObject = try compile(decisions)
+            clock.lap("clang")
+            object = try link(object, decisionsObject)
+            clock.lap("link")
+        } else {
+            clock.lap("clang")
         }
-        clock.lap("clang")
 
         var manifest = try ManifestBuilder.manifest(
             for: object, ruleset: ruleset, file: file, source: source, objectFileName: options.objectFileName)
@@ -114,7 +126,34 @@ public enum RulesCompiler {
 
         return CompiledRuleset(
             file: file, ruleset: ruleset, diagnostics: diagnostics, source: source, object: object,
-            manifest: manifest, verification: verification, phases: clock.phases)
+            manifest: manifest, verification: verification, phases: clock.phases, programCached: programCached)
+    }
+
+    static func compile(_ unit: CompileUnit) throws -> [UInt8] {
+        let output = Clang.compile(main: (unit.name, unit.main), headers: unit.headers)
+        guard output.status == .ok, let object = output.object else {
+            throw CompileError.internalError("clang rejected the generated C of \(unit.name):\n\(output.diagnostics)")
+        }
+        return object
+    }
+
+    /// The packet program's object: from the cache when it holds this unit,
+    /// else compiled (and stored when there is a cache).
+    static func programObject(_ unit: CompileUnit, cache: ProgramCache?) throws -> (object: [UInt8], cached: Bool) {
+        guard let cache else { return (try compile(unit), false) }
+        let key = ProgramCache.key(for: unit, arguments: Clang.bpfArguments)
+        if let object = cache.object(for: key) { return (object, true) }
+        let object = try compile(unit)
+        cache.store(object, for: key)
+        return (object, false)
+    }
+
+    static func link(_ program: [UInt8], _ decisions: [UInt8]) throws -> [UInt8] {
+        do {
+            return try ObjectLinker.link([program, decisions], name: "vtap")
+        } catch {
+            throw CompileError.internalError("the packet program and the decision code did not link: \(error)")
+        }
     }
 
     /// Loads the object once and unloads it: the kernel's own verdict.

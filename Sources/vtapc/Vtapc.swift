@@ -80,8 +80,19 @@ struct Compile: ParsableCommand {
     @Option(name: .shortAndLong, help: "The object to write; the manifest goes beside it. Default: bpf-out/NAME.o")
     var output: String?
 
-    @Option(name: .customLong("emit-c"), help: "Also write the generated C translation unit here.")
+    @Option(
+        name: .customLong("emit-c"),
+        help:
+            "Also write the generated C here: the packet program to FILE, the decision code to FILE's name with .match.c for .c."
+    )
     var emitC: String?
+
+    /// --emit-c's files: the packet program, then the decision code beside it.
+    var emittedC: [String] {
+        guard let emitC else { return [] }
+        let stem = emitC.hasSuffix(".c") ? String(emitC.dropLast(2)) : emitC
+        return [emitC, stem + ".match.c"]
+    }
 
     @Flag(name: .shortAndLong, help: "On success, print warnings only (vtap runs vtapc this way).")
     var quiet = false
@@ -100,7 +111,7 @@ struct Compile: ParsableCommand {
     /// No output may be the rules file (`vtapc r.json -o r.json` wrote the
     /// object over it).
     func validate() throws {
-        let outputs = [objectPath, Manifest.path(forObject: objectPath)] + (emitC.map { [$0] } ?? [])
+        let outputs = [objectPath, Manifest.path(forObject: objectPath)] + emittedC
         for path in outputs where FileIdentity.same(path, rules) {
             throw ValidationError("\(path) is the rules file; choose another output")
         }
@@ -135,7 +146,7 @@ struct Compile: ParsableCommand {
             (path: objectPath, data: Data(compiled.object)),
             (path: Manifest.path(forObject: objectPath), data: try OutputFiles.encodeManifest(compiled.manifest)),
         ]
-        if let emitC { files.append((emitC, Data(compiled.source.text.utf8))) }
+        for (path, unit) in zip(emittedC, compiled.source.units) { files.append((path, Data(unit.text.utf8))) }
         try OutputFiles.writeAll(files)
         return compiled
     }

@@ -25,24 +25,28 @@ import VtapTestSupport
         var random = RandomRulesets(seed: UInt64(seed))
         let ruleset = random.ruleset(count: 30, settings: Settings(sequence: .fixedOffset(8)))
         let source = try ProgramSource.generate(ruleset)
-        let output = Clang.compile(main: (ProgramSource.fileName, source.text), headers: [])
-        #expect(output.status == .ok, "\(output.diagnostics)")
-        #expect(output.diagnostics.isEmpty, "\(output.diagnostics)")
-        if let dir = ProcessInfo.processInfo.environment["VTAP_DUMP_DIR"], let object = output.object {
-            try Data(object).write(to: URL(fileURLWithPath: "\(dir)/random\(seed).o"))
-            try source.text.write(toFile: "\(dir)/random\(seed).c", atomically: true, encoding: .utf8)
+        #expect(source.units.map(\.name) == [ProgramSource.fileName, ProgramSource.decisionsFileName])
+        for unit in source.units {
+            let output = Clang.compile(main: (unit.name, unit.text), headers: [])
+            #expect(output.status == .ok, "\(unit.name): \(output.diagnostics)")
+            #expect(output.diagnostics.isEmpty, "\(unit.name): \(output.diagnostics)")
+            if let dir = ProcessInfo.processInfo.environment["VTAP_DUMP_DIR"], let object = output.object {
+                try Data(object).write(to: URL(fileURLWithPath: "\(dir)/random\(seed)-\(unit.name).o"))
+                try unit.text.write(toFile: "\(dir)/random\(seed)-\(unit.name)", atomically: true, encoding: .utf8)
+            }
         }
     }
 
     @Test func tenThousandHostsCompile() throws {
         let source = try ProgramSource.generate(Self.hostRuleset(10_000))
+        let decisions = try #require(source.decisions)
         let start = ContinuousClock.now
-        let output = Clang.compile(main: (ProgramSource.fileName, source.text), headers: [])
+        let output = Clang.compile(main: (decisions.name, decisions.text), headers: [])
         let elapsed = ContinuousClock.now - start
         #expect(output.status == .ok, "\(output.diagnostics)")
         if let dir = ProcessInfo.processInfo.environment["VTAP_DUMP_DIR"], let object = output.object {
             try Data(object).write(to: URL(fileURLWithPath: "\(dir)/hosts10k.o"))
-            try source.text.write(toFile: "\(dir)/hosts10k.c", atomically: true, encoding: .utf8)
+            try decisions.text.write(toFile: "\(dir)/hosts10k.c", atomically: true, encoding: .utf8)
             print("10k hosts: \(source.functionCount) functions, compile \(elapsed)")
         }
     }

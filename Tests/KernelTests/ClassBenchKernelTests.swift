@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VtapCodegen
 import VtapCompiler
@@ -50,5 +51,22 @@ import VtapTestSupport
         let snapshot = try session.measurement.snapshot()
         #expect(snapshot.rules.reduce(0) { $0 + $1.packets } == UInt64(matched))
         #expect(snapshot.unmatched.packets == UInt64(set.headers.count - matched))
+    }
+
+    /// bpftool (libbpf's own loader) loads every program of a linked object
+    /// whose decision part is a table: the parts' constant data merged.
+    @Test func bpftoolLoadsALinkedTableObject() throws {
+        let set = try ClassBenchSet("fw1_10000")
+        let compiled = try RulesCompiler.compile(
+            SourceFile(path: "fw1_10000.json", text: set.rulesText), options: .init(verify: false))
+        #expect(compiled.source.strategy == .table)
+        let directory = try TemporaryDirectory()
+        let objectPath = directory.file("fw1.o").path
+        try Data(compiled.object).write(to: URL(fileURLWithPath: objectPath))
+        let pins = "/sys/fs/bpf/vtap-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: pins) }
+        try CommandRunner.check(["bpftool", "prog", "loadall", objectPath, pins])
+        let pinned = try FileManager.default.contentsOfDirectory(atPath: pins).sorted()
+        #expect(pinned == ["vtap_measure", "vtap_measure_tc_egress", "vtap_measure_tc_ingress", "vtap_measure_xdp"])
     }
 }

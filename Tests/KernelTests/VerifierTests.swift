@@ -71,8 +71,14 @@ import VtapTestSupport
             try? FileManager.default.removeItem(atPath: maps)
         }
         try CommandRunner.check(["bpftool", "prog", "loadall", objectPath, pins, "pinmaps", maps])
-        let program = try CommandRunner.check(["bpftool", "-j", "prog", "show", "pinned", "\(pins)/vtap_measure"])
-        #expect(program.standardOutput.contains("\"type\":\"socket_filter\""))
+        // Every program of the linked object, each of its attach mode's type.
+        for (name, type) in [
+            ("vtap_measure", "socket_filter"), ("vtap_measure_tc_ingress", "sched_cls"),
+            ("vtap_measure_tc_egress", "sched_cls"), ("vtap_measure_xdp", "xdp"),
+        ] {
+            let program = try CommandRunner.check(["bpftool", "-j", "prog", "show", "pinned", "\(pins)/\(name)"])
+            #expect(program.standardOutput.contains("\"type\":\"\(type)\""), "\(name): \(program.standardOutput)")
+        }
 
         let dump = try CommandRunner.check(["bpftool", "-j", "map", "dump", "pinned", "\(maps)/vtap_rule_stats"])
         let entries = try #require(
@@ -110,7 +116,9 @@ import VtapTestSupport
             SourceFile(path: "names.json", text: #"{"RULES": [{"name": "\#(name)", "rule": "- - - - -"}]}"#),
             options: .init(verify: false))
         #expect(compiled.manifest.rules.first?.name == "a*/ b\" #define")
-        #expect(!compiled.source.text.contains("a*/ b"))
-        #expect(!compiled.source.text.contains("names.json"))
+        for unit in compiled.source.units {
+            #expect(!unit.text.contains("a*/ b"))
+            #expect(!unit.text.contains("names.json"))
+        }
     }
 }

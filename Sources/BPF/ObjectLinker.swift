@@ -1,0 +1,95 @@
+import CLibbpf
+import VtapSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Static linking of BPF objects with libbpf's linker (`bpf_linker__*`, what
+/// `bpftool gen object` uses): extern functions resolved across the parts,
+/// data sections merged, BTF deduplicated. Deterministic: the same parts in
+/// the same order give the same bytes.
+///
+/// Debian's libbpf 1.1 links files only, by name. The parts and the result
+/// are anonymous memory files (memfd) named through /proc/self/fd, so
+/// nothing is written to disk and nothing is left behind, whatever happens.
+public enum ObjectLinker {
+    /// Links `parts` in order into one object. `name` says what is linked,
+    /// in errors.
+    public static func link(_ parts: [[UInt8]], name: String) throws(BPFError) -> [UInt8] {
+        let what = "object '\(name)'"
+        var inputs: [OwnedDescriptor] = []
+        for part in parts { inputs.append(try memoryFile(holding: part, for: what)) }
+        let output = try memoryFile(holding: [], for: what)
+        // The descriptors must stay open until the linker has read them: a
+        // number closed early could name another thread's file by then.
+        let (status, code, messages) = withExtendedLifetime(inputs) {
+            LibbpfLog.capturing { collector in
+                let status = link(inputs.map(path(of:)), into: path(of: output))
+                return (status, currentErrno(), collector.warnings)
+            }
+        }
+        guard status == 0 else {
+            // The linker says what it refused in its messages; the errno is
+            // EINVAL for any mismatch.
+            let reason = messages.last.map { $0.hasPrefix("libbpf: ") ? String($0.dropFirst(8)) : $0 }
+            throw BPFError(
+                .invalidObject, operation: "link", object: what, detail: reason, errno: code,
+                libbpfMessages: messages)
+        }
+        return try contents(of: output, for: what)
+    }
+
+    /// 0 or libbpf's negative errno.
+    private static func link(_ inputs: [String], into output: String) -> Int32 {
+        errno = 0
+        guard let linker = bpf_linker__new(output, nil) else { return -currentErrno() }
+        defer { bpf_linker__free(linker) }
+        for input in inputs {
+            let status = bpf_linker__add_file(linker, input, nil)
+            if status != 0 { return status }
+        }
+        return bpf_linker__finalize(linker)
+    }
+
+    private static func path(of file: OwnedDescriptor) -> String { "/proc/self/fd/\(file.rawValue)" }
+
+    private static func memoryFile(holding bytes: [UInt8], for what: String) throws(BPFError) -> OwnedDescriptor {
+        let created = retryingOnInterrupt { vtap_memfd_create("vtap-link") }
+        guard case .success(let raw) = created else {
+            if case .failure(let error) = created {
+                throw BPFError.fromErrno(error.code, operation: "link", object: what)
+            }
+            throw BPFError(.system(errno: EIO), operation: "link", object: what)
+        }
+        let file = OwnedDescriptor(raw)
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { buffer in
+                Glibc.write(raw, buffer.baseAddress! + written, buffer.count - written)
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw BPFError.fromErrno(currentErrno(), operation: "link", object: what)
+            }
+            written += result
+        }
+        return file
+    }
+
+    private static func contents(of file: OwnedDescriptor, for what: String) throws(BPFError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var offset: off_t = 0
+        while true {
+            let count = chunk.withUnsafeMutableBytes { pread(file.rawValue, $0.baseAddress, $0.count, offset) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw BPFError.fromErrno(currentErrno(), operation: "link", object: what)
+            }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: chunk[..<count])
+            offset += off_t(count)
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+import VtapCodegen
+import VtapCompiler
+import VtapDiagnostics
+import VtapRuleModel
+import VtapTestSupport
+
+/// vtapc's objects are the packet program (compiled once per settings and
+/// kept in a `ProgramCache`) linked with the ruleset's decision code. An
+/// object must not depend on whether the program came from the cache.
+@Suite struct LinkedObjectTests {
+    static let seedRules = SourceFile(
+        path: "seed.json",
+        text:
+            #"{"RULES": ["1.1.1.1 2.2.2.2 11 22 TCP", "3.3.3.3 - - - [TCP,UDP]"], "PATTERN": "0xe7a5c318", "OFFSET": 4}"#
+    )
+
+    static func compile(_ file: SourceFile, cache: ProgramCache?) throws -> CompiledRuleset {
+        try RulesCompiler.compile(file, options: .init(verify: false, cache: cache))
+    }
+
+    static func entries(_ directory: TemporaryDirectory) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.url.path)) ?? []).filter {
+            $0.hasPrefix("program-")
+        }.sorted()
+    }
+
+    /// Without a cache, into an empty one, and from it: the same bytes.
+    @Test func theSameRulesGiveTheSameBytesWithOrWithoutTheCache() throws {
+        let directory = try TemporaryDirectory()
+        let cache = ProgramCache(directory: directory.url.path)
+        let uncached = try Self.compile(Self.seedRules, cache: nil)
+        let cold = try Self.compile(Self.seedRules, cache: cache)
+        let warm = try Self.compile(Self.seedRules, cache: cache)
+        #expect(!uncached.programCached && !cold.programCached)
+        #expect(warm.programCached)
+        #expect(uncached.object == cold.object)
+        #expect(cold.object == warm.object)
+        #expect(cold.manifest.object.sha256 == warm.manifest.object.sha256)
+        #expect(Self.entries(directory).count == 1)
+        // Both parts are in the object: the programs and the decision code.
+        let text = String(decoding: warm.object, as: UTF8.self)
+        for name in ["vtap_measure_tc_ingress", "vtap_measure_xdp", "vtap_match_v4", "vtap_match_v6"] {
+            #expect(text.contains(name), "\(name) missing from the linked object")
+        }
+    }
+
+    /// A ClassBench set (the table strategy: its constant tables are data
+    /// of the decision part) links to the same bytes cold and warm.
+    @Test(.seedData) func aClassBenchTableLinksTheSameColdAndWarm() throws {
+        let set = try ClassBenchSet("fw1_1000")
+        let file = SourceFile(path: "fw1_1000.json", text: set.rulesText)
+        let directory = try TemporaryDirectory()
+        let cache = ProgramCache(directory: directory.url.path)
+        let cold = try Self.compile(file, cache: cache)
+        let warm = try Self.compile(file, cache: cache)
+        #expect(cold.source.strategy == .table)
+        #expect(warm.programCached)
+        #expect(cold.object == warm.object)
+        #expect(try Self.compile(file, cache: nil).object == cold.object)
+    }
+
+    /// Other rules with the same settings reuse the program; other settings
+    /// are another entry. Every constant of the rules stays in the decision
+    /// part: the program's unit holds no address of any rule.
+    @Test func rulesReuseTheProgramAndSettingsDoNot() throws {
+        let directory = try TemporaryDirectory()
+        let cache = ProgramCache(directory: directory.url.path)
+        _ = try Self.compile(Self.seedRules, cache: cache)
+        let otherRules = SourceFile(
+            path: "other.json",
+            text: #"{"RULES": ["9.9.9.9 - - 53 UDP", "10.1.0.0/16 - - - TCP"], "PATTERN": "0xe7a5c318", "OFFSET": 4}"#)
+        let reused = try Self.compile(otherRules, cache: cache)
+        #expect(reused.programCached)
+        #expect(!reused.source.program.main.contains("0x9090909"))
+        #expect(reused.source.decisions?.main.contains("0x9090909") == true)
+        let otherSettings = SourceFile(
+            path: "offset.json", text: #"{"RULES": ["9.9.9.9 - - 53 UDP", "10.1.0.0/16 - - - TCP"], "OFFSET": 8}"#)
+        let compiled = try Self.compile(otherSettings, cache: cache)
+        #expect(!compiled.programCached)
+        #expect(Self.entries(directory).count == 2)
+        // The object equals one compiled without any cache.
+        #expect(try Self.compile(otherRules, cache: nil).object == reused.object)
+    }
+
+    /// An entry damaged on disk is compiled again and replaced; the object
+    /// is unchanged. (libbpf 1.1's linker crashes on a damaged ELF file: the
+    /// entry's digest keeps such bytes from it.)
+    @Test func aDamagedEntryIsCompiledAgainAndReplaced() throws {
+        let directory = try TemporaryDirectory()
+        let cache = ProgramCache(directory: directory.url.path)
+        let reference = try Self.compile(Self.seedRules, cache: cache)
+        let entry = try #require(Self.entries(directory).first)
+        let path = directory.file(entry).path
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        var flipped = good
+        flipped[flipped.count - 100] ^= 0x40
+        let damages = [
+            Data(repeating: 0x30, count: 64) + Data("\n".utf8) + Data([0x7F, 0x45, 0x4C, 0x46])
+                + Data(repeating: 0xAB, count: 512),
+            good.prefix(good.count / 2), flipped, Data(), good.dropFirst(65),
+        ]
+        for damage in damages {
+            try damage.write(to: URL(fileURLWithPath: path))
+            let again = try Self.compile(Self.seedRules, cache: cache)
+            #expect(!again.programCached)
+            #expect(again.object == reference.object)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == good)
+        }
+    }
+
+    /// A cache keeps at most its capacity of entries, the newest.
+    @Test func theCacheKeepsItsCapacity() throws {
+        let directory = try TemporaryDirectory()
+        let cache = ProgramCache(directory: directory.url.path, capacity: 2)
+        for offset in [4, 8, 12] {
+            _ = try Self.compile(
+                SourceFile(path: "r\(offset).json", text: #"{"RULES": ["- - - - UDP"], "OFFSET": \#(offset)}"#),
+                cache: cache)
+        }
+        #expect(Self.entries(directory).count == 2)
+    }
+
+    /// A cache that cannot be written is no error: the compile goes on.
+    @Test func anUnwritableCacheIsSkipped() throws {
+        let directory = try TemporaryDirectory()
+        let blocker = directory.file("file")
+        try Data("x".utf8).write(to: blocker)
+        let compiled = try Self.compile(Self.seedRules, cache: ProgramCache(directory: blocker.path + "/cache"))
+        #expect(try compiled.object == Self.compile(Self.seedRules, cache: nil).object)
+    }
+
+    /// Where the cache is: VTAP_CACHE_DIR (empty: none), XDG_CACHE_HOME, HOME.
+    @Test func theCacheDirectoryFollowsTheEnvironment() {
+        #expect(ProgramCache.standard(environment: ["VTAP_CACHE_DIR": "/c", "HOME": "/h"])?.directory == "/c")
+        #expect(ProgramCache.standard(environment: ["VTAP_CACHE_DIR": "", "HOME": "/h"]) == nil)
+        #expect(ProgramCache.standard(environment: ["XDG_CACHE_HOME": "/x", "HOME": "/h"])?.directory == "/x/vtap")
+        #expect(ProgramCache.standard(environment: ["HOME": "/h"])?.directory == "/h/.cache/vtap")
+        #expect(ProgramCache.standard(environment: ["XDG_CACHE_HOME": "relative"]) == nil)
+    }
+}
