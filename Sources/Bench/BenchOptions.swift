@@ -38,7 +38,7 @@ public struct BenchOptions: Sendable {
     }()
 
     public enum Section: String, Sendable, CaseIterable {
-        case packet, classbench, pattern, events, compile, startup, live, kpis
+        case packet, classbench, pattern, events, attach, compile, startup, live, kpis
     }
 
     public static let fullRuleCounts = [1, 10, 100, 1_000, 10_000, 100_000]
@@ -61,7 +61,7 @@ public struct BenchOptions: Sendable {
         var options = BenchOptions(
             quick: true, repeatCount: 10_000, runs: 2, ruleCounts: quickRuleCounts, naiveChainLimit: 1_000,
             secondsPerTimedRun: 0.05, workDirectory: workDirectory, vtapcPath: vtapcPath,
-            sections: [.packet, .classbench, .pattern, .compile], binDirectory: nil, log: log)
+            sections: [.packet, .classbench, .pattern, .attach, .compile], binDirectory: nil, log: log)
         options.classBenchSets = ClassBenchBenchmark.allSets.filter { !$0.hasSuffix("_100000") }
         options.classBenchSample = 24
         options.classBenchExtremes = 4

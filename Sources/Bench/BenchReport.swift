@@ -20,6 +20,8 @@ public struct BenchReport: Codable, Sendable {
     public var patternCost: PatternCostSection?
     /// The packet program with and without EVENTS.
     public var eventsCost: EventsCostSection?
+    /// The packet program at each attach mode's receive hook (test_run).
+    public var attachCost: LiveOverheadSection?
     /// The `vtapc` process per ruleset size.
     public var compileCost: CompileCostSection?
     /// Start-up time against BCC.
@@ -42,6 +44,7 @@ public struct BenchReport: Codable, Sendable {
         case classBench = "classbench"
         case patternCost = "pattern_cost"
         case eventsCost = "events_cost"
+        case attachCost = "attach_cost"
         case compileCost = "compile_cost"
         case startup
         case liveOverhead = "live_overhead"

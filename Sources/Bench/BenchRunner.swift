@@ -37,6 +37,10 @@ public struct BenchRunner {
             options.log("packet program with and without EVENTS")
             report.eventsCost = try EventsCostBenchmark.run(options)
         }
+        if options.sections.contains(.attach) {
+            options.log("packet program by attach mode (BPF_PROG_TEST_RUN)")
+            report.attachCost = try AttachCostBenchmark.run(options)
+        }
         let script = BenchScript(
             repositoryRoot: options.repositoryRoot, binDirectory: options.binDirectory.map { URL(fileURLWithPath: $0) },
             quick: options.quick)

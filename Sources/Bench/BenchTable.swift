@@ -11,6 +11,7 @@ public enum BenchTable {
         if let events = report.eventsCost { out += "\n" + eventsTable(events) }
         if let compile = report.compileCost { out += "\n" + compileTable(compile) }
         for (title, rows, note) in [
+            ("Packet program by attach mode", report.attachCost?.rows, report.attachCost?.note),
             ("Start-up", report.startup?.rows, report.startup?.note),
             ("Live overhead", report.liveOverhead?.rows, report.liveOverhead?.note),
             ("KPIS beside bpftrace", report.kpiCost?.rows, report.kpiCost?.note),

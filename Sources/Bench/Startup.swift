@@ -7,8 +7,10 @@ import Foundation
 public struct StartupResult: Sendable {
     public var section: StartupSection
     public var targets: [TargetCheck]
-    /// Medians, seconds.
+    /// Medians, seconds. `vtapcSeconds` with the packet program in vtapc's
+    /// cache, `vtapcColdSeconds` with an empty cache.
     public var vtapcSeconds: Double
+    public var vtapcColdSeconds: Double?
     public var vtapRunRulesSeconds: Double
     public var vtapRunObjectSeconds: Double
     public var bccSeconds: Double
@@ -26,6 +28,8 @@ public enum StartupBenchmark {
         let samples = s["samples_s"] as? [String: [Any]] ?? [:]
         let load = s["load_average_1m"] as? [String: Any] ?? [:]
         let agree = s["counters_agree"] as? Bool ?? false
+        let cold = jsonNumber(s["vtapc_seed_cold_s"])
+        let phases = (s["vtapc_phases_s"] as? [String: Any] ?? [:]).compactMapValues(jsonNumber)
 
         func row(_ name: String, _ key: String, _ median: Double) -> BenchRow {
             let values = (samples[key] ?? []).compactMap(jsonNumber)
@@ -37,16 +41,24 @@ public enum StartupBenchmark {
         let ratio = bcc / vtapc
         let section = StartupSection(
             rows: [
-                row("vtapc rules/seed.json (whole process)", "vtapc_seed", vtapc),
-                row("vtap run rules/seed.json -> attached", "vtap_run_rules", rules),
-                row("vtap run seed.o -> attached", "vtap_run_object", object),
-                row("BCC seed_filter.py -> attached", "bcc", bcc),
-            ],
+                row("vtapc rules/seed.json (whole process, packet program cached)", "vtapc_seed", vtapc)
+            ]
+                + (cold.map { [row("vtapc rules/seed.json (whole process, empty cache)", "vtapc_seed_cold", $0)] }
+                    ?? []) + [
+                    row("vtap run rules/seed.json -> attached", "vtap_run_rules", rules),
+                    row("vtap run seed.o -> attached", "vtap_run_object", object),
+                    row("BCC seed_filter.py -> attached", "bcc", bcc),
+                ],
             note: "median of \(Int(jsonNumber(s["runs"]) ?? 0)) runs; load average "
                 + String(format: "%.2f", jsonNumber(load["before"]) ?? -1)
                 + "; BCC/vtapc \(String(format: "%.1f", ratio))x, BCC/vtap run rules "
                 + String(format: "%.1f", bcc / rules) + "x; counters "
-                + (agree ? "agree" : "DISAGREE"))
+                + (agree ? "agree" : "DISAGREE")
+                + (phases.isEmpty
+                    ? ""
+                    : "; vtapc phases "
+                        + phases.sorted { $0.value > $1.value }.map { "\($0.key) \(Int($0.value * 1000)) ms" }
+                        .joined(separator: ", ")))
         let targets = [
             TargetCheck(
                 target: "vtapc on the seed <= 1/20 of BCC's start-up",
@@ -58,7 +70,7 @@ public enum StartupBenchmark {
                 holds: agree),
         ]
         return StartupResult(
-            section: section, targets: targets, vtapcSeconds: vtapc, vtapRunRulesSeconds: rules,
+            section: section, targets: targets, vtapcSeconds: vtapc, vtapcColdSeconds: cold, vtapRunRulesSeconds: rules,
             vtapRunObjectSeconds: object, bccSeconds: bcc, countersAgree: agree)
     }
 }

@@ -18,7 +18,7 @@ struct VtapBenchCommand: ParsableCommand {
 
     @Option(
         help:
-            "Sections to run, comma-separated: packet,classbench,pattern,events,compile,startup,live,kpis (default: all)."
+            "Sections to run, comma-separated: packet,classbench,pattern,events,attach,compile,startup,live,kpis (default: all)."
     )
     var only: String?
 

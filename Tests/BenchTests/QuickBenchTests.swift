@@ -58,6 +58,17 @@ import VtapTestSupport
         #expect(report.targets.contains { $0.target.contains("EVENTS") && $0.holds == true })
     }
 
+    /// Each attach mode's receive program runs the flood frame, counts every
+    /// run for the seed's rule (the runner throws otherwise) and is timed.
+    @Test func everyAttachModeIsTimedAndCountsEveryRun() throws {
+        var options = Self.options([.attach])
+        options.repositoryRoot = RepositoryLayout.root
+        let report = try BenchRunner(options: options).run()
+        let rows = try #require(report.attachCost?.rows)
+        #expect(rows.map { $0.name.split(separator: " ").first ?? "" } == ["socket", "tc", "xdp"])
+        for row in rows { #expect((row.values["median"] ?? 0) > 0, "\(row.name)") }
+    }
+
     @Test func compileCostSpawnsVtapc() throws {
         let vtapc = BuiltProducts.vtapc
         var options = Self.options([.compile], ruleCounts: [1, 1_000])
