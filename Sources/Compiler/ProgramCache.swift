@@ -16,7 +16,8 @@ import VtapSystem
 /// `LinkedObjectTests`), so bytes that are not exactly what clang wrote
 /// never reach it. An entry that fails the check is compiled again and
 /// replaced. Only an optimisation: a directory that cannot be made or
-/// written is skipped without a word.
+/// written, or that others could write (`isPrivate`), is skipped without a
+/// word.
 public struct ProgramCache: Sendable {
     public var directory: String
     /// Entries kept; the least recently written beyond it are removed.
@@ -54,9 +55,18 @@ public struct ProgramCache: Sendable {
     /// An entry: the object's SHA-256 in hex, a newline, the object.
     static let digestLength = 64
 
+    /// The cache's objects go into every object vtapc writes, so it is
+    /// trusted like vtapc itself: only a directory this user owns that no
+    /// one else may write is used (the one vtapc makes is 0700).
+    var isPrivate: Bool {
+        var status = stat()
+        guard lstat(directory, &status) == 0 else { return true }  // made 0700 on the first store
+        return (status.st_mode & S_IFMT) == S_IFDIR && status.st_uid == geteuid() && status.st_mode & 0o022 == 0
+    }
+
     /// The stored object, if there is one whose digest holds.
     func object(for key: String) -> [UInt8]? {
-        guard let entry = try? InputFile.read(path(of: key), limit: Limits.maxInputFileBytes),
+        guard isPrivate, let entry = try? InputFile.read(path(of: key), limit: Limits.maxInputFileBytes),
             entry.count > Self.digestLength, entry[Self.digestLength] == UInt8(ascii: "\n")
         else { return nil }
         let object = Array(entry[(Self.digestLength + 1)...])
@@ -66,6 +76,7 @@ public struct ProgramCache: Sendable {
 
     /// Stores atomically (readers see a whole entry or none), then trims.
     func store(_ object: [UInt8], for key: String) {
+        guard isPrivate else { return }
         do {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

@@ -131,6 +131,21 @@ import VtapTestSupport
         #expect(try compiled.object == Self.compile(Self.seedRules, cache: nil).object)
     }
 
+    /// A directory others may write is not used: its objects would go into
+    /// this user's objects.
+    @Test func aCacheOthersCanWriteIsNotUsed() throws {
+        let directory = try TemporaryDirectory()
+        let cache = ProgramCache(directory: directory.url.path)
+        _ = try Self.compile(Self.seedRules, cache: cache)
+        #expect(try Self.compile(Self.seedRules, cache: cache).programCached)
+        chmod(directory.url.path, 0o777)
+        let shared = try Self.compile(Self.seedRules, cache: cache)
+        #expect(!shared.programCached)
+        #expect(Self.entries(directory).count == 1)
+        chmod(directory.url.path, 0o700)
+        #expect(try Self.compile(Self.seedRules, cache: cache).programCached)
+    }
+
     /// Where the cache is: VTAP_CACHE_DIR (empty: none), XDG_CACHE_HOME, HOME.
     @Test func theCacheDirectoryFollowsTheEnvironment() {
         #expect(ProgramCache.standard(environment: ["VTAP_CACHE_DIR": "/c", "HOME": "/h"])?.directory == "/c")
