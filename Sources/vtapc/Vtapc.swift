@@ -72,7 +72,12 @@ enum DiagnosticFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compile RULES into an object (the default command): vtapc RULES.json -o FILE.o")
+        abstract: "Compile RULES into an object (the default command): vtapc RULES.json -o FILE.o",
+        discussion: """
+            The packet program depends on the rules only through their settings; vtapc keeps it compiled in \
+            $VTAP_CACHE_DIR, else $XDG_CACHE_HOME/vtap, else ~/.cache/vtap (VTAP_CACHE_DIR= turns that off), \
+            and links it with each ruleset's decision code. The object is the same bytes either way.
+            """)
 
     @Argument(help: "The rules file.")
     var rules: String

@@ -20,6 +20,34 @@ import VtapTestSupport
         #expect(elf.starts(with: [0x7F, 0x45, 0x4C, 0x46]))
     }
 
+    /// Separate vtapc processes, with an empty cache, from it, and without
+    /// one, write the same object; --emit-c writes both units, the rules'
+    /// constants in the decision code only.
+    @Test func objectsAreTheSameBytesFromTheCacheAndWithoutOne() throws {
+        let directory = try TemporaryDirectory()
+        let rules = directory.file("rules.json")
+        try Self.seed.write(to: rules, atomically: true, encoding: .utf8)
+        let cache = directory.file("cache").path
+        var objects: [Data] = []
+        for (name, cacheSetting) in [("cold", cache), ("warm", cache), ("none", "")] {
+            let object = directory.file("\(name).o").path
+            let result = try CommandRunner.run([
+                "env", "VTAP_CACHE_DIR=\(cacheSetting)", BuiltProducts.vtapc, rules.path, "-o", object, "-v",
+                "--emit-c", directory.file("\(name).bpf.c").path,
+            ])
+            #expect(result.status == 0, "\(result.summary)")
+            #expect(result.standardError.contains("  link: "), "\(result.standardError)")
+            objects.append(try Data(contentsOf: URL(fileURLWithPath: object)))
+        }
+        #expect(objects[0] == objects[1] && objects[1] == objects[2])
+        let program = try String(contentsOf: directory.file("warm.bpf.c"), encoding: .utf8)
+        let decisions = try String(contentsOf: directory.file("warm.bpf.match.c"), encoding: .utf8)
+        #expect(program.contains("vtap_measure_packet") && !program.contains("0x1010101u"))
+        #expect(decisions.contains("vtap_match_v4") && decisions.contains("0x1010101u"))
+        let entries = try FileManager.default.contentsOfDirectory(atPath: cache)
+        #expect(entries.count == 1 && entries[0].hasPrefix("program-"), "\(entries)")
+    }
+
     @Test func rulesWithErrorsExitOneAndWriteNothing() throws {
         let directory = try TemporaryDirectory()
         let rules = directory.file("bad.json")
