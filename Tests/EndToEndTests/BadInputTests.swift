@@ -187,6 +187,48 @@ extension EndToEnd {
             #expect(left.isEmpty, "still loaded after vtap ended: \(left)")
         }
 
+        /// An XDP program someone else attached to the interface (here
+        /// vtap's own XDP program, loaded by bpftool and attached by `ip`):
+        /// `--attach xdp` exits 5 with one line naming the interface, leaves
+        /// nothing of its own, and the other program stays where it was.
+        @Test(.kernel) func anXDPProgramAlreadyOnTheInterfaceIsRefused() throws {
+            let lab = try NetworkLab()
+            defer { lab.shutdown() }
+            let directory = try TemporaryDirectory(prefix: "vtap-e2e-xdp-busy")
+            let rules = try Self.seedRules(lab, in: directory)
+            let object = directory.file("filter.o")
+            try RulesFile.compile(rules, to: object)
+            let pins = "/sys/fs/bpf/vtap-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            defer { try? FileManager.default.removeItem(atPath: pins) }
+            try CommandRunner.check(["bpftool", "prog", "loadall", object.path, pins])
+            // nsenter, not `ip netns exec`: that mounts a /sys of its own,
+            // without the BPF file system the program is pinned in.
+            let attach = try CommandRunner.run([
+                "nsenter", "--net=/run/netns/\(lab.namespace(.receiver))", "bpftool", "net", "attach", "xdp", "pinned",
+                "\(pins)/vtap_measure_xdp", "dev", lab.receiverInterface,
+            ])
+            try #require(attach.succeeded, "\(attach.summary)")
+            func xdpProgram() throws -> String {
+                let shown = try lab.run(in: .receiver, ["ip", "-d", "link", "show", "dev", lab.receiverInterface])
+                return shown.standardOutput.split(separator: "\n").first { $0.contains("prog/xdp") }.map(String.init)
+                    ?? ""
+            }
+            let before = try xdpProgram()
+            #expect(before.contains("prog/xdp id"), "the other program is attached: \(before)")
+            let loadedBefore = Set(try LoadedProgram.measuring().map(\.id))
+
+            let result = try Self.vtapRun(lab, [object.path, "-i", lab.receiverInterface, "--attach", "xdp", "--json"])
+            Self.expectOneLineError(result, status: 5, mentioning: lab.receiverInterface)
+            #expect(result.standardError.contains("another XDP program"), "\(result.standardError)")
+            #expect(try xdpProgram() == before, "the other program was left where it was")
+            // Nothing of the run stays loaded (a program held by another
+            // test's running process is that test's).
+            let theirs = Set(try LoadedProgram.measuring().map(\.id)).subtracting(loadedBefore)
+            let left = try LoadedProgram.stillMeasuring(theirs).subtracting(
+                LoadedProgram.heldByOtherProcesses(notMentioning: directory.url.path))
+            #expect(left.isEmpty, "loaded after the refused run: \(left)")
+        }
+
         /// SIGKILL mid-run: nothing of vtap's stays loaded or attached
         /// (its sockets, links and maps go with its descriptors), and the
         /// next run on the same interface starts (the interface lock went
