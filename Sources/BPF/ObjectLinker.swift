@@ -32,9 +32,9 @@ public enum ObjectLinker {
         guard status == 0 else {
             // The linker says what it refused in its messages; the errno is
             // EINVAL for any mismatch.
-            let reason = messages.last.map { $0.hasPrefix("libbpf: ") ? String($0.dropFirst(8)) : $0 }
             throw BPFError(
-                .invalidObject, operation: "link", object: what, detail: reason, errno: code,
+                .invalidObject, operation: "link", object: what, detail: messages.last.map(BPFObject.stripPrefix),
+                errno: code,
                 libbpfMessages: messages)
         }
         return try contents(of: output, for: what)
@@ -55,12 +55,10 @@ public enum ObjectLinker {
     private static func path(of file: OwnedDescriptor) -> String { "/proc/self/fd/\(file.rawValue)" }
 
     private static func memoryFile(holding bytes: [UInt8], for what: String) throws(BPFError) -> OwnedDescriptor {
-        let created = retryingOnInterrupt { vtap_memfd_create("vtap-link") }
-        guard case .success(let raw) = created else {
-            if case .failure(let error) = created {
-                throw BPFError.fromErrno(error.code, operation: "link", object: what)
-            }
-            throw BPFError(.system(errno: EIO), operation: "link", object: what)
+        let raw: Int32
+        switch retryingOnInterrupt({ vtap_memfd_create("vtap-link") }) {
+        case .success(let descriptor): raw = descriptor
+        case .failure(let error): throw BPFError.fromErrno(error.code, operation: "link", object: what)
         }
         let file = OwnedDescriptor(raw)
         var written = 0

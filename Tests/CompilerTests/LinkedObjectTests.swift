@@ -1,9 +1,11 @@
 import Foundation
 import Testing
+import VtapBPF
 import VtapCodegen
 import VtapCompiler
 import VtapDiagnostics
 import VtapRuleModel
+import VtapSema
 import VtapTestSupport
 
 /// vtapc's objects are the packet program (compiled once per settings and
@@ -107,6 +109,22 @@ import VtapTestSupport
             #expect(!again.programCached)
             #expect(again.object == reference.object)
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == good)
+        }
+    }
+
+    /// Parts that cannot be linked (here the packet program twice: every
+    /// global function defined twice) are an error naming the link, with
+    /// the linker's reason.
+    @Test func partsThatDoNotLinkAreAnError() throws {
+        let checked = try #require(checkRules(Self.seedRules).ruleset)
+        let source = try ProgramSource.generate(checked)
+        let program = try #require(
+            Clang.compile(main: (source.program.name, source.program.main), headers: source.program.headers).object)
+        #expect {
+            _ = try ObjectLinker.link([program, program], name: "twice")
+        } throws: { error in
+            guard let error = error as? BPFError, case .invalidObject = error.kind else { return false }
+            return error.description.hasPrefix("link object 'twice'") && error.detail != nil
         }
     }
 
