@@ -449,21 +449,17 @@ static __always_inline __u64 vtap_zero_bytes(__u64 x)
 	return ~(((x & low7) + low7) | x | low7);
 }
 
-/* Index of the lowest byte flagged by vtap_zero_bytes. */
+/*
+ * Index of the lowest byte flagged by vtap_zero_bytes (0 when none is),
+ * without a branch: m & -m keeps the lowest flag, bit 8i + 7; shifted down
+ * it is 1 in byte i, and multiplying by it moves the constant's byte 7 - i,
+ * whose value is i, to the top byte. With branches (a binary search) the
+ * verifier followed each of the eight outcomes through the rest of the
+ * search.
+ */
 static __always_inline __u32 vtap_first_flagged_byte(__u64 m)
 {
-	__u32 index = 0;
-	if (!(m & 0xffffffffULL)) {
-		index += 4;
-		m >>= 32;
-	}
-	if (!(m & 0xffff)) {
-		index += 2;
-		m >>= 16;
-	}
-	if (!(m & 0xff))
-		index += 1;
-	return index;
+	return (((m & -m) >> 7) * 0x0001020304050607ULL) >> 56;
 }
 
 #if VTAP_SEQUENCE_MODE == VTAP_SEQUENCE_PATTERN
@@ -492,7 +488,12 @@ struct vtap_scan {
  * One step of the PATTERN search: copies the next window of payload, then
  * tests eight candidate positions per 64-bit word against all four pattern
  * bytes at once. A bpf_loop callback, so the verifier checks it as one body
- * rather than once per step.
+ * rather than once per step. The words are unrolled: as a loop, with the
+ * first flagged byte found by a binary search, the verifier followed every
+ * word's every outcome (32,000 of the seed's 38,000 verified instructions,
+ * most of vtapc's time); unrolled and branch-free it follows one path past
+ * each word. A bpf_loop over the words instead cost 12 ns a call at run
+ * time (test_run, 3,000 bytes searched: 1.8 -> 3.0 us).
  */
 static long vtap_scan_step(__u32 index, void *data)
 {
@@ -509,7 +510,7 @@ static long vtap_scan_step(__u32 index, void *data)
 		return 1;
 	/* Bytes of the window past n are stale; a match reaching into them
 	 * ends past `limit` and is rejected below. */
-#pragma nounroll
+#pragma unroll
 	for (__u32 w = 0; w < VTAP_SCAN_STEP / 8; w++) {
 		if (w * 8 + 4 > n)
 			return 1;

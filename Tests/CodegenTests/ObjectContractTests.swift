@@ -98,9 +98,12 @@ import VtapTestSupport
         let latency = try Self.template("vtap_latency.h")
         let events = try Self.template("vtap_events.h")
         let kpis = try Self.template("vtap_kpi.h")
+        let tableWalk = try Self.template("vtap_table_walk.h")
         for map in ObjectContract.mapRoles.keys {
             #expect(
-                [program, ring, latency, events, kpis].contains { $0.contains("} \(map) SEC(\".maps\");") },
+                [program, ring, latency, events, kpis, tableWalk].contains {
+                    $0.contains("} \(map) SEC(\".maps\");")
+                },
                 "no map \(map) in the templates")
         }
         #expect(ring.contains("struct \(ObjectContract.eventStruct) {"))

@@ -14,7 +14,7 @@ extension RandomNumberGenerator {
         values[Int.random(in: 0..<values.count, using: &self)]
     }
 
-    mutating func bytes(_ count: Int) -> [UInt8] {
+    public mutating func bytes(_ count: Int) -> [UInt8] {
         (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) }
     }
 }
