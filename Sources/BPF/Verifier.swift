@@ -62,13 +62,8 @@ public enum Verifier {
             let program = names[index]
             let outcome: Result<ProgramVerification, BPFError>
             do {
-                let own = globals[program] ?? [:]
-                let object = try openedFor(program, elf: elf, name: name, globals: own)
-                let verified = try dryRun(object, elf: elf, name: name, globals: own, options: options)
-                guard let result = verified.first(where: { $0.name == program }) else {
-                    throw BPFError(.invalidObject, operation: "verify", object: "program '\(program)'")
-                }
-                outcome = .success(result)
+                outcome = .success(
+                    try verify(program, elf: elf, name: name, globals: globals[program] ?? [:], options: options))
             } catch let error as BPFError {
                 outcome = .failure(error)
             } catch {
@@ -102,41 +97,26 @@ public enum Verifier {
         return object
     }
 
-    /// One load of an opened object's autoloaded programs.
-    private static func dryRun(
-        _ object: BPFObject, elf: [UInt8], name: String, globals: [String: UInt32], options: Options
-    ) throws -> [ProgramVerification] {
-        let loaded = object.programs.filter(\.autoload)
+    /// Loads `program` alone, from its own copy of the object, with a
+    /// statistics-only log; if the verifier rejects it, loads it again with
+    /// a full log to say why.
+    private static func verify(
+        _ program: String, elf: [UInt8], name: String, globals: [String: UInt32], options: Options
+    ) throws -> ProgramVerification {
+        let object = try openedFor(program, elf: elf, name: name, globals: globals)
+        let loaded = try object.program(named: program)
         let failure = try object.loadReportingFailure(
             BPFObject.LoadOptions(logLevel: levelStats, logSize: options.statsLogSize))
         guard let failure else {
-            return try loaded.map { program in
-                let info = try program.info()
-                return ProgramVerification(
-                    program: program, outcome: .accepted, stats: program.verifierLog?.stats, info: info)
-            }
+            return ProgramVerification(
+                program: loaded, outcome: .accepted, stats: loaded.verifierLog?.stats, info: try loaded.info())
         }
-        guard case .verifierRejected(let statsLog) = failure.error.kind, let failing = failure.program,
-            let failingIndex = loaded.firstIndex(where: { $0.name == failing })
-        else { throw failure.error }
-
+        guard case .verifierRejected(let statsLog) = failure.error.kind, failure.program == program else {
+            throw failure.error
+        }
         let fullLog =
-            try verboseLog(of: failing, elf: elf, name: name, globals: globals, options: options) ?? statsLog
-        var programs: [ProgramVerification] = []
-        for (index, program) in loaded.enumerated() {
-            if index < failingIndex {
-                // Loaded fine before the failure; libbpf unloaded it again.
-                programs.append(
-                    ProgramVerification(program: program, outcome: .accepted, stats: program.verifierLog?.stats))
-            } else if index == failingIndex {
-                programs.append(
-                    ProgramVerification(
-                        program: program, outcome: .rejected(fullLog), stats: fullLog.stats ?? statsLog.stats))
-            } else {
-                programs.append(ProgramVerification(program: program, outcome: .notLoaded, stats: nil))
-            }
-        }
-        return programs
+            try verboseLog(of: program, elf: elf, name: name, globals: globals, options: options) ?? statsLog
+        return ProgramVerification(program: loaded, outcome: .rejected(fullLog), stats: fullLog.stats ?? statsLog.stats)
     }
 
     /// Loads only `program` from a fresh copy of the object with a full log,
@@ -186,10 +166,6 @@ public struct ProgramVerification: Sendable {
     public enum Outcome: Sendable, Equatable {
         case accepted
         case rejected(VerifierLog)
-        /// Not attempted: another program of the same load was rejected
-        /// first (``Verifier/dryRun(object:name:globals:options:)`` loads
-        /// each program on its own, so not there).
-        case notLoaded
     }
 
     public var name: String
