@@ -61,33 +61,18 @@ public enum ObjectLinker {
         case .failure(let error): throw BPFError.fromErrno(error.code, operation: "link", object: what)
         }
         let file = OwnedDescriptor(raw)
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { buffer in
-                Glibc.write(raw, buffer.baseAddress! + written, buffer.count - written)
-            }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw BPFError.fromErrno(currentErrno(), operation: "link", object: what)
-            }
-            written += result
+        let written = bytes.withUnsafeBytes { buffer in
+            Result { () throws(SystemError) in try Descriptor.writeAll(raw, buffer) }
         }
+        if case .failure(let error) = written { throw BPFError.fromErrno(error.code, operation: "link", object: what) }
         return file
     }
 
     private static func contents(of file: OwnedDescriptor, for what: String) throws(BPFError) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        var offset: off_t = 0
-        while true {
-            let count = chunk.withUnsafeMutableBytes { pread(file.rawValue, $0.baseAddress, $0.count, offset) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw BPFError.fromErrno(currentErrno(), operation: "link", object: what)
-            }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[..<count])
-            offset += off_t(count)
+        do {
+            return try InputFile.read(path(of: file), limit: .max)
+        } catch {
+            throw BPFError(.system(errno: EIO), operation: "link", object: what, detail: "reading the result: \(error)")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import VtapCompiler
 import VtapDiagnostics
+import VtapRuleModel
 import VtapRuntime
 
 /// The packet program at each attach mode's receive hook under
@@ -14,14 +15,12 @@ public enum AttachCostBenchmark {
     /// bench-live's flood frame: UDP 3.3.3.3:4500 -> 10.99.0.2:6000 (the
     /// seed's rule 1), the PATTERN at payload offset 4, its sequence number
     /// after it, 74 bytes.
-    static let floodFrame: [UInt8] = {
-        var frame: [UInt8] = [0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]
-        frame += [0x45, 0, 0, 60, 0, 1, 0x40, 0, 64, 17, 0, 0, 3, 3, 3, 3, 10, 99, 0, 2]
-        frame += [0x11, 0x94, 0x17, 0x70, 0, 40, 0, 0]
-        frame += [0xA5, 0x30, 0x0F, 0x10, 0xE7, 0xA5, 0xC3, 0x18, 0, 0, 0, 7]
-        frame += [UInt8](repeating: 0x41, count: 20)
-        return frame
-    }()
+    static let floodFrame = BenchFrame.frame(
+        PacketFields(
+            source: .v4(0x0303_0303), destination: .v4(0x0A63_0002), protocolNumber: 17,
+            ports: .init(source: 4500, destination: 6000)),
+        payload: [0xA5, 0x30, 0x0F, 0x10, 0xE7, 0xA5, 0xC3, 0x18, 0, 0, 0, 7]
+            + [UInt8](repeating: 0x41, count: 20))
     static let seedRule = 1
 
     public static func run(_ options: BenchOptions) throws -> LiveOverheadSection {

@@ -39,8 +39,6 @@ extension ProgramSource {
             rulesHeader += "#define VTAP_RULES_MAP 1\n"
             rulesHeader += "#define VTAP_RULES_MAP_V4_CAPACITY \(max(1, entries.v4.count))\n"
             rulesHeader += "#define VTAP_RULES_MAP_V6_CAPACITY \(max(1, entries.v6.count))\n"
-            rulesHeader += "__noinline int vtap_match_v4(const struct vtap_match_key *key);\n"
-            rulesHeader += "__noinline int vtap_match_v6(const struct vtap_match_key *key);\n"
             functions = 2
         case .lbvs:
             let tables = BitVectorTables(ruleset)
@@ -49,8 +47,6 @@ extension ProgramSource {
             rulesHeader += "#define VTAP_LBVS_WORDS \(tables.words)\n"
             rulesHeader += "#define VTAP_LBVS_INTERVALS_V4 \(tables.v4.intervals)\n"
             rulesHeader += "#define VTAP_LBVS_INTERVALS_V6 \(tables.v6.intervals)\n"
-            rulesHeader += "__noinline int vtap_match_v4(const struct vtap_match_key *key);\n"
-            rulesHeader += "__noinline int vtap_match_v6(const struct vtap_match_key *key);\n"
             functions = 2
         }
         let main = try expand(fileName, generated: [settingsHeaderName: rulesHeader], keep: keptHeaders, depth: 0)

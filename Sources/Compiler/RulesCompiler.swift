@@ -93,15 +93,12 @@ public enum RulesCompiler {
         clock.lap("generate")
 
         let program = try programObject(source.program, cache: options.cache)
+        let decisions = try source.decisions.map(compile)
+        clock.lap("clang")
         var object = program.object
-        let programCached = program.cached
-        if let decisions = source.decisions {
-            let decisionsObject = try compile(decisions)
-            clock.lap("clang")
-            object = try link(object, decisionsObject)
+        if let decisions {
+            object = try link(object, decisions)
             clock.lap("link")
-        } else {
-            clock.lap("clang")
         }
 
         var manifest = try ManifestBuilder.manifest(
@@ -126,7 +123,7 @@ public enum RulesCompiler {
 
         return CompiledRuleset(
             file: file, ruleset: ruleset, diagnostics: diagnostics, source: source, object: object,
-            manifest: manifest, verification: verification, phases: clock.phases, programCached: programCached)
+            manifest: manifest, verification: verification, phases: clock.phases, programCached: program.cached)
     }
 
     static func compile(_ unit: CompileUnit) throws -> [UInt8] {
