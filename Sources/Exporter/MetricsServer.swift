@@ -122,11 +122,11 @@ public final class MetricsServer: Sendable {
         // A group of our own, without signal handlers: vtap handles its signals itself.
         let group = ServiceGroup(configuration: .init(services: [application], logger: Self.logger))
         let finished = MonotonicLatch()
-        // High priority: its request handlers (child tasks, which inherit
-        // it) run before ordinary work queued on the shared cooperative
-        // pool, so a scrape is answered while other async work waits (a
-        // test run on two CPUs timed a scrape out behind queued tests).
-        let task = Task.detached(priority: .high) {
+        // On the exporter's own threads: its request handlers (child
+        // tasks, which inherit the preference) then neither wait behind
+        // other async work nor for a cooperative thread that something
+        // else blocks (see ExporterThreads).
+        let task = Task.detached(executorPreference: ExporterThreads.shared, priority: .high) {
             do {
                 try await group.run()
                 startup.report(.failure(StartupError.endedBeforeListening))

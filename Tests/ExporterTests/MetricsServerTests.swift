@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VtapHTTPTestClient
+import VtapSystem
 import VtapTestSupport
 
 @testable import VtapExporter
@@ -270,6 +271,45 @@ extension LoopbackServerTests {
                 #expect(pages.allSatisfy { $0 == 200 })
                 #expect(ContinuousClock.now - started < .seconds(1), "pages while the read is still under way")
                 #expect(try await scrape.value.status == 200)
+            }
+        }
+
+        /// Every thread of Swift's cooperative pool blocked by code
+        /// elsewhere in the process (in a test run: synchronous tests
+        /// waiting on child processes) must not stop the exporter: before
+        /// it had threads of its own, a request waited until one was free
+        /// (5 s and more on a two-core CI machine).
+        @Test func requestsAreAnsweredWhileTheCooperativePoolIsBlocked() async throws {
+            try await TestServer.with { server in
+                // Each priority has a pool of its own, as wide as the
+                // machine has cores; the test runner's tasks are high.
+                let priorities: [TaskPriority] = [.high, .medium, .low]
+                let blockerCount = ProcessInfo.processInfo.activeProcessorCount * priorities.count
+                let release = MonotonicLatch()
+                let blockerStarted = DispatchSemaphore(value: 0)
+                for priority in priorities {
+                    for _ in 0..<ProcessInfo.processInfo.activeProcessorCount {
+                        Task.detached(priority: priority) {
+                            blockerStarted.signal()
+                            _ = release.wait(seconds: 15)
+                        }
+                    }
+                }
+                let port = server.port
+                let outcome = try await Blocking.run {
+                    defer { release.open() }
+                    // Other tests may hold pool threads now: the blockers
+                    // start as those are given back.
+                    let blockers = (0..<blockerCount).filter { _ in
+                        blockerStarted.wait(timeout: .now() + 15) == .success
+                    }
+                    let started = Date()
+                    let status = (try? HTTPTestClient.get("/metrics", port: port).status) ?? 0
+                    return (blockers: blockers.count, status: status, seconds: Date().timeIntervalSince(started))
+                }
+                #expect(outcome.blockers == blockerCount, "cooperative threads blocked")
+                #expect(outcome.status == 200)
+                #expect(outcome.seconds < 2, "answered in \(outcome.seconds) s")
             }
         }
 
