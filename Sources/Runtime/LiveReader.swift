@@ -40,7 +40,7 @@ public final class LiveReader: @unchecked Sendable {
     func intervalsEnded(readingAt now: UInt64) throws -> [IntervalEdges] {
         try lock.withLock {
             timeline.record(try live.snapshots(), at: now)
-            return timeline.intervalsEnded(by: now)
+            return timeline.intervalsEnded(readAt: now)
         }
     }
 

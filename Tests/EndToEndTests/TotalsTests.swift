@@ -83,13 +83,14 @@ extension EndToEnd {
                 #expect(report.rules.allSatisfy { !$0.label.isEmpty })
                 #expect(report.rules[0].label == "udp-flow")
             }
-            // interval_s is the time a line covers: -t for full intervals, less
-            // for the partial last one, the whole run for the summary.
+            // interval_s is the time a line covers: -t for full intervals
+            // (give or take how late the read that ended it woke), less for
+            // the partial last one, the whole run for the summary.
             let intervals = output.intervals
             for report in intervals.dropLast() {
-                #expect(abs(report.intervalSeconds - 1) < 0.02, "full interval: \(report.intervalSeconds) s")
+                #expect(abs(report.intervalSeconds - 1) < 0.1, "full interval: \(report.intervalSeconds) s")
             }
-            if let last = intervals.last { #expect(last.intervalSeconds > 0 && last.intervalSeconds <= 1.02) }
+            if let last = intervals.last { #expect(last.intervalSeconds > 0 && last.intervalSeconds <= 1.1) }
             let covered = intervals.reduce(0) { $0 + $1.intervalSeconds }
             #expect(
                 abs(recording.summary.intervalSeconds - covered) < 0.01 * covered + 0.005,

@@ -55,6 +55,42 @@ import VtapRuleModel
         #expect(end.summary.seconds == 1.5)
     }
 
+    /// Live reads wake late: the interval ends where the counts were read,
+    /// so its rates are over the time it covered, and the grid of
+    /// boundaries does not drift.
+    @Test func aLateLiveReadEndsTheIntervalWhereItRead() {
+        var timeline = MeasurementTimeline(
+            ruleCount: 1, start: 0, reportSeconds: 1, jitterSeconds: 1, origin: ReportTime(nanosecondsSinceEpoch: 7))
+        timeline.record([("eth0", Self.snapshot(packets: 1030))], at: 1_030_000_000)
+        let late = timeline.intervalsEnded(readAt: 1_030_000_000)
+        #expect(late.count == 1)
+        #expect(late[0].seconds == 1.03)
+        #expect(late[0].to.rules[0].packets == 1030)
+        #expect(late[0].end.nanosecondsSinceEpoch == 1_030_000_007)
+        #expect(timeline.nextBoundary == 2_000_000_000, "the next boundary stays on the grid")
+
+        timeline.record([("eth0", Self.snapshot(packets: 2001))], at: 2_001_000_000)
+        let next = timeline.intervalsEnded(readAt: 2_001_000_000)
+        #expect(next.count == 1)
+        #expect(next[0].seconds == 0.971)
+        #expect(next[0].from.rules[0].packets == 1030 && next[0].to.rules[0].packets == 2001)
+
+        // Over two boundaries late: one read, one interval.
+        timeline.record([("eth0", Self.snapshot(packets: 4500))], at: 4_500_000_000)
+        let stalled = timeline.intervalsEnded(readAt: 4_500_000_000)
+        #expect(stalled.count == 1)
+        #expect(stalled[0].seconds == 2.499)
+        #expect(stalled[0].to.rules[0].packets == 4500)
+        #expect(timeline.nextBoundary == 5_000_000_000)
+
+        // A read between boundaries ends nothing.
+        timeline.record([("eth0", Self.snapshot(packets: 4600))], at: 4_600_000_000)
+        #expect(timeline.intervalsEnded(readAt: 4_600_000_000).isEmpty)
+        let end = timeline.finish(at: 4_700_000_000)
+        #expect(end.summary.seconds == 4.7)
+        #expect(abs((end.partial?.seconds ?? 0) - 0.2) < 1e-9)
+    }
+
     @Test func severalSourcesAddUp() {
         var timeline = MeasurementTimeline(
             ruleCount: 1, start: 0, reportSeconds: 1, jitterSeconds: 1, origin: ReportTime(nanosecondsSinceEpoch: 0))

@@ -28,13 +28,24 @@ struct Recording: @unchecked Sendable {
         snapLength: Int = 0, ending: Ending = .signal(.interrupt), loader: [String] = [BuiltProducts.vtap],
         traffic: () throws -> Int?
     ) throws -> Recording {
+        try make(
+            in: lab, rules: rules, directory: directory, vtapOptions: vtapOptions, snapLength: snapLength,
+            ending: ending, loader: loader, trafficWithVtap: { _ in try traffic() })
+    }
+
+    /// The same, with the running vtap handed to `trafficWithVtap`.
+    static func make(
+        in lab: NetworkLab, rules: URL, directory: TemporaryDirectory, vtapOptions: [String] = [],
+        snapLength: Int = 0, ending: Ending = .signal(.interrupt), loader: [String] = [BuiltProducts.vtap],
+        trafficWithVtap traffic: (VtapRun) throws -> Int?
+    ) throws -> Recording {
         let captureFile = directory.file("received.pcap")
         let capture = try PacketCapture.start(in: lab, snapLength: snapLength, file: captureFile)
         let vtap = try VtapRun.start(in: lab, object: rules, options: vtapOptions, loader: loader)
         let attachedLine = vtap.attachedLine ?? ""
         let expectedFrames: Int?
         do {
-            expectedFrames = try traffic()
+            expectedFrames = try traffic(vtap)
         } catch {
             _ = vtap.stop(.terminate)
             _ = try? capture.stop()
