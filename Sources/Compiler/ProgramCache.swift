@@ -22,10 +22,21 @@ public struct ProgramCache: Sendable {
     public var directory: String
     /// Entries kept; the least recently written beyond it are removed.
     public var capacity: Int
+    /// False for a cache only read: `vtapc check` writes nothing, this
+    /// directory included, but a compile's entries still speed it up.
+    public var isWritable: Bool
 
-    public init(directory: String, capacity: Int = 64) {
+    public init(directory: String, capacity: Int = 64, isWritable: Bool = true) {
         self.directory = directory
         self.capacity = capacity
+        self.isWritable = isWritable
+    }
+
+    /// The same cache, read and never written.
+    public var readOnly: ProgramCache {
+        var cache = self
+        cache.isWritable = false
+        return cache
     }
 
     /// `VTAP_CACHE_DIR`, else `$XDG_CACHE_HOME/vtap`, else `~/.cache/vtap`;
@@ -76,7 +87,7 @@ public struct ProgramCache: Sendable {
 
     /// Stores atomically (readers see a whole entry or none), then trims.
     func store(_ object: [UInt8], for key: String) {
-        guard isPrivate else { return }
+        guard isWritable, isPrivate else { return }
         do {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

@@ -42,11 +42,13 @@ public enum LiveRun {
             var wake = min(measurement.nextBoundary, lastRead + maximumReadGap)
             if let deadline { wake = min(wake, deadline) }
             stop.wait(untilMonotonic: wake)
-            let now = MonotonicClock.now
             for name in measurement.vanishedInterfaces() where !gone.contains(name) {
                 gone.append(name)
                 notice("warning: interface \(name) is gone (deleted, or deleted and made again); its counts stop here")
             }
+            // Just before the read: the interval ends at `now`, so the less
+            // happens between the two, the closer its counts are to it.
+            let now = MonotonicClock.now
             let allGone = gone.count == measurement.interfaceNames.count
             let finished = stop.isRequested || deadline.map { now >= $0 } == true || allGone
             for interval in try measurement.intervalsEnded(readingAt: now) { try observer.measured(interval) }

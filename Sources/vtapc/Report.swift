@@ -40,6 +40,7 @@ struct Report {
         printError(line)
         if verbose {
             printError(compiled.phases.map { "  \($0.name): \(milliseconds($0.duration)) ms" }.joined(separator: "\n"))
+            printError("  packet program: \(compiled.programCached ? "from the cache" : "compiled")")
         }
     }
 

@@ -159,7 +159,7 @@ struct Compile: ParsableCommand {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check rules files as a compile would, writing nothing (for CI).",
+        abstract: "Check rules files as a compile would, writing nothing, not even to the cache (for CI).",
         discussion: "Exits with the code of the first file that fails.")
 
     @Argument(help: "The rules files.")
@@ -179,7 +179,9 @@ struct Check: ParsableCommand {
         for path in rules {
             do {
                 let compiled = try RulesCompiler.compile(
-                    rulesPath: path, options: .init(verify: !options.noVerify, limits: capacity.limits))
+                    rulesPath: path,
+                    options: .init(
+                        verify: !options.noVerify, limits: capacity.limits, cache: ProgramCache.standard()?.readOnly))
                 if options.format == .text { try report.success(compiled, wrote: nil) }
                 results.append(FileResult(compiled))
             } catch {

@@ -48,6 +48,34 @@ import VtapTestSupport
         #expect(entries.count == 1 && entries[0].hasPrefix("program-"), "\(entries)")
     }
 
+    /// `vtapc check` writes nothing, the cache included, yet reads the
+    /// packet program a compile left there.
+    @Test func checkReadsTheCacheAndNeverWritesIt() throws {
+        let directory = try TemporaryDirectory()
+        let rules = directory.file("rules.json")
+        try Self.seed.write(to: rules, atomically: true, encoding: .utf8)
+        let cache = directory.file("cache").path
+        func vtapc(_ arguments: [String]) throws -> CommandResult {
+            let result = try CommandRunner.run(["env", "VTAP_CACHE_DIR=\(cache)", BuiltProducts.vtapc] + arguments)
+            #expect(result.status == 0, "\(result.summary)")
+            return result
+        }
+        let cold = try vtapc(["check", rules.path, "-v"])
+        #expect(cold.standardError.contains("packet program: compiled"), "\(cold.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: cache), "check made the cache directory")
+
+        _ = try vtapc([rules.path, "-o", directory.file("seed.o").path])
+        let entries = try FileManager.default.contentsOfDirectory(atPath: cache)
+        #expect(entries.count == 1)
+        let entry = "\(cache)/\(entries.first ?? "")"
+        let before = try FileManager.default.attributesOfItem(atPath: entry)[.modificationDate] as? Date
+
+        let warm = try vtapc(["check", rules.path, "-v"])
+        #expect(warm.standardError.contains("packet program: from the cache"), "\(warm.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache) == entries)
+        #expect(try FileManager.default.attributesOfItem(atPath: entry)[.modificationDate] as? Date == before)
+    }
+
     @Test func rulesWithErrorsExitOneAndWriteNothing() throws {
         let directory = try TemporaryDirectory()
         let rules = directory.file("bad.json")
