@@ -1,7 +1,7 @@
 import CLibbpf
 
 /// A BPF program type (`enum bpf_prog_type`), printed by libbpf's name for it.
-public struct ProgramType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct ProgramType: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
     public var rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 

@@ -149,6 +149,11 @@ public struct VerifierReport: Sendable {
     /// Every program the object loads, in ELF order.
     public var programs: [ProgramVerification]
 
+    public init(objectName: String, programs: [ProgramVerification]) {
+        self.objectName = objectName
+        self.programs = programs
+    }
+
     /// Whether the verifier accepted every program.
     public var accepted: Bool { programs.allSatisfy { $0.outcome == .accepted } }
 
@@ -191,6 +196,22 @@ public struct ProgramVerification: Sendable {
         elfInstructionCount = program.elfInstructionCount
         translatedInstructionCount = info?.translatedInstructionCount
         jitedSize = info?.jitedSize
+    }
+
+    /// An accepted program's figures as an earlier dry-run of the same
+    /// bytes on the same kernel found them (vtapc's verdict cache).
+    public init(
+        accepted name: String, section: String, type: ProgramType, stats: VerifierStats?, elfInstructionCount: Int,
+        translatedInstructionCount: Int?, jitedSize: Int?
+    ) {
+        self.name = name
+        self.section = section
+        self.type = type
+        outcome = .accepted
+        self.stats = stats
+        self.elfInstructionCount = elfInstructionCount
+        self.translatedInstructionCount = translatedInstructionCount
+        self.jitedSize = jitedSize
     }
 
     /// The verifier log of a rejected program.

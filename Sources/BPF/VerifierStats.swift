@@ -6,7 +6,7 @@
 ///     processed 12 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0
 ///
 /// Figures older or newer kernels may omit are optional. Pure value type.
-public struct VerifierStats: Sendable, Equatable {
+public struct VerifierStats: Sendable, Equatable, Codable {
     /// Instructions the verifier walked (over all paths), the complexity figure.
     public var instructionsProcessed: Int
     /// The kernel's limit on ``instructionsProcessed`` (1,000,000 since 5.2).

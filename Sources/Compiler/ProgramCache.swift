@@ -1,26 +1,37 @@
 import Foundation
+import VtapBPF
 import VtapCodegen
 import VtapRuleModel
 import VtapSystem
 
-/// Compiled packet programs (vtap_filter.bpf.c with one ruleset's settings),
-/// kept on disk by the SHA-256 of everything clang is given for them: clang's
-/// version, its arguments, and the unit's full text. The text holds the
-/// templates and the settings, so a new vtap or other settings is a new key,
-/// and a hit is exactly the object clang would write. Measured on the seed:
-/// the packet program is ~150 of clang's ~170 ms; the decision code of the
-/// seed's two rules compiles in ~15 ms.
+/// What vtapc keeps on disk between runs, each entry named by the SHA-256
+/// of everything that made it, so a hit is exactly what the work would
+/// give again:
+/// - `program`: the packet program (vtap_filter.bpf.c with one ruleset's
+///   settings), by clang's version, its arguments and the unit's full text.
+///   The text holds the templates and the settings, so a new vtap or other
+///   settings is a new key. Measured on the seed: the packet program is
+///   ~150 of clang's ~170 ms.
+/// - `object`: a whole linked object, by both units (program and decision
+///   code) the same way: the same rules file again skips clang (11 ms on
+///   the seed) and the linker.
+/// - `verdict`: the verifier's acceptance of an object, by the object's
+///   bytes and the `KernelIdentity` (kernel build, JIT settings, the
+///   caller's capabilities): the same bytes on the same kernel are
+///   accepted again, so the dry-run (26 ms on the seed) is not repeated.
+///   Only acceptances are kept; a rejection is verified again every time.
 ///
-/// Each entry starts with its object's SHA-256, checked on every read: the
-/// linker of Debian's libbpf 1.1 crashes on a damaged ELF file (found by
-/// `LinkedObjectTests`), so bytes that are not exactly what clang wrote
-/// never reach it. An entry that fails the check is compiled again and
+/// Each entry starts with its content's SHA-256, checked on every read:
+/// the linker of Debian's libbpf 1.1 crashes on a damaged ELF file (found
+/// by `LinkedObjectTests`), so bytes that are not exactly what was written
+/// never reach it. An entry that fails the check is made again and
 /// replaced. Only an optimisation: a directory that cannot be made or
 /// written, or that others could write (`isPrivate`), is skipped without a
 /// word.
 public struct ProgramCache: Sendable {
     public var directory: String
-    /// Entries kept; the least recently written beyond it are removed.
+    /// Entries kept of each kind; the least recently written beyond it are
+    /// removed.
     public var capacity: Int
     /// False for a cache only read: `vtapc check` writes nothing, this
     /// directory included, but a compile's entries still speed it up.
@@ -54,16 +65,46 @@ public struct ProgramCache: Sendable {
         return ProgramCache(directory: home + "/.cache/vtap")
     }
 
+    /// The kinds of entry, each its own files (`KIND-KEY.EXT`) and capacity.
+    public enum Entry: String, Sendable, CaseIterable {
+        case program, object, verdict
+
+        var fileExtension: String { self == .verdict ? "json" : "o" }
+    }
+
     /// The entry's name for `unit` compiled with `arguments`.
     public static func key(for unit: CompileUnit, arguments: [String], clang: String = Clang.version) -> String {
-        var text = "vtap program cache 1\0\(clang)\0\(arguments.joined(separator: "\0"))\0\(unit.name)\0\(unit.main)"
-        for header in unit.headers { text += "\0\(header.name)\0\(header.text)" }
+        key(for: [unit], tag: "vtap program cache 1", arguments: arguments, clang: clang)
+    }
+
+    /// The entry's name for the object linked from `units`, each compiled
+    /// with `arguments`.
+    public static func key(forLinked units: [CompileUnit], arguments: [String], clang: String = Clang.version) -> String
+    {
+        key(for: units, tag: "vtap object cache 1", arguments: arguments, clang: clang)
+    }
+
+    /// The entry's name for the verdict on `object`'s bytes, dry-run the
+    /// way `dryRun` describes, on the kernel `kernel` identifies.
+    public static func verdictKey(object: [UInt8], dryRun: String, kernel: String = KernelIdentity.current) -> String {
+        let text = "vtap verdict cache 1\0\(ObjectDigest.sha256Hex(object))\0\(dryRun)\0\(kernel)"
         return ObjectDigest.sha256Hex(Array(text.utf8))
     }
 
-    func path(of key: String) -> String { "\(directory)/program-\(key).o" }
+    private static func key(for units: [CompileUnit], tag: String, arguments: [String], clang: String) -> String {
+        var text = "\(tag)\0\(clang)\0\(arguments.joined(separator: "\0"))"
+        for unit in units {
+            text += "\0unit\0\(unit.name)\0\(unit.main)"
+            for header in unit.headers { text += "\0\(header.name)\0\(header.text)" }
+        }
+        return ObjectDigest.sha256Hex(Array(text.utf8))
+    }
 
-    /// An entry: the object's SHA-256 in hex, a newline, the object.
+    func path(of key: String, _ entry: Entry) -> String {
+        "\(directory)/\(entry.rawValue)-\(key).\(entry.fileExtension)"
+    }
+
+    /// An entry: its content's SHA-256 in hex, a newline, the content.
     static let digestLength = 64
 
     /// The cache's objects go into every object vtapc writes, so it is
@@ -75,44 +116,46 @@ public struct ProgramCache: Sendable {
         return (status.st_mode & S_IFMT) == S_IFDIR && status.st_uid == geteuid() && status.st_mode & 0o022 == 0
     }
 
-    /// The stored object, if there is one whose digest holds.
-    func object(for key: String) -> [UInt8]? {
-        guard isPrivate, let entry = try? InputFile.read(path(of: key), limit: Limits.maxInputFileBytes),
-            entry.count > Self.digestLength, entry[Self.digestLength] == UInt8(ascii: "\n")
+    /// The stored bytes, if there is an entry whose digest holds.
+    func read(_ entry: Entry, key: String) -> [UInt8]? {
+        guard isPrivate, let stored = try? InputFile.read(path(of: key, entry), limit: Limits.maxInputFileBytes),
+            stored.count > Self.digestLength, stored[Self.digestLength] == UInt8(ascii: "\n")
         else { return nil }
-        let object = Array(entry[(Self.digestLength + 1)...])
-        guard ObjectDigest.sha256Hex(object).utf8.elementsEqual(entry[..<Self.digestLength]) else { return nil }
-        return object
+        let content = Array(stored[(Self.digestLength + 1)...])
+        guard ObjectDigest.sha256Hex(content).utf8.elementsEqual(stored[..<Self.digestLength]) else { return nil }
+        return content
     }
 
     /// Stores atomically (readers see a whole entry or none), then trims.
-    func store(_ object: [UInt8], for key: String) {
+    func store(_ object: [UInt8], _ entry: Entry, key: String) {
         guard isWritable, isPrivate else { return }
         do {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let entry = Data((ObjectDigest.sha256Hex(object) + "\n").utf8) + Data(object)
-            try AtomicFile.write(entry, to: path(of: key), mode: 0o600)
+            let data = Data((ObjectDigest.sha256Hex(object) + "\n").utf8) + Data(object)
+            try AtomicFile.write(data, to: path(of: key, entry), mode: 0o600)
         } catch {
             return
         }
-        trim()
+        trim(entry)
     }
 
-    private func trim() {
+    private func trim(_ entry: Entry) {
         let fileManager = FileManager.default
         guard let names = try? fileManager.contentsOfDirectory(atPath: directory) else { return }
-        let entries = names.filter { $0.hasPrefix("program-") && $0.hasSuffix(".o") }.compactMap {
-            name -> (path: String, written: Date)? in
-            let path = "\(directory)/\(name)"
-            guard let written = (try? fileManager.attributesOfItem(atPath: path))?[.modificationDate] as? Date else {
-                return nil
+        let entries = names.filter { $0.hasPrefix(entry.rawValue + "-") && $0.hasSuffix("." + entry.fileExtension) }
+            .compactMap {
+                name -> (path: String, written: Date)? in
+                let path = "\(directory)/\(name)"
+                guard let written = (try? fileManager.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+                else {
+                    return nil
+                }
+                return (path, written)
             }
-            return (path, written)
-        }
         guard entries.count > capacity else { return }
-        for entry in entries.sorted(by: { $0.written < $1.written }).prefix(entries.count - capacity) {
-            try? fileManager.removeItem(atPath: entry.path)
+        for old in entries.sorted(by: { $0.written < $1.written }).prefix(entries.count - capacity) {
+            try? fileManager.removeItem(atPath: old.path)
         }
     }
 }

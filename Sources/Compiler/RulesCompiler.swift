@@ -20,9 +20,15 @@ public struct CompiledRuleset: Sendable {
     public var verification: VerifierReport?
     /// Wall time per phase, in order.
     public var phases: [(name: String, duration: Duration)]
-    /// The packet program came from the cache: clang compiled the decision
-    /// code only.
+    /// The packet program came from the cache (alone, or inside a whole
+    /// object that did).
     public var programCached: Bool = false
+    /// The whole object came from the cache: clang and the linker did not run.
+    public var objectCached: Bool = false
+    /// The verifier's acceptance came from the cache: the same bytes were
+    /// accepted before on this kernel (`KernelIdentity`), so the dry-run
+    /// did not run again.
+    public var verdictCached: Bool = false
 }
 
 /// The pipeline shared by `vtapc` and `vtap run RULES.json`:
@@ -41,14 +47,20 @@ public enum RulesCompiler {
         public var comparison: ComparisonProgram?
         /// The classifier's capacity (tests shrink it).
         public var limits: Classifier.Limits
-        /// Where compiled packet programs are kept; nil compiles every time.
+        /// Where compiled packet programs and linked objects are kept; nil
+        /// compiles every time.
         public var cache: ProgramCache?
+        /// Also keep the verifier's acceptances in `cache` and take them
+        /// from it (vtapc does). Off by default: a test that verifies
+        /// means the verifier to run.
+        public var keepsVerdicts: Bool
 
         public init(
             verify: Bool = true, objectFileName: String = "filter.o", strategy: MatchStrategy? = nil,
             comparison: ComparisonProgram? = nil, limits: Classifier.Limits = .standard,
-            cache: ProgramCache? = .standard()
+            cache: ProgramCache? = .standard(), keepsVerdicts: Bool = false
         ) {
+            self.keepsVerdicts = keepsVerdicts
             self.verify = verify
             self.objectFileName = objectFileName
             self.strategy = strategy
@@ -92,14 +104,8 @@ public enum RulesCompiler {
         diagnostics += unreachableWarnings(source, ruleset, already: diagnostics)
         clock.lap("generate")
 
-        let program = try programObject(source.program, cache: options.cache)
-        let decisions = try source.decisions.map(compile)
-        clock.lap("clang")
-        var object = program.object
-        if let decisions {
-            object = try link(object, decisions)
-            clock.lap("link")
-        }
+        let built = try object(source, cache: options.cache, clock: &clock)
+        let object = built.object
 
         var manifest = try ManifestBuilder.manifest(
             for: object, ruleset: ruleset, file: file, source: source, objectFileName: options.objectFileName)
@@ -107,8 +113,11 @@ public enum RulesCompiler {
         clock.lap("describe")
 
         var verification: VerifierReport?
+        var verdictCached = false
         if options.verify {
-            let report = try verify(object, ruleset: ruleset)
+            let (report, cached) = try verify(
+                object, ruleset: ruleset, cache: options.keepsVerdicts ? options.cache : nil)
+            verdictCached = cached
             manifest.verifier = report.programs.compactMap { program in
                 program.stats.map {
                     Manifest.ProgramVerifier(
@@ -123,7 +132,33 @@ public enum RulesCompiler {
 
         return CompiledRuleset(
             file: file, ruleset: ruleset, diagnostics: diagnostics, source: source, object: object,
-            manifest: manifest, verification: verification, phases: clock.phases, programCached: program.cached)
+            manifest: manifest, verification: verification, phases: clock.phases, programCached: built.programCached,
+            objectCached: built.objectCached, verdictCached: verdictCached)
+    }
+
+    /// The object: from the cache when it holds these units linked, else
+    /// the packet program (itself perhaps from the cache) and the decision
+    /// code compiled and linked, and kept.
+    static func object(_ source: ProgramSource, cache: ProgramCache?, clock: inout PhaseClock) throws -> (
+        object: [UInt8], programCached: Bool, objectCached: Bool
+    ) {
+        guard let decisions = source.decisions else {
+            let program = try programObject(source.program, cache: cache)
+            clock.lap("clang")
+            return (program.object, program.cached, false)
+        }
+        let key = ProgramCache.key(forLinked: [source.program, decisions], arguments: Clang.bpfArguments)
+        if let object = cache?.read(.object, key: key) {
+            clock.lap("cache")
+            return (object, true, true)
+        }
+        let program = try programObject(source.program, cache: cache)
+        let decisionObject = try compile(decisions)
+        clock.lap("clang")
+        let object = try link(program.object, decisionObject)
+        clock.lap("link")
+        cache?.store(object, .object, key: key)
+        return (object, program.cached, false)
     }
 
     static func compile(_ unit: CompileUnit) throws -> [UInt8] {
@@ -139,9 +174,9 @@ public enum RulesCompiler {
     static func programObject(_ unit: CompileUnit, cache: ProgramCache?) throws -> (object: [UInt8], cached: Bool) {
         guard let cache else { return (try compile(unit), false) }
         let key = ProgramCache.key(for: unit, arguments: Clang.bpfArguments)
-        if let object = cache.object(for: key) { return (object, true) }
+        if let object = cache.read(.program, key: key) { return (object, true) }
         let object = try compile(unit)
-        cache.store(object, for: key)
+        cache.store(object, .program, key: key)
         return (object, false)
     }
 
@@ -152,6 +187,30 @@ public enum RulesCompiler {
             throw CompileError.internalError("the packet program and the decision code did not link: \(error)")
         }
     }
+
+    /// The kernel's verdict: kept from an earlier dry-run of these bytes on
+    /// this kernel, else from a dry-run now (kept when it accepts).
+    static func verify(_ object: [UInt8], ruleset: Ruleset, cache: ProgramCache?) throws -> (
+        report: VerifierReport, cached: Bool
+    ) {
+        guard let cache else { return (try verify(object, ruleset: ruleset), false) }
+        let key = ProgramCache.verdictKey(object: object, dryRun: dryRunDescription)
+        if let stored = cache.read(.verdict, key: key), let verdict = CachedVerdict(bytes: stored) {
+            return (verdict.report, true)
+        }
+        let report = try verify(object, ruleset: ruleset)
+        if let bytes = CachedVerdict(report)?.bytes { cache.store(bytes, .verdict, key: key) }
+        return (report, false)
+    }
+
+    /// How `verify` dry-runs, for the verdict's key: another vtapc may
+    /// dry-run another way.
+    static let dryRunDescription =
+        "vtapc \(VtapVersion.current); object vtap; globals "
+        + ObjectContract.programGlobals.sorted { $0.key < $1.key }.map {
+            "\($0.key)=\($0.value.sorted { $0.key < $1.key })"
+        }
+        .joined(separator: ",")
 
     /// Loads the object once and unloads it: the kernel's own verdict.
     static func verify(_ object: [UInt8], ruleset: Ruleset) throws -> VerifierReport {

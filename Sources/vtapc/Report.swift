@@ -40,7 +40,11 @@ struct Report {
         printError(line)
         if verbose {
             printError(compiled.phases.map { "  \($0.name): \(milliseconds($0.duration)) ms" }.joined(separator: "\n"))
-            printError("  packet program: \(compiled.programCached ? "from the cache" : "compiled")")
+            let cached = [
+                (compiled.programCached, "packet program"), (compiled.objectCached, "object"),
+                (compiled.verdictCached, "verifier's verdict"),
+            ].filter(\.0).map(\.1)
+            printError("  from the cache: \(cached.isEmpty ? "nothing" : cached.joined(separator: ", "))")
         }
     }
 

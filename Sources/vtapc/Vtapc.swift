@@ -76,7 +76,10 @@ struct Compile: ParsableCommand {
         discussion: """
             The packet program depends on the rules only through their settings; vtapc keeps it compiled in \
             $VTAP_CACHE_DIR, else $XDG_CACHE_HOME/vtap, else ~/.cache/vtap (VTAP_CACHE_DIR= turns that off), \
-            and links it with each ruleset's decision code. The object is the same bytes either way.
+            and links it with each ruleset's decision code. It also keeps each linked object, and the \
+            verifier's acceptance of its bytes on this kernel (same kernel build, JIT settings and \
+            capabilities), so the same rules again skip clang and the dry-run. The object is the same bytes \
+            either way.
             """)
 
     @Argument(help: "The rules file.")
@@ -146,7 +149,7 @@ struct Compile: ParsableCommand {
             rulesPath: rules,
             options: .init(
                 verify: !options.noVerify, objectFileName: URL(fileURLWithPath: objectPath).lastPathComponent,
-                limits: capacity.limits))
+                limits: capacity.limits, keepsVerdicts: true))
         var files = [
             (path: objectPath, data: Data(compiled.object)),
             (path: Manifest.path(forObject: objectPath), data: try OutputFiles.encodeManifest(compiled.manifest)),
@@ -181,7 +184,8 @@ struct Check: ParsableCommand {
                 let compiled = try RulesCompiler.compile(
                     rulesPath: path,
                     options: .init(
-                        verify: !options.noVerify, limits: capacity.limits, cache: ProgramCache.standard()?.readOnly))
+                        verify: !options.noVerify, limits: capacity.limits,
+                        cache: ProgramCache.standard()?.readOnly, keepsVerdicts: true))
                 if options.format == .text { try report.success(compiled, wrote: nil) }
                 results.append(FileResult(compiled))
             } catch {

@@ -22,9 +22,9 @@ import VtapTestSupport
         try RulesCompiler.compile(file, options: .init(verify: false, cache: cache))
     }
 
-    static func entries(_ directory: TemporaryDirectory) -> [String] {
+    static func entries(_ directory: TemporaryDirectory, _ kind: ProgramCache.Entry = .program) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory.url.path)) ?? []).filter {
-            $0.hasPrefix("program-")
+            $0.hasPrefix(kind.rawValue + "-")
         }.sorted()
     }
 
@@ -35,12 +35,13 @@ import VtapTestSupport
         let uncached = try Self.compile(Self.seedRules, cache: nil)
         let cold = try Self.compile(Self.seedRules, cache: cache)
         let warm = try Self.compile(Self.seedRules, cache: cache)
-        #expect(!uncached.programCached && !cold.programCached)
-        #expect(warm.programCached)
+        #expect(!uncached.programCached && !cold.programCached && !cold.objectCached)
+        #expect(warm.programCached && warm.objectCached)
         #expect(uncached.object == cold.object)
         #expect(cold.object == warm.object)
         #expect(cold.manifest.object.sha256 == warm.manifest.object.sha256)
-        #expect(Self.entries(directory).count == 1)
+        #expect(Self.entries(directory).count == 1 && Self.entries(directory, .object).count == 1)
+        #expect(Self.entries(directory, .verdict).isEmpty, "not verified, no verdict")
         // Both parts are in the object: the programs and the decision code.
         let text = String(decoding: warm.object, as: UTF8.self)
         for name in ["vtap_measure_tc_ingress", "vtap_measure_xdp", "vtap_match_v4", "vtap_match_v6"] {
@@ -74,7 +75,7 @@ import VtapTestSupport
             path: "other.json",
             text: #"{"RULES": ["9.9.9.9 - - 53 UDP", "10.1.0.0/16 - - - TCP"], "PATTERN": "0xe7a5c318", "OFFSET": 4}"#)
         let reused = try Self.compile(otherRules, cache: cache)
-        #expect(reused.programCached)
+        #expect(reused.programCached && !reused.objectCached)
         #expect(!reused.source.program.main.contains("0x9090909"))
         #expect(reused.source.decisions?.main.contains("0x9090909") == true)
         let otherSettings = SourceFile(
@@ -86,14 +87,16 @@ import VtapTestSupport
         #expect(try Self.compile(otherRules, cache: nil).object == reused.object)
     }
 
-    /// An entry damaged on disk is compiled again and replaced; the object
-    /// is unchanged. (libbpf 1.1's linker crashes on a damaged ELF file: the
-    /// entry's digest keeps such bytes from it.)
-    @Test func aDamagedEntryIsCompiledAgainAndReplaced() throws {
+    /// An entry damaged on disk is made again and replaced; the object is
+    /// unchanged. (libbpf 1.1's linker crashes on a damaged ELF file: the
+    /// entry's digest keeps such bytes from it.) A packet program is read
+    /// only when its linked object is not there, so that one goes first.
+    @Test(arguments: [ProgramCache.Entry.program, .object])
+    func aDamagedEntryIsMadeAgainAndReplaced(kind: ProgramCache.Entry) throws {
         let directory = try TemporaryDirectory()
         let cache = ProgramCache(directory: directory.url.path)
         let reference = try Self.compile(Self.seedRules, cache: cache)
-        let entry = try #require(Self.entries(directory).first)
+        let entry = try #require(Self.entries(directory, kind).first)
         let path = directory.file(entry).path
         let good = try Data(contentsOf: URL(fileURLWithPath: path))
         var flipped = good
@@ -105,8 +108,14 @@ import VtapTestSupport
         ]
         for damage in damages {
             try damage.write(to: URL(fileURLWithPath: path))
+            if kind == .program {
+                for object in Self.entries(directory, .object) {
+                    try FileManager.default.removeItem(at: directory.file(object))
+                }
+            }
             let again = try Self.compile(Self.seedRules, cache: cache)
-            #expect(!again.programCached)
+            #expect(!again.objectCached)
+            #expect(again.programCached == (kind == .object), "the program entry is good unless it is the damaged one")
             #expect(again.object == reference.object)
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == good)
         }
@@ -138,6 +147,7 @@ import VtapTestSupport
                 cache: cache)
         }
         #expect(Self.entries(directory).count == 2)
+        #expect(Self.entries(directory, .object).count == 2)
     }
 
     /// A cache that cannot be written is no error: the compile goes on.
