@@ -147,8 +147,11 @@ public enum RulesCompiler {
             clock.lap("clang")
             return (program.object, program.cached, false)
         }
-        let key = ProgramCache.key(forLinked: [source.program, decisions], arguments: Clang.bpfArguments)
-        if let object = cache?.read(.object, key: key) {
+        // Hashed only when there is a cache: a big table's unit is megabytes.
+        let key = cache.map { _ in
+            ProgramCache.key(forLinked: [source.program, decisions], arguments: Clang.bpfArguments)
+        }
+        if let cache, let key, let object = cache.read(.object, key: key) {
             clock.lap("cache")
             return (object, true, true)
         }
@@ -157,7 +160,7 @@ public enum RulesCompiler {
         clock.lap("clang")
         let object = try link(program.object, decisionObject)
         clock.lap("link")
-        cache?.store(object, .object, key: key)
+        if let cache, let key { cache.store(object, .object, key: key) }
         return (object, program.cached, false)
     }
 
