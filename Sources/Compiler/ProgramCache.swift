@@ -84,10 +84,13 @@ public struct ProgramCache: Sendable {
         key(for: units, tag: "vtap object cache 1", arguments: arguments, clang: clang)
     }
 
-    /// The entry's name for the verdict on `object`'s bytes, dry-run the
-    /// way `dryRun` describes, on the kernel `kernel` identifies.
-    public static func verdictKey(object: [UInt8], dryRun: String, kernel: String = KernelIdentity.current) -> String {
-        let text = "vtap verdict cache 1\0\(ObjectDigest.sha256Hex(object))\0\(dryRun)\0\(kernel)"
+    /// The entry's name for the verdict on the object whose SHA-256 (hex,
+    /// as its manifest records it) is `objectDigest`, dry-run the way
+    /// `dryRun` describes, on the kernel `kernel` identifies.
+    public static func verdictKey(objectDigest: String, dryRun: String, kernel: String = KernelIdentity.current)
+        -> String
+    {
+        let text = "vtap verdict cache 1\0\(objectDigest)\0\(dryRun)\0\(kernel)"
         return ObjectDigest.sha256Hex(Array(text.utf8))
     }
 

@@ -116,7 +116,8 @@ public enum RulesCompiler {
         var verdictCached = false
         if options.verify {
             let (report, cached) = try verify(
-                object, ruleset: ruleset, cache: options.keepsVerdicts ? options.cache : nil)
+                object, digest: manifest.object.sha256, ruleset: ruleset,
+                cache: options.keepsVerdicts ? options.cache : nil)
             verdictCached = cached
             manifest.verifier = report.programs.compactMap { program in
                 program.stats.map {
@@ -193,11 +194,12 @@ public enum RulesCompiler {
 
     /// The kernel's verdict: kept from an earlier dry-run of these bytes on
     /// this kernel, else from a dry-run now (kept when it accepts).
-    static func verify(_ object: [UInt8], ruleset: Ruleset, cache: ProgramCache?) throws -> (
+    /// `digest`: the object's SHA-256, which its manifest already holds.
+    static func verify(_ object: [UInt8], digest: String, ruleset: Ruleset, cache: ProgramCache?) throws -> (
         report: VerifierReport, cached: Bool
     ) {
         guard let cache else { return (try verify(object, ruleset: ruleset), false) }
-        let key = ProgramCache.verdictKey(object: object, dryRun: dryRunDescription)
+        let key = ProgramCache.verdictKey(objectDigest: digest, dryRun: dryRunDescription)
         if let stored = cache.read(.verdict, key: key), let verdict = CachedVerdict(bytes: stored) {
             return (verdict.report, true)
         }

@@ -79,14 +79,16 @@ import VtapTestSupport
     /// other JIT settings or capabilities, another dry-run or one byte
     /// changed is another key.
     @Test func theKeyIsTheBytesTheKernelAndTheDryRun() throws {
-        let object = try Self.compile(nil).object
-        let key = ProgramCache.verdictKey(object: object, dryRun: "d", kernel: "k")
-        var changed = object
+        let compiled = try Self.compile(nil)
+        let object = compiled.manifest.object.sha256
+        #expect(object == ObjectDigest.sha256Hex(compiled.object), "the manifest's digest is the bytes'")
+        let key = ProgramCache.verdictKey(objectDigest: object, dryRun: "d", kernel: "k")
+        var changed = compiled.object
         changed[changed.count / 2] ^= 1
-        #expect(ProgramCache.verdictKey(object: changed, dryRun: "d", kernel: "k") != key)
-        #expect(ProgramCache.verdictKey(object: object, dryRun: "e", kernel: "k") != key)
-        #expect(ProgramCache.verdictKey(object: object, dryRun: "d", kernel: "k2") != key)
-        #expect(ProgramCache.verdictKey(object: object, dryRun: "d", kernel: "k") == key)
+        #expect(ProgramCache.verdictKey(objectDigest: ObjectDigest.sha256Hex(changed), dryRun: "d", kernel: "k") != key)
+        #expect(ProgramCache.verdictKey(objectDigest: object, dryRun: "e", kernel: "k") != key)
+        #expect(ProgramCache.verdictKey(objectDigest: object, dryRun: "d", kernel: "k2") != key)
+        #expect(ProgramCache.verdictKey(objectDigest: object, dryRun: "d", kernel: "k") == key)
         let identity = KernelIdentity.current
         for fact in ["release ", "version ", "net/core/bpf_jit_harden ", "capabilities "] {
             #expect(identity.contains("\n" + fact) || identity.hasPrefix(fact), "\(fact)in \(identity)")
