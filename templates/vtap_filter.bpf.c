@@ -542,7 +542,7 @@ __noinline int vtap_find_pattern(void *ctx __arg_ctx, __u32 payload_off, __u32 l
 	};
 	if (!scan.window)
 		return -1;
-	bpf_loop((5000 + VTAP_SCAN_STEP - 1) / VTAP_SCAN_STEP, vtap_scan_step, &scan, 0);
+	bpf_loop((VTAP_PATTERN_SEARCH_BYTES + VTAP_SCAN_STEP - 1) / VTAP_SCAN_STEP, vtap_scan_step, &scan, 0);
 	return scan.found;
 #else
 	return -1;
@@ -606,7 +606,8 @@ static __always_inline int vtap_sequence_of(struct __sk_buff *skb, const struct 
 		}
 	}
 	if (!in_head)
-		found = vtap_find_pattern(skb, pkt->payload_off, limit < 5000 ? limit : 5000);
+		found = vtap_find_pattern(skb, pkt->payload_off,
+					  limit < VTAP_PATTERN_SEARCH_BYTES ? limit : VTAP_PATTERN_SEARCH_BYTES);
 	if (found < 0)
 		return VTAP_SEQ_MISSING;
 	at = (__s64)found + VTAP_SEQUENCE_OFFSET;

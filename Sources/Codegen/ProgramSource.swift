@@ -207,6 +207,7 @@ public struct ProgramSource: Sendable {
                 "#define VTAP_SEQUENCE_THRESHOLD \(settings.sequenceThreshold)u",
                 "#define VTAP_FLOW_TABLE_SIZE \(settings.flowTableSize)",
                 "#define VTAP_DEFAULT_DIRECTION \(settings.direction.contractValue)",
+                "#define VTAP_PATTERN_SEARCH_BYTES \(Limits.patternSearchBytes)",
             ] + eventDefines(settings.events, kpis: settings.kpis)
         switch settings.sequence {
         case .none:

@@ -103,7 +103,7 @@ import VtapTestSupport
             try session.run(frame: frame, timestampNanoseconds: UInt64(n + 1) * 1_000_000, wireLength: frame.count)
             let after = try session.measurement.snapshot().rules[0]
 
-            let searched = min(payload.count, 5000)
+            let searched = min(payload.count, Limits.patternSearchBytes)
             let at = searched < 4 ? nil : (0...(searched - 4)).first { Array(payload[$0..<$0 + 4]) == pattern }
             if let at, at + 8 <= payload.count {
                 let expected = payload[at + 4..<at + 8].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
